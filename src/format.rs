@@ -1,0 +1,253 @@
+//! Ticket files as text: parsing with precise errors, deterministic writing,
+//! and appending an event so that the diff is lines added at the end.
+
+use crate::ticket::{Event, SCHEMA, Ticket};
+use crate::yaml;
+
+/// Ticket files larger than this are refused before parsing. A ticket is a
+/// few kilobytes; log excerpts are capped well below this.
+pub const MAX_TICKET_BYTES: u64 = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("file is {size} bytes, over the {max}-byte limit for a ticket")]
+    TooLarge { size: u64, max: u64 },
+    #[error("file is not valid UTF-8 (byte {offset})")]
+    InvalidUtf8 { offset: usize },
+    #[error("unresolved git conflict marker `{marker}` (run `tkt fix-conflicts` or resolve by hand)")]
+    ConflictMarker { line: u64, marker: String },
+    #[error("{message}")]
+    Yaml {
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    },
+    #[error("unsupported schema {found} (this tkt reads schema {SCHEMA})")]
+    Schema { found: u32, line: u64 },
+    #[error("a ticket needs at least its `opened` event")]
+    NoEvents { line: u64 },
+    #[error("the first event must be `opened`, found `{found}`")]
+    FirstNotOpened { line: u64, found: String },
+}
+
+impl ParseError {
+    /// 1-based (line, column) when known.
+    pub fn position(&self) -> (Option<u64>, Option<u64>) {
+        match self {
+            ParseError::Yaml { line, column, .. } => (*line, *column),
+            ParseError::ConflictMarker { line, .. }
+            | ParseError::Schema { line, .. }
+            | ParseError::NoEvents { line }
+            | ParseError::FirstNotOpened { line, .. } => (Some(*line), Some(1)),
+            ParseError::TooLarge { .. } | ParseError::InvalidUtf8 { .. } => (None, None),
+        }
+    }
+
+    /// A short stable name, used as the rule of a `check` finding.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            ParseError::TooLarge { .. } => "too-large",
+            ParseError::InvalidUtf8 { .. } => "invalid-utf8",
+            ParseError::ConflictMarker { .. } => "conflict-marker",
+            ParseError::Yaml { .. } => "yaml",
+            ParseError::Schema { .. } => "schema",
+            ParseError::NoEvents { .. } | ParseError::FirstNotOpened { .. } => "opened-first",
+        }
+    }
+}
+
+/// Parses ticket bytes. Checks, in order: size, UTF-8, conflict markers, YAML
+/// and the schema; the first failure wins (a broken file has no reliable
+/// structure to report more on).
+pub fn parse(bytes: &[u8]) -> Result<Ticket, ParseError> {
+    if bytes.len() as u64 > MAX_TICKET_BYTES {
+        return Err(ParseError::TooLarge {
+            size: bytes.len() as u64,
+            max: MAX_TICKET_BYTES,
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if let Some((line, marker)) = conflict_marker(text) {
+        return Err(ParseError::ConflictMarker { line, marker });
+    }
+    let ticket: Ticket = yaml::from_str(text).map_err(|e| ParseError::Yaml {
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })?;
+    if ticket.schema != SCHEMA {
+        return Err(ParseError::Schema {
+            found: ticket.schema,
+            line: key_line(text, "schema").unwrap_or(1),
+        });
+    }
+    match ticket.events.first() {
+        None => Err(ParseError::NoEvents {
+            line: key_line(text, "events").unwrap_or(1),
+        }),
+        Some(Event::Opened { .. }) => Ok(ticket),
+        Some(other) => Err(ParseError::FirstNotOpened {
+            line: event_lines(text).first().copied().unwrap_or(1),
+            found: other.kind().to_string(),
+        }),
+    }
+}
+
+/// The first line that starts a git conflict block, with its marker.
+pub fn conflict_marker(text: &str) -> Option<(u64, String)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+            .into_iter()
+            .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))?;
+        Some((i as u64 + 1, marker.to_string()))
+    })
+}
+
+/// The line of a top-level `key:` (1-based).
+pub fn key_line(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i as u64 + 1)
+}
+
+/// The line on which each event starts, for block-style event lists (what tkt
+/// writes and what people write by hand). Empty for other layouts; callers
+/// fall back to the `events:` line.
+pub fn event_lines(text: &str) -> Vec<u64> {
+    let mut lines = text.lines().enumerate();
+    if !lines.any(|(_, l)| l.starts_with("events:")) {
+        return Vec::new();
+    }
+    let mut item_indent = None;
+    let mut found = Vec::new();
+    for (i, line) in lines {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if indent == 0 && !trimmed.starts_with('-') {
+            break; // the next top-level key
+        }
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            match item_indent {
+                None => {
+                    item_indent = Some(indent);
+                    found.push(i as u64 + 1);
+                }
+                Some(expected) if expected == indent => found.push(i as u64 + 1),
+                Some(_) => {}
+            }
+        }
+    }
+    found
+}
+
+/// The canonical text of a ticket. Deterministic: the same ticket always
+/// gives the same bytes.
+pub fn to_text(ticket: &Ticket) -> String {
+    // Serializing our own plain data types cannot fail; a failure is a bug.
+    yaml::to_string(ticket).expect("ticket serializes")
+}
+
+/// The text of `original` with `event` appended. When `original` ends with a
+/// block-style `events:` list (always true for files tkt wrote, usually for
+/// hand-written ones) the new event is added as lines at the end, keeping
+/// comments and layout above it byte for byte. Otherwise the file is
+/// rewritten canonically. Either way the result is verified to parse back to
+/// `ticket` plus `event`.
+pub fn append_event(original: &str, ticket: &Ticket, event: &Event) -> String {
+    let mut expected = ticket.clone();
+    expected.events.push(event.clone());
+    if let Some(appended) = append_in_place(original, event)
+        && parse(appended.as_bytes()).as_ref() == Ok(&expected)
+    {
+        return appended;
+    }
+    to_text(&expected)
+}
+
+fn append_in_place(original: &str, event: &Event) -> Option<String> {
+    let events_at = event_lines(original);
+    let last = *events_at.last()?;
+    // Only when the list items sit at column 0 (tkt's layout) and the event
+    // list runs to the end of the file.
+    let lines: Vec<&str> = original.lines().collect();
+    let last_line = lines.get(last as usize - 1)?;
+    if !last_line.starts_with("- ") {
+        return None;
+    }
+    if lines[last as usize..]
+        .iter()
+        .any(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#'))
+    {
+        return None;
+    }
+    let mut item = yaml::to_string(&[event]).expect("event serializes");
+    if original.contains("\r\n") {
+        item = item.replace('\n', "\r\n");
+    }
+    let mut out = String::with_capacity(original.len() + item.len() + 1);
+    out.push_str(original);
+    if !original.ends_with('\n') {
+        out.push_str(if original.contains("\r\n") { "\r\n" } else { "\n" });
+    }
+    out.push_str(&item);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "schema: 1
+id: T-7FQ2M9KD3A
+title: Checkout returns 502 for EU customers
+customer:
+  name: Acme GmbH
+  contact: ops@acme.example
+description: |
+  Since 09:00 UTC every checkout call fails.
+  Started after the 08:45 deploy.
+team: payments
+events:
+- type: opened
+  at: 2026-11-20T09:14:00Z
+  by: ana@example.com
+  severity: critical
+  level: L1
+  assignee: ana@example.com
+- type: note
+  at: 2026-11-20T09:20:00Z
+  by: ana@example.com
+  text: Looking at the gateway logs now, this line is long enough that a folding serializer would wrap it at eighty columns for sure.
+";
+
+    #[test]
+    fn canonical_text_round_trips() {
+        let ticket = parse(SAMPLE.as_bytes()).unwrap();
+        assert_eq!(to_text(&ticket), SAMPLE);
+    }
+
+    #[test]
+    fn scratch() {
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: critical\n  level: L1\n  bogus: 1\n";
+        eprintln!("{:?}", parse(bad.as_bytes()));
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\ntitle: y\nevents: []\n";
+        eprintln!("{:?}", parse(bad.as_bytes()));
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: flagged\n  at: 2026-11-20T09:14:00Z\n  by: a\n  repeated_outage: no\n";
+        eprintln!("{:?}", parse(bad.as_bytes()));
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: 3\n  level: L1\n";
+        eprintln!("{:?}", parse(bad.as_bytes()));
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: yesterday\n  by: a\n  severity: 3\n  level: L1\n";
+        eprintln!("{:?}", parse(bad.as_bytes()));
+        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: 'yes'\ndescription: 'a: b'\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: '3'\n  level: 'no'\n";
+        let t = parse(bad.as_bytes()).unwrap();
+        eprintln!("{}", to_text(&t));
+    }
+}

@@ -1,0 +1,141 @@
+//! Ticket IDs: `T-` plus ten Crockford base32 characters (50 random bits).
+//!
+//! IDs are minted without coordination, so two branches that each open tickets
+//! never collide in practice (no max+1 numbering), and random leading
+//! characters keep the prefixes people type short. The strict pattern means an
+//! ID can never name a path outside `tickets/`.
+
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const PREFIX: &str = "T-";
+const BODY_LEN: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TicketId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a ticket ID (expected `T-` and ten characters of 0-9, A-Z without I, L, O, U)")]
+pub struct InvalidId(pub String);
+
+impl TicketId {
+    /// Parses a full ID exactly as written in files (upper case, with `T-`).
+    pub fn parse(text: &str) -> Result<Self, InvalidId> {
+        let body = text
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| InvalidId(text.to_string()))?;
+        if body.len() == BODY_LEN && body.bytes().all(|b| ALPHABET.contains(&b)) {
+            Ok(TicketId(text.to_string()))
+        } else {
+            Err(InvalidId(text.to_string()))
+        }
+    }
+
+    /// A fresh random ID. `salt` lets a caller retry after a collision.
+    pub fn generate(salt: u64) -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        // RandomState is seeded from the OS per process; mixing in time, pid and
+        // a counter makes IDs distinct across processes and calls.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u64(salt);
+        let mut bits = hasher.finish();
+        let mut id = String::with_capacity(PREFIX.len() + BODY_LEN);
+        id.push_str(PREFIX);
+        for _ in 0..BODY_LEN {
+            id.push(ALPHABET[(bits & 31) as usize] as char);
+            bits >>= 5;
+        }
+        TicketId(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The file name this ticket lives in.
+    pub fn file_name(&self) -> String {
+        format!("{}.yaml", self.0)
+    }
+}
+
+impl fmt::Display for TicketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Normalizes what a person typed into the canonical form of an ID prefix:
+/// upper case, `T-` optional, and Crockford's forgiving reads (I, L → 1; O → 0).
+/// Returns `None` when the text cannot be the start of any ID.
+pub fn normalize_prefix(typed: &str) -> Option<String> {
+    let upper = typed.trim().to_ascii_uppercase();
+    let body = upper.strip_prefix(PREFIX).unwrap_or(&upper);
+    if body.len() > BODY_LEN {
+        return None;
+    }
+    let mut out = String::from(PREFIX);
+    for ch in body.chars() {
+        let ch = match ch {
+            'I' | 'L' => '1',
+            'O' => '0',
+            other => other,
+        };
+        if !ch.is_ascii() || !ALPHABET.contains(&(ch as u8)) {
+            return None;
+        }
+        out.push(ch);
+    }
+    Some(out)
+}
+
+impl Serialize for TicketId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        TicketId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_and_differ() {
+        let a = TicketId::generate(0);
+        let b = TicketId::generate(0);
+        assert_ne!(a, b);
+        assert_eq!(TicketId::parse(a.as_str()), Ok(a));
+    }
+
+    #[test]
+    fn ids_cannot_escape_the_tickets_directory() {
+        for bad in ["../x", "T-../../etc", "T-ABC", "T-ABCDEFGHJK/", "t-abcdefghjk", "T-ABCDEFGHJU"] {
+            assert!(TicketId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_forgiving() {
+        assert_eq!(normalize_prefix("7fq").as_deref(), Some("T-7FQ"));
+        assert_eq!(normalize_prefix("t-ol").as_deref(), Some("T-01"));
+        assert_eq!(normalize_prefix("../x"), None);
+        assert_eq!(normalize_prefix("T-"), Some("T-".into()));
+    }
+}

@@ -1,0 +1,13 @@
+//! tkt: technical-support escalation on tickets stored as YAML files in git.
+//!
+//! This crate is the pure core: the ticket format, the policy, business
+//! calendars, SLA timers, workflow rules and the store. It never parses
+//! command-line arguments or prints; the `tkt` binary does that.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod calendar;
+pub mod format;
+pub mod id;
+pub mod ticket;
+pub mod time;
+pub mod yaml;

@@ -1,0 +1,313 @@
+//! The ticket file: a header (what was known at open) and an append-only list
+//! of events. Nothing derived is stored; see `workflow` for the replay.
+//!
+//! Field order in these types is the key order on disk, so it is part of the
+//! format (docs/format.md).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::id::TicketId;
+use crate::time::Timestamp;
+
+/// The version of the ticket format this build reads and writes.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    pub schema: u32,
+    pub id: TicketId,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Customer::is_empty")]
+    pub customer: Customer,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub impact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact: String,
+}
+
+impl Customer {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_empty() && self.contact.is_empty()
+    }
+}
+
+/// The troubleshooting checklist of the SOP, in its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosisStep {
+    Identify,
+    Analyze,
+    Test,
+    Document,
+    Correct,
+}
+
+impl DiagnosisStep {
+    pub const ALL: [DiagnosisStep; 5] = [
+        DiagnosisStep::Identify,
+        DiagnosisStep::Analyze,
+        DiagnosisStep::Test,
+        DiagnosisStep::Document,
+        DiagnosisStep::Correct,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogExcerpt {
+    pub name: String,
+    pub text: String,
+}
+
+/// Header facts learned after open are recorded as `amended` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmendedField {
+    Title,
+    Description,
+    Impact,
+    Contact,
+    Customer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Email,
+    Phone,
+    Portal,
+    Chat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    Acknowledgement,
+    Update,
+    Resolution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItem {
+    pub text: String,
+    pub owner: String,
+    pub due: NaiveDate,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// One entry of a ticket's history. Every variant carries `at` (when it
+/// happened) and `by` (who recorded it); `type` names the variant on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Event {
+    Opened {
+        at: Timestamp,
+        by: String,
+        severity: String,
+        level: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        repeated_outage: bool,
+    },
+    Note {
+        at: Timestamp,
+        by: String,
+        text: String,
+    },
+    Amended {
+        at: Timestamp,
+        by: String,
+        field: AmendedField,
+        text: String,
+    },
+    Diagnosed {
+        at: Timestamp,
+        by: String,
+        step: DiagnosisStep,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        error_codes: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        logs: Vec<LogExcerpt>,
+    },
+    Flagged {
+        at: Timestamp,
+        by: String,
+        repeated_outage: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    SeverityChanged {
+        at: Timestamp,
+        by: String,
+        to: String,
+        reason: String,
+    },
+    Escalated {
+        at: Timestamp,
+        by: String,
+        to: String,
+        reason: String,
+    },
+    Assigned {
+        at: Timestamp,
+        by: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    Notified {
+        at: Timestamp,
+        by: String,
+        channel: Channel,
+        kind: NoticeKind,
+        message: String,
+    },
+    Paused {
+        at: Timestamp,
+        by: String,
+        reason: String,
+    },
+    Resumed {
+        at: Timestamp,
+        by: String,
+    },
+    Involved {
+        at: Timestamp,
+        by: String,
+        team: String,
+        request: String,
+    },
+    Answered {
+        at: Timestamp,
+        by: String,
+        team: String,
+        text: String,
+    },
+    Resolved {
+        at: Timestamp,
+        by: String,
+        summary: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<String>,
+    },
+    Closed {
+        at: Timestamp,
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed_by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        no_confirmation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approved_by: Option<String>,
+    },
+    Reopened {
+        at: Timestamp,
+        by: String,
+        reason: String,
+    },
+    Reviewed {
+        at: Timestamp,
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        went_well: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        went_poorly: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        satisfaction: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_feedback: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lessons: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        action_items: Vec<ActionItem>,
+    },
+}
+
+/// Expands to a match that binds the `at` and `by` every variant carries.
+macro_rules! each_variant {
+    ($event:expr, $at:ident, $by:ident => $body:expr) => {
+        match $event {
+            Event::Opened { at: $at, by: $by, .. }
+            | Event::Note { at: $at, by: $by, .. }
+            | Event::Amended { at: $at, by: $by, .. }
+            | Event::Diagnosed { at: $at, by: $by, .. }
+            | Event::Flagged { at: $at, by: $by, .. }
+            | Event::SeverityChanged { at: $at, by: $by, .. }
+            | Event::Escalated { at: $at, by: $by, .. }
+            | Event::Assigned { at: $at, by: $by, .. }
+            | Event::Notified { at: $at, by: $by, .. }
+            | Event::Paused { at: $at, by: $by, .. }
+            | Event::Resumed { at: $at, by: $by, .. }
+            | Event::Involved { at: $at, by: $by, .. }
+            | Event::Answered { at: $at, by: $by, .. }
+            | Event::Resolved { at: $at, by: $by, .. }
+            | Event::Closed { at: $at, by: $by, .. }
+            | Event::Reopened { at: $at, by: $by, .. }
+            | Event::Reviewed { at: $at, by: $by, .. } => $body,
+        }
+    };
+}
+
+impl Event {
+    pub fn at(&self) -> Timestamp {
+        each_variant!(self, at, _by => *at)
+    }
+
+    pub fn by(&self) -> &str {
+        each_variant!(self, _at, by => by.as_str())
+    }
+
+    /// The `type` as written on disk.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened { .. } => "opened",
+            Event::Note { .. } => "note",
+            Event::Amended { .. } => "amended",
+            Event::Diagnosed { .. } => "diagnosed",
+            Event::Flagged { .. } => "flagged",
+            Event::SeverityChanged { .. } => "severity-changed",
+            Event::Escalated { .. } => "escalated",
+            Event::Assigned { .. } => "assigned",
+            Event::Notified { .. } => "notified",
+            Event::Paused { .. } => "paused",
+            Event::Resumed { .. } => "resumed",
+            Event::Involved { .. } => "involved",
+            Event::Answered { .. } => "answered",
+            Event::Resolved { .. } => "resolved",
+            Event::Closed { .. } => "closed",
+            Event::Reopened { .. } => "reopened",
+            Event::Reviewed { .. } => "reviewed",
+        }
+    }
+}
+
+impl Ticket {
+    /// When the ticket was opened: its first event's time.
+    pub fn opened_at(&self) -> Option<Timestamp> {
+        self.events.first().map(Event::at)
+    }
+}

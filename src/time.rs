@@ -1,0 +1,80 @@
+//! Instants as tkt stores them: UTC, whole seconds, RFC 3339 with `Z`.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an RFC 3339 timestamp (e.g. 2026-11-27T09:30:00Z)")]
+pub struct InvalidTimestamp(pub String);
+
+impl Timestamp {
+    /// Parses RFC 3339 with any offset; stores UTC. Sub-second parts are
+    /// dropped: SLA math is in whole seconds.
+    pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {
+        DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| Timestamp(t.with_timezone(&Utc).trunc_subsecs(0)))
+            .map_err(|_| InvalidTimestamp(text.to_string()))
+    }
+
+    pub fn from_utc(t: DateTime<Utc>) -> Self {
+        Timestamp(t.trunc_subsecs(0))
+    }
+
+    pub fn from_unix(seconds: i64) -> Option<Self> {
+        DateTime::from_timestamp(seconds, 0).map(Timestamp)
+    }
+
+    pub fn utc(self) -> DateTime<Utc> {
+        self.0
+    }
+
+    pub fn unix(self) -> i64 {
+        self.0.timestamp()
+    }
+
+    /// `self + seconds`, saturating at chrono's range.
+    pub fn plus(self, seconds: i64) -> Self {
+        self.0
+            .checked_add_signed(chrono::TimeDelta::seconds(seconds))
+            .map(Timestamp)
+            .unwrap_or(self)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Timestamp::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_utc_and_print_with_z() {
+        let t = Timestamp::parse("2026-03-08T01:30:00-05:00").unwrap();
+        assert_eq!(t.to_string(), "2026-03-08T06:30:00Z");
+        let t = Timestamp::parse("2026-03-08T06:30:00.987Z").unwrap();
+        assert_eq!(t.to_string(), "2026-03-08T06:30:00Z");
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+}
