@@ -6,8 +6,11 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod calendar;
+pub mod duration;
 pub mod format;
 pub mod id;
+pub mod policy;
 pub mod ticket;
 pub mod time;
+pub mod workflow;
 pub mod yaml;
