@@ -6,10 +6,12 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod calendar;
+pub mod check;
 pub mod duration;
 pub mod format;
 pub mod id;
 pub mod policy;
+pub mod store;
 pub mod ticket;
 pub mod time;
 pub mod workflow;

@@ -1,0 +1,291 @@
+//! `tkt check`: validate the policy and every ticket, and report every
+//! problem with its file, line, column and a short rule name.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::format;
+use crate::id::TicketId;
+use crate::policy::Policy;
+use crate::store::{Entry, POLICY_FILE, Repo, StoreError};
+use crate::ticket::{Event, Ticket};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    /// Relative to the repository root, with `/` separators.
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub files: usize,
+    pub tickets: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// Checks the whole repository. Only failing to list `tickets/` is an error;
+/// everything wrong inside files is a finding.
+pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
+    let mut findings = Vec::new();
+    let policy = match repo.read_policy_text().map(|t| Policy::parse(&t)) {
+        Ok(Ok(policy)) => Some(policy),
+        Ok(Err(error)) => {
+            findings.extend(error.0.into_iter().map(|i| Finding {
+                file: POLICY_FILE.to_string(),
+                line: i.line,
+                column: i.column,
+                rule: "policy",
+                message: i.message,
+            }));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let per_file = repo.scan(|entry, bytes| {
+        let file = slash_path(repo.relative(&entry.path));
+        check_file(policy.as_ref(), entry, &file, bytes)
+    })?;
+    let files = per_file.len();
+    let mut tickets = 0;
+    let mut by_id: BTreeMap<TicketId, Vec<(String, u64)>> = BTreeMap::new();
+    for outcome in per_file {
+        if let Some((id, line)) = outcome.claimed_id {
+            tickets += 1;
+            by_id.entry(id).or_default().push((outcome.file.clone(), line));
+        }
+        findings.extend(outcome.findings);
+    }
+    for (id, claims) in by_id {
+        if claims.len() > 1 {
+            for (file, line) in &claims {
+                let others: Vec<&str> = claims.iter().filter(|(f, _)| f != file).map(|(f, _)| f.as_str()).collect();
+                findings.push(Finding {
+                    file: file.clone(),
+                    line: *line,
+                    column: 1,
+                    rule: "duplicate-id",
+                    message: format!("ID {id} is also used by {}", others.join(", ")),
+                });
+            }
+        }
+    }
+    findings.sort();
+    Ok(Report {
+        files,
+        tickets,
+        findings,
+    })
+}
+
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+struct FileOutcome {
+    file: String,
+    claimed_id: Option<(TicketId, u64)>,
+    findings: Vec<Finding>,
+}
+
+fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<Vec<u8>, StoreError>) -> FileOutcome {
+    let mut out = FileOutcome {
+        file: file.to_string(),
+        claimed_id: None,
+        findings: Vec::new(),
+    };
+    let mut add = |line: u64, column: u64, rule: &'static str, message: String| {
+        out.findings.push(Finding {
+            file: file.to_string(),
+            line,
+            column,
+            rule,
+            message,
+        })
+    };
+    if entry.id.is_none() {
+        add(1, 1, "file-name", "file name is not a ticket ID like T-7FQ2M9KD3A.yaml".into());
+    }
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(StoreError::Symlink(_)) => {
+            add(1, 1, "symlink", "ticket files must be regular files; symbolic links are not followed".into());
+            return out;
+        }
+        Err(StoreError::Parse { error, .. }) => {
+            let (line, column) = error.position();
+            add(line.unwrap_or(1), column.unwrap_or(1), error.rule(), error.to_string());
+            return out;
+        }
+        Err(other) => {
+            add(1, 1, "read", other.to_string());
+            return out;
+        }
+    };
+    let ticket = match format::parse(&bytes) {
+        Ok(ticket) => ticket,
+        Err(error) => {
+            let (line, column) = error.position();
+            add(line.unwrap_or(1), column.unwrap_or(1), error.rule(), error.to_string());
+            return out;
+        }
+    };
+    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+    let id_line = format::key_line(text, "id").unwrap_or(1);
+    if let Some(named) = &entry.id
+        && named != &ticket.id
+    {
+        add(
+            id_line,
+            1,
+            "id-mismatch",
+            format!("id `{}` does not match the file name `{}`", ticket.id, named.file_name()),
+        );
+    }
+    for f in check_ticket(policy, &ticket, text) {
+        add(f.0, f.1, f.2, f.3);
+    }
+    out.claimed_id = Some((ticket.id, id_line));
+    out
+}
+
+/// (line, column, rule, message) findings for one parsed ticket.
+fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u64, u64, &'static str, String)> {
+    let mut found = Vec::new();
+    let lines = EventLines::new(text, ticket.events.len());
+    if ticket.title.trim().is_empty() {
+        found.push((format::key_line(text, "title").unwrap_or(1), 1, "empty-title", "title is empty".to_string()));
+    }
+    for (i, pair) in ticket.events.windows(2).enumerate() {
+        if pair[1].at() < pair[0].at() {
+            found.push((
+                lines.field(i + 1, "at"),
+                1,
+                "time-order",
+                format!(
+                    "event {} ({}) at {} is earlier than the event before it ({})",
+                    i + 2,
+                    pair[1].kind(),
+                    pair[1].at(),
+                    pair[0].at()
+                ),
+            ));
+        }
+    }
+    let Some(policy) = policy else { return found };
+    if let Some(team) = &ticket.team
+        && !policy.team_allowed(team)
+    {
+        found.push((
+            format::key_line(text, "team").unwrap_or(1),
+            1,
+            "unknown-team",
+            format!("unknown team `{team}` (defined: {})", policy.teams.join(", ")),
+        ));
+    }
+    for (i, event) in ticket.events.iter().enumerate() {
+        let mut severity = |value: &str, key: &str| {
+            if policy.severity(value).is_none() {
+                found.push((
+                    lines.field(i, key),
+                    1,
+                    "unknown-severity",
+                    format!("unknown severity `{value}` (defined: {})", policy.severity_ids().join(", ")),
+                ));
+            }
+        };
+        match event {
+            Event::Opened { severity: s, .. } => severity(s, "severity"),
+            Event::SeverityChanged { to, .. } => severity(to, "to"),
+            _ => {}
+        }
+        let level = match event {
+            Event::Opened { level, .. } => Some((level, "level")),
+            Event::Escalated { to, .. } => Some((to, "to")),
+            _ => None,
+        };
+        if let Some((value, key)) = level
+            && policy.level(value).is_none()
+        {
+            found.push((
+                lines.field(i, key),
+                1,
+                "unknown-level",
+                format!("unknown level `{value}` (defined: {})", policy.level_ids().join(", ")),
+            ));
+        }
+        let team = match event {
+            Event::Assigned { team: Some(team), .. } => Some(team),
+            Event::Involved { team, .. } | Event::Answered { team, .. } => Some(team),
+            _ => None,
+        };
+        if let Some(team) = team
+            && !policy.team_allowed(team)
+        {
+            found.push((
+                lines.field(i, "team"),
+                1,
+                "unknown-team",
+                format!("unknown team `{team}` (defined: {})", policy.teams.join(", ")),
+            ));
+        }
+        if let Event::Paused { reason, .. } = event
+            && !policy.pause_reasons.contains(reason)
+        {
+            found.push((
+                lines.field(i, "reason"),
+                1,
+                "pause-reason",
+                format!("`{reason}` is not a pause reason the policy allows ({})", policy.pause_reasons.join(", ")),
+            ));
+        }
+    }
+    found
+}
+
+/// Line numbers of events and of keys inside them, for block-style files.
+struct EventLines<'t> {
+    lines: Vec<&'t str>,
+    starts: Vec<u64>,
+    fallback: u64,
+}
+
+impl<'t> EventLines<'t> {
+    fn new(text: &'t str, count: usize) -> Self {
+        let mut starts = format::event_lines(text);
+        if starts.len() != count {
+            starts.clear();
+        }
+        EventLines {
+            lines: text.lines().collect(),
+            starts,
+            fallback: format::key_line(text, "events").unwrap_or(1),
+        }
+    }
+
+    fn start(&self, index: usize) -> u64 {
+        self.starts.get(index).copied().unwrap_or(self.fallback)
+    }
+
+    /// The line of `key:` within event `index`, else the event's first line.
+    fn field(&self, index: usize, key: &str) -> u64 {
+        let Some(&start) = self.starts.get(index) else {
+            return self.fallback;
+        };
+        let end = self.starts.get(index + 1).copied().unwrap_or(self.lines.len() as u64 + 1);
+        (start..end)
+            .find(|&n| {
+                let line = self.lines[n as usize - 1].trim_start().trim_start_matches("- ");
+                line.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
+            })
+            .unwrap_or(self.start(index))
+    }
+}
