@@ -1,12 +1,47 @@
 //! Business calendars: an IANA zone, weekly working windows and holidays, or
 //! `24x7`. Pure: no I/O, no clock.
 //!
-//! SKELETON: being implemented (see the tests at the bottom of this file).
+//! # Semantics
+//!
+//! * Business time is real (UTC) seconds that fall inside working windows.
+//!   A window `[start, end)` of local date `D` (when `D` is not a holiday; the
+//!   weekday is `D`'s) is turned into instants with the zone rules of that
+//!   date. A window containing a spring-forward gap is therefore an hour
+//!   shorter, one containing a fall-back fold an hour longer.
+//! * A local time that does not exist (it is in a gap) maps to the first
+//!   instant after the gap: America/New_York 2026-03-08 02:30 → 03:00 EDT
+//!   (07:00Z). Where local midnight does not exist (America/Santiago on the
+//!   day DST starts), `00:00` maps to the first instant of that day (01:00).
+//! * An ambiguous local time (it is in a fold) maps to the **earlier**
+//!   instant, its first occurrence, for window starts and ends alike. So a
+//!   window ending at 01:30 on a fall-back day ends at the first 01:30, and a
+//!   window `00:00-04:00` spanning the fold contains the repeated hour twice.
+//! * `24x7` counts every second.
+//! * Everything is in whole seconds: input instants are truncated to the
+//!   second (floor) before use, so the results are exactly additive.
+//!
+//! The laws (checked by property tests below): for `a <= b <= c`,
+//! `bs(a, c) == bs(a, b) + bs(b, c)`; `0 <= bs(a, c) <= c - a`; `bs` is
+//! monotonic in `to`; for `n >= 1`, `t = add_business(a, n)` is the earliest
+//! instant with `bs(a, t) == n` (the moment the n-th business second
+//! completes); and `add_business(a, bs(a, u)) <= u`.
 
 use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta,
+    TimeZone, Utc, Weekday,
+};
+use chrono_tz::{GapInfo, Tz};
+
+const DAY: u32 = 86_400;
+
+/// A gap of this long without any working time makes `add_business` give up.
+const MAX_IDLE_SECONDS: i64 = 3_660 * 86_400; // ~10 years
+/// `add_business` never searches further than this many days after `from`.
+const MAX_SEARCH_DAYS: i64 = 200 * 366; // ~200 years
 
 /// Seconds since local midnight, `0..=86_400` (`24:00` is allowed as an end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,7 +52,7 @@ pub struct Window {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error("`{0}` is not a window like `09:00-17:00`")]
+    #[error("`{0}` is not a window like `09:00-17:00` (times are HH:MM, 00:00 to 24:00)")]
     BadWindow(String),
     #[error("window {0} ends at or before it starts")]
     EmptyWindow(String),
@@ -25,36 +60,1093 @@ pub enum CalendarError {
     Overlap(String, String),
 }
 
+/// A business calendar. See the module documentation for the semantics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calendar {
-    _private: (),
+    inner: Inner,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Inner {
+    Always,
+    Zoned(Zoned),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Zoned {
+    zone: Tz,
+    /// `week[0]` is Monday; each day's windows are sorted and disjoint.
+    week: [Vec<Window>; 7],
+    holidays: BTreeSet<NaiveDate>,
 }
 
 impl Window {
-    pub fn parse(_text: &str) -> Result<Window, CalendarError> {
-        todo!()
+    /// Parses `09:00-17:00`, `9:00-17:30`, `00:00-24:00`; whitespace around
+    /// the parts is tolerated. `24:00` is only valid as an end.
+    pub fn parse(text: &str) -> Result<Window, CalendarError> {
+        let bad = || CalendarError::BadWindow(text.to_string());
+        let (start, end) = text.split_once('-').ok_or_else(bad)?;
+        let start = parse_clock(start.trim()).ok_or_else(bad)?;
+        let end = parse_clock(end.trim()).ok_or_else(bad)?;
+        if start >= DAY {
+            return Err(bad());
+        }
+        let window = Window { start, end };
+        if end <= start {
+            return Err(CalendarError::EmptyWindow(window.to_string()));
+        }
+        Ok(window)
+    }
+
+    /// Length in local clock seconds (not accounting for DST).
+    pub fn len(&self) -> u32 {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// `H:MM` or `HH:MM`, `00:00..=24:00`, as seconds since midnight.
+fn parse_clock(text: &str) -> Option<u32> {
+    let (h, m) = text.split_once(':')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || h.len() > 2 || !digits(m) || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    if m > 59 || h > 24 || (h == 24 && m != 0) {
+        return None;
+    }
+    Some(h * 3_600 + m * 60)
+}
+
+fn fmt_clock(f: &mut fmt::Formatter<'_>, seconds: u32) -> fmt::Result {
+    let (h, m, s) = (seconds / 3_600, seconds / 60 % 60, seconds % 60);
+    if s == 0 {
+        write!(f, "{h:02}:{m:02}")
+    } else {
+        write!(f, "{h:02}:{m:02}:{s:02}")
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt_clock(f, self.start)?;
+        f.write_str("-")?;
+        fmt_clock(f, self.end)
+    }
+}
+
+impl FromStr for Window {
+    type Err = CalendarError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Window::parse(text)
     }
 }
 
 impl Calendar {
+    /// 24x7: every second counts.
     pub fn always() -> Calendar {
-        todo!()
+        Calendar {
+            inner: Inner::Always,
+        }
     }
 
-    /// `week[0]` is Monday. Windows of a day must not overlap.
+    /// `week[0]` is Monday. Windows of a day must not overlap (touching is
+    /// fine: `09:00-12:00` and `12:00-17:00`); they are sorted here.
     pub fn new(
-        _zone: Tz,
-        _week: [Vec<Window>; 7],
-        _holidays: BTreeSet<NaiveDate>,
+        zone: Tz,
+        mut week: [Vec<Window>; 7],
+        holidays: BTreeSet<NaiveDate>,
     ) -> Result<Calendar, CalendarError> {
-        todo!()
+        for day in &mut week {
+            for w in day.iter() {
+                if w.start >= DAY || w.end > DAY {
+                    return Err(CalendarError::BadWindow(w.to_string()));
+                }
+                if w.end <= w.start {
+                    return Err(CalendarError::EmptyWindow(w.to_string()));
+                }
+            }
+            day.sort();
+            for pair in day.windows(2) {
+                if pair[1].start < pair[0].end {
+                    return Err(CalendarError::Overlap(
+                        pair[0].to_string(),
+                        pair[1].to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(Calendar {
+            inner: Inner::Zoned(Zoned {
+                zone,
+                week,
+                holidays,
+            }),
+        })
     }
 
-    pub fn business_seconds(&self, _from: DateTime<Utc>, _to: DateTime<Utc>) -> i64 {
-        todo!()
+    pub fn is_24x7(&self) -> bool {
+        matches!(self.inner, Inner::Always)
     }
 
-    pub fn add_business(&self, _from: DateTime<Utc>, _seconds: i64) -> Option<DateTime<Utc>> {
-        todo!()
+    /// The zone of a zoned calendar; `None` for `24x7`.
+    pub fn zone(&self) -> Option<Tz> {
+        match &self.inner {
+            Inner::Always => None,
+            Inner::Zoned(z) => Some(z.zone),
+        }
+    }
+
+    /// The (sorted) windows of a weekday; `24x7` has `00:00-24:00` every day.
+    pub fn windows(&self, weekday: Weekday) -> &[Window] {
+        const ALL_DAY: &[Window] = &[Window { start: 0, end: DAY }];
+        match &self.inner {
+            Inner::Always => ALL_DAY,
+            Inner::Zoned(z) => &z.week[weekday.num_days_from_monday() as usize],
+        }
+    }
+
+    /// The holidays of a zoned calendar (empty for `24x7`).
+    pub fn holidays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        let set = match &self.inner {
+            Inner::Always => None,
+            Inner::Zoned(z) => Some(&z.holidays),
+        };
+        set.into_iter().flatten().copied()
+    }
+
+    /// Business seconds in `[from, to)`; 0 if `to <= from`.
+    pub fn business_seconds(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let (f, t) = (from.timestamp(), to.timestamp());
+        if t <= f {
+            return 0;
+        }
+        match &self.inner {
+            Inner::Always => t - f,
+            Inner::Zoned(z) => z
+                .intervals(f, t)
+                .map(|(s, e)| (e.min(t) - s.max(f)).max(0))
+                .sum(),
+        }
+    }
+
+    /// The instant at which `seconds` business seconds will have elapsed
+    /// since `from` (the end of the last one). `seconds <= 0` gives `from`.
+    /// `None` if the calendar has no working time at all, none for ~10
+    /// years, or the answer would be more than ~200 years away.
+    pub fn add_business(&self, from: DateTime<Utc>, seconds: i64) -> Option<DateTime<Utc>> {
+        if seconds <= 0 {
+            return Some(from);
+        }
+        let f = from.timestamp();
+        match &self.inner {
+            Inner::Always => instant(f.checked_add(seconds)?),
+            Inner::Zoned(z) => {
+                if z.week.iter().all(Vec::is_empty) {
+                    return None;
+                }
+                let first = z.local_date(f).pred_opt().unwrap_or(NaiveDate::MIN);
+                let last = first
+                    .checked_add_signed(TimeDelta::days(MAX_SEARCH_DAYS))
+                    .unwrap_or(NaiveDate::MAX);
+                let mut remaining = seconds;
+                let mut previous = f;
+                for (s, e) in z.intervals_between_dates(first, last) {
+                    let s = s.max(f);
+                    if e <= s {
+                        continue;
+                    }
+                    if s - previous > MAX_IDLE_SECONDS {
+                        return None;
+                    }
+                    let available = e - s;
+                    if remaining <= available {
+                        return instant(s + remaining);
+                    }
+                    remaining -= available;
+                    previous = e;
+                }
+                None
+            }
+        }
+    }
+
+    /// The working intervals within `[from, to)`, clipped to it, in order,
+    /// with touching intervals merged. Their lengths add up to
+    /// `business_seconds(from, to)`.
+    pub fn working_intervals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let (f, t) = (from.timestamp(), to.timestamp());
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        if t > f {
+            match &self.inner {
+                Inner::Always => out.push((f, t)),
+                Inner::Zoned(z) => {
+                    for (s, e) in z.intervals(f, t) {
+                        let (s, e) = (s.max(f), e.min(t));
+                        if e <= s {
+                            continue;
+                        }
+                        match out.last_mut() {
+                            Some(last) if last.1 >= s => last.1 = last.1.max(e),
+                            _ => out.push((s, e)),
+                        }
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .filter_map(|(s, e)| Some((instant(s)?, instant(e)?)))
+            .collect()
+    }
+
+    /// Holidays whose local day overlaps `[from, to)`, in order. Empty for
+    /// `24x7`.
+    pub fn holidays_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<NaiveDate> {
+        let (f, t) = (from.timestamp(), to.timestamp());
+        let Inner::Zoned(z) = &self.inner else {
+            return Vec::new();
+        };
+        if t <= f {
+            return Vec::new();
+        }
+        let first = z.local_date(f).pred_opt().unwrap_or(NaiveDate::MIN);
+        let last = z.local_date(t).succ_opt().unwrap_or(NaiveDate::MAX);
+        z.holidays
+            .range(first..=last)
+            .copied()
+            .filter(|&d| {
+                let start = z.resolve_day(d, 0);
+                let end = z.resolve_day(d, DAY);
+                start < t && end > f
+            })
+            .collect()
+    }
+
+    /// Instants strictly inside `(from, to)` at which the zone's UTC offset
+    /// changes (DST starts and ends), in order. Empty for `24x7`.
+    pub fn dst_transitions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
+        const STEP: i64 = 3_600;
+        let (f, t) = (from.timestamp(), to.timestamp());
+        let Inner::Zoned(z) = &self.inner else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        // A transition at x means offset(x - 1) != offset(x); want f < x < t,
+        // i.e. compare points in [f, t - 1].
+        let mut lo = f;
+        let mut lo_offset = z.offset_at(lo);
+        while lo < t - 1 {
+            let hi = (lo + STEP).min(t - 1);
+            if z.offset_at(hi) == lo_offset {
+                lo = hi;
+                continue;
+            }
+            // Smallest x in (lo, hi] whose offset differs from lo's.
+            let (mut a, mut b) = (lo, hi);
+            while b - a > 1 {
+                let mid = a + (b - a) / 2;
+                if z.offset_at(mid) == lo_offset {
+                    a = mid;
+                } else {
+                    b = mid;
+                }
+            }
+            out.extend(instant(b));
+            lo = b;
+            lo_offset = z.offset_at(b);
+        }
+        out
+    }
+}
+
+fn instant(seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds, 0)
+}
+
+impl Zoned {
+    /// Total UTC offset (seconds east) in force at a Unix instant.
+    fn offset_at(&self, seconds: i64) -> i32 {
+        match DateTime::from_timestamp(seconds, 0) {
+            Some(t) => self
+                .zone
+                .offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .local_minus_utc(),
+            None => 0,
+        }
+    }
+
+    fn local_date(&self, seconds: i64) -> NaiveDate {
+        let local = seconds.saturating_add(i64::from(self.offset_at(seconds)));
+        match DateTime::from_timestamp(local, 0) {
+            Some(t) => t.date_naive(),
+            None if local < 0 => NaiveDate::MIN,
+            None => NaiveDate::MAX,
+        }
+    }
+
+    /// The instant of local `date` + `seconds` (may be `86_400`): gaps map
+    /// to the first instant after the gap, folds to the earlier instant.
+    fn resolve_day(&self, date: NaiveDate, seconds: u32) -> i64 {
+        let midnight = date.and_time(NaiveTime::MIN);
+        match midnight.checked_add_signed(TimeDelta::seconds(i64::from(seconds))) {
+            Some(local) => self.resolve(local),
+            // Past chrono's range: treat the local time as UTC.
+            None => midnight.and_utc().timestamp() + i64::from(seconds),
+        }
+    }
+
+    fn resolve(&self, local: NaiveDateTime) -> i64 {
+        match self.zone.from_local_datetime(&local) {
+            LocalResult::Single(t) => t.timestamp(),
+            LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
+            LocalResult::None => match GapInfo::new(&local, &self.zone).and_then(|g| g.end) {
+                Some(end) => end.timestamp(),
+                // Not a real gap (edge of chrono's range) or an odd table:
+                // use the offset in force at the naive instant.
+                None => {
+                    let naive = local.and_utc().timestamp();
+                    naive - i64::from(self.offset_at(naive))
+                }
+            },
+        }
+    }
+
+    /// Windows of a local date (none on holidays).
+    fn day_windows(&self, date: NaiveDate) -> &[Window] {
+        let windows = &self.week[date.weekday().num_days_from_monday() as usize];
+        if windows.is_empty() || self.holidays.contains(&date) {
+            &[]
+        } else {
+            windows
+        }
+    }
+
+    /// Working intervals (not clipped) that may overlap `[f, t)`, plus
+    /// possibly a few just outside it.
+    fn intervals(&self, f: i64, t: i64) -> Intervals<'_> {
+        let first = self.local_date(f).pred_opt().unwrap_or(NaiveDate::MIN);
+        let last = self.local_date(t).succ_opt().unwrap_or(NaiveDate::MAX);
+        self.intervals_between_dates(first, last)
+    }
+
+    fn intervals_between_dates(&self, first: NaiveDate, last: NaiveDate) -> Intervals<'_> {
+        Intervals {
+            zoned: self,
+            day: first,
+            last,
+            pending: self.day_windows(first),
+        }
+    }
+}
+
+/// The working intervals `[start, end)` (Unix seconds, non-empty, in order,
+/// disjoint) of the local dates `day..=last`. Allocation-free.
+struct Intervals<'a> {
+    zoned: &'a Zoned,
+    day: NaiveDate,
+    last: NaiveDate,
+    pending: &'a [Window],
+}
+
+impl Iterator for Intervals<'_> {
+    type Item = (i64, i64);
+
+    fn next(&mut self) -> Option<(i64, i64)> {
+        loop {
+            if let Some((w, rest)) = self.pending.split_first() {
+                self.pending = rest;
+                let s = self.zoned.resolve_day(self.day, w.start);
+                let e = self.zoned.resolve_day(self.day, w.end);
+                if e > s {
+                    return Some((s, e));
+                }
+                continue; // the window lies entirely inside a gap
+            }
+            if self.day >= self.last {
+                return None;
+            }
+            self.day = self.day.succ_opt()?;
+            self.pending = self.zoned.day_windows(self.day);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .with_timezone(&Utc)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn w(text: &str) -> Window {
+        Window::parse(text).unwrap()
+    }
+
+    fn ws(texts: &[&str]) -> Vec<Window> {
+        texts.iter().map(|t| w(t)).collect()
+    }
+
+    /// Mon–Fri the same windows, weekends off.
+    fn weekdays(windows: &[&str]) -> [Vec<Window>; 7] {
+        let day = ws(windows);
+        [
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day,
+            Vec::new(),
+            Vec::new(),
+        ]
+    }
+
+    fn utc_office(holidays: &[NaiveDate]) -> Calendar {
+        Calendar::new(
+            chrono_tz::UTC,
+            weekdays(&["09:00-17:00"]),
+            holidays.iter().copied().collect(),
+        )
+        .unwrap()
+    }
+
+    fn new_york() -> Calendar {
+        Calendar::new(
+            chrono_tz::America::New_York,
+            weekdays(&["9:00-17:00"]),
+            [date(2026, 3, 10), date(2026, 11, 26)]
+                .into_iter()
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    /// 00:00-04:00 every day; weekdays also 08:00-12:00 and 13:00-17:00;
+    /// Friday also 22:00-24:00 (touches Saturday's 00:00-04:00).
+    fn berlin() -> Calendar {
+        let weekday = ws(&["13:00-17:00", "00:00-04:00", "08:00-12:00"]);
+        let mut friday = weekday.clone();
+        friday.push(w("22:00-24:00"));
+        let weekend = ws(&["00:00-04:00"]);
+        Calendar::new(
+            chrono_tz::Europe::Berlin,
+            [
+                weekday.clone(),
+                weekday.clone(),
+                weekday.clone(),
+                weekday,
+                friday,
+                weekend.clone(),
+                weekend,
+            ],
+            [date(2026, 12, 25)].into_iter().collect(),
+        )
+        .unwrap()
+    }
+
+    fn santiago() -> Calendar {
+        let all = ws(&["00:00-24:00"]);
+        Calendar::new(
+            chrono_tz::America::Santiago,
+            std::array::from_fn(|_| all.clone()),
+            BTreeSet::new(),
+        )
+        .unwrap()
+    }
+
+    fn calendars() -> Vec<(&'static str, Calendar)> {
+        vec![
+            ("24x7", Calendar::always()),
+            ("utc", utc_office(&[date(2026, 12, 25)])),
+            ("new_york", new_york()),
+            ("berlin", berlin()),
+            ("santiago", santiago()),
+        ]
+    }
+
+    // ---- golden tests -------------------------------------------------
+
+    #[test]
+    fn new_york_across_spring_forward() {
+        let cal = new_york();
+        // Fri 2026-03-06 15:00 EST (20:00Z) to 17:00 EST (22:00Z): 2h.
+        // Clocks spring forward Sun 2026-03-08. Mon 2026-03-09 09:00 EDT
+        // (13:00Z) to 11:00 EDT (15:00Z): 2h. Total 4h = 14,400 s.
+        let from = at("2026-03-06T15:00:00-05:00");
+        let to = at("2026-03-09T11:00:00-04:00");
+        assert_eq!(cal.business_seconds(from, to), 14_400);
+        assert_eq!(
+            cal.add_business(from, 14_400),
+            Some(at("2026-03-09T15:00:00Z"))
+        );
+        // The holiday Tue 2026-03-10 is skipped: Mon 16:00 EDT + 2h lands on
+        // Wed 10:00 EDT (14:00Z).
+        assert_eq!(
+            cal.add_business(at("2026-03-09T16:00:00-04:00"), 7_200),
+            Some(at("2026-03-11T14:00:00Z"))
+        );
+        assert_eq!(
+            cal.dst_transitions_between(from, to),
+            vec![at("2026-03-08T07:00:00Z")]
+        );
+        assert_eq!(
+            cal.working_intervals(from, to),
+            vec![
+                (at("2026-03-06T20:00:00Z"), at("2026-03-06T22:00:00Z")),
+                (at("2026-03-09T13:00:00Z"), at("2026-03-09T15:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn gap_maps_forward_and_fold_maps_to_earlier() {
+        let Inner::Zoned(z) = new_york().inner else {
+            unreachable!()
+        };
+        // 02:30 does not exist on 2026-03-08: first instant after the gap
+        // is 03:00 EDT = 07:00Z.
+        assert_eq!(
+            z.resolve_day(date(2026, 3, 8), 2 * 3_600 + 1_800),
+            at("2026-03-08T07:00:00Z").timestamp()
+        );
+        // 01:30 happens twice on 2026-11-01: the first is 01:30 EDT = 05:30Z.
+        assert_eq!(
+            z.resolve_day(date(2026, 11, 1), 3_600 + 1_800),
+            at("2026-11-01T05:30:00Z").timestamp()
+        );
+        // A window 02:00-03:00 inside the gap is empty; 01:00-02:00 in the
+        // fold (first occurrence of both ends) is one hour.
+        let sunday_only = |window: &str| {
+            let mut week: [Vec<Window>; 7] = Default::default();
+            week[6] = ws(&[window]);
+            Calendar::new(chrono_tz::America::New_York, week, BTreeSet::new()).unwrap()
+        };
+        let march = (at("2026-03-07T00:00:00Z"), at("2026-03-10T00:00:00Z"));
+        assert_eq!(
+            sunday_only("02:00-03:00").business_seconds(march.0, march.1),
+            0
+        );
+        assert_eq!(
+            sunday_only("01:00-04:00").business_seconds(march.0, march.1),
+            7_200
+        );
+        // 2026-11-01: 01:00-02:00 happens twice. The window 01:00-02:00
+        // starts at the first 01:00 (EDT, 05:00Z) and ends at 02:00 EST
+        // (07:00Z), which is not ambiguous: it contains the fold, 2h.
+        let november = (at("2026-10-31T00:00:00Z"), at("2026-11-03T00:00:00Z"));
+        assert_eq!(
+            sunday_only("01:00-02:00").business_seconds(november.0, november.1),
+            7_200
+        );
+        // 00:00-01:30 ends at the first 01:30 (05:30Z): 1.5h.
+        assert_eq!(
+            sunday_only("00:00-01:30").business_seconds(november.0, november.1),
+            5_400
+        );
+        // 01:30-03:00: first 01:30 EDT (05:30Z) to 03:00 EST (08:00Z): 2.5h.
+        assert_eq!(
+            sunday_only("01:30-03:00").business_seconds(november.0, november.1),
+            9_000
+        );
+    }
+
+    #[test]
+    fn berlin_night_window_on_dst_sundays() {
+        let cal = berlin();
+        // Sun 2026-10-25: 00:00 CEST (22:00Z Sat) to 04:00 CET (03:00Z): the
+        // hour 02:00-03:00 happens twice, so the window lasts 5h = 18,000 s.
+        // Sunday has no other window; the local day runs 22:00Z..23:00Z.
+        let (from, to) = (at("2026-10-24T22:00:00Z"), at("2026-10-25T23:00:00Z"));
+        assert_eq!(cal.business_seconds(from, to), 18_000);
+        assert_eq!(
+            cal.working_intervals(from, to),
+            vec![(at("2026-10-24T22:00:00Z"), at("2026-10-25T03:00:00Z"))]
+        );
+        // Sun 2026-03-29: 00:00 CET (23:00Z Sat) to 04:00 CEST (02:00Z):
+        // 02:00-03:00 does not exist, so 3h = 10,800 s.
+        let (from, to) = (at("2026-03-28T23:00:00Z"), at("2026-03-29T22:00:00Z"));
+        assert_eq!(cal.business_seconds(from, to), 10_800);
+        assert_eq!(
+            cal.dst_transitions_between(at("2026-03-01T00:00:00Z"), at("2026-11-01T00:00:00Z")),
+            vec![at("2026-03-29T01:00:00Z"), at("2026-10-25T01:00:00Z")]
+        );
+        // Friday 22:00-24:00 touches Saturday 00:00-04:00: merged.
+        assert_eq!(
+            cal.working_intervals(at("2026-06-05T19:00:00Z"), at("2026-06-06T12:00:00Z")),
+            vec![(at("2026-06-05T20:00:00Z"), at("2026-06-06T02:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn santiago_day_without_midnight() {
+        let zone = chrono_tz::America::Santiago;
+        // Find the 2026 dates whose local midnight does not exist.
+        let missing: Vec<NaiveDate> = (1..=365)
+            .map(|n| date(2026, 1, 1) + TimeDelta::days(n - 1))
+            .filter(|d| {
+                matches!(
+                    zone.from_local_datetime(&d.and_time(NaiveTime::MIN)),
+                    LocalResult::None
+                )
+            })
+            .collect();
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        let day = missing[0];
+        assert_eq!(day.month(), 9, "Chile's DST starts in September");
+        assert_eq!(day.weekday(), Weekday::Sun);
+
+        let cal = santiago();
+        let Inner::Zoned(z) = &cal.inner else {
+            unreachable!()
+        };
+        // The window starts at the first instant of the day: 01:00 -03.
+        let start = z.resolve_day(day, 0);
+        let local_start = instant(start).unwrap().with_timezone(&zone);
+        assert_eq!(local_start.date_naive(), day);
+        assert_eq!(
+            local_start.time(),
+            NaiveTime::from_hms_opt(1, 0, 0).unwrap()
+        );
+        // It ends at the next midnight (-03); the day counts 23h.
+        let end = z.resolve_day(day, DAY);
+        assert_eq!(end - start, 23 * 3_600);
+        let (from, to) = (instant(start - 7_200).unwrap(), instant(end).unwrap());
+        // Every second counts, so this equals wall time.
+        assert_eq!(
+            cal.business_seconds(instant(start).unwrap(), to),
+            23 * 3_600
+        );
+        assert_eq!(cal.business_seconds(from, to), 25 * 3_600);
+
+        // Fall-back: on Sat 2026-04-04 the clock goes from 24:00 -03 back to
+        // 23:00 -04, so Saturday lasts 25h: 03:00Z Sat to 04:00Z Sun.
+        assert_eq!(
+            z.resolve_day(date(2026, 4, 4), 0),
+            at("2026-04-04T03:00:00Z").timestamp()
+        );
+        assert_eq!(
+            z.resolve_day(date(2026, 4, 4), DAY),
+            at("2026-04-05T04:00:00Z").timestamp()
+        );
+    }
+
+    #[test]
+    fn holiday_inside_the_span() {
+        let cal = utc_office(&[date(2026, 12, 25)]);
+        assert_eq!(date(2026, 12, 25).weekday(), Weekday::Fri);
+        // Thu 16:00-17:00 (1h), Fri holiday, weekend, Mon 09:00-10:00 (1h).
+        let (from, to) = (at("2026-12-24T16:00:00Z"), at("2026-12-28T10:00:00Z"));
+        assert_eq!(cal.business_seconds(from, to), 7_200);
+        assert_eq!(cal.add_business(from, 7_200), Some(to));
+        assert_eq!(cal.holidays_between(from, to), vec![date(2026, 12, 25)]);
+        assert_eq!(
+            cal.holidays_between(at("2026-12-26T00:00:00Z"), to),
+            Vec::<NaiveDate>::new()
+        );
+        // Exactly at a window end: the 3,600th second ends at 17:00 Thursday.
+        assert_eq!(
+            cal.add_business(from, 3_600),
+            Some(at("2026-12-24T17:00:00Z"))
+        );
+        assert_eq!(
+            cal.add_business(from, 3_601),
+            Some(at("2026-12-28T09:00:01Z"))
+        );
+    }
+
+    #[test]
+    fn start_and_end_outside_working_hours() {
+        let cal = utc_office(&[]);
+        // Wed 06:00 -> 20:00: the whole 09:00-17:00 window, 8h.
+        assert_eq!(
+            cal.business_seconds(at("2026-03-04T06:00:00Z"), at("2026-03-04T20:00:00Z")),
+            28_800
+        );
+        // Sat -> Sat, and Sat -> Sun: nothing.
+        assert_eq!(
+            cal.business_seconds(at("2026-03-07T08:00:00Z"), at("2026-03-07T20:00:00Z")),
+            0
+        );
+        assert_eq!(
+            cal.business_seconds(at("2026-03-07T08:00:00Z"), at("2026-03-08T20:00:00Z")),
+            0
+        );
+        // Reversed or empty spans count 0.
+        let t = at("2026-03-04T12:00:00Z");
+        assert_eq!(cal.business_seconds(t, t), 0);
+        assert_eq!(cal.business_seconds(t, at("2026-03-04T11:00:00Z")), 0);
+        // add_business from Saturday starts counting Monday 09:00.
+        assert_eq!(
+            cal.add_business(at("2026-03-07T08:00:00Z"), 60),
+            Some(at("2026-03-09T09:01:00Z"))
+        );
+        // seconds <= 0 returns `from` itself, even outside hours.
+        let sat = at("2026-03-07T08:00:00.5Z");
+        assert_eq!(cal.add_business(sat, 0), Some(sat));
+        assert_eq!(cal.add_business(sat, -5), Some(sat));
+    }
+
+    #[test]
+    fn always_counts_every_second() {
+        let cal = Calendar::always();
+        assert!(cal.is_24x7());
+        assert_eq!(cal.zone(), None);
+        let (a, b) = (at("2026-03-08T00:00:00Z"), at("2026-03-09T00:00:00Z"));
+        assert_eq!(cal.business_seconds(a, b), 86_400);
+        assert_eq!(cal.add_business(a, 86_400), Some(b));
+        assert_eq!(cal.working_intervals(a, b), vec![(a, b)]);
+        assert!(cal.dst_transitions_between(a, b).is_empty());
+        assert!(cal.holidays_between(a, b).is_empty());
+        assert_eq!(cal.windows(Weekday::Sun), &[w("00:00-24:00")]);
+        assert!(!new_york().is_24x7());
+        assert_eq!(new_york().zone(), Some(chrono_tz::America::New_York));
+    }
+
+    #[test]
+    fn window_parse() {
+        assert_eq!(
+            w("09:00-17:00"),
+            Window {
+                start: 32_400,
+                end: 61_200
+            }
+        );
+        assert_eq!(
+            w("9:00-17:30"),
+            Window {
+                start: 32_400,
+                end: 63_000
+            }
+        );
+        assert_eq!(
+            w("00:00-24:00"),
+            Window {
+                start: 0,
+                end: 86_400
+            }
+        );
+        assert_eq!(w(" 09:00 - 17:00 "), w("09:00-17:00"));
+        assert_eq!("08:15-12:45".parse::<Window>(), Ok(w("08:15-12:45")));
+        assert_eq!(w("9:00-17:30").to_string(), "09:00-17:30");
+        for bad in [
+            "9-17",
+            "25:00-26:00",
+            "09:00",
+            "09:00-",
+            "-17:00",
+            "09:60-17:00",
+            "24:00-24:00",
+            "09:00-24:30",
+            "9:0-17:00",
+            "009:00-17:00",
+            "09:00-17:00-18:00",
+            "+9:00-17:00",
+            "",
+        ] {
+            assert_eq!(
+                Window::parse(bad),
+                Err(CalendarError::BadWindow(bad.to_string())),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Window::parse("17:00-09:00"),
+            Err(CalendarError::EmptyWindow("17:00-09:00".into()))
+        );
+        assert_eq!(
+            Window::parse("09:00-09:00"),
+            Err(CalendarError::EmptyWindow("09:00-09:00".into()))
+        );
+        let message = Window::parse("9-17").unwrap_err().to_string();
+        assert!(message.contains("09:00-17:00"), "{message}");
+    }
+
+    #[test]
+    fn calendar_new_validates() {
+        let zone = chrono_tz::UTC;
+        let none = BTreeSet::new;
+        assert_eq!(
+            Calendar::new(zone, weekdays(&["09:00-12:30", "12:00-17:00"]), none()),
+            Err(CalendarError::Overlap(
+                "09:00-12:30".into(),
+                "12:00-17:00".into()
+            ))
+        );
+        // Overlap is detected regardless of the given order.
+        assert_eq!(
+            Calendar::new(zone, weekdays(&["12:00-17:00", "08:00-18:00"]), none()),
+            Err(CalendarError::Overlap(
+                "08:00-18:00".into(),
+                "12:00-17:00".into()
+            ))
+        );
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[2] = vec![Window {
+            start: 61_200,
+            end: 32_400,
+        }];
+        assert_eq!(
+            Calendar::new(zone, week, none()),
+            Err(CalendarError::EmptyWindow("17:00-09:00".into()))
+        );
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[0] = vec![Window {
+            start: 3_600,
+            end: 3_600,
+        }];
+        assert!(matches!(
+            Calendar::new(zone, week, none()),
+            Err(CalendarError::EmptyWindow(_))
+        ));
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[0] = vec![Window {
+            start: 0,
+            end: 90_000,
+        }];
+        assert_eq!(
+            Calendar::new(zone, week, none()),
+            Err(CalendarError::BadWindow("00:00-25:00".into()))
+        );
+        // Touching windows are fine and get sorted.
+        let cal = Calendar::new(zone, weekdays(&["12:00-17:00", "09:00-12:00"]), none()).unwrap();
+        assert_eq!(
+            cal.windows(Weekday::Tue),
+            &[w("09:00-12:00"), w("12:00-17:00")]
+        );
+        assert!(cal.windows(Weekday::Sat).is_empty());
+        // Touching windows merge into one interval.
+        assert_eq!(
+            cal.working_intervals(at("2026-03-04T00:00:00Z"), at("2026-03-05T00:00:00Z")),
+            vec![(at("2026-03-04T09:00:00Z"), at("2026-03-04T17:00:00Z"))]
+        );
+        let message = CalendarError::Overlap("a".into(), "b".into()).to_string();
+        assert_eq!(message, "windows a and b overlap");
+    }
+
+    #[test]
+    fn calendar_without_windows() {
+        let cal = Calendar::new(
+            chrono_tz::Europe::Paris,
+            Default::default(),
+            BTreeSet::new(),
+        )
+        .unwrap();
+        let (a, b) = (at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"));
+        assert_eq!(cal.business_seconds(a, b), 0);
+        assert_eq!(cal.add_business(a, 1), None);
+        assert_eq!(cal.add_business(a, 0), Some(a));
+        assert!(cal.working_intervals(a, b).is_empty());
+    }
+
+    #[test]
+    fn add_business_gives_up_after_ten_idle_years() {
+        // Every day of 2026..=2037 is a holiday.
+        let holidays: BTreeSet<NaiveDate> = (0..12 * 366)
+            .map(|n| date(2026, 1, 1) + TimeDelta::days(n))
+            .collect();
+        let cal = Calendar::new(chrono_tz::UTC, weekdays(&["09:00-17:00"]), holidays).unwrap();
+        assert_eq!(cal.add_business(at("2026-01-01T00:00:00Z"), 1), None);
+        // But nine idle years are fine.
+        // Holidays 2026-01-01..=2035-01-07 (a Sunday); work resumes Monday.
+        let holidays: BTreeSet<NaiveDate> = (0..9 * 366)
+            .map(|n| date(2026, 1, 1) + TimeDelta::days(n))
+            .collect();
+        let cal = Calendar::new(chrono_tz::UTC, weekdays(&["09:00-17:00"]), holidays).unwrap();
+        let t = cal.add_business(at("2026-01-01T00:00:00Z"), 1).unwrap();
+        assert_eq!(t, at("2035-01-08T09:00:01Z"));
+    }
+
+    #[test]
+    fn sub_second_inputs_are_truncated() {
+        let cal = utc_office(&[]);
+        let a = at("2026-03-04T09:00:00.750Z");
+        let b = at("2026-03-04T09:00:10.250Z");
+        assert_eq!(cal.business_seconds(a, b), 10);
+        assert_eq!(cal.add_business(a, 10), Some(at("2026-03-04T09:00:10Z")));
+        assert_eq!(
+            cal.working_intervals(a, b),
+            vec![(at("2026-03-04T09:00:00Z"), at("2026-03-04T09:00:10Z"))]
+        );
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        for (_, cal) in calendars() {
+            let (lo, hi) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+            let mid = at("2026-03-04T12:00:00Z");
+            let _ = cal.business_seconds(hi - TimeDelta::days(3), hi);
+            let _ = cal.business_seconds(lo, lo + TimeDelta::days(3));
+            let _ = cal.add_business(hi - TimeDelta::days(3), 86_400 * 30);
+            let _ = cal.add_business(lo, 1);
+            let _ = cal.working_intervals(lo, lo + TimeDelta::days(3));
+            let _ = cal.holidays_between(lo, hi);
+            let _ = cal.dst_transitions_between(hi - TimeDelta::days(3), hi);
+            assert!(cal.add_business(mid, i64::MAX).is_none());
+        }
+    }
+
+    // ---- laws ----------------------------------------------------------
+
+    /// Starting points of the generated ranges: around the 2026 DST changes
+    /// of New York, Berlin and Santiago, and Christmas.
+    const ANCHORS: [&str; 6] = [
+        "2026-03-01T00:00:00Z",
+        "2026-03-20T00:00:00Z",
+        "2026-04-01T00:00:00Z",
+        "2026-09-01T00:00:00Z",
+        "2026-10-20T00:00:00Z",
+        "2026-12-15T00:00:00Z",
+    ];
+    const SPAN: i64 = 28 * 86_400;
+
+    fn instant_near(anchor: usize, offset: i64, nanos: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(at(ANCHORS[anchor]).timestamp() + offset, nanos).unwrap()
+    }
+
+    /// Three sorted instants near one anchor, mostly whole seconds.
+    fn triple() -> impl Strategy<Value = [DateTime<Utc>; 3]> {
+        (
+            0..ANCHORS.len(),
+            [0..SPAN, 0..SPAN, 0..SPAN],
+            prop_oneof![3 => Just([0u32; 3]), 1 => [0..1_000_000_000u32, 0..1_000_000_000u32, 0..1_000_000_000u32]],
+        )
+            .prop_map(|(anchor, offsets, nanos)| {
+                let mut points = [0, 1, 2].map(|i| instant_near(anchor, offsets[i], nanos[i]));
+                points.sort();
+                points
+            })
+    }
+
+    fn whole(t: DateTime<Utc>) -> i64 {
+        t.timestamp()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn additive_bounded_monotonic([a, b, c] in triple()) {
+            for (name, cal) in calendars() {
+                let ab = cal.business_seconds(a, b);
+                let bc = cal.business_seconds(b, c);
+                let ac = cal.business_seconds(a, c);
+                prop_assert_eq!(ac, ab + bc, "{}", name);
+                prop_assert!(ab >= 0 && bc >= 0, "{}", name);
+                // Wall time in whole seconds (inputs are truncated).
+                prop_assert!(ac <= whole(c) - whole(a), "{}", name);
+                prop_assert!(ab <= ac, "{}: monotonic in `to`", name);
+                prop_assert_eq!(cal.business_seconds(c, a), 0, "{}: reversed", name);
+                // The intervals explain the number exactly.
+                let intervals = cal.working_intervals(a, c);
+                let total: i64 = intervals.iter().map(|(s, e)| (*e - *s).num_seconds()).sum();
+                prop_assert_eq!(total, ac, "{}", name);
+                for pair in intervals.windows(2) {
+                    prop_assert!(pair[0].1 < pair[1].0, "{}: sorted, merged", name);
+                }
+                for (s, e) in &intervals {
+                    prop_assert!(s < e && whole(a) <= whole(*s) && *e <= c, "{}", name);
+                }
+            }
+        }
+
+        #[test]
+        fn add_business_lands_on_the_nth_second(
+            [a, _, _] in triple(),
+            n in prop_oneof![1..=3_600i64, 1..=40 * 3_600i64],
+        ) {
+            for (name, cal) in calendars() {
+                let t = cal.add_business(a, n);
+                prop_assert!(t.is_some(), "{}", name);
+                let t = t.unwrap();
+                prop_assert!(t > a, "{}", name);
+                prop_assert_eq!(cal.business_seconds(a, t), n, "{}", name);
+                prop_assert_eq!(
+                    cal.business_seconds(a, t - TimeDelta::seconds(1)),
+                    n - 1,
+                    "{}: earliest",
+                    name
+                );
+            }
+        }
+
+        #[test]
+        fn add_business_inverts_business_seconds([a, _, u] in triple()) {
+            for (name, cal) in calendars() {
+                let n = cal.business_seconds(a, u);
+                let t = cal.add_business(a, n);
+                prop_assert!(t.is_some(), "{}", name);
+                let t = t.unwrap();
+                prop_assert!(t <= u, "{}", name);
+                prop_assert_eq!(cal.business_seconds(a, t), n, "{}", name);
+                if n == 0 {
+                    prop_assert_eq!(t, a, "{}", name);
+                }
+            }
+        }
+
+        #[test]
+        fn holidays_and_transitions_are_inside_the_span([a, _, c] in triple()) {
+            for (name, cal) in calendars() {
+                for x in cal.dst_transitions_between(a, c) {
+                    prop_assert!(a < x && x < c, "{}", name);
+                    let zone = cal.zone().unwrap();
+                    let before = zone.offset_from_utc_datetime(
+                        &(x - TimeDelta::seconds(1)).naive_utc()).fix();
+                    let after = zone.offset_from_utc_datetime(&x.naive_utc()).fix();
+                    prop_assert_ne!(before, after, "{}", name);
+                }
+                let holidays = cal.holidays_between(a, c);
+                prop_assert!(holidays.windows(2).all(|p| p[0] < p[1]), "{}", name);
+                for d in holidays {
+                    prop_assert!(cal.holidays().any(|h| h == d), "{}", name);
+                    // The holiday's local day overlaps [a, c) and counts nothing.
+                    let Inner::Zoned(z) = &cal.inner else { unreachable!() };
+                    let (start, end) = (z.resolve_day(d, 0), z.resolve_day(d, DAY));
+                    prop_assert!(start < whole(c) && end > whole(a), "{}", name);
+                    let (start, end) = (instant(start).unwrap(), instant(end).unwrap());
+                    prop_assert_eq!(cal.business_seconds(start, end), 0, "{}", name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn zz_bench() {
+        let a = at("2026-03-01T10:00:00Z").timestamp();
+        for (name, cal) in calendars() {
+            for span in [3 * 86_400i64, 31 * 86_400] {
+                let start = std::time::Instant::now();
+                let mut acc = 0i64;
+                for i in 0..100_000i64 {
+                    let f = instant(a + i * 37).unwrap();
+                    let t = instant(a + i * 37 + span).unwrap();
+                    acc += cal.business_seconds(f, t);
+                    acc += cal.add_business(f, 8 * 3600).unwrap().timestamp() & 1;
+                }
+                eprintln!("{name} span {span}: {:?} ({acc})", start.elapsed());
+            }
+        }
     }
 }

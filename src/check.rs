@@ -57,14 +57,21 @@ pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
     for outcome in per_file {
         if let Some((id, line)) = outcome.claimed_id {
             tickets += 1;
-            by_id.entry(id).or_default().push((outcome.file.clone(), line));
+            by_id
+                .entry(id)
+                .or_default()
+                .push((outcome.file.clone(), line));
         }
         findings.extend(outcome.findings);
     }
     for (id, claims) in by_id {
         if claims.len() > 1 {
             for (file, line) in &claims {
-                let others: Vec<&str> = claims.iter().filter(|(f, _)| f != file).map(|(f, _)| f.as_str()).collect();
+                let others: Vec<&str> = claims
+                    .iter()
+                    .filter(|(f, _)| f != file)
+                    .map(|(f, _)| f.as_str())
+                    .collect();
                 findings.push(Finding {
                     file: file.clone(),
                     line: *line,
@@ -96,7 +103,12 @@ struct FileOutcome {
     findings: Vec<Finding>,
 }
 
-fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<Vec<u8>, StoreError>) -> FileOutcome {
+fn check_file(
+    policy: Option<&Policy>,
+    entry: &Entry,
+    file: &str,
+    bytes: Result<Vec<u8>, StoreError>,
+) -> FileOutcome {
     let mut out = FileOutcome {
         file: file.to_string(),
         claimed_id: None,
@@ -112,17 +124,32 @@ fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<
         })
     };
     if entry.id.is_none() {
-        add(1, 1, "file-name", "file name is not a ticket ID like T-7FQ2M9KD3A.yaml".into());
+        add(
+            1,
+            1,
+            "file-name",
+            "file name is not a ticket ID like T-7FQ2M9KD3A.yaml".into(),
+        );
     }
     let bytes = match bytes {
         Ok(bytes) => bytes,
         Err(StoreError::Symlink(_)) => {
-            add(1, 1, "symlink", "ticket files must be regular files; symbolic links are not followed".into());
+            add(
+                1,
+                1,
+                "symlink",
+                "ticket files must be regular files; symbolic links are not followed".into(),
+            );
             return out;
         }
         Err(StoreError::Parse { error, .. }) => {
             let (line, column) = error.position();
-            add(line.unwrap_or(1), column.unwrap_or(1), error.rule(), error.to_string());
+            add(
+                line.unwrap_or(1),
+                column.unwrap_or(1),
+                error.rule(),
+                error.to_string(),
+            );
             return out;
         }
         Err(other) => {
@@ -134,7 +161,12 @@ fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<
         Ok(ticket) => ticket,
         Err(error) => {
             let (line, column) = error.position();
-            add(line.unwrap_or(1), column.unwrap_or(1), error.rule(), error.to_string());
+            add(
+                line.unwrap_or(1),
+                column.unwrap_or(1),
+                error.rule(),
+                error.to_string(),
+            );
             return out;
         }
     };
@@ -147,7 +179,11 @@ fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<
             id_line,
             1,
             "id-mismatch",
-            format!("id `{}` does not match the file name `{}`", ticket.id, named.file_name()),
+            format!(
+                "id `{}` does not match the file name `{}`",
+                ticket.id,
+                named.file_name()
+            ),
         );
     }
     for f in check_ticket(policy, &ticket, text) {
@@ -158,11 +194,20 @@ fn check_file(policy: Option<&Policy>, entry: &Entry, file: &str, bytes: Result<
 }
 
 /// (line, column, rule, message) findings for one parsed ticket.
-fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u64, u64, &'static str, String)> {
+fn check_ticket(
+    policy: Option<&Policy>,
+    ticket: &Ticket,
+    text: &str,
+) -> Vec<(u64, u64, &'static str, String)> {
     let mut found = Vec::new();
     let lines = EventLines::new(text, ticket.events.len());
     if ticket.title.trim().is_empty() {
-        found.push((format::key_line(text, "title").unwrap_or(1), 1, "empty-title", "title is empty".to_string()));
+        found.push((
+            format::key_line(text, "title").unwrap_or(1),
+            1,
+            "empty-title",
+            "title is empty".to_string(),
+        ));
     }
     for (i, pair) in ticket.events.windows(2).enumerate() {
         if pair[1].at() < pair[0].at() {
@@ -188,7 +233,10 @@ fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u6
             format::key_line(text, "team").unwrap_or(1),
             1,
             "unknown-team",
-            format!("unknown team `{team}` (defined: {})", policy.teams.join(", ")),
+            format!(
+                "unknown team `{team}` (defined: {})",
+                policy.teams.join(", ")
+            ),
         ));
     }
     for (i, event) in ticket.events.iter().enumerate() {
@@ -198,7 +246,10 @@ fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u6
                     lines.field(i, key),
                     1,
                     "unknown-severity",
-                    format!("unknown severity `{value}` (defined: {})", policy.severity_ids().join(", ")),
+                    format!(
+                        "unknown severity `{value}` (defined: {})",
+                        policy.severity_ids().join(", ")
+                    ),
                 ));
             }
         };
@@ -219,11 +270,16 @@ fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u6
                 lines.field(i, key),
                 1,
                 "unknown-level",
-                format!("unknown level `{value}` (defined: {})", policy.level_ids().join(", ")),
+                format!(
+                    "unknown level `{value}` (defined: {})",
+                    policy.level_ids().join(", ")
+                ),
             ));
         }
         let team = match event {
-            Event::Assigned { team: Some(team), .. } => Some(team),
+            Event::Assigned {
+                team: Some(team), ..
+            } => Some(team),
             Event::Involved { team, .. } | Event::Answered { team, .. } => Some(team),
             _ => None,
         };
@@ -234,7 +290,10 @@ fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u6
                 lines.field(i, "team"),
                 1,
                 "unknown-team",
-                format!("unknown team `{team}` (defined: {})", policy.teams.join(", ")),
+                format!(
+                    "unknown team `{team}` (defined: {})",
+                    policy.teams.join(", ")
+                ),
             ));
         }
         if let Event::Paused { reason, .. } = event
@@ -244,7 +303,10 @@ fn check_ticket(policy: Option<&Policy>, ticket: &Ticket, text: &str) -> Vec<(u6
                 lines.field(i, "reason"),
                 1,
                 "pause-reason",
-                format!("`{reason}` is not a pause reason the policy allows ({})", policy.pause_reasons.join(", ")),
+                format!(
+                    "`{reason}` is not a pause reason the policy allows ({})",
+                    policy.pause_reasons.join(", ")
+                ),
             ));
         }
     }
@@ -280,11 +342,18 @@ impl<'t> EventLines<'t> {
         let Some(&start) = self.starts.get(index) else {
             return self.fallback;
         };
-        let end = self.starts.get(index + 1).copied().unwrap_or(self.lines.len() as u64 + 1);
+        let end = self
+            .starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.lines.len() as u64 + 1);
         (start..end)
             .find(|&n| {
-                let line = self.lines[n as usize - 1].trim_start().trim_start_matches("- ");
-                line.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
+                let line = self.lines[n as usize - 1]
+                    .trim_start()
+                    .trim_start_matches("- ");
+                line.strip_prefix(key)
+                    .is_some_and(|rest| rest.starts_with(':'))
             })
             .unwrap_or(self.start(index))
     }

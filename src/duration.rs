@@ -6,7 +6,9 @@
 //! working days.
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a duration (use a number and a unit: s, m, h, d, w; e.g. `30m`, `1h30m`, `5d`)")]
+#[error(
+    "`{0}` is not a duration (use a number and a unit: s, m, h, d, w; e.g. `30m`, `1h30m`, `5d`)"
+)]
 pub struct InvalidDuration(pub String);
 
 /// Parses `30m`, `2h`, `1h30m`, `1h 30m`, `90s`, `5d`, `2w` into seconds.
@@ -51,11 +53,23 @@ pub fn format(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
     let text = if d > 0 {
-        if h > 0 { format!("{d}d {h}h") } else { format!("{d}d") }
+        if h > 0 {
+            format!("{d}d {h}h")
+        } else {
+            format!("{d}d")
+        }
     } else if h > 0 {
-        if m > 0 { format!("{h}h {m}m") } else { format!("{h}h") }
+        if m > 0 {
+            format!("{h}h {m}m")
+        } else {
+            format!("{h}h")
+        }
     } else if m > 0 {
-        if sec > 0 && m < 10 { format!("{m}m {sec}s") } else { format!("{m}m") }
+        if sec > 0 && m < 10 {
+            format!("{m}m {sec}s")
+        } else {
+            format!("{m}m")
+        }
     } else {
         format!("{sec}s")
     };
@@ -74,7 +88,16 @@ mod tests {
         assert_eq!(parse("1h 30m"), Ok(5_400));
         assert_eq!(parse("5d"), Ok(432_000));
         assert_eq!(parse("1w"), Ok(604_800));
-        for bad in ["2x", "", "h", "30", "0m", "-5m", "1.5h", "99999999999999999w"] {
+        for bad in [
+            "2x",
+            "",
+            "h",
+            "30",
+            "0m",
+            "-5m",
+            "1.5h",
+            "99999999999999999w",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

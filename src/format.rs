@@ -14,7 +14,9 @@ pub enum ParseError {
     TooLarge { size: u64, max: u64 },
     #[error("file is not valid UTF-8 (byte {offset})")]
     InvalidUtf8 { offset: usize },
-    #[error("unresolved git conflict marker `{marker}` (run `tkt fix-conflicts` or resolve by hand)")]
+    #[error(
+        "unresolved git conflict marker `{marker}` (run `tkt fix-conflicts` or resolve by hand)"
+    )]
     ConflictMarker { line: u64, marker: String },
     #[error("{message}")]
     Yaml {
@@ -195,7 +197,11 @@ fn append_in_place(original: &str, event: &Event) -> Option<String> {
     let mut out = String::with_capacity(original.len() + item.len() + 1);
     out.push_str(original);
     if !original.ends_with('\n') {
-        out.push_str(if original.contains("\r\n") { "\r\n" } else { "\n" });
+        out.push_str(if original.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        });
     }
     out.push_str(&item);
     Some(out)

@@ -19,7 +19,9 @@ const BODY_LEN: usize = 10;
 pub struct TicketId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a ticket ID (expected `T-` and ten characters of 0-9, A-Z without I, L, O, U)")]
+#[error(
+    "`{0}` is not a ticket ID (expected `T-` and ten characters of 0-9, A-Z without I, L, O, U)"
+)]
 pub struct InvalidId(pub String);
 
 impl TicketId {
@@ -126,7 +128,14 @@ mod tests {
 
     #[test]
     fn ids_cannot_escape_the_tickets_directory() {
-        for bad in ["../x", "T-../../etc", "T-ABC", "T-ABCDEFGHJK/", "t-abcdefghjk", "T-ABCDEFGHJU"] {
+        for bad in [
+            "../x",
+            "T-../../etc",
+            "T-ABC",
+            "T-ABCDEFGHJK/",
+            "t-abcdefghjk",
+            "T-ABCDEFGHJU",
+        ] {
             assert!(TicketId::parse(bad).is_err(), "{bad}");
         }
     }

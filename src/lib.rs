@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod check;
 pub mod duration;
 pub mod format;
+pub mod git;
 pub mod id;
 pub mod policy;
 pub mod store;

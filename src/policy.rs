@@ -37,7 +37,9 @@ pub struct PolicyIssue {
 pub struct PolicyError(pub Vec<PolicyIssue>);
 
 /// Documentation a level can require before a ticket is escalated to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Doc {
     Description,
@@ -74,7 +76,9 @@ impl Doc {
 }
 
 /// Parts of a post-escalation review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewPart {
     Assessment,
@@ -145,10 +149,7 @@ impl Policy {
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             PolicyError(vec![PolicyIssue {
                 line,
                 column,
@@ -406,24 +407,36 @@ impl<'a> Validator<'a> {
         let review_calendar = match &raw.review.calendar {
             Some(name) => {
                 if !calendars.contains_key(name.get_ref()) {
-                    self.issue(name.span(), unknown("calendar", name.get_ref(), calendars.keys()));
+                    self.issue(
+                        name.span(),
+                        unknown("calendar", name.get_ref(), calendars.keys()),
+                    );
                 }
                 name.get_ref().clone()
             }
             None => "business".to_string(),
         };
-        let review_calendar = if raw.review.calendar.is_none() && !calendars.contains_key("business") {
-            ALWAYS.to_string()
-        } else {
-            review_calendar
-        };
+        let review_calendar =
+            if raw.review.calendar.is_none() && !calendars.contains_key("business") {
+                ALWAYS.to_string()
+            } else {
+                review_calendar
+            };
         for level in &raw.review.levels {
             if !level_ids.contains(level.get_ref()) {
-                self.issue(level.span(), unknown("level", level.get_ref(), level_ids.iter()));
+                self.issue(
+                    level.span(),
+                    unknown("level", level.get_ref(), level_ids.iter()),
+                );
             }
         }
         let review = ReviewPolicy {
-            levels: raw.review.levels.iter().map(|l| l.get_ref().clone()).collect(),
+            levels: raw
+                .review
+                .levels
+                .iter()
+                .map(|l| l.get_ref().clone())
+                .collect(),
             calendar: review_calendar,
             within: raw.review.within.as_ref().and_then(|w| self.duration(w)),
             requires: raw.review.requires.clone(),
@@ -435,7 +448,10 @@ impl<'a> Validator<'a> {
             resolution: "\"{title}\" ({id}) is resolved: {message}".into(),
         };
         let templates = Templates {
-            acknowledgement: raw.templates.acknowledgement.unwrap_or(defaults.acknowledgement),
+            acknowledgement: raw
+                .templates
+                .acknowledgement
+                .unwrap_or(defaults.acknowledgement),
             update: raw.templates.update.unwrap_or(defaults.update),
             resolution: raw.templates.resolution.unwrap_or(defaults.resolution),
         };
@@ -470,7 +486,9 @@ impl<'a> Validator<'a> {
                 None
             }
         };
-        let days = [&raw.mon, &raw.tue, &raw.wed, &raw.thu, &raw.fri, &raw.sat, &raw.sun];
+        let days = [
+            &raw.mon, &raw.tue, &raw.wed, &raw.thu, &raw.fri, &raw.sat, &raw.sun,
+        ];
         let mut week: [Vec<Window>; 7] = Default::default();
         let mut ok = zone.is_some();
         for (day, windows) in days.into_iter().enumerate() {
@@ -500,7 +518,10 @@ impl<'a> Validator<'a> {
                     holidays.insert(date);
                 }
                 Err(_) => {
-                    self.issue(h.span(), format!("holiday `{}` is not a date like 2026-12-25", h.get_ref()));
+                    self.issue(
+                        h.span(),
+                        format!("holiday `{}` is not a date like 2026-12-25", h.get_ref()),
+                    );
                     ok = false;
                 }
             }
@@ -525,7 +546,10 @@ impl<'a> Validator<'a> {
         let mut levels = Vec::new();
         for level in raw.get_ref() {
             if !seen.insert(level.id.get_ref().clone()) {
-                self.issue(level.id.span(), format!("level `{}` is defined twice", level.id.get_ref()));
+                self.issue(
+                    level.id.span(),
+                    format!("level `{}` is defined twice", level.id.get_ref()),
+                );
             }
             check_name(self, &level.id, "level");
             levels.push(Level {
@@ -563,7 +587,11 @@ impl<'a> Validator<'a> {
             let first_response = sev.first_response.as_ref().and_then(|d| self.duration(d));
             let update_every = sev.update_every.as_ref().and_then(|d| self.duration(d));
             let resolution = sev.resolution.as_ref().and_then(|d| self.duration(d));
-            if sev.first_response.is_none() && sev.update_every.is_none() && sev.resolution.is_none() && sev.escalations.is_empty() {
+            if sev.first_response.is_none()
+                && sev.update_every.is_none()
+                && sev.resolution.is_none()
+                && sev.escalations.is_empty()
+            {
                 self.issue(
                     sev.id.span(),
                     format!("severity `{id}` has no targets (set first_response, update_every, resolution or escalations)"),
@@ -582,7 +610,10 @@ impl<'a> Validator<'a> {
                 if let (Some(r), Some(prev)) = (rank, last_rank)
                     && r <= prev
                 {
-                    self.issue(esc.level.span(), "escalations must go to ever higher levels, in order");
+                    self.issue(
+                        esc.level.span(),
+                        "escalations must go to ever higher levels, in order",
+                    );
                 }
                 last_rank = rank.or(last_rank);
                 if let Some(within) = self.duration(&esc.within) {
@@ -618,7 +649,10 @@ fn check_name(v: &mut Validator<'_>, name: &Spanned<String>, what: &str) {
     if !ok {
         v.issue(
             name.span(),
-            format!("{what} id `{}` must be letters, digits, `-` or `_`", name.get_ref()),
+            format!(
+                "{what} id `{}` must be letters, digits, `-` or `_`",
+                name.get_ref()
+            ),
         );
     }
 }
@@ -640,8 +674,14 @@ mod tests {
         assert_eq!(
             critical.escalations,
             vec![
-                EscalationTarget { level: "L2".into(), within: 2 * 3600 },
-                EscalationTarget { level: "L3".into(), within: 4 * 3600 },
+                EscalationTarget {
+                    level: "L2".into(),
+                    within: 2 * 3600
+                },
+                EscalationTarget {
+                    level: "L3".into(),
+                    within: 4 * 3600
+                },
             ]
         );
         assert_eq!(policy.level_ids(), ["L1", "L2", "L3", "manager"]);

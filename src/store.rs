@@ -17,7 +17,9 @@ pub const TICKETS_DIR: &str = "tickets";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no tkt repository here or in any parent of {0} (looked for policy.toml; run `tkt init` or pass -C DIR)")]
+    #[error(
+        "no tkt repository here or in any parent of {0} (looked for policy.toml; run `tkt init` or pass -C DIR)"
+    )]
     NoRepository(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
@@ -75,9 +77,7 @@ impl Repo {
         let start = if start.is_absolute() {
             start.to_path_buf()
         } else {
-            std::env::current_dir()
-                .map_err(io_err(start))?
-                .join(start)
+            std::env::current_dir().map_err(io_err(start))?.join(start)
         };
         start
             .ancestors()
@@ -170,7 +170,8 @@ impl Repo {
     /// Resolves what a person typed to one ticket ID: an exact ID, or a
     /// unique prefix, case-insensitively. Reads names only, never contents.
     pub fn resolve(&self, typed: &str) -> Result<TicketId, StoreError> {
-        let prefix = id::normalize_prefix(typed).ok_or_else(|| StoreError::BadPrefix(typed.to_string()))?;
+        let prefix =
+            id::normalize_prefix(typed).ok_or_else(|| StoreError::BadPrefix(typed.to_string()))?;
         if prefix.len() <= 2 {
             return Err(StoreError::BadPrefix(typed.to_string()));
         }
@@ -259,7 +260,11 @@ impl Repo {
     /// under an exclusive lock, so that concurrent appends all land. `decide`
     /// sees the ticket as it is under the lock and may refuse (then nothing
     /// is written). Returns the ticket after the append.
-    pub fn append<E, F>(&self, id: &TicketId, decide: F) -> Result<Result<(Ticket, Event), E>, StoreError>
+    pub fn append<E, F>(
+        &self,
+        id: &TicketId,
+        decide: F,
+    ) -> Result<Result<(Ticket, Event), E>, StoreError>
     where
         F: FnOnce(&Ticket) -> Result<Event, E>,
     {
@@ -301,7 +306,11 @@ fn parse_at(path: &Path, bytes: &[u8], expected: Option<&TicketId>) -> Result<Ti
             error: ParseError::Yaml {
                 line: format::key_line(std::str::from_utf8(bytes).unwrap_or(""), "id"),
                 column: Some(1),
-                message: format!("id `{}` does not match the file name `{}`", ticket.id, expected.file_name()),
+                message: format!(
+                    "id `{}` does not match the file name `{}`",
+                    ticket.id,
+                    expected.file_name()
+                ),
             },
         });
     }
@@ -340,7 +349,10 @@ fn lock_current(path: &Path) -> Result<(File, Vec<u8>), StoreError> {
         if meta.file_type().is_symlink() {
             return Err(StoreError::Symlink(path.to_path_buf()));
         }
-        let mut file = OpenOptions::new().read(true).open(path).map_err(io_err(path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .open(path)
+            .map_err(io_err(path))?;
         file.lock().map_err(io_err(path))?;
         if !still_current(&file, path)? {
             continue;
@@ -377,7 +389,12 @@ fn still_current(_file: &File, _path: &Path) -> Result<bool, StoreError> {
 }
 
 /// Writes `bytes` to a fresh dotfile in `dir` and fsyncs it.
-fn write_temp(dir: &Path, id: &TicketId, bytes: &[u8], mode: Option<fs::Permissions>) -> Result<PathBuf, StoreError> {
+fn write_temp(
+    dir: &Path,
+    id: &TicketId,
+    bytes: &[u8],
+    mode: Option<fs::Permissions>,
+) -> Result<PathBuf, StoreError> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static SEQ: AtomicU32 = AtomicU32::new(0);
     let name = format!(

@@ -251,23 +251,57 @@ pub enum Event {
 macro_rules! each_variant {
     ($event:expr, $at:ident, $by:ident => $body:expr) => {
         match $event {
-            Event::Opened { at: $at, by: $by, .. }
-            | Event::Note { at: $at, by: $by, .. }
-            | Event::Amended { at: $at, by: $by, .. }
-            | Event::Diagnosed { at: $at, by: $by, .. }
-            | Event::Flagged { at: $at, by: $by, .. }
-            | Event::SeverityChanged { at: $at, by: $by, .. }
-            | Event::Escalated { at: $at, by: $by, .. }
-            | Event::Assigned { at: $at, by: $by, .. }
-            | Event::Notified { at: $at, by: $by, .. }
-            | Event::Paused { at: $at, by: $by, .. }
-            | Event::Resumed { at: $at, by: $by, .. }
-            | Event::Involved { at: $at, by: $by, .. }
-            | Event::Answered { at: $at, by: $by, .. }
-            | Event::Resolved { at: $at, by: $by, .. }
-            | Event::Closed { at: $at, by: $by, .. }
-            | Event::Reopened { at: $at, by: $by, .. }
-            | Event::Reviewed { at: $at, by: $by, .. } => $body,
+            Event::Opened {
+                at: $at, by: $by, ..
+            }
+            | Event::Note {
+                at: $at, by: $by, ..
+            }
+            | Event::Amended {
+                at: $at, by: $by, ..
+            }
+            | Event::Diagnosed {
+                at: $at, by: $by, ..
+            }
+            | Event::Flagged {
+                at: $at, by: $by, ..
+            }
+            | Event::SeverityChanged {
+                at: $at, by: $by, ..
+            }
+            | Event::Escalated {
+                at: $at, by: $by, ..
+            }
+            | Event::Assigned {
+                at: $at, by: $by, ..
+            }
+            | Event::Notified {
+                at: $at, by: $by, ..
+            }
+            | Event::Paused {
+                at: $at, by: $by, ..
+            }
+            | Event::Resumed {
+                at: $at, by: $by, ..
+            }
+            | Event::Involved {
+                at: $at, by: $by, ..
+            }
+            | Event::Answered {
+                at: $at, by: $by, ..
+            }
+            | Event::Resolved {
+                at: $at, by: $by, ..
+            }
+            | Event::Closed {
+                at: $at, by: $by, ..
+            }
+            | Event::Reopened {
+                at: $at, by: $by, ..
+            }
+            | Event::Reviewed {
+                at: $at, by: $by, ..
+            } => $body,
         }
     };
 }

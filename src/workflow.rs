@@ -85,10 +85,18 @@ pub fn replay(ticket: &Ticket) -> Status {
             assignee,
             repeated_outage,
             ..
-        }) => (*at, severity.clone(), level.clone(), assignee.clone(), *repeated_outage),
+        }) => (
+            *at,
+            severity.clone(),
+            level.clone(),
+            assignee.clone(),
+            *repeated_outage,
+        ),
         // Unreachable for parsed tickets; keep replay total anyway.
         _ => (
-            ticket.opened_at().unwrap_or(Timestamp::from_unix(0).expect("epoch")),
+            ticket
+                .opened_at()
+                .unwrap_or(Timestamp::from_unix(0).expect("epoch")),
             String::new(),
             String::new(),
             None,
@@ -246,6 +254,49 @@ pub fn missing_docs(policy: &Policy, status: &Status, level: &str) -> Vec<Doc> {
         .unwrap_or_default()
 }
 
+/// Which tickets a listing shows. Empty lists match everything; `states`
+/// empty means open tickets only unless `all` is set.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<State>,
+    pub severities: Vec<String>,
+    pub levels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub teams: Vec<String>,
+    pub waiting_on_team: Option<String>,
+    pub all: bool,
+}
+
+impl Filter {
+    pub fn matches(&self, s: &Status) -> bool {
+        let state_ok = if self.states.is_empty() {
+            self.all || s.state.is_open()
+        } else {
+            self.states.contains(&s.state)
+        };
+        let any = |wanted: &[String], have: Option<&String>| {
+            wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
+        };
+        state_ok
+            && any(&self.severities, Some(&s.severity))
+            && any(&self.levels, Some(&s.level))
+            && any(&self.assignees, s.assignee.as_ref())
+            && any(&self.teams, s.team.as_ref())
+            && self
+                .waiting_on_team
+                .as_ref()
+                .is_none_or(|t| s.waiting_on_teams.iter().any(|w| w == t || t == "any"))
+    }
+}
+
+/// The order listings use: most severe first, then oldest first, then ID.
+pub fn listing_key(policy: &Policy, s: &Status) -> (usize, Timestamp) {
+    (
+        policy.severity_rank(&s.severity).unwrap_or(usize::MAX),
+        s.opened_at,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,7 +331,12 @@ mod tests {
         let s = replay(&ticket(""));
         assert_eq!(
             missing_docs(&policy, &s, "L2"),
-            vec![Doc::Description, Doc::Troubleshooting, Doc::Logs, Doc::Impact]
+            vec![
+                Doc::Description,
+                Doc::Troubleshooting,
+                Doc::Logs,
+                Doc::Impact
+            ]
         );
         assert_eq!(next_level(&policy, &s).map(|l| l.id.as_str()), Some("L2"));
     }

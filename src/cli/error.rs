@@ -1,0 +1,117 @@
+//! The binary's one error type, and the one place outcomes become exit codes:
+//! 0 fine; 1 the command worked and found or refused something; 2 it could
+//! not do its job.
+
+use std::fmt;
+use std::io;
+
+use tkt::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad arguments or input the user can fix: exit 2.
+    Usage,
+    /// A gate refused (nothing written): exit 1.
+    Refused,
+    /// Config, I/O or repository problems: exit 2.
+    Environment,
+    /// Stdout closed early (`tkt list | head`): exit quietly.
+    BrokenPipe,
+}
+
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: Kind,
+    pub message: String,
+    /// Extra lines printed under the message (e.g. every missing item).
+    pub details: Vec<String>,
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        CliError {
+            kind,
+            message: message.into(),
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Kind::Usage, message)
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Kind::Refused, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            Kind::Refused => 1,
+            Kind::Usage | Kind::Environment => 2,
+            Kind::BrokenPipe => 0,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            CliError::new(Kind::BrokenPipe, "broken pipe")
+        } else {
+            CliError::new(Kind::Environment, e.to_string())
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Policy { path, error } => {
+                let mut err = CliError::new(
+                    Kind::Environment,
+                    format!("{}: invalid policy", path.display()),
+                );
+                for issue in error.0 {
+                    err.details.push(format!(
+                        "{}:{}:{}: {}",
+                        path.display(),
+                        issue.line,
+                        issue.column,
+                        issue.message
+                    ));
+                }
+                err
+            }
+            StoreError::Parse { path, error } => {
+                let (line, column) = error.position();
+                let at = match (line, column) {
+                    (Some(l), Some(c)) => format!("{}:{l}:{c}", path.display()),
+                    (Some(l), None) => format!("{}:{l}", path.display()),
+                    _ => path.display().to_string(),
+                };
+                CliError::new(Kind::Environment, format!("{at}: {error}"))
+                    .with_hint("the file was not changed; fix it by hand, then `tkt check`")
+            }
+            StoreError::NotFound(_) | StoreError::Ambiguous { .. } | StoreError::BadPrefix(_) => {
+                CliError::usage(e.to_string())
+            }
+            StoreError::Io { ref source, .. } if source.kind() == io::ErrorKind::BrokenPipe => {
+                CliError::new(Kind::BrokenPipe, "broken pipe")
+            }
+            other => CliError::new(Kind::Environment, other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Command-line definition, the shared context every command gets, and the
+//! single dispatch `match`.
+
+pub mod error;
+pub mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tkt::policy::Policy;
+use tkt::store::Repo;
+use tkt::time::Timestamp;
+
+use crate::commands;
+pub use error::{CliError, Kind};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tkt",
+    version,
+    about = "Git-native technical-support escalation: tickets as YAML, SLAs on business calendars, CI gates",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Run as if started in DIR (the repository is the nearest ancestor holding policy.toml)
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    pub dir: Option<PathBuf>,
+
+    /// Evaluate at this instant instead of the clock; also the default time of new events
+    #[arg(long, env = "TKT_NOW", value_name = "RFC3339", global = true, value_parser = parse_timestamp)]
+    pub now: Option<Timestamp>,
+
+    /// Who is acting (default: $TKT_USER, then git's user.email)
+    #[arg(long, env = "TKT_USER", value_name = "WHO", global = true)]
+    pub by: Option<String>,
+
+    /// Output format (each command says which it supports)
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<Format>,
+
+    /// When to use colour (NO_COLOR is honoured under `auto`)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+    Junit,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a tkt repository: policy.toml (the SOP defaults) and tickets/
+    Init(commands::init::InitArgs),
+    /// Open a ticket; prints its ID
+    Open(commands::open::OpenArgs),
+    /// Show a ticket: header, status, timeline, what the next level needs
+    Show(commands::show::ShowArgs),
+    /// Add an internal note to a ticket
+    Note(commands::note::NoteArgs),
+    /// List tickets with filters
+    List(commands::list::ListArgs),
+    /// Validate the policy and every ticket; report all findings
+    Check(commands::check::CheckArgs),
+    /// Print shell completions
+    Completions(commands::completions::CompletionsArgs),
+}
+
+/// Event-writing verbs share these.
+#[derive(Args, Debug, Clone)]
+pub struct EventTime {
+    /// When it happened (default: --now, else the clock)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_timestamp)]
+    pub at: Option<Timestamp>,
+}
+
+fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).map_err(|e| e.to_string())
+}
+
+/// What every command gets: where it runs, the clock, the actor, the format.
+pub struct Ctx {
+    pub dir: PathBuf,
+    pub now: Timestamp,
+    by: Option<String>,
+    pub format: Option<Format>,
+    pub interactive: bool,
+}
+
+impl Ctx {
+    pub fn repo(&self) -> Result<Repo, CliError> {
+        Ok(Repo::discover(&self.dir)?)
+    }
+
+    pub fn repo_and_policy(&self) -> Result<(Repo, Policy), CliError> {
+        let repo = self.repo()?;
+        let policy = repo.load_policy()?;
+        Ok((repo, policy))
+    }
+
+    /// The acting person: --by, $TKT_USER, then git's user.email.
+    pub fn actor(&self, repo: &Repo) -> Result<String, CliError> {
+        if let Some(by) = self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            return Ok(by.to_string());
+        }
+        match tkt::git::user_email(repo.root()) {
+            Some(email) => Ok(email),
+            None => Err(CliError::usage(
+                "who is acting? pass --by WHO, set TKT_USER, or set git's user.email",
+            )),
+        }
+    }
+
+    /// The format asked for, checked against what a command supports; the
+    /// first supported one is the default.
+    pub fn format(&self, supported: &[Format]) -> Result<Format, CliError> {
+        match self.format {
+            None => Ok(supported[0]),
+            Some(f) if supported.contains(&f) => Ok(f),
+            Some(f) => Err(CliError::usage(format!(
+                "this command does not support --format {}; use one of: {}",
+                f.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default(),
+                supported
+                    .iter()
+                    .filter_map(|f| f.to_possible_value())
+                    .map(|v| v.get_name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The instant of a new event: --at, else --now, else the clock.
+    pub fn event_time(&self, time: &EventTime) -> Timestamp {
+        time.at.unwrap_or(self.now)
+    }
+}
+
+/// What a command that worked reports: 0 or 1 (found or refused something).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Found,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; everything else is a usage error.
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    output::set_color(cli.color);
+    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let ctx = Ctx {
+        dir,
+        now: cli
+            .now
+            .unwrap_or_else(|| Timestamp::from_utc(chrono::Utc::now())),
+        by: cli.by.clone(),
+        format: cli.format,
+        interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+    };
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&ctx, args),
+        Command::Open(args) => commands::open::run(&ctx, args),
+        Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Note(args) => commands::note::run(&ctx, args),
+        Command::List(args) => commands::list::run(&ctx, args),
+        Command::Check(args) => commands::check::run(&ctx, args),
+        Command::Completions(args) => commands::completions::run(args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Found) => ExitCode::from(1),
+        Err(e) => {
+            if e.kind != Kind::BrokenPipe {
+                output::print_error(&e);
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

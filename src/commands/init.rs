@@ -1,0 +1,45 @@
+use std::path::PathBuf;
+
+use clap::Args;
+use tkt::policy::DEFAULT_POLICY;
+use tkt::store::{POLICY_FILE, Repo, TICKETS_DIR};
+
+use crate::cli::{CliError, Ctx, Outcome};
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Directory to initialise (default: the current one, or -C)
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
+    let root = match args.dir {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => ctx.dir.join(dir),
+        None => ctx.dir.clone(),
+    };
+    let repo = Repo::at(&root);
+    let policy = repo.policy_path();
+    if policy.exists() {
+        return Err(CliError::refused(format!(
+            "{} already exists; not overwriting it",
+            policy.display()
+        )));
+    }
+    std::fs::create_dir_all(repo.tickets_dir())?;
+    // create_new: never clobber a policy that appeared meanwhile.
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&policy)?;
+    file.write_all(DEFAULT_POLICY.as_bytes())?;
+    file.sync_all()?;
+    let mut out = anstream::stdout().lock();
+    writeln!(
+        out,
+        "initialised {}: {POLICY_FILE} (edit it to match your SOP) and {TICKETS_DIR}/",
+        root.display()
+    )?;
+    Ok(Outcome::Clean)
+}

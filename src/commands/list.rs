@@ -1,0 +1,106 @@
+use std::io::Write;
+
+use clap::Args;
+use tkt::format;
+use tkt::workflow::{self, Filter, State};
+
+use crate::cli::output::style;
+use crate::cli::{CliError, Ctx, Format, Outcome};
+use crate::render::list::{self, Row};
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only these states (new, in-progress, waiting, resolved, closed); default: open ones
+    #[arg(long, value_delimiter = ',', value_parser = parse_state)]
+    pub state: Vec<State>,
+    /// Only these severities
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Only these escalation levels
+    #[arg(long, value_delimiter = ',')]
+    pub level: Vec<String>,
+    /// Only tickets assigned to these people
+    #[arg(long, value_delimiter = ',')]
+    pub assignee: Vec<String>,
+    /// Only tickets owned by these teams
+    #[arg(long, value_delimiter = ',')]
+    pub team: Vec<String>,
+    /// Only tickets waiting on an answer from this team (`any` for any team)
+    #[arg(long, value_name = "TEAM")]
+    pub waiting_on: Option<String>,
+    /// Include resolved and closed tickets
+    #[arg(long)]
+    pub all: bool,
+}
+
+fn parse_state(text: &str) -> Result<State, String> {
+    State::parse(text).ok_or_else(|| {
+        format!("unknown state `{text}` (new, in-progress, waiting, resolved, closed)")
+    })
+}
+
+pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    for severity in &args.severity {
+        if policy.severity(severity).is_none() {
+            return Err(CliError::usage(format!(
+                "unknown severity `{severity}` (policy.toml defines: {})",
+                policy.severity_ids().join(", ")
+            )));
+        }
+    }
+    for level in &args.level {
+        if policy.level(level).is_none() {
+            return Err(CliError::usage(format!(
+                "unknown level `{level}` (policy.toml defines: {})",
+                policy.level_ids().join(", ")
+            )));
+        }
+    }
+    let filter = Filter {
+        states: args.state,
+        severities: args.severity,
+        levels: args.level,
+        assignees: args.assignee,
+        teams: args.team,
+        waiting_on_team: args.waiting_on,
+        all: args.all,
+    };
+    let scanned = repo.scan(|entry, bytes| -> Result<Option<Row>, ()> {
+        let ticket = bytes.ok().and_then(|b| format::parse(&b).ok()).ok_or(())?;
+        let status = workflow::replay(&ticket);
+        Ok(filter.matches(&status).then(|| Row {
+            id: ticket.id.to_string(),
+            title: ticket.title,
+            file: repo.relative(&entry.path).display().to_string(),
+            status,
+        }))
+    })?;
+    let unreadable = scanned.iter().filter(|r| r.is_err()).count();
+    let mut rows: Vec<Row> = scanned
+        .into_iter()
+        .filter_map(Result::ok)
+        .flatten()
+        .collect();
+    rows.sort_by(|a, b| {
+        workflow::listing_key(&policy, &a.status)
+            .cmp(&workflow::listing_key(&policy, &b.status))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => list::json(&mut out, &rows, ctx.now)?,
+        _ => list::table(&mut out, &rows, ctx.now)?,
+    }
+    if unreadable > 0 {
+        let mut err = anstream::stderr().lock();
+        writeln!(
+            err,
+            "{}warning{:#}: {unreadable} ticket file(s) could not be read and are not listed; run `tkt check`",
+            style::WARN,
+            style::WARN
+        )?;
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,133 @@
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use tkt::id::TicketId;
+use tkt::store::StoreError;
+use tkt::ticket::{Customer, Event, SCHEMA, Ticket};
+
+use super::text;
+use crate::cli::{CliError, Ctx, EventTime, Outcome};
+
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// One line saying what is wrong
+    #[arg(long)]
+    pub title: String,
+    /// Severity tier from policy.toml (e.g. critical, high, medium, low)
+    #[arg(long)]
+    pub severity: String,
+    /// Customer (organisation or person) who reported it
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// How to reach the customer (email, phone)
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Problem description
+    #[arg(long, conflicts_with = "description_file")]
+    pub description: Option<String>,
+    /// Read the description from a file (`-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub description_file: Option<PathBuf>,
+    /// Impact assessment: who and what is affected, how badly
+    #[arg(long, conflicts_with = "impact_file")]
+    pub impact: Option<String>,
+    /// Read the impact assessment from a file (`-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub impact_file: Option<PathBuf>,
+    /// Write the description in $EDITOR
+    #[arg(long, short = 'e')]
+    pub edit: bool,
+    /// Owning team
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Assignee (default: nobody yet)
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Starting escalation level (default: the policy's lowest)
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Flag the ticket as a repeated outage (an escalation criterion)
+    #[arg(long)]
+    pub repeated_outage: bool,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let title = args.title.trim().to_string();
+    if title.is_empty() || title.contains('\n') {
+        return Err(CliError::usage("--title must be one non-empty line"));
+    }
+    if policy.severity(&args.severity).is_none() {
+        return Err(CliError::usage(format!(
+            "unknown severity `{}` (policy.toml defines: {})",
+            args.severity,
+            policy.severity_ids().join(", ")
+        )));
+    }
+    let level = args
+        .level
+        .unwrap_or_else(|| policy.lowest_level().id.clone());
+    if policy.level(&level).is_none() {
+        return Err(CliError::usage(format!(
+            "unknown level `{level}` (policy.toml defines: {})",
+            policy.level_ids().join(", ")
+        )));
+    }
+    if let Some(team) = &args.team
+        && !policy.team_allowed(team)
+    {
+        return Err(CliError::usage(format!(
+            "unknown team `{team}` (policy.toml defines: {})",
+            policy.teams.join(", ")
+        )));
+    }
+    let mut description = text::from_flag_or_file(
+        args.description,
+        args.description_file.as_deref(),
+        "description",
+    )?;
+    if description.is_none() && args.edit {
+        description = text::from_editor(ctx, "problem description")?;
+    }
+    let impact = text::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
+    let by = ctx.actor(&repo)?;
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut ticket = Ticket {
+        schema: SCHEMA,
+        id: TicketId::generate(0),
+        title,
+        customer: Customer {
+            name: clean(args.customer),
+            contact: clean(args.contact),
+        },
+        description: clean(description),
+        impact: clean(impact),
+        team: args.team,
+        events: vec![Event::Opened {
+            at: ctx.event_time(&args.time),
+            by,
+            severity: args.severity,
+            level,
+            assignee: args.assignee,
+            repeated_outage: args.repeated_outage,
+        }],
+    };
+    // 50 random bits make a collision vanishingly rare; retry anyway.
+    for attempt in 1..=8 {
+        match repo.create(&ticket) {
+            Ok(_) => {
+                writeln!(anstream::stdout(), "{}", ticket.id)?;
+                return Ok(Outcome::Clean);
+            }
+            Err(StoreError::Exists { .. }) => ticket.id = TicketId::generate(attempt),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CliError::new(
+        crate::cli::Kind::Environment,
+        "could not find a free ticket ID",
+    ))
+}

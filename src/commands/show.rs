@@ -1,0 +1,36 @@
+use clap::Args;
+use tkt::workflow;
+
+use crate::cli::{CliError, Ctx, Format, Outcome};
+use crate::render::show::{self, ShowView};
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+}
+
+pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let id = repo.resolve(&args.id)?;
+    let ticket = repo.load(&id)?;
+    let status = workflow::replay(&ticket);
+    let next_level = workflow::next_level(&policy, &status)
+        .filter(|_| status.state.is_open())
+        .map(|level| (level, workflow::missing_docs(&policy, &status, &level.id)));
+    let path = repo.ticket_path(&id);
+    let view = ShowView {
+        file: repo.relative(&path).display().to_string(),
+        ticket: &ticket,
+        status: &status,
+        next_level,
+        now: ctx.now,
+    };
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => show::json(&mut out, &view)?,
+        _ => show::text(&mut out, &view)?,
+    }
+    Ok(Outcome::Clean)
+}

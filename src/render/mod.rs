@@ -1,0 +1,164 @@
+//! Renderers: turn the core's data into text, tables, JSON, annotations.
+//! They never decide anything; they only present.
+
+pub mod check;
+pub mod list;
+pub mod show;
+
+use tkt::duration;
+use tkt::ticket::Event;
+use tkt::time::Timestamp;
+
+/// Version of every `--format json` document (docs/json.md).
+pub const JSON_SCHEMA: u32 = 1;
+
+/// "3h 5m ago", "in 23m", "now".
+pub fn relative(now: Timestamp, t: Timestamp) -> String {
+    let delta = t.unix() - now.unix();
+    match delta {
+        0 => "now".to_string(),
+        d if d > 0 => format!("in {}", duration::format(d)),
+        d => format!("{} ago", duration::format(-d)),
+    }
+}
+
+/// `2026-11-20 09:14Z`: minutes are enough for people; JSON has seconds.
+pub fn short_time(t: Timestamp) -> String {
+    t.utc().format("%Y-%m-%d %H:%MZ").to_string()
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim()
+}
+
+/// One line saying what an event did.
+pub fn event_summary(event: &Event) -> String {
+    match event {
+        Event::Opened {
+            severity,
+            level,
+            assignee,
+            repeated_outage,
+            ..
+        } => {
+            let mut s = format!("opened at {severity}, {level}");
+            if let Some(a) = assignee {
+                s.push_str(&format!(", assigned to {a}"));
+            }
+            if *repeated_outage {
+                s.push_str(", repeated outage");
+            }
+            s
+        }
+        Event::Note { text, .. } => format!("note: {}", first_line(text)),
+        Event::Amended { field, text, .. } => {
+            format!("amended {}: {}", kebab(field), first_line(text))
+        }
+        Event::Diagnosed {
+            step,
+            text,
+            error_codes,
+            logs,
+            ..
+        } => {
+            let mut s = format!("diagnosed ({}): {}", kebab(step), first_line(text));
+            if !error_codes.is_empty() {
+                s.push_str(&format!(" [{}]", error_codes.join(", ")));
+            }
+            if !logs.is_empty() {
+                s.push_str(&format!(
+                    " (+{} log{})",
+                    logs.len(),
+                    if logs.len() == 1 { "" } else { "s" }
+                ));
+            }
+            s
+        }
+        Event::Flagged {
+            repeated_outage, ..
+        } => {
+            if *repeated_outage {
+                "flagged as a repeated outage".to_string()
+            } else {
+                "repeated-outage flag cleared".to_string()
+            }
+        }
+        Event::SeverityChanged { to, reason, .. } => {
+            format!("severity → {to}: {}", first_line(reason))
+        }
+        Event::Escalated { to, reason, .. } => format!("escalated to {to}: {}", first_line(reason)),
+        Event::Assigned { to, team, .. } => match team {
+            Some(team) => format!("assigned to {to} ({team})"),
+            None => format!("assigned to {to}"),
+        },
+        Event::Notified { channel, kind, .. } => {
+            format!("customer {} by {}", kebab(kind), kebab(channel))
+        }
+        Event::Paused { reason, .. } => format!("paused: {reason}"),
+        Event::Resumed { .. } => "resumed".to_string(),
+        Event::Involved { team, request, .. } => format!("asked {team}: {}", first_line(request)),
+        Event::Answered { team, text, .. } => format!("{team} answered: {}", first_line(text)),
+        Event::Resolved { summary, .. } => format!("resolved: {}", first_line(summary)),
+        Event::Closed {
+            confirmed_by,
+            no_confirmation,
+            approved_by,
+            ..
+        } => {
+            let mut s = "closed".to_string();
+            if let Some(c) = confirmed_by {
+                s.push_str(&format!(", confirmed by {c}"));
+            }
+            if let Some(r) = no_confirmation {
+                s.push_str(&format!(", without confirmation: {}", first_line(r)));
+            }
+            if let Some(a) = approved_by {
+                s.push_str(&format!(", approved by {a}"));
+            }
+            s
+        }
+        Event::Reopened { reason, .. } => format!("reopened: {}", first_line(reason)),
+        Event::Reviewed { .. } => "review recorded".to_string(),
+    }
+}
+
+/// The on-disk (kebab-case) name of a unit enum.
+fn kebab<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Escapes a message for a GitHub Actions workflow command.
+pub fn github_escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (file, title) of a workflow command.
+pub fn github_escape_property(text: &str) -> String {
+    github_escape_data(text)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
+        assert_eq!(relative(now, now.plus(23 * 60)), "in 23m");
+        assert_eq!(relative(now, now.plus(-3_900)), "1h 5m ago");
+        assert_eq!(relative(now, now), "now");
+    }
+
+    #[test]
+    fn github_escaping() {
+        assert_eq!(github_escape_data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(github_escape_property("x:y,z"), "x%3Ay%2Cz");
+    }
+}

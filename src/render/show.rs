@@ -1,0 +1,162 @@
+//! `tkt show`: one ticket as a page a person reads, or as JSON.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use tkt::policy::{Doc, Level};
+use tkt::ticket::{Event, Ticket};
+use tkt::time::Timestamp;
+use tkt::workflow::Status;
+
+use super::{JSON_SCHEMA, event_summary, relative, short_time};
+use crate::cli::output::style;
+
+pub struct ShowView<'a> {
+    pub file: String,
+    pub ticket: &'a Ticket,
+    pub status: &'a Status,
+    pub next_level: Option<(&'a Level, Vec<Doc>)>,
+    pub now: Timestamp,
+}
+
+pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
+    let (t, s) = (v.ticket, v.status);
+    let b = style::BOLD;
+    writeln!(out, "{b}{}{b:#}  {}", t.id, t.title)?;
+    writeln!(
+        out,
+        "  {} · {} · {} · assignee {} · team {}",
+        s.severity,
+        s.level,
+        s.state.name(),
+        s.assignee.as_deref().unwrap_or("-"),
+        s.team.as_deref().unwrap_or("-"),
+    )?;
+    if !t.customer.is_empty() {
+        let contact = if t.customer.contact.is_empty() {
+            String::new()
+        } else {
+            format!(" <{}>", t.customer.contact)
+        };
+        writeln!(out, "  customer {}{contact}", t.customer.name)?;
+    }
+    writeln!(
+        out,
+        "  opened {} ({})",
+        short_time(s.opened_at),
+        relative(v.now, s.opened_at)
+    )?;
+    if let Some(update) = s.last_customer_update {
+        writeln!(
+            out,
+            "  last customer update {} ({})",
+            short_time(update),
+            relative(v.now, update)
+        )?;
+    }
+    if s.repeated_outage {
+        writeln!(out, "  {}repeated outage{:#}", style::WARN, style::WARN)?;
+    }
+    if let Some(reason) = &s.pause_reason {
+        writeln!(out, "  paused: {reason}")?;
+    }
+    if !s.waiting_on_teams.is_empty() {
+        writeln!(out, "  waiting on: {}", s.waiting_on_teams.join(", "))?;
+    }
+    for (heading, body) in [("Description", &t.description), ("Impact", &t.impact)] {
+        if !body.is_empty() {
+            writeln!(out, "\n{b}{heading}{b:#}")?;
+            for line in body.lines() {
+                writeln!(out, "  {line}")?;
+            }
+        }
+    }
+    writeln!(out, "\n{b}Timeline{b:#}")?;
+    for event in &t.events {
+        writeln!(
+            out,
+            "  {}  {}{}{:#}  {}",
+            short_time(event.at()),
+            style::DIM,
+            event.by(),
+            style::DIM,
+            event_summary(event)
+        )?;
+    }
+    if let Some((level, missing)) = &v.next_level {
+        writeln!(out, "\n{b}Next level{b:#}: {} ({})", level.id, level.name)?;
+        if missing.is_empty() {
+            writeln!(out, "  {}documentation complete{:#}", style::OK, style::OK)?;
+        } else {
+            for doc in missing {
+                writeln!(
+                    out,
+                    "  {}missing{:#} {}: {}",
+                    style::WARN,
+                    style::WARN,
+                    doc.name(),
+                    doc.hint()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct MissingJson {
+    doc: Doc,
+    name: &'static str,
+    hint: &'static str,
+}
+
+#[derive(Serialize)]
+struct NextLevelJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    missing: Vec<MissingJson>,
+}
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    file: &'a str,
+    id: &'a str,
+    title: &'a str,
+    customer: &'a tkt::ticket::Customer,
+    description: &'a str,
+    impact: &'a str,
+    status: &'a Status,
+    next_level: Option<NextLevelJson<'a>>,
+    events: &'a [Event],
+}
+
+pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
+    let doc = ShowJson {
+        schema: JSON_SCHEMA,
+        now: v.now,
+        file: &v.file,
+        id: v.ticket.id.as_str(),
+        title: &v.ticket.title,
+        customer: &v.ticket.customer,
+        description: &v.ticket.description,
+        impact: &v.ticket.impact,
+        status: v.status,
+        next_level: v.next_level.as_ref().map(|(level, missing)| NextLevelJson {
+            id: &level.id,
+            name: &level.name,
+            missing: missing
+                .iter()
+                .map(|&doc| MissingJson {
+                    doc,
+                    name: doc.name(),
+                    hint: doc.hint(),
+                })
+                .collect(),
+        }),
+        events: &v.ticket.events,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
