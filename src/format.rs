@@ -241,19 +241,139 @@ events:
     }
 
     #[test]
-    fn scratch() {
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: critical\n  level: L1\n  bogus: 1\n";
-        eprintln!("{:?}", parse(bad.as_bytes()));
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\ntitle: y\nevents: []\n";
-        eprintln!("{:?}", parse(bad.as_bytes()));
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: flagged\n  at: 2026-11-20T09:14:00Z\n  by: a\n  repeated_outage: no\n";
-        eprintln!("{:?}", parse(bad.as_bytes()));
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: 3\n  level: L1\n";
-        eprintln!("{:?}", parse(bad.as_bytes()));
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: x\nevents:\n- type: opened\n  at: yesterday\n  by: a\n  severity: 3\n  level: L1\n";
-        eprintln!("{:?}", parse(bad.as_bytes()));
-        let bad = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: 'yes'\ndescription: 'a: b'\nevents:\n- type: opened\n  at: 2026-11-20T09:14:00Z\n  by: a\n  severity: '3'\n  level: 'no'\n";
-        let t = parse(bad.as_bytes()).unwrap();
-        eprintln!("{}", to_text(&t));
+    fn append_is_a_pure_append_and_verified() {
+        let ticket = parse(SAMPLE.as_bytes()).unwrap();
+        let event = Event::Note {
+            at: crate::time::Timestamp::parse("2026-11-20T10:00:00Z").unwrap(),
+            by: "bo".into(),
+            text: "two\nlines".into(),
+        };
+        let after = append_event(SAMPLE, &ticket, &event);
+        assert!(after.starts_with(SAMPLE));
+        assert_eq!(
+            &after[SAMPLE.len()..],
+            "- type: note\n  at: 2026-11-20T10:00:00Z\n  by: bo\n  text: |-\n    two\n    lines\n"
+        );
+        // A flow-style list cannot be appended to in place: rewritten canonically.
+        let flow = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\nevents: [{type: opened, at: 2026-11-20T09:14:00Z, by: a, severity: low, level: L1}]\n";
+        let ticket = parse(flow.as_bytes()).unwrap();
+        let after = append_event(flow, &ticket, &event);
+        let mut expected = ticket.clone();
+        expected.events.push(event);
+        assert_eq!(parse(after.as_bytes()).unwrap(), expected);
+    }
+
+    #[test]
+    fn conflict_markers_are_found_but_not_yaml_separators() {
+        assert_eq!(
+            conflict_marker("a: 1\n<<<<<<< HEAD\n"),
+            Some((2, "<<<<<<<".into()))
+        );
+        assert_eq!(conflict_marker("a: |\n  =======\n"), None);
+        assert_eq!(conflict_marker("========\n"), None);
+    }
+
+    mod round_trip {
+        use super::super::*;
+        use crate::id::TicketId;
+        use crate::ticket::{Customer, Event};
+        use crate::time::Timestamp;
+        use proptest::prelude::*;
+
+        /// Text people type: YAML-significant characters, keywords that
+        /// other parsers read as booleans or numbers, multi-line, unicode.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-zA-Z0-9 .,:#'\"!?&*|>%@`{}\\[\\]-]{0,40}",
+                Just("yes".to_string()),
+                Just("no".to_string()),
+                Just("null".to_string()),
+                Just("~".to_string()),
+                Just("0x1F".to_string()),
+                Just("1e3".to_string()),
+                Just("- item".to_string()),
+                Just("key: value".to_string()),
+                Just(" leading and trailing ".to_string()),
+                Just("line one\nline two\n".to_string()),
+                Just("line one\n\n  indented\n".to_string()),
+                Just("ünïcödé ✓ 日本語".to_string()),
+                Just("tab\there".to_string()),
+                "[a-z ]{100,300}",
+            ]
+        }
+
+        fn event(at: i64) -> impl Strategy<Value = Event> {
+            let ts = Timestamp::from_unix(1_700_000_000 + at).unwrap();
+            prop_oneof![
+                (text(), text()).prop_map(move |(by, text)| Event::Note { at: ts, by, text }),
+                (text(), text()).prop_map(move |(by, reason)| Event::Escalated {
+                    at: ts,
+                    by,
+                    to: "L2".into(),
+                    reason
+                }),
+                (text(), text(), proptest::option::of(text())).prop_map(
+                    move |(by, summary, root_cause)| Event::Resolved {
+                        at: ts,
+                        by,
+                        summary,
+                        root_cause
+                    }
+                ),
+            ]
+        }
+
+        fn ticket() -> impl Strategy<Value = Ticket> {
+            (
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                proptest::collection::vec(event(60), 0..4),
+            )
+                .prop_map(|(title, name, contact, description, impact, rest)| {
+                    let mut events = vec![Event::Opened {
+                        at: Timestamp::from_unix(1_700_000_000).unwrap(),
+                        by: "ana".into(),
+                        severity: "high".into(),
+                        level: "L1".into(),
+                        assignee: None,
+                        repeated_outage: false,
+                    }];
+                    events.extend(rest);
+                    Ticket {
+                        schema: SCHEMA,
+                        id: TicketId::parse("T-7FQ2M9KD3A").unwrap(),
+                        title,
+                        customer: Customer { name, contact },
+                        description,
+                        impact,
+                        team: None,
+                        events,
+                    }
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn parse_after_write_is_identity(t in ticket()) {
+                let text = to_text(&t);
+                let back = parse(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+                prop_assert_eq!(&back, &t);
+                prop_assert_eq!(to_text(&back), text);
+            }
+
+            #[test]
+            fn appending_equals_rewriting(t in ticket(), e in event(120)) {
+                let text = to_text(&t);
+                let appended = append_event(&text, &t, &e);
+                let mut whole = t.clone();
+                whole.events.push(e);
+                prop_assert_eq!(appended, to_text(&whole));
+            }
+        }
     }
 }

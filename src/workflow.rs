@@ -297,6 +297,31 @@ pub fn listing_key(policy: &Policy, s: &Status) -> (usize, Timestamp) {
     )
 }
 
+/// How far past `now` an event may be dated (clock skew between machines).
+pub const FUTURE_SKEW_SECONDS: i64 = 300;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("{at} is before the ticket's last event ({last}); events are recorded in time order")]
+    BeforeLastEvent { at: Timestamp, last: Timestamp },
+    #[error("{at} is in the future (now is {now})")]
+    InTheFuture { at: Timestamp, now: Timestamp },
+}
+
+/// A new event's time must not go back before the ticket's last event, nor
+/// lie in the future.
+pub fn check_event_time(ticket: &Ticket, at: Timestamp, now: Timestamp) -> Result<(), TimeError> {
+    if let Some(last) = ticket.events.iter().map(Event::at).max()
+        && at < last
+    {
+        return Err(TimeError::BeforeLastEvent { at, last });
+    }
+    if at > now.plus(FUTURE_SKEW_SECONDS) {
+        return Err(TimeError::InTheFuture { at, now });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,7 +98,10 @@ fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
 /// What every command gets: where it runs, the clock, the actor, the format.
 pub struct Ctx {
     pub dir: PathBuf,
+    /// The evaluation instant: --now, else the clock at start.
     pub now: Timestamp,
+    /// Whether --now (or TKT_NOW) fixed the clock.
+    fixed_now: bool,
     by: Option<String>,
     pub format: Option<Format>,
     pub interactive: bool,
@@ -149,9 +152,24 @@ impl Ctx {
         }
     }
 
-    /// The instant of a new event: --at, else --now, else the clock.
+    /// The instant of a new event: --at, else --now, else the clock. Call
+    /// it under the ticket's lock, so that concurrent writers that default to
+    /// the clock append in time order.
     pub fn event_time(&self, time: &EventTime) -> Timestamp {
-        time.at.unwrap_or(self.now)
+        match (time.at, self.fixed_now) {
+            (Some(at), _) => at,
+            (None, true) => self.now,
+            (None, false) => Timestamp::from_utc(chrono::Utc::now()),
+        }
+    }
+
+    /// The clock for "is this in the future" checks: --now, else the clock.
+    pub fn clock(&self) -> Timestamp {
+        if self.fixed_now {
+            self.now
+        } else {
+            Timestamp::from_utc(chrono::Utc::now())
+        }
     }
 }
 
@@ -178,6 +196,7 @@ pub fn main() -> ExitCode {
         now: cli
             .now
             .unwrap_or_else(|| Timestamp::from_utc(chrono::Utc::now())),
+        fixed_now: cli.now.is_some(),
         by: cli.by.clone(),
         format: cli.format,
         interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),

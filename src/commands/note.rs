@@ -2,6 +2,7 @@ use std::io::Write;
 
 use clap::Args;
 use tkt::ticket::Event;
+use tkt::workflow;
 
 use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
@@ -29,8 +30,12 @@ pub fn run(ctx: &Ctx, args: NoteArgs) -> Result<Outcome, CliError> {
         .filter(|m| !m.is_empty())
         .ok_or_else(|| CliError::usage("a note needs text: -m TEXT (or $EDITOR in a terminal)"))?;
     let by = ctx.actor(&repo)?;
-    let at = ctx.event_time(&args.time);
-    let appended = repo.append(&id, |_| Ok::<_, CliError>(Event::Note { at, by, text }))??;
+    let appended = repo.append(&id, |ticket| {
+        let at = ctx.event_time(&args.time);
+        workflow::check_event_time(ticket, at, ctx.clock())
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        Ok::<_, CliError>(Event::Note { at, by, text })
+    })??;
     let (ticket, _) = appended;
     writeln!(
         anstream::stdout(),

@@ -30,6 +30,9 @@ pub fn table(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<(
         .set_header([
             "ID", "SEVERITY", "LEVEL", "STATE", "ASSIGNEE", "TEAM", "OPENED", "TITLE",
         ]);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
     for row in rows {
         let s = &row.status;
         table.add_row([

@@ -41,7 +41,7 @@ pub fn event_summary(event: &Event) -> String {
             repeated_outage,
             ..
         } => {
-            let mut s = format!("opened at {severity}, {level}");
+            let mut s = format!("opened: {severity}, {level}");
             if let Some(a) = assignee {
                 s.push_str(&format!(", assigned to {a}"));
             }

@@ -1,1 +1,8 @@
+//! One integration-test binary: the real `tkt` against throwaway
+//! repositories with real `git`.
 
+mod support;
+
+mod bad_input;
+mod basics;
+mod concurrency;
