@@ -12,6 +12,7 @@ pub mod format;
 pub mod git;
 pub mod id;
 pub mod policy;
+pub mod sla;
 pub mod store;
 pub mod ticket;
 pub mod time;
