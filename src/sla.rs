@@ -177,6 +177,52 @@ pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation 
     eval
 }
 
+/// Which timers a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct TimerFilter {
+    /// Only these statuses; empty means every status but `met` (unless
+    /// `include_met`).
+    pub statuses: Vec<TimerStatus>,
+    pub include_met: bool,
+}
+
+impl TimerFilter {
+    pub fn matches(&self, timer: &Timer) -> bool {
+        if self.statuses.is_empty() {
+            self.include_met || timer.status != TimerStatus::Met
+        } else {
+            self.statuses.contains(&timer.status)
+        }
+    }
+}
+
+/// Most urgent first: breached (longest overdue first), warning, running,
+/// paused, met; then by due instant.
+pub fn urgency_key(timer: &Timer) -> (TimerStatus, i64, i64) {
+    let due = timer
+        .due
+        .or(timer.breached_at)
+        .map(Timestamp::unix)
+        .unwrap_or(i64::MAX);
+    (timer.status, due, timer.remaining_s)
+}
+
+/// How a `--check` gate reads timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Breach,
+    Warning,
+}
+
+impl Gate {
+    pub fn fails(self, timer: &Timer) -> bool {
+        match self {
+            Gate::Breach => timer.status == TimerStatus::Breached,
+            Gate::Warning => matches!(timer.status, TimerStatus::Breached | TimerStatus::Warning),
+        }
+    }
+}
+
 // ---- Replay ----------------------------------------------------------------
 
 /// The target of a metric under a severity (`None`: the tier has no such

@@ -75,7 +75,36 @@ pub struct Status {
     pub checklist: BTreeSet<DiagnosisStep>,
 }
 
-/// Replays `ticket`'s events. The parser guarantees the first is `opened`.
+/// Replays the events at or before `now`, in time order (events at the same
+/// instant in file order), as the SLA engine does.
+pub fn replay_at(ticket: &Ticket, now: Timestamp) -> Status {
+    let in_order = ticket.events.windows(2).all(|w| w[0].at() <= w[1].at());
+    if in_order && ticket.events.last().is_none_or(|e| e.at() <= now) {
+        return replay(ticket);
+    }
+    let mut events: Vec<Event> = ticket
+        .events
+        .iter()
+        .filter(|e| e.at() <= now)
+        .cloned()
+        .collect();
+    events.sort_by_key(Event::at);
+    let mut view = ticket.clone();
+    // The `opened` event stays first even if a hand edit dated another
+    // event earlier.
+    if let Some(pos) = events
+        .iter()
+        .position(|e| matches!(e, Event::Opened { .. }))
+    {
+        let opened = events.remove(pos);
+        events.insert(0, opened);
+    }
+    view.events = events;
+    replay(&view)
+}
+
+/// Replays `ticket`'s events in file order. The parser guarantees the first
+/// is `opened`.
 pub fn replay(ticket: &Ticket) -> Status {
     let (opened_at, severity, level, assignee, repeated) = match ticket.events.first() {
         Some(Event::Opened {

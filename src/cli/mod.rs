@@ -77,6 +77,8 @@ pub enum Command {
     Note(commands::note::NoteArgs),
     /// List tickets with filters
     List(commands::list::ListArgs),
+    /// SLA timers of open tickets, most urgent first; `--check` gates CI
+    Sla(commands::sla::SlaArgs),
     /// Validate the policy and every ticket; report all findings
     Check(commands::check::CheckArgs),
     /// Print shell completions
@@ -207,6 +209,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Note(args) => commands::note::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
+        Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Completions(args) => commands::completions::run(args),
     };

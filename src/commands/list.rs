@@ -2,6 +2,7 @@ use std::io::Write;
 
 use clap::Args;
 use tkt::format;
+use tkt::policy::Policy;
 use tkt::workflow::{self, Filter, State};
 
 use crate::cli::output::style;
@@ -42,22 +43,7 @@ fn parse_state(text: &str) -> Result<State, String> {
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    for severity in &args.severity {
-        if policy.severity(severity).is_none() {
-            return Err(CliError::usage(format!(
-                "unknown severity `{severity}` (policy.toml defines: {})",
-                policy.severity_ids().join(", ")
-            )));
-        }
-    }
-    for level in &args.level {
-        if policy.level(level).is_none() {
-            return Err(CliError::usage(format!(
-                "unknown level `{level}` (policy.toml defines: {})",
-                policy.level_ids().join(", ")
-            )));
-        }
-    }
+    validate_names(&policy, &args.severity, &args.level)?;
     let filter = Filter {
         states: args.state,
         severities: args.severity,
@@ -69,7 +55,10 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
     };
     let scanned = repo.scan(|entry, bytes| -> Result<Option<Row>, ()> {
         let ticket = bytes.ok().and_then(|b| format::parse(&b).ok()).ok_or(())?;
-        let status = workflow::replay(&ticket);
+        if ticket.opened_at().is_none_or(|t| t > ctx.now) {
+            return Ok(None);
+        }
+        let status = workflow::replay_at(&ticket, ctx.now);
         Ok(filter.matches(&status).then(|| Row {
             id: ticket.id.to_string(),
             title: ticket.title,
@@ -93,14 +82,44 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         Format::Json => list::json(&mut out, &rows, ctx.now)?,
         _ => list::table(&mut out, &rows, ctx.now)?,
     }
-    if unreadable > 0 {
-        let mut err = anstream::stderr().lock();
+    warn_unreadable(unreadable)?;
+    Ok(Outcome::Clean)
+}
+
+/// Severity and level filters must name what the policy defines.
+pub fn validate_names(
+    policy: &Policy,
+    severities: &[String],
+    levels: &[String],
+) -> Result<(), CliError> {
+    for severity in severities {
+        if policy.severity(severity).is_none() {
+            return Err(CliError::usage(format!(
+                "unknown severity `{severity}` (policy.toml defines: {})",
+                policy.severity_ids().join(", ")
+            )));
+        }
+    }
+    for level in levels {
+        if policy.level(level).is_none() {
+            return Err(CliError::usage(format!(
+                "unknown level `{level}` (policy.toml defines: {})",
+                policy.level_ids().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Listings skip files that do not parse; say so on stderr.
+pub fn warn_unreadable(count: usize) -> Result<(), CliError> {
+    if count > 0 {
         writeln!(
-            err,
-            "{}warning{:#}: {unreadable} ticket file(s) could not be read and are not listed; run `tkt check`",
+            anstream::stderr(),
+            "{}warning{:#}: {count} ticket file(s) could not be read and are left out; run `tkt check`",
             style::WARN,
             style::WARN
         )?;
     }
-    Ok(Outcome::Clean)
+    Ok(())
 }

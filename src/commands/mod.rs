@@ -3,9 +3,11 @@
 
 pub mod check;
 pub mod completions;
+pub mod explain;
 pub mod init;
 pub mod list;
 pub mod note;
 pub mod open;
 pub mod show;
+pub mod sla;
 pub mod text;

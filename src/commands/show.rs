@@ -15,16 +15,18 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(&args.id)?;
     let ticket = repo.load(&id)?;
-    let status = workflow::replay(&ticket);
+    let status = workflow::replay_at(&ticket, ctx.now);
     let next_level = workflow::next_level(&policy, &status)
         .filter(|_| status.state.is_open())
         .map(|level| (level, workflow::missing_docs(&policy, &status, &level.id)));
+    let timers = tkt::sla::timers(&policy, &ticket, ctx.now);
     let path = repo.ticket_path(&id);
     let view = ShowView {
         file: repo.relative(&path).display().to_string(),
         ticket: &ticket,
         status: &status,
         next_level,
+        timers: &timers,
         now: ctx.now,
     };
     let mut out = anstream::stdout().lock();

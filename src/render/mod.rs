@@ -2,8 +2,10 @@
 //! They never decide anything; they only present.
 
 pub mod check;
+pub mod explain;
 pub mod list;
 pub mod show;
+pub mod sla;
 
 use tkt::duration;
 use tkt::ticket::Event;

@@ -4,10 +4,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use tkt::policy::{Doc, Level};
+use tkt::sla::{Timer, TimerStatus};
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
+use super::sla::{describe, metric_label};
 use super::{JSON_SCHEMA, event_summary, relative, short_time};
 use crate::cli::output::style;
 
@@ -16,6 +18,7 @@ pub struct ShowView<'a> {
     pub ticket: &'a Ticket,
     pub status: &'a Status,
     pub next_level: Option<(&'a Level, Vec<Doc>)>,
+    pub timers: &'a [Timer],
     pub now: Timestamp,
 }
 
@@ -32,13 +35,11 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         s.assignee.as_deref().unwrap_or("-"),
         s.team.as_deref().unwrap_or("-"),
     )?;
-    if !t.customer.is_empty() {
-        let contact = if t.customer.contact.is_empty() {
-            String::new()
-        } else {
-            format!(" <{}>", t.customer.contact)
-        };
-        writeln!(out, "  customer {}{contact}", t.customer.name)?;
+    match (t.customer.name.as_str(), t.customer.contact.as_str()) {
+        ("", "") => {}
+        (name, "") => writeln!(out, "  customer {name}")?,
+        ("", contact) => writeln!(out, "  customer contact {contact}")?,
+        (name, contact) => writeln!(out, "  customer {name} <{contact}>")?,
     }
     writeln!(
         out,
@@ -69,6 +70,30 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             for line in body.lines() {
                 writeln!(out, "  {line}")?;
             }
+        }
+    }
+    if !v.timers.is_empty() {
+        writeln!(out, "\n{b}SLA{b:#}")?;
+        let width = v
+            .timers
+            .iter()
+            .map(|t| metric_label(t).len())
+            .max()
+            .unwrap_or(0);
+        for timer in v.timers {
+            let s = match timer.status {
+                TimerStatus::Breached => style::ERROR,
+                TimerStatus::Warning => style::WARN,
+                TimerStatus::Met => style::OK,
+                _ => anstyle::Style::new(),
+            };
+            writeln!(
+                out,
+                "  {:width$}  {s}{:8}{s:#}  {}",
+                metric_label(timer),
+                timer.status.name(),
+                describe(timer, v.now),
+            )?;
         }
     }
     writeln!(out, "\n{b}Timeline{b:#}")?;
@@ -129,6 +154,7 @@ struct ShowJson<'a> {
     impact: &'a str,
     status: &'a Status,
     next_level: Option<NextLevelJson<'a>>,
+    timers: &'a [Timer],
     events: &'a [Event],
 }
 
@@ -155,6 +181,7 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                 })
                 .collect(),
         }),
+        timers: v.timers,
         events: &v.ticket.events,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

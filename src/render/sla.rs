@@ -1,0 +1,364 @@
+//! `tkt sla`: timers as a table, JSON, GitHub annotations, JUnit XML or a
+//! Markdown summary. Also the words used for one timer everywhere.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, ContentArrangement, Table};
+use serde::Serialize;
+use tkt::duration;
+use tkt::sla::{Metric, Timer, TimerStatus};
+use tkt::time::Timestamp;
+use tkt::workflow::Status;
+
+use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
+use crate::cli::output::style;
+
+/// One ticket and its selected timers.
+pub struct TicketTimers {
+    pub id: String,
+    pub title: String,
+    pub file: String,
+    pub status: Status,
+    pub timers: Vec<Timer>,
+}
+
+/// "first response", "escalation to L3".
+pub fn metric_label(timer: &Timer) -> String {
+    metric_name(timer.metric, timer.level.as_deref())
+}
+
+pub fn metric_name(metric: Metric, level: Option<&str>) -> String {
+    match (metric, level) {
+        (Metric::Escalation, Some(level)) => format!("escalation to {level}"),
+        (Metric::FirstResponse, _) => "first response".into(),
+        (Metric::UpdateCadence, _) => "customer update".into(),
+        (Metric::Resolution, _) => "resolution".into(),
+        (Metric::Review, _) => "review".into(),
+        (Metric::Escalation, None) => "escalation".into(),
+    }
+}
+
+/// "due in 23m", "breached 1h 5m ago", "paused, 2h left", "met".
+pub fn describe(timer: &Timer, now: Timestamp) -> String {
+    let since = |t: Timestamp| duration::format((now.unix() - t.unix()).max(0));
+    match timer.status {
+        TimerStatus::Breached if timer.metric == Metric::Escalation && !timer.is_stopped() => {
+            format!(
+                "overdue by {}",
+                timer
+                    .breached_at
+                    .map(since)
+                    .unwrap_or_else(|| duration::format(-timer.remaining_s))
+            )
+        }
+        TimerStatus::Breached => match (timer.stopped_at, timer.breached_at) {
+            (Some(stopped), _) => format!(
+                "breached by {} ({})",
+                duration::format(-timer.remaining_s),
+                super::short_time(stopped)
+            ),
+            (None, Some(at)) => format!("breached {} ago", since(at)),
+            (None, None) => format!("breached by {}", duration::format(-timer.remaining_s)),
+        },
+        TimerStatus::Warning | TimerStatus::Running => match timer.due {
+            Some(due) => format!(
+                "due in {}",
+                duration::format((due.unix() - now.unix()).max(0))
+            ),
+            None => format!("{} left", duration::format(timer.remaining_s)),
+        },
+        TimerStatus::Paused => format!("paused, {} left", duration::format(timer.remaining_s)),
+        TimerStatus::Met => format!("met with {} to spare", duration::format(timer.remaining_s)),
+    }
+}
+
+pub fn table(
+    out: &mut impl Write,
+    rows: &[(&TicketTimers, &Timer)],
+    now: Timestamp,
+) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no timers match");
+    }
+    let mut table = Table::new();
+    table
+        .load_style(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "TICKET", "SEVERITY", "LEVEL", "ASSIGNEE", "TIMER", "STATUS", "WHEN", "USED", "TITLE",
+        ]);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    for (ticket, timer) in rows {
+        let used = format!(
+            "{} / {}",
+            duration::format(timer.elapsed_s),
+            duration::format(timer.target_s)
+        );
+        table.add_row([
+            Cell::new(&ticket.id),
+            Cell::new(&ticket.status.severity),
+            Cell::new(&ticket.status.level),
+            Cell::new(ticket.status.assignee.as_deref().unwrap_or("-")),
+            Cell::new(metric_label(timer)),
+            Cell::new(timer.status.name()),
+            Cell::new(describe(timer, now)),
+            Cell::new(used),
+            Cell::new(&ticket.title),
+        ]);
+    }
+    // Whole rows are coloured after layout, so escapes never skew widths;
+    // anstream strips them when colour is off.
+    let statuses = std::iter::once(None).chain(rows.iter().map(|(_, t)| Some(t.status)));
+    for (line, status) in table.lines().zip(statuses) {
+        let line = line.trim_end();
+        let s = match status {
+            None => style::BOLD,
+            Some(TimerStatus::Breached) => style::ERROR,
+            Some(TimerStatus::Warning) => style::WARN,
+            Some(_) => anstyle::Style::new(),
+        };
+        writeln!(out, "{s}{line}{s:#}")?;
+    }
+    Ok(())
+}
+
+/// The counts line: "2 breached, 1 warning, 14 running, 3 paused".
+pub fn summary(rows: &[(&TicketTimers, &Timer)]) -> String {
+    let count = |s: TimerStatus| rows.iter().filter(|(_, t)| t.status == s).count();
+    let parts: Vec<String> = [
+        TimerStatus::Breached,
+        TimerStatus::Warning,
+        TimerStatus::Running,
+        TimerStatus::Paused,
+        TimerStatus::Met,
+    ]
+    .into_iter()
+    .map(|s| (s, count(s)))
+    .filter(|(_, n)| *n > 0)
+    .map(|(s, n)| format!("{n} {}", s.name()))
+    .collect();
+    if parts.is_empty() {
+        "no timers".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[derive(Serialize)]
+struct TicketJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    file: &'a str,
+    severity: &'a str,
+    state: &'a str,
+    level: &'a str,
+    assignee: Option<&'a str>,
+    team: Option<&'a str>,
+    timers: &'a [Timer],
+}
+
+#[derive(Serialize)]
+struct Counts {
+    breached: usize,
+    warning: usize,
+    running: usize,
+    paused: usize,
+    met: usize,
+}
+
+#[derive(Serialize)]
+struct SlaJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    counts: Counts,
+    tickets: Vec<TicketJson<'a>>,
+}
+
+pub fn json(out: &mut impl Write, tickets: &[TicketTimers], now: Timestamp) -> io::Result<()> {
+    let all = || tickets.iter().flat_map(|t| &t.timers);
+    let count = |s: TimerStatus| all().filter(|t| t.status == s).count();
+    let doc = SlaJson {
+        schema: JSON_SCHEMA,
+        now,
+        counts: Counts {
+            breached: count(TimerStatus::Breached),
+            warning: count(TimerStatus::Warning),
+            running: count(TimerStatus::Running),
+            paused: count(TimerStatus::Paused),
+            met: count(TimerStatus::Met),
+        },
+        tickets: tickets
+            .iter()
+            .map(|t| TicketJson {
+                id: &t.id,
+                title: &t.title,
+                file: &t.file,
+                severity: &t.status.severity,
+                state: t.status.state.name(),
+                level: &t.status.level,
+                assignee: t.status.assignee.as_deref(),
+                team: t.status.team.as_deref(),
+                timers: &t.timers,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// One annotation per breach (and per warning when `warnings`), on the
+/// ticket's file.
+pub fn github(
+    out: &mut impl Write,
+    rows: &[(&TicketTimers, &Timer)],
+    now: Timestamp,
+    warnings: bool,
+) -> io::Result<()> {
+    for (ticket, timer) in rows {
+        let level = match timer.status {
+            TimerStatus::Breached => "error",
+            TimerStatus::Warning if warnings => "warning",
+            _ => continue,
+        };
+        let message = format!(
+            "{} {}: {} {} (used {} of {})",
+            ticket.id,
+            ticket.title,
+            metric_label(timer),
+            describe(timer, now),
+            duration::format(timer.elapsed_s),
+            duration::format(timer.target_s)
+        );
+        writeln!(
+            out,
+            "::{level} file={},line=1,title={}::{}",
+            github_escape_property(&ticket.file),
+            github_escape_property(&format!(
+                "SLA {}: {}",
+                timer.status.name(),
+                metric_label(timer)
+            )),
+            github_escape_data(&message)
+        )?;
+    }
+    Ok(())
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One test case per timer; breaches (and warnings when `warnings`) fail.
+pub fn junit(
+    out: &mut impl Write,
+    rows: &[(&TicketTimers, &Timer)],
+    now: Timestamp,
+    warnings: bool,
+) -> io::Result<()> {
+    let fails = |t: &Timer| {
+        t.status == TimerStatus::Breached || (warnings && t.status == TimerStatus::Warning)
+    };
+    let failures = rows.iter().filter(|(_, t)| fails(t)).count();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="tkt sla" tests="{}" failures="{failures}">"#,
+        rows.len()
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="tkt sla" tests="{}" failures="{failures}" errors="0" skipped="0" timestamp="{}">"#,
+        rows.len(),
+        now
+    )?;
+    for (ticket, timer) in rows {
+        let name = xml_escape(&metric_label(timer));
+        let class = xml_escape(&format!("{} {}", ticket.id, ticket.title));
+        let detail = xml_escape(&format!(
+            "{}: {} {} (status {}, used {} of {}, file {})",
+            ticket.id,
+            metric_label(timer),
+            describe(timer, now),
+            timer.status.name(),
+            duration::format(timer.elapsed_s),
+            duration::format(timer.target_s),
+            ticket.file
+        ));
+        if fails(timer) {
+            writeln!(
+                out,
+                r#"    <testcase classname="{class}" name="{name}" time="0">"#
+            )?;
+            writeln!(
+                out,
+                r#"      <failure message="{detail}" type="{}">{detail}</failure>"#,
+                timer.status.name()
+            )?;
+            writeln!(out, "    </testcase>")?;
+        } else {
+            writeln!(
+                out,
+                r#"    <testcase classname="{class}" name="{name}" time="0"><system-out>{detail}</system-out></testcase>"#
+            )?;
+        }
+    }
+    writeln!(out, "  </testsuite>")?;
+    writeln!(out, "</testsuites>")
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A summary for a pull request comment or `$GITHUB_STEP_SUMMARY`.
+pub fn markdown(
+    out: &mut impl Write,
+    rows: &[(&TicketTimers, &Timer)],
+    now: Timestamp,
+) -> io::Result<()> {
+    writeln!(out, "## SLA status at {now}\n")?;
+    writeln!(out, "{}\n", summary(rows))?;
+    let urgent: Vec<_> = rows
+        .iter()
+        .filter(|(_, t)| matches!(t.status, TimerStatus::Breached | TimerStatus::Warning))
+        .collect();
+    if urgent.is_empty() {
+        return writeln!(out, "No timer is breached or at risk.");
+    }
+    writeln!(
+        out,
+        "| Ticket | Severity | Level | Assignee | Timer | Status | When | Title |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    for (ticket, timer) in urgent {
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | **{}** | {} | {} |",
+            ticket.id,
+            ticket.status.severity,
+            ticket.status.level,
+            md_cell(ticket.status.assignee.as_deref().unwrap_or("-")),
+            metric_label(timer),
+            timer.status.name(),
+            describe(timer, now),
+            md_cell(&ticket.title)
+        )?;
+    }
+    Ok(())
+}
