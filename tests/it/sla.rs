@@ -1,0 +1,399 @@
+//! `tkt sla` end to end: exact timer fields at chosen instants, the CI gate's
+//! exit codes, every output format, and `sla explain`.
+
+use serde_json::Value;
+
+use crate::support::{TestRepo, ticket_text};
+
+const ID: &str = "T-CR1T1CA100";
+
+fn event(kind: &str, at: &str, body: &str) -> String {
+    let mut text = format!("- type: {kind}\n  at: {at}\n  by: ana@example.com\n");
+    for line in body.lines() {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text
+}
+
+/// A critical ticket opened at 09:00 with the SOP's first steps: acknowledged
+/// at 09:25, updated at 10:20, escalated to L2 at 10:50.
+fn critical_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let events = [
+        event(
+            "notified",
+            "2026-11-20T09:25:00Z",
+            "channel: email\nkind: acknowledgement\nmessage: on it",
+        ),
+        event(
+            "notified",
+            "2026-11-20T10:20:00Z",
+            "channel: email\nkind: update\nmessage: found the cause",
+        ),
+        event(
+            "escalated",
+            "2026-11-20T10:50:00Z",
+            "to: L2\nreason: gateway expertise needed",
+        ),
+    ]
+    .concat();
+    repo.write(&format!("tickets/{ID}.yaml"), &ticket_text(ID, &events));
+    repo
+}
+
+fn sla_json(repo: &TestRepo, now: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["sla", "--format", "json", "--now", now, "--all"];
+    args.extend_from_slice(extra);
+    let run = repo.tkt(&args);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn timer<'a>(doc: &'a Value, metric: &str, level: Option<&str>) -> &'a Value {
+    doc["tickets"][0]["timers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["metric"] == metric && t["level"].as_str() == level)
+        .unwrap_or_else(|| panic!("no {metric} {level:?} in {doc:#}"))
+}
+
+#[test]
+fn the_sops_30m_2h_4h_triggers_for_a_critical_ticket() {
+    let repo = TestRepo::new();
+    let id = repo.open(&[
+        "--title",
+        "Checkout down",
+        "--severity",
+        "critical",
+        "--at",
+        "2026-11-20T09:00:00Z",
+    ]);
+    let doc = sla_json(&repo, "2026-11-20T09:20:00Z", &[]);
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["now"], "2026-11-20T09:20:00Z");
+    let t = &doc["tickets"][0];
+    assert_eq!(
+        (
+            t["id"].as_str(),
+            t["severity"].as_str(),
+            t["state"].as_str(),
+            t["level"].as_str()
+        ),
+        (Some(id.as_str()), Some("critical"), Some("new"), Some("L1"))
+    );
+    let fr = timer(&doc, "first_response", None);
+    assert_eq!(
+        fr,
+        &serde_json::json!({
+            "metric": "first_response", "level": null, "calendar": "24x7", "status": "running",
+            "target_s": 1800, "elapsed_s": 1200, "remaining_s": 600, "due": "2026-11-20T09:30:00Z",
+            "started_at": "2026-11-20T09:00:00Z", "stopped_at": null, "breached_at": null
+        })
+    );
+    assert_eq!(
+        timer(&doc, "escalation", Some("L2"))["due"],
+        "2026-11-20T11:00:00Z"
+    );
+    assert_eq!(
+        timer(&doc, "escalation", Some("L3"))["due"],
+        "2026-11-20T13:00:00Z"
+    );
+    assert_eq!(timer(&doc, "resolution", None)["target_s"], 8 * 3600);
+
+    let late = sla_json(&repo, "2026-11-20T09:45:00Z", &[]);
+    let fr = timer(&late, "first_response", None);
+    assert_eq!(
+        (
+            fr["status"].as_str(),
+            fr["remaining_s"].as_i64(),
+            fr["breached_at"].as_str()
+        ),
+        (Some("breached"), Some(-900), Some("2026-11-20T09:30:00Z"))
+    );
+}
+
+#[test]
+fn timers_follow_the_events() {
+    let repo = critical_repo();
+    let doc = sla_json(&repo, "2026-11-20T11:05:00Z", &[]);
+    let fr = timer(&doc, "first_response", None);
+    assert_eq!(
+        (
+            fr["status"].as_str(),
+            fr["elapsed_s"].as_i64(),
+            fr["due"].as_str()
+        ),
+        (Some("met"), Some(1500), None)
+    );
+    let l2 = timer(&doc, "escalation", Some("L2"));
+    assert_eq!(
+        (
+            l2["status"].as_str(),
+            l2["elapsed_s"].as_i64(),
+            l2["stopped_at"].as_str()
+        ),
+        (Some("met"), Some(6600), Some("2026-11-20T10:50:00Z"))
+    );
+    let cadence = timer(&doc, "update_cadence", None);
+    assert_eq!(
+        (
+            cadence["status"].as_str(),
+            cadence["started_at"].as_str(),
+            cadence["due"].as_str()
+        ),
+        (
+            Some("warning"),
+            Some("2026-11-20T10:20:00Z"),
+            Some("2026-11-20T11:20:00Z")
+        )
+    );
+    let l3 = timer(&doc, "escalation", Some("L3"));
+    assert_eq!(
+        (l3["status"].as_str(), l3["remaining_s"].as_i64()),
+        (Some("running"), Some(6900))
+    );
+}
+
+#[test]
+fn check_exit_codes() {
+    let repo = critical_repo();
+    // Nothing breached at 11:05.
+    repo.tkt(&["sla", "--check", "--now", "2026-11-20T11:05:00Z"])
+        .code(0);
+    // The update is 50 of 60 minutes along at 11:10: a warning.
+    repo.tkt(&["sla", "--check", "--now", "2026-11-20T11:10:00Z"])
+        .code(0);
+    repo.tkt(&[
+        "sla",
+        "--check",
+        "--fail-on",
+        "warning",
+        "--now",
+        "2026-11-20T11:10:00Z",
+    ])
+    .code(1);
+    // At 13:20 the customer update and the L3 escalation are overdue.
+    let run = repo
+        .tkt(&["sla", "--check", "--now", "2026-11-20T13:20:00Z"])
+        .code(1);
+    assert!(
+        run.stdout.contains("escalation to L3") && run.stdout.contains("overdue by 20m"),
+        "{}",
+        run.stdout
+    );
+    // Without --check the same state exits 0.
+    repo.tkt(&["sla", "--now", "2026-11-20T13:20:00Z"]).code(0);
+    // Could not do the job: exit 2.
+    repo.tkt(&["sla", "--check", "--now", "yesterday"]).code(2);
+    repo.tkt(&["sla", "--status", "late"]).code(2);
+    repo.tkt(&["sla", "--fail-on", "warning"]).code(2);
+    TestRepo::empty().tkt(&["sla", "--check"]).code(2);
+}
+
+#[test]
+fn github_junit_and_markdown_formats() {
+    let repo = critical_repo();
+    let now = "2026-11-20T13:20:00Z";
+    let run = repo
+        .tkt(&["sla", "--check", "--format", "github", "--now", now])
+        .code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines.iter().all(|l| l.starts_with(&format!(
+        "::error file=tickets/{ID}.yaml,line=1,title=SLA breached%3A "
+    ))));
+
+    let run = repo
+        .tkt(&["sla", "--check", "--format", "junit", "--now", now])
+        .code(1);
+    assert!(run.stdout.starts_with("<?xml"));
+    assert_eq!(
+        run.stdout.matches("<testcase ").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("<failure ").count(), 2);
+    assert!(
+        run.stdout
+            .contains(r#"<testsuite name="tkt sla" tests="3" failures="2""#)
+    );
+
+    let run = repo
+        .tkt(&["sla", "--format", "markdown", "--now", now])
+        .ok();
+    insta::assert_snapshot!("sla_markdown", run.stdout);
+
+    let run = repo.tkt(&["sla", "--now", now]).ok();
+    insta::assert_snapshot!("sla_table", run.stdout);
+}
+
+#[test]
+fn filters_select_tickets_and_timers() {
+    let repo = critical_repo();
+    let low = "T-10W0000001";
+    repo.write(
+        &format!("tickets/{low}.yaml"),
+        &ticket_text(low, "").replace("critical", "low"),
+    );
+    let now = "2026-11-20T13:20:00Z";
+    let ids = |doc: &Value| -> Vec<String> {
+        doc["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&sla_json(&repo, now, &["--severity", "low"])), [low]);
+    let doc = sla_json(&repo, now, &["--status", "breached"]);
+    let statuses: Vec<&str> = doc["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["timers"].as_array().unwrap())
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "breached"));
+    // Closed tickets only with --all.
+    let closed = event("resolved", "2026-11-20T12:00:00Z", "summary: fixed")
+        + &event(
+            "closed",
+            "2026-11-20T12:30:00Z",
+            "confirmed_by: ops@acme.example",
+        );
+    repo.write(
+        &format!("tickets/{low}.yaml"),
+        &ticket_text(low, &closed).replace("critical", "low"),
+    );
+    let run = repo.tkt(&["sla", "--format", "json", "--now", now]).ok();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(ids(&doc), [ID]);
+    assert!(ids(&sla_json(&repo, now, &[])).contains(&low.to_string()));
+}
+
+#[test]
+fn explain_shows_the_derivation() {
+    let repo = critical_repo();
+    let run = repo
+        .tkt(&["sla", "explain", "cr1", "--now", "2026-11-20T13:20:00Z"])
+        .ok();
+    insta::assert_snapshot!("sla_explain", run.stdout);
+    let run = repo
+        .tkt(&[
+            "sla",
+            "explain",
+            "cr1",
+            "--now",
+            "2026-11-20T13:20:00Z",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["events"][1]["effects"][0]["action"], "stopped");
+    assert_eq!(doc["timers"][0]["segments"][0]["business_s"], 1500);
+}
+
+#[test]
+fn explain_names_holidays_and_clock_changes() {
+    let repo = TestRepo::new();
+    let policy = repo
+        .read("policy.toml")
+        .replace("zone = \"UTC\"", "zone = \"America/New_York\"");
+    repo.write("policy.toml", &policy);
+    let id = "T-NY00000001";
+    // A medium ticket (business calendar) opened Friday before the March
+    // change, still running the next Tuesday.
+    let text = ticket_text(id, "")
+        .replace("critical", "medium")
+        .replace("2026-11-20T09:00:00Z", "2026-03-06T20:00:00Z");
+    repo.write(&format!("tickets/{id}.yaml"), &text);
+    let run = repo
+        .tkt(&["sla", "explain", id, "--now", "2026-03-10T14:00:00Z"])
+        .ok();
+    assert!(
+        run.stdout.contains("clock change at 2026-03-08 07:00:00Z"),
+        "{}",
+        run.stdout
+    );
+    // Friday 15:00–17:00 EST (2h) + Monday 09:00–17:00 EDT (8h) + Tuesday 09:00–10:00 EDT (1h).
+    assert!(
+        run.stdout.contains("(39600 s, business calendar)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn events_out_of_time_order_are_reported_but_still_computed() {
+    let repo = TestRepo::new();
+    let events = event("note", "2026-11-20T10:00:00Z", "text: later")
+        + &event(
+            "notified",
+            "2026-11-20T09:10:00Z",
+            "channel: phone\nkind: acknowledgement\nmessage: m",
+        );
+    repo.write(&format!("tickets/{ID}.yaml"), &ticket_text(ID, &events));
+    repo.tkt(&["check"]).code(1);
+    let doc = sla_json(&repo, "2026-11-20T11:00:00Z", &[]);
+    let fr = timer(&doc, "first_response", None);
+    assert_eq!(
+        (fr["status"].as_str(), fr["elapsed_s"].as_i64()),
+        (Some("met"), Some(600))
+    );
+}
+
+#[test]
+fn bad_policies_are_refused_at_load_with_their_line() {
+    let cases = [
+        (
+            "mon = [\"09:00-17:00\"]",
+            "mon = [\"09:00-17:00\", \"12:00-13:00\"]",
+            "overlap",
+        ),
+        (
+            "tue = [\"09:00-17:00\"]",
+            "tue = [\"17:00-09:00\"]",
+            "ends at or before it starts",
+        ),
+        (
+            "zone = \"UTC\"",
+            "zone = \"Mars/Base\"",
+            "unknown time zone",
+        ),
+        ("\"2026-12-25\"", "\"Christmas\"", "not a date"),
+        (
+            "first_response = \"30m\"",
+            "first_response = \"2x\"",
+            "`2x` is not a duration",
+        ),
+    ];
+    for (from, to, message) in cases {
+        let repo = TestRepo::new();
+        let policy = repo.read("policy.toml").replacen(from, to, 1);
+        let line = policy.lines().position(|l| l.contains(to)).unwrap() + 1;
+        repo.write("policy.toml", &policy);
+        let run = repo.tkt(&["sla"]).code(2);
+        assert!(
+            run.stderr.contains(&format!("policy.toml:{line}:")),
+            "{to}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(message), "{to}: {}", run.stderr);
+    }
+    // A severity with no targets at all.
+    let repo = TestRepo::new();
+    let policy = repo.read("policy.toml");
+    let start = policy.find("[[severities]]\nid = \"low\"").unwrap();
+    let end = policy[start..].find("\n\n").unwrap() + start;
+    let stripped = format!(
+        "{}[[severities]]\nid = \"low\"\ncalendar = \"business\"{}",
+        &policy[..start],
+        &policy[end..]
+    );
+    repo.write("policy.toml", &stripped);
+    let run = repo.tkt(&["sla"]).code(2);
+    assert!(run.stderr.contains("has no targets"), "{}", run.stderr);
+}
