@@ -397,3 +397,64 @@ fn bad_policies_are_refused_at_load_with_their_line() {
     let run = repo.tkt(&["sla"]).code(2);
     assert!(run.stderr.contains("has no targets"), "{}", run.stderr);
 }
+
+/// Runs the worked examples of docs/sla.md: each ```yaml example block is a
+/// ticket; each following ```text expect block lists timers and fields that
+/// `tkt sla --format json --all --now …` must report.
+#[test]
+fn the_worked_examples_in_docs_sla_md_hold() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sla.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(info) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            blocks.push((info.to_string(), body.join("\n") + "\n"));
+        }
+    }
+    let mut checked = 0;
+    let mut repo = None;
+    for (info, body) in blocks {
+        if info == "yaml example" {
+            let r = TestRepo::new();
+            let id = body
+                .lines()
+                .find_map(|l| l.strip_prefix("id: "))
+                .unwrap()
+                .to_string();
+            r.write(&format!("tickets/{id}.yaml"), &body);
+            r.tkt(&["check"]).ok();
+            repo = Some(r);
+        } else if let Some(now) = info.strip_prefix("text expect now=") {
+            let r = repo.as_ref().expect("an expect block follows a ticket");
+            let json = sla_json(r, now, &[]);
+            for expect in body.lines() {
+                let mut words = expect.split_whitespace();
+                let name = words.next().unwrap();
+                let (metric, level) = match name.split_once(':') {
+                    Some((m, l)) => (m, Some(l)),
+                    None => (name, None),
+                };
+                let t = timer(&json, metric, level);
+                assert_eq!(
+                    t["status"],
+                    words.next().unwrap(),
+                    "{expect} at {now}: {t:#}"
+                );
+                for pair in words {
+                    let (key, value) = pair.split_once('=').unwrap();
+                    let actual = match &t[key] {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    assert_eq!(actual, value, "{key} of `{expect}` at {now}: {t:#}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 15, "only {checked} expectations found");
+}
