@@ -6,4 +6,5 @@ mod support;
 mod bad_input;
 mod basics;
 mod concurrency;
+mod docs;
 mod sla;

@@ -1,0 +1,434 @@
+//! Keeps docs/ true: every example in them is run, and every name the code
+//! knows (ticket fields, policy keys, JSON fields) must be documented.
+//!
+//! Names are taken from the code itself, not from lists kept here: the
+//! parsers' "unknown field `x`, expected one of …" errors give every field of
+//! a type, and the binary's JSON output gives every field it emits. A new
+//! field without documentation fails these tests.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use tkt::policy::Policy;
+
+use crate::support::TestRepo;
+
+fn read(relative: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A fenced code block of a markdown file.
+struct Block {
+    /// The info string: `yaml`, `toml fragment`, …
+    info: String,
+    text: String,
+    /// 1-based line of the opening fence, for messages.
+    line: usize,
+}
+
+fn blocks(markdown: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut open: Option<Block> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        match (&mut open, trimmed.strip_prefix("```")) {
+            (None, Some(info)) => {
+                open = Some(Block {
+                    info: info.trim().to_string(),
+                    text: String::new(),
+                    line: i + 1,
+                });
+            }
+            (Some(_), Some(rest)) if rest.trim().is_empty() => out.extend(open.take()),
+            (Some(block), _) => {
+                block.text.push_str(line);
+                block.text.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(open.is_none(), "unclosed code block");
+    out
+}
+
+/// Whether `doc` names `name` as code: `name`.
+fn mentions(doc: &str, name: &str) -> bool {
+    doc.contains(&format!("`{name}`"))
+}
+
+#[track_caller]
+fn assert_all_mentioned<'a>(doc_name: &str, doc: &str, names: impl IntoIterator<Item = &'a str>) {
+    let missing: Vec<&str> = names.into_iter().filter(|n| !mentions(doc, n)).collect();
+    assert!(
+        missing.is_empty(),
+        "{doc_name} does not mention (as `code`): {missing:?}"
+    );
+}
+
+/// The names listed by a serde error: "… expected `a`", "… expected `a` or
+/// `b`", "… expected one of `a`, `b`, `c`" (TOML quotes them, YAML does not).
+#[track_caller]
+fn expected_names(message: &str) -> Vec<String> {
+    let (_, list) = message
+        .split_once(", expected ")
+        .unwrap_or_else(|| panic!("not an unknown-name error: {message}"));
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    list.split(", ")
+        .flat_map(|n| n.split(" or "))
+        .map(|n| n.trim().trim_matches('`').to_string())
+        .collect()
+}
+
+// ---- docs/format.md ------------------------------------------------------
+
+const HEADER: &str = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\n";
+const OPENED: &str =
+    "events:\n- type: opened\n  at: 2026-11-20T09:00:00Z\n  by: a\n  severity: low\n  level: L1\n";
+
+/// The names a ticket text with one unknown name in it is refused with.
+#[track_caller]
+fn ticket_names(text: &str) -> Vec<String> {
+    match tkt::format::parse(text.as_bytes()) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => expected_names(&e.to_string()),
+    }
+}
+
+#[test]
+fn format_examples_are_canonical_tickets_that_pass_check() {
+    let doc = read("docs/format.md");
+    let examples: Vec<Block> = blocks(&doc)
+        .into_iter()
+        .filter(|b| b.info == "yaml")
+        .collect();
+    assert!(
+        !examples.is_empty(),
+        "docs/format.md has no ```yaml example"
+    );
+    let repo = TestRepo::new();
+    for block in &examples {
+        let ticket = tkt::format::parse(block.text.as_bytes())
+            .unwrap_or_else(|e| panic!("docs/format.md:{}: {e}", block.line));
+        // "Written exactly as tkt writes it."
+        assert_eq!(
+            tkt::format::to_text(&ticket),
+            block.text,
+            "docs/format.md:{}: not in canonical form",
+            block.line
+        );
+        repo.write(&format!("tickets/{}.yaml", ticket.id), &block.text);
+    }
+    repo.tkt(&["check"]).ok();
+    // "With every SLA target of the default policy met."
+    let sla = repo
+        .tkt(&["sla", "--all", "--format", "json", "--now", LATER])
+        .ok();
+    let sla: Value = serde_json::from_str(&sla.stdout).expect("sla JSON");
+    let statuses: Vec<&Value> = sla["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .flat_map(|t| t["timers"].as_array().expect("timers"))
+        .map(|timer| &timer["status"])
+        .collect();
+    assert!(!statuses.is_empty());
+    assert!(statuses.iter().all(|s| *s == "met"), "{sla:#}");
+}
+
+#[test]
+fn format_documents_every_field_event_type_and_value() {
+    let doc = read("docs/format.md");
+    let mut names = BTreeSet::new();
+    names.extend(ticket_names(&format!("{HEADER}zzz: 1\n{OPENED}")));
+    names.extend(ticket_names(&format!(
+        "{HEADER}customer:\n  zzz: 1\n{OPENED}"
+    )));
+    let types = ticket_names(&format!("{HEADER}{OPENED}- type: zzz\n"));
+    assert!(types.len() > 10, "{types:?}");
+    for kind in &types {
+        names.extend(ticket_names(&format!(
+            "{HEADER}{OPENED}- type: {kind}\n  zzz: 1\n"
+        )));
+    }
+    names.extend(types);
+    for nested in [
+        "- type: diagnosed\n  logs:\n  - zzz: 1\n",
+        "- type: reviewed\n  action_items:\n  - zzz: 1\n",
+        "- type: diagnosed\n  step: zzz\n",
+        "- type: amended\n  field: zzz\n",
+        "- type: notified\n  channel: zzz\n",
+        "- type: notified\n  kind: zzz\n",
+    ] {
+        names.extend(ticket_names(&format!("{HEADER}{OPENED}{nested}")));
+    }
+    assert_all_mentioned("docs/format.md", &doc, names.iter().map(String::as_str));
+}
+
+#[test]
+fn format_lists_every_check_rule_the_code_has() {
+    let doc = read("docs/format.md");
+    let code = |file: &str| {
+        let text = read(file);
+        let end = text.find("#[cfg(test)]").unwrap_or(text.len());
+        text[..end].to_string()
+    };
+    let src = code("src/check.rs") + &code("src/format.rs");
+    // Rule names are string literals in the `rule` position of findings and
+    // in `ParseError::rule`: kebab-case literals next to "rule" or `=>`.
+    let mut rules = BTreeSet::new();
+    for line in src.lines() {
+        let line = line.trim();
+        let literal = line
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix("\","))
+            .or_else(|| {
+                line.split_once("=> \"")
+                    .and_then(|(_, rest)| rest.strip_suffix("\","))
+            })
+            .or_else(|| {
+                line.strip_prefix("rule: \"")
+                    .and_then(|rest| rest.strip_suffix("\","))
+            });
+        if let Some(name) = literal
+            && !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            rules.insert(name.to_string());
+        }
+    }
+    for known in ["yaml", "policy", "time-order", "duplicate-id", "symlink"] {
+        assert!(rules.contains(known), "rule scan missed {known}: {rules:?}");
+    }
+    let table: String = doc
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_all_mentioned(
+        "the rule table of docs/format.md",
+        &table,
+        rules.iter().map(String::as_str),
+    );
+}
+
+// ---- docs/policy.md ------------------------------------------------------
+
+/// The names a policy text with one unknown name in it is refused with.
+#[track_caller]
+fn policy_names(text: &str) -> Vec<String> {
+    match Policy::parse(text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => expected_names(&e.0[0].message),
+    }
+}
+
+fn toml_keys(value: &toml::Value, out: &mut BTreeSet<String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                out.insert(key.clone());
+                toml_keys(value, out);
+            }
+        }
+        toml::Value::Array(items) => items.iter().for_each(|v| toml_keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn policy_examples_are_valid_and_error_examples_are_exact() {
+    let doc = read("docs/policy.md");
+    let all = blocks(&doc);
+    let mut complete = 0;
+    for (i, block) in all.iter().enumerate() {
+        let at = format!("docs/policy.md:{}", block.line);
+        match block.info.as_str() {
+            "toml" => {
+                Policy::parse(&block.text).unwrap_or_else(|e| panic!("{at}: {:?}", e.0));
+                complete += 1;
+            }
+            "toml fragment" => {
+                block
+                    .text
+                    .parse::<toml::Table>()
+                    .unwrap_or_else(|e| panic!("{at}: not TOML: {e}"));
+            }
+            "toml invalid" => {
+                let issues = Policy::parse(&block.text)
+                    .err()
+                    .unwrap_or_else(|| panic!("{at}: meant to be invalid, but loads"))
+                    .0;
+                let rendered: String = issues
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "policy.toml:{}:{}: error[policy] {}\n",
+                            i.line, i.column, i.message
+                        )
+                    })
+                    .collect();
+                let shown = all
+                    .get(i + 1)
+                    .filter(|b| b.info == "text")
+                    .unwrap_or_else(|| panic!("{at}: needs a ```text block with the output"));
+                assert_eq!(rendered, shown.text, "{at}: the output shown is not tkt's");
+            }
+            other if other.starts_with("toml") => panic!("{at}: unknown info string `{other}`"),
+            _ => {}
+        }
+    }
+    assert!(
+        complete > 0,
+        "docs/policy.md has no complete ```toml policy"
+    );
+}
+
+#[test]
+fn policy_documents_every_key_and_name() {
+    let doc = read("docs/policy.md");
+    let mut names = BTreeSet::new();
+    // Every key the shipped policy uses.
+    let shipped: toml::Table = read("policy.toml").parse().expect("policy.toml is TOML");
+    toml_keys(&toml::Value::Table(shipped), &mut names);
+    // Every key the schema allows, including ones the shipped policy leaves out.
+    for text in [
+        "schema = 1\nzzz = 1\n",
+        "schema = 1\n[calendars.x]\nzzz = 1\n",
+        "schema = 1\n[[levels]]\nzzz = 1\n",
+        "schema = 1\n[[severities]]\nzzz = 1\n",
+        "schema = 1\n[[severities]]\nescalations = [{ zzz = 1 }]\n",
+        "schema = 1\n[pause]\nzzz = 1\n",
+        "schema = 1\n[closure]\nzzz = 1\n",
+        "schema = 1\n[review]\nzzz = 1\n",
+        "schema = 1\n[templates]\nzzz = 1\n",
+        // Documentation and review-part names.
+        "schema = 1\n[[levels]]\nrequires = [\"zzz\"]\n",
+        "schema = 1\n[review]\nrequires = [\"zzz\"]\n",
+    ] {
+        names.extend(policy_names(text));
+    }
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "24x7"] {
+        names.insert(day.to_string());
+    }
+    assert_all_mentioned("docs/policy.md", &doc, names.iter().map(String::as_str));
+}
+
+// ---- docs/json.md --------------------------------------------------------
+
+/// Object keys anywhere in `value`, except inside `events` (which are the
+/// file's events, documented in docs/format.md); those go to `event_keys`.
+fn json_keys(value: &Value, keys: &mut BTreeSet<String>, event_keys: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                keys.insert(key.clone());
+                if key == "events" {
+                    let mut ignored = BTreeSet::new();
+                    json_keys(value, event_keys, &mut ignored);
+                } else {
+                    json_keys(value, keys, event_keys);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| json_keys(v, keys, event_keys)),
+        _ => {}
+    }
+}
+
+/// After every event of the docs/format.md example.
+const LATER: &str = "2026-12-31T00:00:00Z";
+
+#[track_caller]
+fn json_of(stdout: &str) -> Value {
+    let value: Value = serde_json::from_str(stdout).expect("stdout is JSON");
+    assert_eq!(value["schema"], 1, "{stdout}");
+    value
+}
+
+#[test]
+fn json_documents_every_field_the_binary_emits() {
+    let json_doc = read("docs/json.md");
+    let format_doc = read("docs/format.md");
+    let repo = TestRepo::new();
+    // The closed example ticket of docs/format.md, a fresh open one (it has a
+    // next level with missing documentation), and a broken file (a finding).
+    let example = blocks(&format_doc)
+        .into_iter()
+        .find(|b| b.info == "yaml")
+        .expect("a ```yaml example");
+    let ticket = tkt::format::parse(example.text.as_bytes()).expect("example parses");
+    repo.write(&format!("tickets/{}.yaml", ticket.id), &example.text);
+    let fresh = repo.open(&[
+        "--title",
+        "Login fails",
+        "--severity",
+        "high",
+        "--customer",
+        "Acme GmbH",
+        "--contact",
+        "ops@acme.example",
+        "--team",
+        "identity",
+        "--assignee",
+        "ana@example.com",
+    ]);
+    repo.write("tickets/broken.yaml", "schema: [\n");
+
+    let mut keys = BTreeSet::new();
+    let mut event_keys = BTreeSet::new();
+    for args in [
+        // After the review, so that every event and timer field is present.
+        vec![
+            "show",
+            ticket.id.as_str(),
+            "--format",
+            "json",
+            "--now",
+            LATER,
+        ],
+        vec!["show", ticket.id.as_str(), "--format", "json"],
+        vec!["show", fresh.as_str(), "--format", "json"],
+        vec!["list", "--all", "--format", "json"],
+    ] {
+        let run = repo.tkt(&args).ok();
+        json_keys(&json_of(&run.stdout), &mut keys, &mut event_keys);
+    }
+    let run = repo.tkt(&["check", "--format", "json"]).code(1);
+    let check = json_of(&run.stdout);
+    assert!(check["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    json_keys(&check, &mut keys, &mut event_keys);
+
+    assert!(
+        keys.contains("missing") && keys.contains("rule"),
+        "{keys:?}"
+    );
+    assert_all_mentioned("docs/json.md", &json_doc, keys.iter().map(String::as_str));
+    assert!(event_keys.contains("action_items"), "{event_keys:?}");
+    assert_all_mentioned(
+        "docs/format.md",
+        &format_doc,
+        event_keys.iter().map(String::as_str),
+    );
+
+    // The example list item in docs/json.md has exactly the fields of a real one.
+    let list = json_of(&repo.tkt(&["list", "--format", "json"]).ok().stdout);
+    let real: BTreeSet<&String> = list["tickets"][0]
+        .as_object()
+        .expect("a listed ticket")
+        .keys()
+        .collect();
+    let examples: Vec<Block> = blocks(&json_doc)
+        .into_iter()
+        .filter(|b| b.info == "json")
+        .collect();
+    assert!(!examples.is_empty());
+    for block in examples {
+        let value: Value = serde_json::from_str(&block.text)
+            .unwrap_or_else(|e| panic!("docs/json.md:{}: {e}", block.line));
+        let shown: BTreeSet<&String> = value.as_object().expect("an object").keys().collect();
+        assert_eq!(shown, real, "docs/json.md:{}", block.line);
+    }
+}
