@@ -209,6 +209,16 @@ fn check_ticket(
             "title is empty".to_string(),
         ));
     }
+    for (i, event) in ticket.events.iter().enumerate().skip(1) {
+        if matches!(event, Event::Opened { .. }) {
+            found.push((
+                lines.start(i),
+                1,
+                "opened-twice",
+                "a ticket is opened once; use `reopened` for a ticket that comes back".to_string(),
+            ));
+        }
+    }
     for (i, pair) in ticket.events.windows(2).enumerate() {
         if pair[1].at() < pair[0].at() {
             found.push((

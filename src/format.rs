@@ -177,33 +177,43 @@ pub fn append_event(original: &str, ticket: &Ticket, event: &Event) -> String {
 fn append_in_place(original: &str, event: &Event) -> Option<String> {
     let events_at = event_lines(original);
     let last = *events_at.last()?;
-    // Only when the list items sit at column 0 (tkt's layout) and the event
+    // The new item goes at the indentation of the existing ones (tkt writes
+    // them at column 0; many editors indent them), and only when the event
     // list runs to the end of the file.
     let lines: Vec<&str> = original.lines().collect();
     let last_line = lines.get(last as usize - 1)?;
-    if !last_line.starts_with("- ") {
+    let indent = last_line.len() - last_line.trim_start_matches(' ').len();
+    if !last_line[indent..].starts_with("- ") {
         return None;
     }
-    if lines[last as usize..]
-        .iter()
-        .any(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#'))
-    {
+    let inside = |l: &&str| {
+        let trimmed = l.trim_start_matches(' ');
+        trimmed.is_empty() || trimmed.starts_with('#') || l.len() - trimmed.len() > indent
+    };
+    if !lines[last as usize..].iter().all(inside) {
         return None;
     }
-    let mut item = yaml::to_string(&[event]).expect("event serializes");
-    if original.contains("\r\n") {
-        item = item.replace('\n', "\r\n");
-    }
-    let mut out = String::with_capacity(original.len() + item.len() + 1);
+    let newline = if original.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let item = yaml::to_string(&[event]).expect("event serializes");
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(original.len() + item.len() * 2);
     out.push_str(original);
     if !original.ends_with('\n') {
-        out.push_str(if original.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        });
+        out.push_str(newline);
     }
-    out.push_str(&item);
+    for line in item.lines() {
+        // Literal blocks keep their relative indentation; blank lines
+        // inside them stay blank.
+        if !line.is_empty() {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+        out.push_str(newline);
+    }
     Some(out)
 }
 
@@ -253,6 +263,22 @@ events:
         assert_eq!(
             &after[SAMPLE.len()..],
             "- type: note\n  at: 2026-11-20T10:00:00Z\n  by: bo\n  text: |-\n    two\n    lines\n"
+        );
+        // Indented items get an indented item.
+        let indented = SAMPLE
+            .replace("\n- ", "\n  - ")
+            .replace("\n  at:", "\n    at:")
+            .replace("\n  by:", "\n    by:")
+            .replace("\n  severity:", "\n    severity:")
+            .replace("\n  level:", "\n    level:")
+            .replace("\n  assignee:", "\n    assignee:")
+            .replace("\n  text:", "\n    text:");
+        let ticket = parse(indented.as_bytes()).unwrap();
+        let after = append_event(&indented, &ticket, &event);
+        assert!(after.starts_with(&indented), "{after}");
+        assert_eq!(
+            &after[indented.len()..],
+            "  - type: note\n    at: 2026-11-20T10:00:00Z\n    by: bo\n    text: |-\n      two\n      lines\n"
         );
         // A flow-style list cannot be appended to in place: rewritten canonically.
         let flow = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\nevents: [{type: opened, at: 2026-11-20T09:14:00Z, by: a, severity: low, level: L1}]\n";

@@ -328,11 +328,11 @@ struct RawReview {
 #[serde(deny_unknown_fields)]
 struct RawTemplates {
     #[serde(default)]
-    acknowledgement: Option<String>,
+    acknowledgement: Option<Spanned<String>>,
     #[serde(default)]
-    update: Option<String>,
+    update: Option<Spanned<String>>,
     #[serde(default)]
-    resolution: Option<String>,
+    resolution: Option<Spanned<String>>,
 }
 
 // ---- Validation ----------------------------------------------------------
@@ -448,12 +448,9 @@ impl<'a> Validator<'a> {
             resolution: "\"{title}\" ({id}) is resolved: {message}".into(),
         };
         let templates = Templates {
-            acknowledgement: raw
-                .templates
-                .acknowledgement
-                .unwrap_or(defaults.acknowledgement),
-            update: raw.templates.update.unwrap_or(defaults.update),
-            resolution: raw.templates.resolution.unwrap_or(defaults.resolution),
+            acknowledgement: self.template(raw.templates.acknowledgement, defaults.acknowledgement),
+            update: self.template(raw.templates.update, defaults.update),
+            resolution: self.template(raw.templates.resolution, defaults.resolution),
         };
 
         if !self.issues.is_empty() {
@@ -470,6 +467,21 @@ impl<'a> Validator<'a> {
             review,
             templates,
         })
+    }
+
+    fn template(&mut self, value: Option<Spanned<String>>, default: String) -> String {
+        let Some(text) = value else { return default };
+        if let Some(bad) = unknown_placeholder(text.get_ref()) {
+            let known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            self.issue(
+                text.span(),
+                format!(
+                    "unknown placeholder `{{{bad}}}` (known: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        text.into_inner()
     }
 
     fn calendar(&mut self, raw: &RawCalendar) -> Option<Calendar> {
@@ -525,6 +537,13 @@ impl<'a> Validator<'a> {
                     ok = false;
                 }
             }
+        }
+        if ok && week.iter().all(Vec::is_empty) {
+            self.issue(
+                raw.zone.span(),
+                "this calendar has no working windows (add e.g. mon = [\"09:00-17:00\"], or use `24x7`)",
+            );
+            ok = false;
         }
         if !ok {
             return None;
@@ -617,6 +636,15 @@ impl<'a> Validator<'a> {
                 }
                 last_rank = rank.or(last_rank);
                 if let Some(within) = self.duration(&esc.within) {
+                    if escalations
+                        .last()
+                        .is_some_and(|prev: &EscalationTarget| prev.within >= within)
+                    {
+                        self.issue(
+                            esc.within.span(),
+                            "a higher level's deadline must be later than the lower level's",
+                        );
+                    }
                     escalations.push(EscalationTarget {
                         level: esc.level.get_ref().clone(),
                         within,
@@ -637,6 +665,32 @@ impl<'a> Validator<'a> {
         }
         out
     }
+}
+
+/// The placeholders notification templates may use.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "id",
+    "title",
+    "severity",
+    "level",
+    "state",
+    "message",
+    "next_update",
+];
+
+/// The first `{name}` in `template` that is not a known placeholder.
+fn unknown_placeholder(template: &str) -> Option<&str> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name);
+        }
+        rest = &after[close + 1..];
+    }
+    None
 }
 
 /// Severity and level names appear in files and on command lines.
@@ -724,6 +778,29 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
         assert_eq!(found[0].0, 2, "{found:?}");
         let found = issues("schema = 1\n[levels\n");
         assert_eq!(found[0].0, 2, "{found:?}");
+    }
+
+    #[test]
+    fn deadlines_calendars_and_templates_are_validated() {
+        let policy = DEFAULT_POLICY
+            .replace("{ level = \"L3\", within = \"4h\" }", "{ level = \"L3\", within = \"1h\" }")
+            .replace("mon = [\"09:00-17:00\"]\ntue = [\"09:00-17:00\"]\nwed = [\"09:00-17:00\"]\nthu = [\"09:00-17:00\"]\nfri = [\"09:00-17:00\"]\n", "")
+            .replace("Next update by {next_update}", "Next update by {next_updte}");
+        let found: Vec<String> = issues(&policy).into_iter().map(|i| i.2).collect();
+        assert!(
+            found.iter().any(|m| m.contains("deadline must be later")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|m| m.contains("no working windows")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("unknown placeholder `{next_updte}`")),
+            "{found:?}"
+        );
     }
 
     #[test]

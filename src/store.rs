@@ -225,13 +225,27 @@ impl Repo {
             .collect())
     }
 
+    /// Parses a file `scan` read: a ticket only if it is well-formed and its
+    /// `id` matches its file name (what `show` can open).
+    pub fn parse_entry(
+        entry: &Entry,
+        bytes: Result<Vec<u8>, StoreError>,
+    ) -> Result<Ticket, StoreError> {
+        let named = entry.id.as_ref().ok_or_else(|| StoreError::Parse {
+            path: entry.path.clone(),
+            error: ParseError::Yaml {
+                line: None,
+                column: None,
+                message: "file name is not a ticket ID".into(),
+            },
+        })?;
+        parse_at(&entry.path, &bytes?, Some(named))
+    }
+
     /// Every well-formed ticket, in file-name order, skipping files that do
     /// not parse (`check` reports those).
     pub fn load_all(&self) -> Result<Vec<Ticket>, StoreError> {
-        let loaded = self.scan(|entry, bytes| {
-            let bytes = bytes.ok()?;
-            parse_at(&entry.path, &bytes, entry.id.as_ref()).ok()
-        })?;
+        let loaded = self.scan(|entry, bytes| Repo::parse_entry(entry, bytes).ok())?;
         Ok(loaded.into_iter().flatten().collect())
     }
 

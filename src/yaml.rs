@@ -71,7 +71,30 @@ fn strip_location_suffix(message: &str) -> String {
         .split(", set DuplicateKeyPolicy")
         .next()
         .unwrap_or(first);
-    first.to_string()
+    humanize(first)
+}
+
+/// Rewords backend messages that speak Rust rather than YAML.
+fn humanize(message: &str) -> String {
+    if message.starts_with("budget breached: Documents") {
+        return "a ticket file holds one YAML document; remove the `---` separator and what follows".into();
+    }
+    if let Some(rest) = message.strip_prefix("budget breached: ") {
+        let limit = rest.split([' ', '{', '(']).next().unwrap_or(rest);
+        return format!(
+            "over tkt's safety limits for YAML ({limit}): too deep, too many nodes or aliases"
+        );
+    }
+    if message.starts_with("cannot deserialize null into string") {
+        return "a value is required here".into();
+    }
+    if message == "input is out of range" {
+        return "date or time out of range".into();
+    }
+    if message.starts_with("invalid type:") && message.ends_with("expected a string") {
+        return format!("{message} (quote text that looks like a number or a boolean)");
+    }
+    message.replace("expected u8", "expected a whole number from 0 to 255")
 }
 
 /// Serializes `value` deterministically: block style, two-space indent, literal

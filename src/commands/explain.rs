@@ -9,6 +9,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<Outcome, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(id)?;
     let ticket = repo.load(&id)?;
+    super::require_opened(&ticket, ctx.now)?;
     let status = workflow::replay_at(&ticket, ctx.now);
     let evaluation = sla::evaluate(&policy, &ticket, ctx.now);
     let view = ExplainView {

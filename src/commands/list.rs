@@ -1,8 +1,8 @@
 use std::io::Write;
 
 use clap::Args;
-use tkt::format;
 use tkt::policy::Policy;
+use tkt::store::Repo;
 use tkt::workflow::{self, Filter, State};
 
 use crate::cli::output::style;
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         all: args.all,
     };
     let scanned = repo.scan(|entry, bytes| -> Result<Option<Row>, ()> {
-        let ticket = bytes.ok().and_then(|b| format::parse(&b).ok()).ok_or(())?;
+        let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
         if ticket.opened_at().is_none_or(|t| t > ctx.now) {
             return Ok(None);
         }

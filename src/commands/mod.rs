@@ -11,3 +11,19 @@ pub mod open;
 pub mod show;
 pub mod sla;
 pub mod text;
+
+use tkt::ticket::Ticket;
+use tkt::time::Timestamp;
+
+use crate::cli::CliError;
+
+/// Evaluating a ticket before it existed has no answer.
+pub fn require_opened(ticket: &Ticket, now: Timestamp) -> Result<(), CliError> {
+    match ticket.opened_at() {
+        Some(opened) if opened > now => Err(CliError::usage(format!(
+            "{} was opened at {opened}, after the evaluation instant {now}",
+            ticket.id
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -15,6 +15,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(&args.id)?;
     let ticket = repo.load(&id)?;
+    super::require_opened(&ticket, ctx.now)?;
     let status = workflow::replay_at(&ticket, ctx.now);
     let next_level = workflow::next_level(&policy, &status)
         .filter(|_| status.state.is_open())

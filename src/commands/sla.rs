@@ -1,8 +1,9 @@
 use clap::{Args, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
+use tkt::store::Repo;
+use tkt::time::Timestamp;
 use tkt::workflow::{self, Filter};
-use tkt::{format, time::Timestamp};
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::sla::{self as render, TicketTimers};
@@ -85,7 +86,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     };
     let now = ctx.now;
     let scanned = repo.scan(|entry, bytes| -> Result<Option<TicketTimers>, ()> {
-        let ticket = bytes.ok().and_then(|b| format::parse(&b).ok()).ok_or(())?;
+        let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
         if ticket.opened_at().is_none_or(|t| t > now) {
             return Ok(None);
         }
