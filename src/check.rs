@@ -11,6 +11,7 @@ use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::store::{Entry, POLICY_FILE, Repo, StoreError};
 use crate::ticket::{Event, Ticket};
+use crate::workflow;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
@@ -236,6 +237,7 @@ fn check_ticket(
         }
     }
     let Some(policy) = policy else { return found };
+    let before_rules = found.len();
     if let Some(team) = &ticket.team
         && !policy.team_allowed(team)
     {
@@ -320,6 +322,22 @@ fn check_ticket(
             ));
         }
     }
+    // Every event must be a transition the verbs would have allowed. Events
+    // already reported by a rule above are not reported twice.
+    let flagged: Vec<u64> = found[before_rules..].iter().map(|f| f.0).collect();
+    workflow::walk(ticket, |i, status, event| {
+        let start = lines.start(i);
+        let end = lines.start(i + 1).max(start + 1);
+        if flagged
+            .iter()
+            .any(|&l| l >= start && (l < end || i + 1 == ticket.events.len()))
+        {
+            return;
+        }
+        if let Err(refusal) = workflow::admit(policy, status, event) {
+            found.push((start, 1, "transition", refusal.to_string()));
+        }
+    });
     found
 }
 

@@ -601,27 +601,9 @@ impl<'p> Replay<'p> {
                     self.restart_cadence(i, at);
                 }
             }
-            Event::Reviewed {
-                went_well,
-                went_poorly,
-                satisfaction,
-                customer_feedback,
-                lessons,
-                action_items,
-                ..
-            } => {
-                if went_well.is_some() || went_poorly.is_some() {
-                    self.review_parts.push(ReviewPart::Assessment);
-                }
-                if satisfaction.is_some() || customer_feedback.is_some() {
-                    self.review_parts.push(ReviewPart::Feedback);
-                }
-                if lessons.is_some() {
-                    self.review_parts.push(ReviewPart::Lessons);
-                }
-                if !action_items.is_empty() {
-                    self.review_parts.push(ReviewPart::ActionItems);
-                }
+            Event::Reviewed { .. } => {
+                self.review_parts
+                    .extend(crate::workflow::review_parts(event));
                 let complete = self
                     .policy
                     .review

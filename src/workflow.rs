@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::policy::{Doc, Policy};
+use crate::policy::{Doc, Policy, ReviewPart};
 use crate::ticket::{AmendedField, DiagnosisStep, Event, Ticket};
 use crate::time::Timestamp;
 
@@ -56,6 +56,8 @@ impl State {
 /// Everything derived from replaying a ticket's events.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
+    /// The title, as last amended.
+    pub title: String,
     pub state: State,
     pub severity: String,
     pub level: String,
@@ -70,7 +72,8 @@ pub struct Status {
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
-    pub reviewed: bool,
+    /// Parts of the post-escalation review recorded so far.
+    pub review_parts: BTreeSet<ReviewPart>,
     pub docs: BTreeSet<Doc>,
     pub checklist: BTreeSet<DiagnosisStep>,
 }
@@ -133,6 +136,7 @@ pub fn replay(ticket: &Ticket) -> Status {
         ),
     };
     let mut s = Status {
+        title: ticket.title.clone(),
         state: State::New,
         severity,
         level,
@@ -146,7 +150,7 @@ pub fn replay(ticket: &Ticket) -> Status {
         waiting_on_teams: Vec::new(),
         resolved_at: None,
         closed_at: None,
-        reviewed: false,
+        review_parts: BTreeSet::new(),
         docs: header_docs(ticket),
         checklist: BTreeSet::new(),
     };
@@ -154,6 +158,22 @@ pub fn replay(ticket: &Ticket) -> Status {
         apply(&mut s, event);
     }
     s
+}
+
+/// Replays like [`replay`], showing `visit` the status just before each
+/// event after `opened` (index in file order).
+pub fn walk(ticket: &Ticket, mut visit: impl FnMut(usize, &Status, &Event)) {
+    let Some(first) = ticket.events.first() else {
+        return;
+    };
+    let mut s = replay(&Ticket {
+        events: vec![first.clone()],
+        ..ticket.clone()
+    });
+    for (i, event) in ticket.events.iter().enumerate().skip(1) {
+        visit(i, &s, event);
+        apply(&mut s, event);
+    }
 }
 
 fn header_docs(ticket: &Ticket) -> BTreeSet<Doc> {
@@ -180,6 +200,15 @@ fn apply(s: &mut Status, event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
     match event {
         Event::Opened { .. } | Event::Note { .. } => {}
+        Event::Amended {
+            field: AmendedField::Title,
+            text,
+            ..
+        } => {
+            if !text.trim().is_empty() {
+                s.title = text.trim().to_string();
+            }
+        }
         Event::Amended { field, text, .. } => {
             let doc = match field {
                 AmendedField::Description => Some(Doc::Description),
@@ -258,8 +287,55 @@ fn apply(s: &mut Status, event: &Event) {
             s.resolved_at = None;
             s.closed_at = None;
         }
-        Event::Reviewed { .. } => s.reviewed = true,
+        Event::Reviewed { .. } => s.review_parts.extend(review_parts(event)),
     }
+}
+
+/// The review parts a `reviewed` event records (none for other events).
+pub fn review_parts(event: &Event) -> Vec<ReviewPart> {
+    let Event::Reviewed {
+        went_well,
+        went_poorly,
+        satisfaction,
+        customer_feedback,
+        lessons,
+        action_items,
+        ..
+    } = event
+    else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    if went_well.is_some() || went_poorly.is_some() {
+        parts.push(ReviewPart::Assessment);
+    }
+    if satisfaction.is_some() || customer_feedback.is_some() {
+        parts.push(ReviewPart::Feedback);
+    }
+    if lessons.is_some() {
+        parts.push(ReviewPart::Lessons);
+    }
+    if !action_items.is_empty() {
+        parts.push(ReviewPart::ActionItems);
+    }
+    parts
+}
+
+/// Whether the policy asks for a post-escalation review of this ticket.
+pub fn needs_review(policy: &Policy, status: &Status) -> bool {
+    policy.severity(&status.severity).is_some_and(|s| s.review)
+        || policy.review.levels.contains(&status.level)
+}
+
+/// The review parts the policy requires that are not recorded yet.
+pub fn missing_review_parts(policy: &Policy, status: &Status) -> Vec<ReviewPart> {
+    policy
+        .review
+        .requires
+        .iter()
+        .copied()
+        .filter(|p| !status.review_parts.contains(p))
+        .collect()
 }
 
 /// The next escalation level above the current one, if any.
@@ -349,6 +425,378 @@ pub fn check_event_time(ticket: &Ticket, at: Timestamp, now: Timestamp) -> Resul
         return Err(TimeError::InTheFuture { at, now });
     }
     Ok(())
+}
+
+/// One thing a gate found missing or wrong, with how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    pub what: String,
+    pub hint: Option<String>,
+}
+
+/// Why a transition was refused: a summary and every problem at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub summary: String,
+    pub missing: Vec<Missing>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary)?;
+        for m in &self.missing {
+            write!(f, "; {}", m.what)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems; refuses with all of them.
+struct Gate {
+    summary: String,
+    missing: Vec<Missing>,
+}
+
+impl Gate {
+    fn new(summary: impl Into<String>) -> Self {
+        Gate {
+            summary: summary.into(),
+            missing: Vec::new(),
+        }
+    }
+
+    fn need(&mut self, ok: bool, what: impl Into<String>, hint: Option<&str>) {
+        if !ok {
+            self.missing.push(Missing {
+                what: what.into(),
+                hint: hint.map(str::to_string),
+            });
+        }
+    }
+
+    fn text(&mut self, text: &str, what: &str, hint: &str) {
+        self.need(!text.trim().is_empty(), what, Some(hint));
+    }
+
+    fn finish(self) -> Result<(), Refusal> {
+        if self.missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal {
+                summary: self.summary,
+                missing: self.missing,
+            })
+        }
+    }
+}
+
+fn in_states(gate: &mut Gate, status: &Status, allowed: &[State], action: &str) {
+    if !allowed.contains(&status.state) {
+        let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
+        let hint = match status.state {
+            State::Closed | State::Resolved => Some("tkt reopen ID --reason …"),
+            State::Waiting => Some("tkt resume ID"),
+            _ => None,
+        };
+        gate.need(
+            false,
+            format!(
+                "the ticket is {}; {action} needs it to be {}",
+                status.state.name(),
+                names.join(" or ")
+            ),
+            hint,
+        );
+    }
+}
+
+const OPEN: [State; 3] = [State::New, State::InProgress, State::Waiting];
+
+/// The SOP's gates: whether `event` may be appended to a ticket whose
+/// status is `status`. Every problem is reported, not just the first. The
+/// same rules serve the verbs (before writing) and `check` (on history).
+pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refusal> {
+    let team_ok = |team: &str| policy.team_allowed(team);
+    match event {
+        Event::Opened { .. } => {
+            let mut g = Gate::new("a ticket is opened once");
+            g.need(
+                false,
+                "this ticket was already opened",
+                Some("tkt reopen ID --reason …"),
+            );
+            g.finish()
+        }
+        Event::Note { text, .. } => {
+            let mut g = Gate::new("cannot add the note");
+            g.text(text, "the note is empty", "-m TEXT");
+            g.finish()
+        }
+        Event::Amended { text, .. } => {
+            let mut g = Gate::new("cannot amend the ticket");
+            in_states(
+                &mut g,
+                status,
+                &[
+                    State::New,
+                    State::InProgress,
+                    State::Waiting,
+                    State::Resolved,
+                ],
+                "amending",
+            );
+            g.text(text, "the new text is empty", "-m TEXT");
+            g.finish()
+        }
+        Event::Diagnosed { text, .. } => {
+            let mut g = Gate::new("cannot record the diagnosis step");
+            in_states(&mut g, status, &OPEN, "diagnosing");
+            g.text(text, "the step has no description", "-m TEXT");
+            g.finish()
+        }
+        Event::Flagged { .. } => {
+            let mut g = Gate::new("cannot change the repeated-outage flag");
+            g.need(
+                status.state != State::Closed,
+                "the ticket is closed",
+                Some("tkt reopen ID --reason …"),
+            );
+            g.finish()
+        }
+        Event::SeverityChanged { to, reason, .. } => {
+            let mut g = Gate::new(format!("cannot change the severity to `{to}`"));
+            in_states(&mut g, status, &OPEN, "changing the severity");
+            g.need(
+                policy.severity(to).is_some(),
+                format!(
+                    "unknown severity `{to}` (policy.toml defines: {})",
+                    policy.severity_ids().join(", ")
+                ),
+                None,
+            );
+            g.need(
+                to != &status.severity,
+                format!("the ticket is already `{to}`"),
+                None,
+            );
+            g.text(reason, "no reason given", "--reason TEXT");
+            g.finish()
+        }
+        Event::Escalated { to, reason, .. } => {
+            let mut g = Gate::new(format!("cannot escalate to {to}"));
+            in_states(&mut g, status, &OPEN, "escalating");
+            match (policy.level_rank(to), policy.level_rank(&status.level)) {
+                (None, _) => g.need(
+                    false,
+                    format!(
+                        "unknown level `{to}` (policy.toml defines: {})",
+                        policy.level_ids().join(", ")
+                    ),
+                    None,
+                ),
+                (Some(target), Some(current)) if target <= current => g.need(
+                    false,
+                    format!(
+                        "the ticket is already at {}; escalation goes up ({})",
+                        status.level,
+                        policy.levels[current + 1..]
+                            .iter()
+                            .map(|l| l.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None,
+                ),
+                _ => {
+                    for doc in missing_docs(policy, status, to) {
+                        g.need(false, format!("missing {}", doc.name()), Some(doc.hint()));
+                    }
+                }
+            }
+            g.text(reason, "no reason given", "--reason TEXT");
+            g.finish()
+        }
+        Event::Assigned { to, team, .. } => {
+            let mut g = Gate::new(format!("cannot assign to {to}"));
+            g.need(
+                status.state != State::Closed,
+                "the ticket is closed",
+                Some("tkt reopen ID --reason …"),
+            );
+            g.text(to, "no assignee given", "--to WHO");
+            if let Some(team) = team {
+                g.need(
+                    team_ok(team),
+                    format!(
+                        "unknown team `{team}` (policy.toml defines: {})",
+                        policy.teams.join(", ")
+                    ),
+                    None,
+                );
+            }
+            g.finish()
+        }
+        Event::Notified { kind, message, .. } => {
+            let mut g = Gate::new("cannot record the customer notification");
+            let allowed: &[State] = match kind {
+                crate::ticket::NoticeKind::Resolution => {
+                    &[State::InProgress, State::Waiting, State::Resolved]
+                }
+                _ => &OPEN,
+            };
+            in_states(&mut g, status, allowed, "this notification");
+            g.text(message, "the message is empty", "-m TEXT");
+            g.finish()
+        }
+        Event::Paused { reason, .. } => {
+            let mut g = Gate::new("cannot pause");
+            in_states(&mut g, status, &[State::New, State::InProgress], "pausing");
+            g.need(
+                policy.pause_reasons.contains(reason),
+                format!(
+                    "`{reason}` is not a pause reason the policy allows ({})",
+                    policy.pause_reasons.join(", ")
+                ),
+                None,
+            );
+            g.finish()
+        }
+        Event::Resumed { .. } => {
+            let mut g = Gate::new("cannot resume");
+            in_states(&mut g, status, &[State::Waiting], "resuming");
+            g.finish()
+        }
+        Event::Involved { team, request, .. } => {
+            let mut g = Gate::new(format!("cannot involve {team}"));
+            in_states(&mut g, status, &OPEN, "involving another team");
+            g.need(
+                team_ok(team),
+                format!(
+                    "unknown team `{team}` (policy.toml defines: {})",
+                    policy.teams.join(", ")
+                ),
+                None,
+            );
+            g.text(request, "the request is empty", "-m TEXT");
+            g.finish()
+        }
+        Event::Answered { team, text, .. } => {
+            let mut g = Gate::new(format!("cannot record {team}'s answer"));
+            g.need(
+                status.waiting_on_teams.contains(team),
+                format!(
+                    "{team} was not asked (waiting on: {})",
+                    if status.waiting_on_teams.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        status.waiting_on_teams.join(", ")
+                    }
+                ),
+                Some("tkt involve ID --team TEAM -m REQUEST"),
+            );
+            g.text(text, "the answer is empty", "-m TEXT");
+            g.finish()
+        }
+        Event::Resolved { summary, .. } => {
+            let mut g = Gate::new("cannot resolve");
+            in_states(&mut g, status, &OPEN, "resolving");
+            g.text(summary, "no resolution summary", "--summary TEXT");
+            g.finish()
+        }
+        Event::Closed {
+            confirmed_by,
+            no_confirmation,
+            approved_by,
+            ..
+        } => {
+            let mut g = Gate::new("cannot close");
+            g.need(
+                status.state == State::Resolved,
+                format!(
+                    "the ticket is {}; only a resolved ticket can be closed",
+                    status.state.name()
+                ),
+                Some(if status.state == State::Closed {
+                    "it is closed already"
+                } else {
+                    "tkt resolve ID --summary …"
+                }),
+            );
+            if policy.confirmation {
+                let confirmed = confirmed_by
+                    .as_deref()
+                    .is_some_and(|c| !c.trim().is_empty());
+                let waived = no_confirmation
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty());
+                g.need(
+                    confirmed || waived,
+                    "no customer confirmation",
+                    Some("--confirmed-by WHO, or --no-confirmation --reason WHY"),
+                );
+            }
+            if policy
+                .severity(&status.severity)
+                .is_some_and(|s| s.approval)
+            {
+                g.need(
+                    approved_by.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                    format!(
+                        "closing a {} ticket needs a manager's approval",
+                        status.severity
+                    ),
+                    Some("--approved-by MANAGER"),
+                );
+            }
+            g.finish()
+        }
+        Event::Reopened { reason, .. } => {
+            let mut g = Gate::new("cannot reopen");
+            in_states(
+                &mut g,
+                status,
+                &[State::Resolved, State::Closed],
+                "reopening",
+            );
+            g.text(reason, "no reason given", "--reason TEXT");
+            g.finish()
+        }
+        Event::Reviewed {
+            satisfaction,
+            action_items,
+            ..
+        } => {
+            let mut g = Gate::new("cannot record the review");
+            in_states(
+                &mut g,
+                status,
+                &[State::Resolved, State::Closed],
+                "a post-escalation review",
+            );
+            g.need(
+                review_parts(event).len() > 0,
+                "the review records nothing",
+                Some(
+                    "--went-well, --went-poorly, --satisfaction, --feedback, --lessons or --action",
+                ),
+            );
+            if let Some(n) = satisfaction {
+                g.need(
+                    (1..=5).contains(n),
+                    format!("satisfaction {n} is not between 1 and 5"),
+                    None,
+                );
+            }
+            for item in action_items {
+                g.need(
+                    !item.text.trim().is_empty() && !item.owner.trim().is_empty(),
+                    "an action item needs a text and an owner",
+                    Some("--action \"TEXT;OWNER;YYYY-MM-DD\""),
+                );
+            }
+            g.finish()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,6 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         let status = workflow::replay_at(&ticket, ctx.now);
         Ok(filter.matches(&status).then(|| Row {
             id: ticket.id.to_string(),
-            title: ticket.title,
             file: repo.relative(&entry.path).display().to_string(),
             status,
         }))

@@ -100,7 +100,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             .collect();
         Ok(Some(TicketTimers {
             id: ticket.id.to_string(),
-            title: ticket.title,
+            title: status.title.clone(),
             file: repo.relative(&entry.path).display().to_string(),
             status,
             timers,

@@ -13,7 +13,6 @@ use super::{JSON_SCHEMA, relative};
 #[derive(Serialize)]
 pub struct Row {
     pub id: String,
-    pub title: String,
     pub file: String,
     #[serde(flatten)]
     pub status: Status,
@@ -43,7 +42,7 @@ pub fn table(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<(
             Cell::new(s.assignee.as_deref().unwrap_or("-")),
             Cell::new(s.team.as_deref().unwrap_or("-")),
             Cell::new(relative(now, s.opened_at)),
-            Cell::new(&row.title),
+            Cell::new(&s.title),
         ]);
     }
     for line in table.lines() {

@@ -25,7 +25,7 @@ pub struct ShowView<'a> {
 pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
     let (t, s) = (v.ticket, v.status);
     let b = style::BOLD;
-    writeln!(out, "{b}{}{b:#}  {}", t.id, t.title)?;
+    writeln!(out, "{b}{}{b:#}  {}", t.id, s.title)?;
     writeln!(
         out,
         "  {} · {} · {} · assignee {} · team {}",
