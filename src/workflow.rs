@@ -774,7 +774,7 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
                 "a post-escalation review",
             );
             g.need(
-                review_parts(event).len() > 0,
+                !review_parts(event).is_empty(),
                 "the review records nothing",
                 Some(
                     "--went-well, --went-poorly, --satisfaction, --feedback, --lessons or --action",
