@@ -139,6 +139,8 @@ pub struct Policy {
     pub levels: Vec<Level>,
     /// Most severe first.
     pub severities: Vec<Severity>,
+    /// The level a ticket flagged as a repeated outage must be at, at once.
+    pub repeated_outage_level: Option<String>,
     pub pause_reasons: Vec<String>,
     pub confirmation: bool,
     pub review: ReviewPolicy,
@@ -224,6 +226,8 @@ struct RawPolicy {
     levels: Spanned<Vec<RawLevel>>,
     severities: Spanned<Vec<RawSeverity>>,
     #[serde(default)]
+    criteria: RawCriteria,
+    #[serde(default)]
     pause: RawPause,
     #[serde(default)]
     closure: RawClosure,
@@ -287,6 +291,12 @@ struct RawSeverity {
     review: bool,
     #[serde(default)]
     approval: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCriteria {
+    repeated_outage: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -404,6 +414,15 @@ impl<'a> Validator<'a> {
         let level_ids: BTreeSet<String> = levels.iter().map(|l| l.id.clone()).collect();
         let severities = self.severities(&raw.severities, &calendars, &levels);
 
+        let repeated_outage_level = raw.criteria.repeated_outage.as_ref().map(|level| {
+            if !level_ids.contains(level.get_ref()) {
+                self.issue(
+                    level.span(),
+                    unknown("level", level.get_ref(), level_ids.iter()),
+                );
+            }
+            level.get_ref().clone()
+        });
         let review_calendar = match &raw.review.calendar {
             Some(name) => {
                 if !calendars.contains_key(name.get_ref()) {
@@ -462,6 +481,7 @@ impl<'a> Validator<'a> {
             calendars,
             levels,
             severities,
+            repeated_outage_level,
             pause_reasons: raw.pause.reasons,
             confirmation: raw.closure.confirmation,
             review,

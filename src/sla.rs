@@ -223,6 +223,98 @@ impl Gate {
     }
 }
 
+/// Why a ticket is due for escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueReason {
+    /// An escalation deadline of its severity passed.
+    Deadline,
+    /// It is flagged as a repeated outage (`[criteria] repeated_outage`).
+    RepeatedOutage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueEscalation {
+    /// The level the ticket must reach.
+    pub level: String,
+    pub reason: DueReason,
+    /// When it became due (the deadline, or when the ticket was flagged or
+    /// opened).
+    pub since: Timestamp,
+    /// Wall-clock seconds since then.
+    pub overdue_s: i64,
+}
+
+/// The escalations an open ticket owes at `now`: passed deadlines (from its
+/// timers) and criteria. Highest level first within a ticket.
+pub fn escalations_due(
+    policy: &Policy,
+    status: &crate::workflow::Status,
+    timers: &[Timer],
+    now: Timestamp,
+) -> Vec<DueEscalation> {
+    if !status.state.is_open() {
+        return Vec::new();
+    }
+    let current = policy.level_rank(&status.level).unwrap_or(0);
+    let mut due: Vec<DueEscalation> = timers
+        .iter()
+        .filter(|t| {
+            t.metric == Metric::Escalation && t.status == TimerStatus::Breached && !t.is_stopped()
+        })
+        .filter_map(|t| {
+            let since = t.breached_at?;
+            Some(DueEscalation {
+                level: t.level.clone()?,
+                reason: DueReason::Deadline,
+                since,
+                overdue_s: (now.unix() - since.unix()).max(0),
+            })
+        })
+        .collect();
+    if status.repeated_outage
+        && let Some(level) = &policy.repeated_outage_level
+        && policy.level_rank(level).is_some_and(|r| r > current)
+        && !due
+            .iter()
+            .any(|d| policy.level_rank(&d.level) >= policy.level_rank(level))
+    {
+        let since = status.repeated_outage_since.unwrap_or(status.opened_at);
+        due.push(DueEscalation {
+            level: level.clone(),
+            reason: DueReason::RepeatedOutage,
+            since,
+            overdue_s: (now.unix() - since.unix()).max(0),
+        });
+    }
+    due.sort_by_key(|d| std::cmp::Reverse(policy.level_rank(&d.level)));
+    due
+}
+
+/// When the next customer update is owed if one is sent at `at`: the
+/// severity's `update_every` on its calendar. `None` without a cadence.
+pub fn next_update_due(policy: &Policy, severity: &str, at: Timestamp) -> Option<Timestamp> {
+    let sev = policy.severity(severity)?;
+    let every = sev.update_every?;
+    let calendar = policy.calendar(&sev.calendar)?;
+    calendar
+        .add_business(at.utc(), every)
+        .map(Timestamp::from_utc)
+}
+
+/// Whether a timer means the customer is owed word now: a first response
+/// not yet given, or an update that is at risk or late.
+pub fn owes_customer(timer: &Timer) -> bool {
+    match timer.metric {
+        Metric::FirstResponse => !timer.is_stopped(),
+        Metric::UpdateCadence => {
+            !timer.is_stopped()
+                && matches!(timer.status, TimerStatus::Warning | TimerStatus::Breached)
+        }
+        _ => false,
+    }
+}
+
 // ---- Replay ----------------------------------------------------------------
 
 /// The target of a metric under a severity (`None`: the tier has no such

@@ -64,6 +64,8 @@ pub struct Status {
     pub assignee: Option<String>,
     pub team: Option<String>,
     pub repeated_outage: bool,
+    /// When the repeated-outage flag was last set.
+    pub repeated_outage_since: Option<Timestamp>,
     pub opened_at: Timestamp,
     pub last_event_at: Timestamp,
     pub last_customer_update: Option<Timestamp>,
@@ -143,6 +145,7 @@ pub fn replay(ticket: &Ticket) -> Status {
         assignee,
         team: ticket.team.clone(),
         repeated_outage: repeated,
+        repeated_outage_since: repeated.then_some(opened_at),
         opened_at,
         last_event_at: opened_at,
         last_customer_update: None,
@@ -237,8 +240,13 @@ fn apply(s: &mut Status, event: &Event) {
             }
         }
         Event::Flagged {
-            repeated_outage, ..
-        } => s.repeated_outage = *repeated_outage,
+            at,
+            repeated_outage,
+            ..
+        } => {
+            s.repeated_outage = *repeated_outage;
+            s.repeated_outage_since = repeated_outage.then_some(*at);
+        }
         Event::SeverityChanged { to, .. } => s.severity = to.clone(),
         Event::Escalated { to, .. } => {
             start_work(s);
@@ -425,6 +433,151 @@ pub fn check_event_time(ticket: &Ticket, at: Timestamp, now: Timestamp) -> Resul
         return Err(TimeError::InTheFuture { at, now });
     }
     Ok(())
+}
+
+/// Values for a notification template's placeholders.
+pub struct NoticeValues<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: &'a str,
+    pub level: &'a str,
+    pub state: &'a str,
+    pub message: &'a str,
+    pub next_update: &'a str,
+}
+
+/// Fills a template's `{placeholders}` (validated at policy load).
+pub fn render_notice(template: &str, v: &NoticeValues<'_>) -> String {
+    let mut out = template.trim().to_string();
+    for (name, value) in [
+        ("id", v.id),
+        ("title", v.title),
+        ("severity", v.severity),
+        ("level", v.level),
+        ("state", v.state),
+        ("message", v.message),
+        ("next_update", v.next_update),
+    ] {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// What a ticket needs next, for `tkt show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    pub action: String,
+    pub command: String,
+    pub needs: Vec<Missing>,
+}
+
+/// The SOP's next step for a ticket, and what it still needs.
+pub fn next_step(
+    policy: &Policy,
+    status: &Status,
+    escalation_due: Option<&str>,
+) -> Option<NextStep> {
+    let step = |action: &str, command: &str, needs: Vec<Missing>| {
+        Some(NextStep {
+            action: action.to_string(),
+            command: command.to_string(),
+            needs,
+        })
+    };
+    let docs_for = |level: &str| -> Vec<Missing> {
+        missing_docs(policy, status, level)
+            .into_iter()
+            .map(|d| Missing {
+                what: d.name().to_string(),
+                hint: Some(d.hint().to_string()),
+            })
+            .collect()
+    };
+    match status.state {
+        State::New | State::InProgress if status.last_customer_update.is_none() => step(
+            "acknowledge the customer",
+            "tkt notify ID --kind acknowledgement -m …",
+            Vec::new(),
+        ),
+        State::New | State::InProgress => {
+            if let Some(level) = escalation_due {
+                return step(
+                    &format!("escalate to {level}"),
+                    &format!("tkt escalate ID --to {level} --reason …"),
+                    docs_for(level),
+                );
+            }
+            if let Some(stage) = DiagnosisStep::ALL
+                .into_iter()
+                .find(|s| !status.checklist.contains(s))
+            {
+                let name = serde_json::to_value(stage)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                return step(
+                    &format!("diagnose: {name}"),
+                    &format!("tkt diagnose ID --step {name} -m …"),
+                    Vec::new(),
+                );
+            }
+            step("resolve", "tkt resolve ID --summary …", Vec::new())
+        }
+        State::Waiting => step(
+            "resume when the customer answers",
+            "tkt resume ID",
+            Vec::new(),
+        ),
+        State::Resolved => {
+            let probe = Event::Closed {
+                at: status.last_event_at,
+                by: String::new(),
+                confirmed_by: None,
+                no_confirmation: None,
+                approved_by: None,
+            };
+            let needs = admit(policy, status, &probe)
+                .err()
+                .map(|r| r.missing)
+                .unwrap_or_default();
+            step(
+                "confirm with the customer and close",
+                "tkt close ID --confirmed-by …",
+                needs,
+            )
+        }
+        State::Closed if needs_review(policy, status) => {
+            let missing = missing_review_parts(policy, status);
+            if missing.is_empty() {
+                return None;
+            }
+            let needs = missing
+                .into_iter()
+                .map(|p| Missing {
+                    what: format!(
+                        "review: {}",
+                        serde_json::to_value(p)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
+                    hint: Some(
+                        match p {
+                            ReviewPart::Assessment => "tkt review ID --went-well … --went-poorly …",
+                            ReviewPart::Feedback => "tkt review ID --satisfaction 1-5 --feedback …",
+                            ReviewPart::Lessons => "tkt review ID --lessons …",
+                            ReviewPart::ActionItems => {
+                                "tkt review ID --action \"TEXT;OWNER;YYYY-MM-DD\""
+                            }
+                        }
+                        .to_string(),
+                    ),
+                })
+                .collect();
+            step("post-escalation review", "tkt review ID …", needs)
+        }
+        State::Closed => None,
+    }
 }
 
 /// One thing a gate found missing or wrong, with how to fix it.

@@ -75,6 +75,36 @@ pub enum Command {
     Show(commands::show::ShowArgs),
     /// Add an internal note to a ticket
     Note(commands::note::NoteArgs),
+    /// Record a troubleshooting step (identify, analyze, test, document, correct), with logs and error codes
+    Diagnose(commands::diagnose::DiagnoseArgs),
+    /// Escalate to a higher level, if the documentation it requires is present; --due lists escalations owed
+    Escalate(commands::escalate::EscalateArgs),
+    /// Record a customer notification from the policy's templates; --due lists customers owed word
+    Notify(commands::notify::NotifyArgs),
+    /// Pause the SLA clocks while waiting on the customer (or a third party)
+    Pause(commands::pause::PauseArgs),
+    /// Resume a paused ticket
+    Resume(commands::pause::ResumeArgs),
+    /// Assign a ticket to someone (and optionally a team)
+    Assign(commands::assign::AssignArgs),
+    /// Shift handover: reassign one person's open tickets, print the summary
+    Handover(commands::handover::HandoverArgs),
+    /// Ask another team for help, or record its answer
+    Involve(commands::involve::InvolveArgs),
+    /// Record the resolution
+    Resolve(commands::resolve::ResolveArgs),
+    /// Close a resolved ticket, verifying confirmation and approval
+    Close(commands::resolve::CloseArgs),
+    /// Reopen a resolved or closed ticket
+    Reopen(commands::resolve::ReopenArgs),
+    /// Record (part of) the post-escalation review; --draft, --due
+    Review(commands::review::ReviewArgs),
+    /// Add to or correct what was known at open (description, impact, contact, …)
+    Amend(commands::amend::AmendArgs),
+    /// Flag (or clear) a ticket as a repeated outage
+    Flag(commands::amend::FlagArgs),
+    /// Change a ticket's severity
+    Severity(commands::amend::SeverityArgs),
     /// List tickets with filters
     List(commands::list::ListArgs),
     /// SLA timers of open tickets, most urgent first; `--check` gates CI
@@ -208,6 +238,21 @@ pub fn main() -> ExitCode {
         Command::Open(args) => commands::open::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Note(args) => commands::note::run(&ctx, args),
+        Command::Diagnose(args) => commands::diagnose::run(&ctx, args),
+        Command::Escalate(args) => commands::escalate::run(&ctx, args),
+        Command::Notify(args) => commands::notify::run(&ctx, args),
+        Command::Pause(args) => commands::pause::pause(&ctx, args),
+        Command::Resume(args) => commands::pause::resume(&ctx, args),
+        Command::Assign(args) => commands::assign::run(&ctx, args),
+        Command::Handover(args) => commands::handover::run(&ctx, args),
+        Command::Involve(args) => commands::involve::run(&ctx, args),
+        Command::Resolve(args) => commands::resolve::resolve(&ctx, args),
+        Command::Close(args) => commands::resolve::close(&ctx, args),
+        Command::Reopen(args) => commands::resolve::reopen(&ctx, args),
+        Command::Review(args) => commands::review::run(&ctx, args),
+        Command::Amend(args) => commands::amend::amend(&ctx, args),
+        Command::Flag(args) => commands::amend::flag(&ctx, args),
+        Command::Severity(args) => commands::amend::severity(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),

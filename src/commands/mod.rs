@@ -1,13 +1,25 @@
 //! One module per command: convert arguments, call the core, hand the result
 //! to a renderer. Domain rules live in the library.
 
+pub mod amend;
+pub mod assign;
 pub mod check;
 pub mod completions;
+pub mod diagnose;
+pub mod escalate;
 pub mod explain;
+pub mod handover;
 pub mod init;
+pub mod involve;
 pub mod list;
 pub mod note;
+pub mod notify;
 pub mod open;
+pub mod pause;
+pub mod record;
+pub mod resolve;
+pub mod review;
+pub mod scan;
 pub mod show;
 pub mod sla;
 pub mod text;

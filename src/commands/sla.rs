@@ -1,9 +1,8 @@
 use clap::{Args, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
-use tkt::store::Repo;
 use tkt::time::Timestamp;
-use tkt::workflow::{self, Filter};
+use tkt::workflow::Filter;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::sla::{self as render, TicketTimers};
@@ -85,33 +84,10 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         include_met: args.all,
     };
     let now = ctx.now;
-    let scanned = repo.scan(|entry, bytes| -> Result<Option<TicketTimers>, ()> {
-        let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
-        if ticket.opened_at().is_none_or(|t| t > now) {
-            return Ok(None);
-        }
-        let status = workflow::replay_at(&ticket, now);
-        if !filter.matches(&status) {
-            return Ok(None);
-        }
-        let timers: Vec<_> = sla::timers(&policy, &ticket, now)
-            .into_iter()
-            .filter(|t| timer_filter.matches(t))
-            .collect();
-        Ok(Some(TicketTimers {
-            id: ticket.id.to_string(),
-            title: status.title.clone(),
-            file: repo.relative(&entry.path).display().to_string(),
-            status,
-            timers,
-        }))
-    })?;
-    let unreadable = scanned.iter().filter(|r| r.is_err()).count();
-    let tickets: Vec<TicketTimers> = scanned
-        .into_iter()
-        .filter_map(Result::ok)
-        .flatten()
-        .collect();
+    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, now)?;
+    for ticket in &mut tickets {
+        ticket.timers.retain(|t| timer_filter.matches(t));
+    }
     let mut rows: Vec<(&TicketTimers, &sla::Timer)> = tickets
         .iter()
         .flat_map(|t| t.timers.iter().map(move |x| (t, x)))

@@ -91,3 +91,24 @@ pub fn from_editor(ctx: &Ctx, what: &str) -> Result<Option<String>, CliError> {
     let text = text.trim().to_string();
     Ok((!text.is_empty()).then_some(text))
 }
+
+/// Text a verb cannot do without: the flag, else `$EDITOR` when
+/// interactive, else a usage error naming the flag.
+pub fn required(
+    ctx: &Ctx,
+    flag: Option<String>,
+    what: &str,
+    how: &str,
+) -> Result<String, CliError> {
+    let text = match flag {
+        Some(text) => Some(text),
+        None => from_editor(ctx, what)?,
+    };
+    text.map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "the {what} is empty: give {how} (or use $EDITOR in a terminal)"
+            ))
+        })
+}

@@ -3,9 +3,12 @@
 
 pub mod check;
 pub mod explain;
+pub mod handover;
 pub mod list;
+pub mod review;
 pub mod show;
 pub mod sla;
+pub mod verb;
 
 use tkt::duration;
 use tkt::ticket::Event;

@@ -7,7 +7,7 @@ use tkt::policy::{Doc, Level};
 use tkt::sla::{Timer, TimerStatus};
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
-use tkt::workflow::Status;
+use tkt::workflow::{NextStep, Status};
 
 use super::sla::{describe, metric_label};
 use super::{JSON_SCHEMA, event_summary, relative, short_time};
@@ -19,6 +19,7 @@ pub struct ShowView<'a> {
     pub status: &'a Status,
     pub next_level: Option<(&'a Level, Vec<Doc>)>,
     pub timers: &'a [Timer],
+    pub next_step: Option<NextStep>,
     pub now: Timestamp,
 }
 
@@ -108,6 +109,29 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             event_summary(event)
         )?;
     }
+    if let Some(step) = &v.next_step {
+        writeln!(
+            out,
+            "\n{b}Next step{b:#}: {}  {}{}{:#}",
+            step.action,
+            style::DIM,
+            step.command.replace(" ID", &format!(" {}", t.id)),
+            style::DIM
+        )?;
+        for need in &step.needs {
+            match &need.hint {
+                Some(hint) => writeln!(
+                    out,
+                    "  {}needs{:#} {}: {}",
+                    style::WARN,
+                    style::WARN,
+                    need.what,
+                    hint.replace(" ID ", &format!(" {} ", t.id))
+                )?,
+                None => writeln!(out, "  {}needs{:#} {}", style::WARN, style::WARN, need.what)?,
+            }
+        }
+    }
     if let Some((level, missing)) = &v.next_level {
         writeln!(out, "\n{b}Next level{b:#}: {} ({})", level.id, level.name)?;
         if missing.is_empty() {
@@ -120,7 +144,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                     style::WARN,
                     style::WARN,
                     doc.name(),
-                    doc.hint()
+                    doc.hint().replace(" ID ", &format!(" {} ", t.id))
                 )?;
             }
         }
@@ -154,6 +178,7 @@ struct ShowJson<'a> {
     impact: &'a str,
     status: &'a Status,
     next_level: Option<NextLevelJson<'a>>,
+    next_step: Option<&'a NextStep>,
     timers: &'a [Timer],
     events: &'a [Event],
 }
@@ -181,6 +206,7 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                 })
                 .collect(),
         }),
+        next_step: v.next_step.as_ref(),
         timers: v.timers,
         events: &v.ticket.events,
     };

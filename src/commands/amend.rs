@@ -1,0 +1,125 @@
+//! `tkt amend`, `tkt flag` and `tkt severity`: facts learned after opening.
+
+use clap::{Args, ValueEnum};
+use tkt::ticket::{AmendedField, Event};
+
+use super::record::{self, Draft};
+use super::text;
+use crate::cli::{CliError, Ctx, EventTime, Outcome};
+
+#[derive(Args, Debug)]
+pub struct AmendArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// Which header fact the text adds to or corrects
+    #[arg(long, value_enum)]
+    pub field: Field,
+    /// The text (default: $EDITOR when interactive)
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Field {
+    Title,
+    Description,
+    Impact,
+    Contact,
+    Customer,
+}
+
+#[derive(Args, Debug)]
+pub struct FlagArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// Clear the repeated-outage flag instead of setting it
+    #[arg(long)]
+    pub clear: bool,
+    /// Why (e.g. the earlier tickets of the same outage)
+    #[arg(long, short = 'm')]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Args, Debug)]
+pub struct SeverityArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// The new severity
+    #[arg(long)]
+    pub to: String,
+    /// Why the severity changes
+    #[arg(long, short = 'm')]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let field = match args.field {
+        Field::Title => AmendedField::Title,
+        Field::Description => AmendedField::Description,
+        Field::Impact => AmendedField::Impact,
+        Field::Contact => AmendedField::Contact,
+        Field::Customer => AmendedField::Customer,
+    };
+    let text = text::required(ctx, args.message, "text", "-m TEXT")?;
+    if matches!(field, AmendedField::Title) && text.contains('\n') {
+        return Err(CliError::usage("a title is one line"));
+    }
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Amended {
+            at: d.at,
+            by: d.by.clone(),
+            field,
+            text,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let reason = args
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        if d.status.repeated_outage != args.clear {
+            let state = if args.clear {
+                "not flagged"
+            } else {
+                "already flagged"
+            };
+            return Err(CliError::usage(format!(
+                "{} is {state} as a repeated outage",
+                d.ticket.id
+            )));
+        }
+        Ok(Event::Flagged {
+            at: d.at,
+            by: d.by.clone(),
+            repeated_outage: !args.clear,
+            reason,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+pub fn severity(ctx: &Ctx, args: SeverityArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let reason = text::required(ctx, args.reason, "reason", "--reason TEXT")?;
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::SeverityChanged {
+            at: d.at,
+            by: d.by.clone(),
+            to: args.to.trim().to_string(),
+            reason,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}

@@ -1,0 +1,40 @@
+use clap::Args;
+use tkt::ticket::Event;
+
+use super::record::{self, Draft};
+use crate::cli::{CliError, Ctx, EventTime, Outcome};
+
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// The new assignee
+    #[arg(long)]
+    pub to: String,
+    /// Move the ticket to this team too
+    #[arg(long)]
+    pub team: Option<String>,
+    /// A note for the new assignee
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let note = args
+        .message
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty());
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Assigned {
+            at: d.at,
+            by: d.by.clone(),
+            to: args.to.trim().to_string(),
+            team: args.team,
+            note,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}

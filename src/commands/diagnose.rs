@@ -1,0 +1,168 @@
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use tkt::ticket::{DiagnosisStep, Event, LogExcerpt};
+use tkt::workflow;
+
+use super::record::{self, Draft};
+use super::text;
+use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
+use crate::render::verb;
+
+/// A log excerpt keeps at most this much of a file: its end, where the
+/// error usually is. Larger files are cut, with a marker saying so.
+pub const MAX_LOG_BYTES: u64 = 16 * 1024;
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// Checklist stage: identify, analyze (root cause), test (verify), document (findings), correct (corrective action)
+    #[arg(long, value_enum, required_unless_present = "checklist")]
+    pub step: Option<Step>,
+    /// What was done or found
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    /// The outcome of the step
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Attach the end of a log file (at most 16 KiB each; repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
+    /// An error code seen (repeatable)
+    #[arg(long = "error-code", value_name = "CODE")]
+    pub error_codes: Vec<String>,
+    /// Show which checklist stages are covered, and write nothing
+    #[arg(long, conflicts_with_all = ["step", "message", "result", "log", "error_codes"])]
+    pub checklist: bool,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Step {
+    Identify,
+    Analyze,
+    Test,
+    Document,
+    Correct,
+}
+
+impl From<Step> for DiagnosisStep {
+    fn from(step: Step) -> Self {
+        match step {
+            Step::Identify => DiagnosisStep::Identify,
+            Step::Analyze => DiagnosisStep::Analyze,
+            Step::Test => DiagnosisStep::Test,
+            Step::Document => DiagnosisStep::Document,
+            Step::Correct => DiagnosisStep::Correct,
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
+    if args.checklist {
+        return checklist(ctx, &args.id);
+    }
+    record::text_or_json(ctx)?;
+    let step = args.step.expect("clap requires --step").into();
+    let text = text::required(ctx, args.message, "step description", "-m TEXT")?;
+    // Read logs before taking the lock: a missing file is a usage error and
+    // nothing is written.
+    let logs = args
+        .log
+        .iter()
+        .map(|p| read_log(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let error_codes: Vec<String> = args
+        .error_codes
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let result = args
+        .result
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Diagnosed {
+            at: d.at,
+            by: d.by.clone(),
+            step,
+            text,
+            result,
+            error_codes,
+            logs,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+/// The last `MAX_LOG_BYTES` of a file, as text.
+fn read_log(path: &Path) -> Result<LogExcerpt, CliError> {
+    let fail = |e: std::io::Error| CliError::usage(format!("--log {}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let len = file.metadata().map_err(fail)?.len();
+    if !file.metadata().map_err(fail)?.is_file() {
+        return Err(CliError::usage(format!(
+            "--log {}: not a regular file",
+            path.display()
+        )));
+    }
+    let skipped = len.saturating_sub(MAX_LOG_BYTES);
+    file.seek(SeekFrom::Start(skipped)).map_err(fail)?;
+    let mut bytes = Vec::with_capacity(len.min(MAX_LOG_BYTES) as usize);
+    file.take(MAX_LOG_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if skipped > 0 {
+        // Start at a line boundary so the excerpt does not open mid-line.
+        if let Some(nl) = text.find('\n') {
+            text.drain(..=nl);
+        }
+        text.insert_str(
+            0,
+            &format!(
+                "[… {} earlier bytes of {} not kept]\n",
+                len - text.len() as u64,
+                path.display()
+            ),
+        );
+    }
+    // Control characters other than tab and newline make poor YAML.
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(LogExcerpt {
+        name,
+        text: text.trim_end().to_string(),
+    })
+}
+
+fn checklist(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let repo = ctx.repo()?;
+    let id = repo.resolve(typed)?;
+    let ticket = repo.load(&id)?;
+    let status = workflow::replay_at(&ticket, ctx.now);
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => verb::checklist_json(&mut out, &ticket, &status)?,
+        _ => verb::checklist(&mut out, &ticket, &status)?,
+    }
+    out.flush()?;
+    Ok(Outcome::Clean)
+}

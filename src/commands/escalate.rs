@@ -1,0 +1,80 @@
+use std::io::Write;
+
+use clap::Args;
+use tkt::sla;
+use tkt::ticket::Event;
+use tkt::workflow::Filter;
+
+use super::record::{self, Draft};
+use super::text;
+use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
+use crate::render::verb::{self, DueRow};
+
+#[derive(Args, Debug)]
+pub struct EscalateArgs {
+    /// Ticket ID or unique prefix
+    #[arg(required_unless_present = "due")]
+    pub id: Option<String>,
+    /// The level to escalate to (L2, L3, manager, … as policy.toml defines)
+    #[arg(long, required_unless_present = "due")]
+    pub to: Option<String>,
+    /// Why it needs the next level
+    #[arg(long, short = 'm')]
+    pub reason: Option<String>,
+    /// List open tickets whose escalation is due (deadlines passed, criteria met), most overdue first
+    #[arg(long, conflicts_with_all = ["id", "to", "reason"])]
+    pub due: bool,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
+    if args.due {
+        return due(ctx);
+    }
+    record::text_or_json(ctx)?;
+    let (id, to) = (
+        args.id.expect("clap requires an ID"),
+        args.to.expect("clap requires --to"),
+    );
+    let reason = text::required(ctx, args.reason, "escalation reason", "--reason TEXT")?;
+    let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Escalated {
+            at: d.at,
+            by: d.by.clone(),
+            to,
+            reason,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let (tickets, unreadable) =
+        super::scan::evaluate_all(&repo, &policy, &Filter::default(), ctx.now)?;
+    let mut rows: Vec<DueRow<'_>> = tickets
+        .iter()
+        .flat_map(|t| {
+            sla::escalations_due(&policy, &t.status, &t.timers, ctx.now)
+                .into_iter()
+                .take(1) // the highest level owed says it all
+                .map(move |due| DueRow { ticket: t, due })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.due
+            .overdue_s
+            .cmp(&a.due.overdue_s)
+            .then_with(|| a.ticket.id.cmp(&b.ticket.id))
+    });
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => verb::due_json(&mut out, &rows, ctx.now)?,
+        _ => verb::due_table(&mut out, &rows)?,
+    }
+    out.flush()?;
+    super::list::warn_unreadable(unreadable)?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,121 @@
+use std::io::Write;
+
+use clap::Args;
+use tkt::ticket::Event;
+use tkt::workflow::{self, Filter};
+
+use super::record::{self, Draft};
+use crate::cli::{CliError, Ctx, EventTime, Format, Kind, Outcome};
+use crate::render::handover::{self, HandoverItem};
+
+#[derive(Args, Debug)]
+pub struct HandoverArgs {
+    /// Hand over this person's open tickets
+    #[arg(long, required_unless_present = "summary", requires = "to")]
+    pub from: Option<String>,
+    /// To this person
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// A note recorded on every ticket handed over
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    /// Only print the handover summary (markdown); write nothing
+    #[arg(long, conflicts_with_all = ["from", "to", "message"])]
+    pub summary: bool,
+    /// With --summary: only this person's tickets (default: every open ticket)
+    #[arg(long = "for", value_name = "WHO", requires = "summary")]
+    pub for_whom: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Markdown, Format::Json, Format::Text])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let owner = if args.summary {
+        args.for_whom.clone()
+    } else {
+        args.from.clone()
+    };
+    let filter = Filter {
+        assignees: owner.iter().cloned().collect(),
+        ..Filter::default()
+    };
+    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, ctx.now)?;
+    tickets.sort_by(|a, b| {
+        workflow::listing_key(&policy, &a.status)
+            .cmp(&workflow::listing_key(&policy, &b.status))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut out = anstream::stdout().lock();
+    if tickets.is_empty() {
+        match &owner {
+            Some(who) => writeln!(
+                out,
+                "no open tickets assigned to {who}: nothing to hand over"
+            )?,
+            None => writeln!(out, "no open tickets")?,
+        }
+        return Ok(Outcome::Clean);
+    }
+    let note = args
+        .message
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty());
+    if let (Some(from), Some(to)) = (&args.from, &args.to) {
+        let by = ctx.actor(&repo)?;
+        let mut skipped = Vec::new();
+        for ticket in &tickets {
+            let id = repo.resolve(&ticket.id)?;
+            let result = record::record_on(
+                ctx,
+                &repo,
+                &policy,
+                &id,
+                &args.time,
+                by.clone(),
+                |d: &Draft<'_>| {
+                    // Someone may have reassigned it since the scan.
+                    if d.status.assignee.as_deref() != Some(from.as_str()) {
+                        return Err(CliError::refused(format!(
+                            "{id} is no longer assigned to {from}; skipped"
+                        )));
+                    }
+                    Ok(Event::Assigned {
+                        at: d.at,
+                        by: d.by.clone(),
+                        to: to.clone(),
+                        team: None,
+                        note: note.clone(),
+                    })
+                },
+            );
+            match result {
+                Ok(_) => {}
+                // Changed since the scan (reassigned, closed): say so, go on.
+                Err(e) if e.kind == Kind::Refused => skipped.push(e.message),
+                Err(e) => return Err(e),
+            }
+        }
+        for reason in &skipped {
+            writeln!(anstream::stderr(), "skipped: {reason}")?;
+        }
+        tickets.retain(|t| !skipped.iter().any(|s| s.contains(&t.id)));
+    }
+    let items: Vec<HandoverItem<'_>> = tickets
+        .iter()
+        .map(|t| HandoverItem::new(&policy, t, ctx.now))
+        .collect();
+    let heading = match (&args.from, &args.to, &args.for_whom) {
+        (Some(from), Some(to), _) => format!("Handover from {from} to {to}"),
+        (_, _, Some(who)) => format!("Open tickets of {who}"),
+        _ => "Open tickets".to_string(),
+    };
+    match format {
+        Format::Json => handover::json(&mut out, &heading, &items, note.as_deref(), ctx.now)?,
+        _ => handover::markdown(&mut out, &heading, &items, note.as_deref(), ctx.now)?,
+    }
+    out.flush()?;
+    super::list::warn_unreadable(unreadable)?;
+    Ok(Outcome::Clean)
+}

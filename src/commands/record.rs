@@ -1,0 +1,114 @@
+//! What every event-writing verb shares: resolve the ticket, take the time
+//! and the actor, run the SOP gate under the ticket's lock, append, confirm.
+
+use std::io::Write;
+
+use tkt::id::TicketId;
+use tkt::policy::Policy;
+use tkt::store::Repo;
+use tkt::ticket::{Event, Ticket};
+use tkt::time::Timestamp;
+use tkt::workflow::{self, Refusal, Status};
+
+use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
+use crate::render::verb;
+
+/// Everything a verb's `make` closure may need to build its event.
+pub struct Draft<'a> {
+    pub ticket: &'a Ticket,
+    pub status: &'a Status,
+    pub policy: &'a Policy,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+/// The ticket after the append, with the event that was appended.
+pub struct Recorded {
+    pub policy: Policy,
+    pub ticket: Ticket,
+    pub event: Event,
+}
+
+/// A gate's refusal as the binary reports it: exit 1, every item listed.
+pub fn refused(id: &str, refusal: Refusal) -> CliError {
+    let mut err = CliError::refused(format!("{} ({id}); nothing was written", refusal.summary));
+    for m in refusal.missing {
+        err.details.push(match m.hint {
+            Some(hint) => format!(
+                "- {} — {}",
+                m.what,
+                hint.replace(" ID ", &format!(" {id} "))
+            ),
+            None => format!("- {}", m.what),
+        });
+    }
+    err
+}
+
+/// Appends the event `make` builds to the ticket `typed` names, if the SOP
+/// gate admits it. Runs under the ticket's lock.
+pub fn record(
+    ctx: &Ctx,
+    typed: &str,
+    time: &EventTime,
+    make: impl FnOnce(&Draft<'_>) -> Result<Event, CliError>,
+) -> Result<Recorded, CliError> {
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let id = repo.resolve(typed)?;
+    let by = ctx.actor(&repo)?;
+    let (ticket, event) = record_on(ctx, &repo, &policy, &id, time, by, make)?;
+    Ok(Recorded {
+        policy,
+        ticket,
+        event,
+    })
+}
+
+/// [`record`] for a caller that already holds the repository, the policy
+/// and a resolved ID (verbs that touch many tickets).
+pub fn record_on(
+    ctx: &Ctx,
+    repo: &Repo,
+    policy: &Policy,
+    id: &TicketId,
+    time: &EventTime,
+    by: String,
+    make: impl FnOnce(&Draft<'_>) -> Result<Event, CliError>,
+) -> Result<(Ticket, Event), CliError> {
+    let appended = repo.append(id, |ticket| {
+        let at = ctx.event_time(time);
+        workflow::check_event_time(ticket, at, ctx.clock())
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        let status = workflow::replay(ticket);
+        let event = make(&Draft {
+            ticket,
+            status: &status,
+            policy,
+            at,
+            by,
+        })?;
+        workflow::admit(policy, &status, &event).map_err(|r| refused(id.as_str(), r))?;
+        Ok::<_, CliError>(event)
+    })??;
+    Ok(appended)
+}
+
+/// Prints the one-line confirmation (or JSON) of a recorded event.
+pub fn confirm(ctx: &Ctx, recorded: &Recorded) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let status = workflow::replay(&recorded.ticket);
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => {
+            verb::confirmation_json(&mut out, &recorded.ticket, &recorded.event, &status)?
+        }
+        _ => verb::confirmation(&mut out, &recorded.ticket, &recorded.event, &status)?,
+    }
+    out.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// Checks `--format` before any work, so a bad format writes nothing.
+pub fn text_or_json(ctx: &Ctx) -> Result<(), CliError> {
+    ctx.format(&[Format::Text, Format::Json]).map(|_| ())
+}

@@ -1,0 +1,106 @@
+//! `tkt resolve`, `tkt close` and `tkt reopen`: resolution confirmation and
+//! closure verification.
+
+use clap::Args;
+use tkt::ticket::Event;
+
+use super::record::{self, Draft};
+use super::text;
+use crate::cli::{CliError, Ctx, EventTime, Outcome};
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// What fixed it
+    #[arg(long, short = 'm')]
+    pub summary: Option<String>,
+    /// The root cause, if known
+    #[arg(long)]
+    pub root_cause: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Args, Debug)]
+pub struct CloseArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// Who at the customer confirmed the resolution
+    #[arg(long, value_name = "WHO")]
+    pub confirmed_by: Option<String>,
+    /// Close without customer confirmation (needs --reason)
+    #[arg(long, requires = "reason", conflicts_with = "confirmed_by")]
+    pub no_confirmation: bool,
+    /// Why there is no customer confirmation
+    #[arg(long, requires = "no_confirmation")]
+    pub reason: Option<String>,
+    /// The manager who approved closing (for severities that need approval)
+    #[arg(long, value_name = "MANAGER")]
+    pub approved_by: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Args, Debug)]
+pub struct ReopenArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// Why it is not resolved after all
+    #[arg(long, short = 'm')]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let summary = text::required(ctx, args.summary, "resolution summary", "--summary TEXT")?;
+    let root_cause = clean(args.root_cause);
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Resolved {
+            at: d.at,
+            by: d.by.clone(),
+            summary,
+            root_cause,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let no_confirmation = if args.no_confirmation {
+        clean(args.reason)
+    } else {
+        None
+    };
+    let (confirmed_by, approved_by) = (clean(args.confirmed_by), clean(args.approved_by));
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Closed {
+            at: d.at,
+            by: d.by.clone(),
+            confirmed_by,
+            no_confirmation,
+            approved_by,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+pub fn reopen(ctx: &Ctx, args: ReopenArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let reason = text::required(ctx, args.reason, "reason", "--reason TEXT")?;
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Reopened {
+            at: d.at,
+            by: d.by.clone(),
+            reason,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}

@@ -1,0 +1,159 @@
+use std::io::Write;
+
+use chrono::NaiveDate;
+use clap::Args;
+use rayon::prelude::*;
+use tkt::sla::{self, Metric};
+use tkt::ticket::{ActionItem, Event};
+use tkt::workflow::{self, Filter, State};
+
+use super::record::{self, Draft};
+use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
+use crate::render::{review, sla as render_sla};
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Ticket ID or unique prefix
+    #[arg(required_unless_present = "due")]
+    pub id: Option<String>,
+    /// Assessment: what went well in the escalation
+    #[arg(long)]
+    pub went_well: Option<String>,
+    /// Assessment: what went poorly
+    #[arg(long)]
+    pub went_poorly: Option<String>,
+    /// Customer satisfaction, 1 (bad) to 5 (excellent)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub satisfaction: Option<u8>,
+    /// The customer's feedback, in their words
+    #[arg(long)]
+    pub feedback: Option<String>,
+    /// Lessons learned
+    #[arg(long)]
+    pub lessons: Option<String>,
+    /// An action item "TEXT;OWNER;YYYY-MM-DD" (repeatable)
+    #[arg(long = "action", value_name = "TEXT;OWNER;DUE", value_parser = parse_action)]
+    pub actions: Vec<ActionItem>,
+    /// Print a review document (markdown) drafted from the timeline; write nothing
+    #[arg(long, conflicts_with_all = ["went_well", "went_poorly", "satisfaction", "feedback", "lessons", "actions"])]
+    pub draft: bool,
+    /// List closed tickets whose review is missing or overdue
+    #[arg(long, conflicts_with_all = ["id", "draft"])]
+    pub due: bool,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+fn parse_action(text: &str) -> Result<ActionItem, String> {
+    let parts: Vec<&str> = text.split(';').map(str::trim).collect();
+    let [item, owner, due] = parts[..] else {
+        return Err("expected TEXT;OWNER;YYYY-MM-DD".into());
+    };
+    if item.is_empty() || owner.is_empty() {
+        return Err("an action item needs a text and an owner".into());
+    }
+    let due = NaiveDate::parse_from_str(due, "%Y-%m-%d")
+        .map_err(|_| format!("`{due}` is not a date like 2026-12-01"))?;
+    Ok(ActionItem {
+        text: item.to_string(),
+        owner: owner.to_string(),
+        due,
+    })
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
+    if args.due {
+        return due(ctx);
+    }
+    let id = args.id.expect("clap requires an ID");
+    if args.draft {
+        return draft(ctx, &id);
+    }
+    record::text_or_json(ctx)?;
+    let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Reviewed {
+            at: d.at,
+            by: d.by.clone(),
+            went_well: clean(args.went_well),
+            went_poorly: clean(args.went_poorly),
+            satisfaction: args.satisfaction,
+            customer_feedback: clean(args.feedback),
+            lessons: clean(args.lessons),
+            action_items: args.actions,
+        })
+    })?;
+    let outcome = record::confirm(ctx, &recorded)?;
+    let status = workflow::replay(&recorded.ticket);
+    let missing = workflow::missing_review_parts(&recorded.policy, &status);
+    if !missing.is_empty() && ctx.format(&[Format::Text, Format::Json])? == Format::Text {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|p| review::part_name(*p).to_string())
+            .collect();
+        writeln!(
+            anstream::stdout(),
+            "review incomplete: still needs {}",
+            names.join(", ")
+        )?;
+    }
+    Ok(outcome)
+}
+
+fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let id = repo.resolve(typed)?;
+    let ticket = repo.load(&id)?;
+    super::require_opened(&ticket, ctx.now)?;
+    let status = workflow::replay_at(&ticket, ctx.now);
+    let timers = sla::timers(&policy, &ticket, ctx.now);
+    let mut out = anstream::stdout().lock();
+    review::draft(&mut out, &ticket, &status, &timers, ctx.now)?;
+    out.flush()?;
+    Ok(Outcome::Clean)
+}
+
+fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let filter = Filter {
+        states: vec![State::Closed],
+        ..Filter::default()
+    };
+    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, ctx.now)?;
+    tickets.retain(|t| {
+        workflow::needs_review(&policy, &t.status)
+            && !workflow::missing_review_parts(&policy, &t.status).is_empty()
+    });
+    for t in &mut tickets {
+        t.timers.retain(|x| x.metric == Metric::Review);
+    }
+    let mut rows: Vec<_> = tickets
+        .iter()
+        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+        .collect();
+    rows.par_sort_by(|a, b| {
+        sla::urgency_key(a.1)
+            .cmp(&sla::urgency_key(b.1))
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    });
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
+        _ if tickets.is_empty() => writeln!(out, "no review is due")?,
+        // Without a review deadline in the policy there are no timers; list
+        // the tickets anyway.
+        _ if rows.is_empty() => {
+            for t in &tickets {
+                writeln!(out, "{}  {}  {}", t.id, t.status.severity, t.title)?;
+            }
+        }
+        _ => render_sla::table(&mut out, &rows, ctx.now)?,
+    }
+    out.flush()?;
+    super::list::warn_unreadable(unreadable)?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,45 @@
+//! Reading every ticket for listings: parse in parallel, replay at `now`,
+//! keep what a filter selects, with timers when asked.
+
+use tkt::policy::Policy;
+use tkt::sla;
+use tkt::store::Repo;
+use tkt::time::Timestamp;
+use tkt::workflow::{self, Filter};
+
+use crate::cli::CliError;
+use crate::render::sla::TicketTimers;
+
+/// Tickets opened by `now` that `filter` selects, in file-name order, each
+/// with all its timers; and how many files could not be read.
+pub fn evaluate_all(
+    repo: &Repo,
+    policy: &Policy,
+    filter: &Filter,
+    now: Timestamp,
+) -> Result<(Vec<TicketTimers>, usize), CliError> {
+    let scanned = repo.scan(|entry, bytes| -> Result<Option<TicketTimers>, ()> {
+        let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
+        if ticket.opened_at().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let status = workflow::replay_at(&ticket, now);
+        if !filter.matches(&status) {
+            return Ok(None);
+        }
+        Ok(Some(TicketTimers {
+            id: ticket.id.to_string(),
+            title: status.title.clone(),
+            file: repo.relative(&entry.path).display().to_string(),
+            timers: sla::timers(policy, &ticket, now),
+            status,
+        }))
+    })?;
+    let unreadable = scanned.iter().filter(|r| r.is_err()).count();
+    let tickets = scanned
+        .into_iter()
+        .filter_map(Result::ok)
+        .flatten()
+        .collect();
+    Ok((tickets, unreadable))
+}

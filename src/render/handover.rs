@@ -1,0 +1,141 @@
+//! The shift-handover summary: per ticket, where it stands and what is next.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use tkt::policy::Policy;
+use tkt::sla::{self, TimerStatus};
+use tkt::time::Timestamp;
+use tkt::workflow::{self, NextStep};
+
+use super::sla::{TicketTimers, describe, metric_label};
+use super::{JSON_SCHEMA, relative, short_time};
+
+#[derive(Serialize)]
+pub struct HandoverItem<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: &'a str,
+    pub level: &'a str,
+    pub state: &'static str,
+    pub next_deadline_text: Option<String>,
+    pub last_customer_update: Option<Timestamp>,
+    pub open_questions: Vec<String>,
+    pub next_step: Option<NextStep>,
+}
+
+impl<'a> HandoverItem<'a> {
+    pub fn new(policy: &Policy, t: &'a TicketTimers, now: Timestamp) -> Self {
+        let next_deadline = t
+            .timers
+            .iter()
+            .filter(|x| !x.is_stopped() && x.status != TimerStatus::Paused)
+            .min_by_key(|x| sla::urgency_key(x));
+        let mut open_questions: Vec<String> = t
+            .status
+            .waiting_on_teams
+            .iter()
+            .map(|team| format!("waiting on {team}"))
+            .collect();
+        if let Some(reason) = &t.status.pause_reason {
+            open_questions.push(format!("paused: {reason}"));
+        }
+        let due = sla::escalations_due(policy, &t.status, &t.timers, now);
+        let due_level = due.first().map(|d| d.level.as_str());
+        HandoverItem {
+            id: &t.id,
+            title: &t.title,
+            severity: &t.status.severity,
+            level: &t.status.level,
+            state: t.status.state.name(),
+            next_deadline_text: next_deadline
+                .map(|x| format!("{} {}", metric_label(x), describe(x, now))),
+            last_customer_update: t.status.last_customer_update,
+            open_questions,
+            next_step: workflow::next_step(policy, &t.status, due_level),
+        }
+    }
+}
+
+pub fn markdown(
+    out: &mut impl Write,
+    heading: &str,
+    items: &[HandoverItem<'_>],
+    note: Option<&str>,
+    now: Timestamp,
+) -> io::Result<()> {
+    writeln!(out, "# {heading}\n")?;
+    writeln!(
+        out,
+        "At {now}: {} open ticket{}.\n",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" }
+    )?;
+    if let Some(note) = note {
+        writeln!(out, "> {}\n", note.replace('\n', "\n> "))?;
+    }
+    for item in items {
+        writeln!(
+            out,
+            "## {} {} ({}, {}, {})\n",
+            item.id, item.title, item.severity, item.level, item.state
+        )?;
+        if let Some(text) = &item.next_deadline_text {
+            writeln!(out, "- next deadline: {text}")?;
+        }
+        match item.last_customer_update {
+            Some(t) => writeln!(
+                out,
+                "- last customer update: {} ({})",
+                short_time(t),
+                relative(now, t)
+            )?,
+            None => writeln!(out, "- last customer update: none yet")?,
+        }
+        for q in &item.open_questions {
+            writeln!(out, "- open: {q}")?;
+        }
+        if let Some(step) = &item.next_step {
+            writeln!(
+                out,
+                "- next step: {} (`{}`)",
+                step.action,
+                step.command.replace("ID", item.id)
+            )?;
+            for need in &step.needs {
+                writeln!(out, "  - needs {}", need.what)?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct HandoverJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    heading: &'a str,
+    note: Option<&'a str>,
+    tickets: &'a [HandoverItem<'a>],
+}
+
+pub fn json(
+    out: &mut impl Write,
+    heading: &str,
+    items: &[HandoverItem<'_>],
+    note: Option<&str>,
+    now: Timestamp,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &HandoverJson {
+            schema: JSON_SCHEMA,
+            now,
+            heading,
+            note,
+            tickets: items,
+        },
+    )?;
+    writeln!(out)
+}

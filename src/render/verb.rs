@@ -1,0 +1,259 @@
+//! Confirmations of the event-writing verbs and the `--due` listings.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, ContentArrangement, Table};
+use serde::Serialize;
+use tkt::duration;
+use tkt::sla::{DueEscalation, DueReason};
+use tkt::ticket::{DiagnosisStep, Event, Ticket};
+use tkt::time::Timestamp;
+use tkt::workflow::Status;
+
+use super::sla::TicketTimers;
+
+use super::{JSON_SCHEMA, event_summary};
+use crate::cli::output::style;
+
+/// `T-7FQ2M9KD3A: escalated to L2: … (in-progress, L2)`.
+pub fn confirmation(
+    out: &mut impl Write,
+    ticket: &Ticket,
+    event: &Event,
+    status: &Status,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}{}{:#}: {} {}({}, {}){:#}",
+        style::BOLD,
+        ticket.id,
+        style::BOLD,
+        event_summary(event),
+        style::DIM,
+        status.state.name(),
+        status.level,
+        style::DIM
+    )
+}
+
+#[derive(Serialize)]
+struct ConfirmationJson<'a> {
+    schema: u32,
+    id: &'a str,
+    event: &'a Event,
+    status: &'a Status,
+}
+
+pub fn confirmation_json(
+    out: &mut impl Write,
+    ticket: &Ticket,
+    event: &Event,
+    status: &Status,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &ConfirmationJson {
+            schema: JSON_SCHEMA,
+            id: ticket.id.as_str(),
+            event,
+            status,
+        },
+    )?;
+    writeln!(out)
+}
+
+fn step_name(step: DiagnosisStep) -> &'static str {
+    match step {
+        DiagnosisStep::Identify => "identify",
+        DiagnosisStep::Analyze => "analyze",
+        DiagnosisStep::Test => "test",
+        DiagnosisStep::Document => "document",
+        DiagnosisStep::Correct => "correct",
+    }
+}
+
+fn step_meaning(step: DiagnosisStep) -> &'static str {
+    match step {
+        DiagnosisStep::Identify => "initial problem identification",
+        DiagnosisStep::Analyze => "root-cause analysis",
+        DiagnosisStep::Test => "testing and verification",
+        DiagnosisStep::Document => "documentation of findings",
+        DiagnosisStep::Correct => "corrective action",
+    }
+}
+
+/// The troubleshooting checklist: which stages have a recorded step.
+pub fn checklist(out: &mut impl Write, ticket: &Ticket, status: &Status) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}{}{:#}  {}",
+        style::BOLD,
+        ticket.id,
+        style::BOLD,
+        status.title
+    )?;
+    for step in DiagnosisStep::ALL {
+        let done: Vec<&Event> = ticket
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Diagnosed { step: s, .. } if *s == step))
+            .collect();
+        match done.last() {
+            Some(last) => writeln!(
+                out,
+                "  {}done{:#}     {:9} {} ({} step{}, last {} by {})",
+                style::OK,
+                style::OK,
+                step_name(step),
+                step_meaning(step),
+                done.len(),
+                if done.len() == 1 { "" } else { "s" },
+                super::short_time(last.at()),
+                last.by()
+            )?,
+            None => writeln!(
+                out,
+                "  {}missing{:#}  {:9} {} — tkt diagnose {} --step {} -m …",
+                style::WARN,
+                style::WARN,
+                step_name(step),
+                step_meaning(step),
+                ticket.id,
+                step_name(step)
+            )?,
+        }
+    }
+    writeln!(
+        out,
+        "{} of {} stages covered",
+        status.checklist.len(),
+        DiagnosisStep::ALL.len()
+    )
+}
+
+#[derive(Serialize)]
+struct StageJson {
+    step: &'static str,
+    meaning: &'static str,
+    steps: usize,
+}
+
+#[derive(Serialize)]
+struct ChecklistJson<'a> {
+    schema: u32,
+    id: &'a str,
+    stages: Vec<StageJson>,
+}
+
+pub fn checklist_json(out: &mut impl Write, ticket: &Ticket, _status: &Status) -> io::Result<()> {
+    let stages = DiagnosisStep::ALL
+        .into_iter()
+        .map(|step| StageJson {
+            step: step_name(step),
+            meaning: step_meaning(step),
+            steps: ticket
+                .events
+                .iter()
+                .filter(|e| matches!(e, Event::Diagnosed { step: s, .. } if *s == step))
+                .count(),
+        })
+        .collect();
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &ChecklistJson {
+            schema: JSON_SCHEMA,
+            id: ticket.id.as_str(),
+            stages,
+        },
+    )?;
+    writeln!(out)
+}
+
+/// One ticket owing an escalation.
+pub struct DueRow<'a> {
+    pub ticket: &'a TicketTimers,
+    pub due: DueEscalation,
+}
+
+fn due_why(due: &DueEscalation) -> String {
+    match due.reason {
+        DueReason::Deadline => format!("deadline passed {} ago", duration::format(due.overdue_s)),
+        DueReason::RepeatedOutage => "repeated outage".to_string(),
+    }
+}
+
+pub fn due_table(out: &mut impl Write, rows: &[DueRow<'_>]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no escalation is due");
+    }
+    let mut table = Table::new();
+    table
+        .load_style(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "TICKET", "SEVERITY", "LEVEL", "NEEDS", "WHY", "ASSIGNEE", "TITLE",
+        ]);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    for row in rows {
+        let s = &row.ticket.status;
+        table.add_row([
+            Cell::new(&row.ticket.id),
+            Cell::new(&s.severity),
+            Cell::new(&s.level),
+            Cell::new(&row.due.level),
+            Cell::new(due_why(&row.due)),
+            Cell::new(s.assignee.as_deref().unwrap_or("-")),
+            Cell::new(&row.ticket.title),
+        ]);
+    }
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct DueJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    file: &'a str,
+    severity: &'a str,
+    level: &'a str,
+    assignee: Option<&'a str>,
+    #[serde(flatten)]
+    due: &'a DueEscalation,
+}
+
+#[derive(Serialize)]
+struct DueListJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    due: Vec<DueJson<'a>>,
+}
+
+pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io::Result<()> {
+    let due = rows
+        .iter()
+        .map(|r| DueJson {
+            id: &r.ticket.id,
+            title: &r.ticket.title,
+            file: &r.ticket.file,
+            severity: &r.ticket.status.severity,
+            level: &r.ticket.status.level,
+            assignee: r.ticket.status.assignee.as_deref(),
+            due: &r.due,
+        })
+        .collect();
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &DueListJson {
+            schema: JSON_SCHEMA,
+            now,
+            due,
+        },
+    )?;
+    writeln!(out)
+}
