@@ -315,6 +315,36 @@ pub fn owes_customer(timer: &Timer) -> bool {
     }
 }
 
+/// What a ticket can be owed, for `tkt list --needs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// An escalation deadline passed or a criterion applies.
+    Escalation,
+    /// The customer is owed a first response or an update at risk or late.
+    Update,
+    /// Closed, needs a post-escalation review, and it is incomplete.
+    Review,
+}
+
+/// Whether a ticket owes `need` at `now`.
+pub fn needs(
+    policy: &Policy,
+    status: &crate::workflow::Status,
+    timers: &[Timer],
+    now: Timestamp,
+    need: Need,
+) -> bool {
+    match need {
+        Need::Escalation => !escalations_due(policy, status, timers, now).is_empty(),
+        Need::Update => status.state.is_open() && timers.iter().any(owes_customer),
+        Need::Review => {
+            status.state == crate::workflow::State::Closed
+                && crate::workflow::needs_review(policy, status)
+                && !crate::workflow::missing_review_parts(policy, status).is_empty()
+        }
+    }
+}
+
 // ---- Replay ----------------------------------------------------------------
 
 /// The target of a metric under a severity (`None`: the tier has no such

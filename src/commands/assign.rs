@@ -28,6 +28,9 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty());
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        if let Some(team) = &args.team {
+            record::known_team(d.policy, team)?;
+        }
         Ok(Event::Assigned {
             at: d.at,
             by: d.by.clone(),

@@ -39,6 +39,7 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
     );
     let reason = text::required(ctx, args.reason, "escalation reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
+        record::known_level(d.policy, &to)?;
         Ok(Event::Escalated {
             at: d.at,
             by: d.by.clone(),

@@ -1,7 +1,8 @@
 use std::io::Write;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use tkt::policy::Policy;
+use tkt::sla;
 use tkt::store::Repo;
 use tkt::workflow::{self, Filter, State};
 
@@ -32,6 +33,16 @@ pub struct ListArgs {
     /// Include resolved and closed tickets
     #[arg(long)]
     pub all: bool,
+    /// Only tickets that owe this now: an escalation, a customer update, a post-escalation review
+    #[arg(long, value_enum)]
+    pub needs: Option<NeedArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NeedArg {
+    Escalation,
+    Update,
+    Review,
 }
 
 fn parse_state(text: &str) -> Result<State, String> {
@@ -51,15 +62,36 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         assignees: args.assignee,
         teams: args.team,
         waiting_on_team: args.waiting_on,
-        all: args.all,
+        // Reviews are owed by closed tickets.
+        all: args.all || matches!(args.needs, Some(NeedArg::Review)),
     };
+    let need = args.needs.map(|n| match n {
+        NeedArg::Escalation => sla::Need::Escalation,
+        NeedArg::Update => sla::Need::Update,
+        NeedArg::Review => sla::Need::Review,
+    });
     let scanned = repo.scan(|entry, bytes| -> Result<Option<Row>, ()> {
         let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
         if ticket.opened_at().is_none_or(|t| t > ctx.now) {
             return Ok(None);
         }
         let status = workflow::replay_at(&ticket, ctx.now);
-        Ok(filter.matches(&status).then(|| Row {
+        if !filter.matches(&status) {
+            return Ok(None);
+        }
+        // Timers only when the filter needs them: listing stays cheap.
+        if let Some(need) = need
+            && !sla::needs(
+                &policy,
+                &status,
+                &sla::timers(&policy, &ticket, ctx.now),
+                ctx.now,
+                need,
+            )
+        {
+            return Ok(None);
+        }
+        Ok(Some(Row {
             id: ticket.id.to_string(),
             file: repo.relative(&entry.path).display().to_string(),
             status,

@@ -112,3 +112,47 @@ pub fn confirm(ctx: &Ctx, recorded: &Recorded) -> Result<Outcome, CliError> {
 pub fn text_or_json(ctx: &Ctx) -> Result<(), CliError> {
     ctx.format(&[Format::Text, Format::Json]).map(|_| ())
 }
+
+/// A level named on the command line must exist (a usage error, exit 2,
+/// not a gate refusal).
+pub fn known_level(policy: &Policy, level: &str) -> Result<(), CliError> {
+    match policy.level(level) {
+        Some(_) => Ok(()),
+        None => Err(CliError::usage(format!(
+            "unknown level `{level}` (policy.toml defines: {})",
+            policy.level_ids().join(", ")
+        ))),
+    }
+}
+
+pub fn known_team(policy: &Policy, team: &str) -> Result<(), CliError> {
+    if policy.team_allowed(team) {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "unknown team `{team}` (policy.toml defines: {})",
+            policy.teams.join(", ")
+        )))
+    }
+}
+
+pub fn known_severity(policy: &Policy, severity: &str) -> Result<(), CliError> {
+    match policy.severity(severity) {
+        Some(_) => Ok(()),
+        None => Err(CliError::usage(format!(
+            "unknown severity `{severity}` (policy.toml defines: {})",
+            policy.severity_ids().join(", ")
+        ))),
+    }
+}
+
+pub fn known_pause_reason(policy: &Policy, reason: &str) -> Result<(), CliError> {
+    if policy.pause_reasons.iter().any(|r| r == reason) {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "`{reason}` is not a pause reason policy.toml allows ({})",
+            policy.pause_reasons.join(", ")
+        )))
+    }
+}

@@ -8,3 +8,4 @@ mod basics;
 mod concurrency;
 mod docs;
 mod sla;
+mod workflow;

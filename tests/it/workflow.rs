@@ -1,0 +1,807 @@
+//! The SOP verbs end to end: one critical ticket walked through the whole
+//! process, and every kind of refusal.
+
+use serde_json::Value;
+
+use crate::support::{Run, TestRepo, git, ticket_text};
+
+/// Runs a verb at `now` (also its event time) and checks that the ticket
+/// file only grew at its end; commits, so `git diff` shows each step.
+fn step(repo: &TestRepo, id: &str, now: &str, args: &[&str]) -> Run {
+    let file = repo.ticket_file(id);
+    let before = repo.read(&file);
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend_from_slice(&["--now", now]);
+    let run = repo.tkt(&full).ok();
+    let after = repo.read(&file);
+    assert!(
+        after.len() > before.len() && after.starts_with(&before),
+        "`{args:?}` did not append:\n{after}"
+    );
+    let numstat = git(repo.path(), &["diff", "--numstat", "--", &file]);
+    assert!(
+        numstat.starts_with(&format!(
+            "{}\t0\t",
+            after.lines().count() - before.lines().count()
+        )),
+        "{numstat}"
+    );
+    git(repo.path(), &["commit", "-qam", &args.join(" ")]);
+    run
+}
+
+fn show(repo: &TestRepo, id: &str, now: &str) -> Value {
+    let run = repo
+        .tkt(&["show", id, "--format", "json", "--now", now])
+        .ok();
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn timer(doc: &Value, metric: &str, level: Option<&str>) -> (String, i64) {
+    let t = doc["timers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["metric"] == metric && t["level"].as_str() == level)
+        .unwrap_or_else(|| panic!("no {metric} timer: {doc:#}"));
+    (
+        t["status"].as_str().unwrap().to_string(),
+        t["elapsed_s"].as_i64().unwrap(),
+    )
+}
+
+fn state(doc: &Value) -> (String, String, String) {
+    let s = &doc["status"];
+    (
+        s["state"].as_str().unwrap().into(),
+        s["level"].as_str().unwrap().into(),
+        s["assignee"].as_str().unwrap_or("-").into(),
+    )
+}
+
+#[test]
+fn a_critical_ticket_through_the_whole_sop() {
+    let repo = TestRepo::new();
+    let log = repo.file("gateway.log");
+    std::fs::write(
+        &log,
+        "09:01:02 upstream eu-pool returned 502\n09:01:03 upstream eu-pool returned 502\n",
+    )
+    .unwrap();
+    let log = log.to_str().unwrap();
+
+    let id = repo.open(&[
+        "--title",
+        "Checkout returns 502 for EU customers",
+        "--severity",
+        "critical",
+        "--customer",
+        "Acme GmbH",
+        "--contact",
+        "ops@acme.example",
+        "--description",
+        "Every checkout call from the EU fails with 502.",
+        "--impact",
+        "All EU customers; about 40 orders a minute lost.",
+        "--team",
+        "payments",
+        "--assignee",
+        "ana@example.com",
+        "--at",
+        "2026-11-20T09:00:00Z",
+    ]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "open"]);
+    let doc = show(&repo, &id, "2026-11-20T09:10:00Z");
+    assert_eq!(
+        state(&doc),
+        ("new".into(), "L1".into(), "ana@example.com".into())
+    );
+    assert_eq!(doc["next_step"]["action"], "acknowledge the customer");
+
+    // Acknowledge within 30 minutes.
+    let run = step(
+        &repo,
+        &id,
+        "2026-11-20T09:20:00Z",
+        &[
+            "notify",
+            &id,
+            "-m",
+            "We are investigating.",
+            "--channel",
+            "email",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains("We have received your report \"Checkout returns 502 for EU customers\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Next update by 2026-11-20 10:20Z"),
+        "{}",
+        run.stdout
+    );
+    let doc = show(&repo, &id, "2026-11-20T09:20:00Z");
+    assert_eq!(timer(&doc, "first_response", None), ("met".into(), 1200));
+
+    // Identify; escalation to L2 is refused for the missing logs.
+    step(
+        &repo,
+        &id,
+        "2026-11-20T09:30:00Z",
+        &[
+            "diagnose",
+            &id,
+            "--step",
+            "identify",
+            "-m",
+            "Only the EU pool fails.",
+        ],
+    );
+    let before = repo.read(&repo.ticket_file(&id));
+    let run = repo
+        .tkt(&[
+            "escalate",
+            &id,
+            "--to",
+            "L2",
+            "--reason",
+            "Needs gateway expertise",
+            "--now",
+            "2026-11-20T09:35:00Z",
+        ])
+        .code(1);
+    assert!(
+        run.stderr.contains("cannot escalate to L2")
+            && run.stderr.contains("missing system logs or error codes"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("missing problem description"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        repo.read(&repo.ticket_file(&id)),
+        before,
+        "a refused escalation wrote"
+    );
+
+    step(
+        &repo,
+        &id,
+        "2026-11-20T09:40:00Z",
+        &[
+            "diagnose",
+            &id,
+            "--step",
+            "test",
+            "-m",
+            "Replayed a request",
+            "--result",
+            "502 again",
+            "--log",
+            log,
+            "--error-code",
+            "GW-502",
+        ],
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-20T09:45:00Z",
+        &[
+            "escalate",
+            &id,
+            "--to",
+            "L2",
+            "--reason",
+            "Needs gateway expertise",
+        ],
+    );
+    let doc = show(&repo, &id, "2026-11-20T09:45:00Z");
+    assert_eq!(
+        state(&doc),
+        ("in-progress".into(), "L2".into(), "ana@example.com".into())
+    );
+    assert_eq!(timer(&doc, "escalation", Some("L2")), ("met".into(), 2700));
+    let events = doc["events"].as_array().unwrap();
+    assert_eq!(events[3]["logs"][0]["name"], "gateway.log");
+    assert!(
+        events[3]["logs"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("returned 502")
+    );
+
+    // Shift handover to bo, with a note on the ticket.
+    let run = step(
+        &repo,
+        &id,
+        "2026-11-20T10:00:00Z",
+        &[
+            "handover",
+            "--from",
+            "ana@example.com",
+            "--to",
+            "bo@example.com",
+            "-m",
+            "EU gateway; platform asked",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains("# Handover from ana@example.com to bo@example.com")
+            && run.stdout.contains(&id),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        state(&show(&repo, &id, "2026-11-20T10:00:00Z")).2,
+        "bo@example.com"
+    );
+
+    // Cross-department help, tracked until answered.
+    step(
+        &repo,
+        &id,
+        "2026-11-20T10:05:00Z",
+        &[
+            "involve",
+            &id,
+            "--team",
+            "platform",
+            "-m",
+            "Did the EU load balancer change?",
+        ],
+    );
+    let waiting = repo
+        .tkt(&[
+            "list",
+            "--waiting-on",
+            "platform",
+            "--now",
+            "2026-11-20T10:10:00Z",
+        ])
+        .ok();
+    assert!(waiting.stdout.contains(&id));
+    step(
+        &repo,
+        &id,
+        "2026-11-20T10:15:00Z",
+        &["notify", &id, "-m", "The gateway team is on it."],
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-20T10:30:00Z",
+        &[
+            "involve",
+            &id,
+            "--team",
+            "platform",
+            "--answer",
+            "-m",
+            "Yes: a TLS certificate rotated at 08:45.",
+        ],
+    );
+    assert_eq!(
+        show(&repo, &id, "2026-11-20T10:30:00Z")["status"]["waiting_on_teams"],
+        serde_json::json!([])
+    );
+
+    // Root cause, then L3.
+    step(
+        &repo,
+        &id,
+        "2026-11-20T10:40:00Z",
+        &[
+            "diagnose",
+            &id,
+            "--step",
+            "analyze",
+            "-m",
+            "The new certificate lacks the EU SAN.",
+        ],
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-20T10:50:00Z",
+        &[
+            "escalate",
+            &id,
+            "--to",
+            "L3",
+            "--reason",
+            "Certificate change needs L3",
+        ],
+    );
+    let doc = show(&repo, &id, "2026-11-20T10:50:00Z");
+    assert_eq!(timer(&doc, "escalation", Some("L3")), ("met".into(), 6600));
+
+    // Waiting on the customer pauses resolution.
+    step(
+        &repo,
+        &id,
+        "2026-11-20T11:00:00Z",
+        &["pause", &id, "--reason", "waiting-on-customer"],
+    );
+    let doc = show(&repo, &id, "2026-11-20T11:30:00Z");
+    assert_eq!(doc["status"]["state"], "waiting");
+    assert_eq!(timer(&doc, "resolution", None), ("paused".into(), 7200));
+    step(&repo, &id, "2026-11-20T11:30:00Z", &["resume", &id]);
+    step(
+        &repo,
+        &id,
+        "2026-11-20T11:35:00Z",
+        &[
+            "diagnose",
+            &id,
+            "--step",
+            "correct",
+            "-m",
+            "Reissued the certificate.",
+        ],
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-20T11:40:00Z",
+        &[
+            "diagnose",
+            &id,
+            "--step",
+            "document",
+            "-m",
+            "Runbook updated.",
+        ],
+    );
+    let run = repo.tkt(&["diagnose", &id, "--checklist"]).ok();
+    assert!(
+        run.stdout.contains("5 of 5 stages covered"),
+        "{}",
+        run.stdout
+    );
+
+    step(
+        &repo,
+        &id,
+        "2026-11-20T11:45:00Z",
+        &[
+            "resolve",
+            &id,
+            "--summary",
+            "Certificate reissued with the EU SAN.",
+            "--root-cause",
+            "Certificate rotation missed a SAN.",
+        ],
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-20T11:50:00Z",
+        &["notify", &id, "-m", "Checkout works again."],
+    );
+    let doc = show(&repo, &id, "2026-11-20T11:50:00Z");
+    assert_eq!(doc["status"]["state"], "resolved");
+    // 09:00–11:00 running, 11:00–11:30 paused, 11:30–11:45 running: 2h 15m of 8h.
+    assert_eq!(timer(&doc, "resolution", None), ("met".into(), 8100));
+    assert_eq!(
+        doc["events"].as_array().unwrap().last().unwrap()["kind"],
+        "resolution"
+    );
+
+    // Closing needs confirmation and, for critical, a manager's approval.
+    let before = repo.read(&repo.ticket_file(&id));
+    let run = repo
+        .tkt(&["close", &id, "--now", "2026-11-20T12:00:00Z"])
+        .code(1);
+    assert!(
+        run.stderr.contains("no customer confirmation")
+            && run.stderr.contains("needs a manager's approval"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.read(&repo.ticket_file(&id)), before);
+    step(
+        &repo,
+        &id,
+        "2026-11-20T12:00:00Z",
+        &[
+            "close",
+            &id,
+            "--confirmed-by",
+            "ops@acme.example",
+            "--approved-by",
+            "cy@example.com",
+        ],
+    );
+    let doc = show(&repo, &id, "2026-11-20T12:00:00Z");
+    assert_eq!(doc["status"]["state"], "closed");
+    assert_eq!(doc["next_step"]["action"], "post-escalation review");
+
+    // The review, in two parts; due until complete.
+    let due = repo
+        .tkt(&["review", "--due", "--now", "2026-11-23T10:00:00Z"])
+        .ok();
+    assert!(due.stdout.contains(&id), "{}", due.stdout);
+    let run = step(
+        &repo,
+        &id,
+        "2026-11-23T10:00:00Z",
+        &[
+            "review",
+            &id,
+            "--went-well",
+            "Fast L2 hand-off",
+            "--went-poorly",
+            "Logs came late",
+            "--satisfaction",
+            "4",
+            "--feedback",
+            "Quick and clear",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains("review incomplete: still needs lessons, action-items"),
+        "{}",
+        run.stdout
+    );
+    step(
+        &repo,
+        &id,
+        "2026-11-23T11:00:00Z",
+        &[
+            "review",
+            &id,
+            "--lessons",
+            "Check SANs on rotation",
+            "--action",
+            "Add a SAN check to the rotation job;bo@example.com;2026-12-01",
+        ],
+    );
+    let doc = show(&repo, &id, "2026-11-23T11:00:00Z");
+    assert_eq!(doc["next_step"], Value::Null);
+    assert_eq!(timer(&doc, "review", None).0, "met");
+    let due = repo
+        .tkt(&["review", "--due", "--now", "2026-11-23T12:00:00Z"])
+        .ok();
+    assert!(!due.stdout.contains(&id));
+    let draft = repo
+        .tkt(&["review", &id, "--draft", "--now", "2026-11-23T12:00:00Z"])
+        .ok();
+    assert!(
+        draft.stdout.contains("# Post-escalation review")
+            && draft
+                .stdout
+                .contains("| Add a SAN check to the rotation job | bo@example.com | 2026-12-01 |"),
+        "{}",
+        draft.stdout
+    );
+
+    // The whole history is valid, and every timer of the SOP was met.
+    repo.tkt(&["check"]).ok();
+    let run = repo
+        .tkt(&[
+            "sla",
+            "--all",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .ok();
+    let sla: Value = serde_json::from_str(&run.stdout).unwrap();
+    let statuses: Vec<(String, String)> = sla["tickets"][0]["timers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["metric"].as_str().unwrap().to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(statuses.iter().all(|(_, s)| s == "met"), "{statuses:?}");
+}
+
+/// The gate refuses: exit 1, every missing item listed, the file unchanged.
+#[track_caller]
+fn refused(repo: &TestRepo, id: &str, args: &[&str], expected: &[&str]) {
+    let before = repo.snapshot();
+    let run = repo.tkt(args).code(1);
+    for text in expected {
+        assert!(
+            run.stderr.contains(text),
+            "`{args:?}` lacks {text:?}:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert!(run.stderr.contains(id));
+    assert_eq!(repo.snapshot(), before, "`{args:?}` changed a file");
+}
+
+#[track_caller]
+fn bad_argument(repo: &TestRepo, args: &[&str], expected: &str) {
+    let before = repo.snapshot();
+    let run = repo.tkt(args).code(2);
+    assert!(
+        run.stderr.contains(expected),
+        "`{args:?}` lacks {expected:?}:\n{}",
+        run.stderr
+    );
+    assert_eq!(repo.snapshot(), before, "`{args:?}` changed a file");
+}
+
+#[test]
+fn refusals_list_everything_and_write_nothing() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    refused(
+        &repo,
+        id,
+        &["escalate", id, "--to", "L3", "--reason", "r"],
+        &[
+            "missing problem description",
+            "missing troubleshooting steps taken",
+            "missing system logs or error codes",
+            "missing impact assessment",
+            "missing root-cause analysis",
+            &format!("tkt amend {id} --field impact"),
+        ],
+    );
+    refused(
+        &repo,
+        id,
+        &["close", id, "--confirmed-by", "c"],
+        &[
+            "the ticket is new; only a resolved ticket can be closed",
+            "manager's approval",
+        ],
+    );
+    refused(
+        &repo,
+        id,
+        &["resume", id],
+        &["the ticket is new; resuming needs it to be waiting"],
+    );
+    refused(
+        &repo,
+        id,
+        &["reopen", id, "--reason", "r"],
+        &["reopening needs it to be resolved or closed"],
+    );
+    refused(
+        &repo,
+        id,
+        &["review", id, "--lessons", "l"],
+        &["a post-escalation review needs it to be resolved or closed"],
+    );
+    refused(
+        &repo,
+        id,
+        &["involve", id, "--team", "platform", "--answer", "-m", "a"],
+        &["platform was not asked (waiting on: nobody)"],
+    );
+
+    // Escalating to the current or a lower level.
+    let events = "- type: diagnosed\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  step: identify\n  text: t\n  error_codes:\n  - E1\n\
+- type: escalated\n  at: 2026-11-20T09:30:00Z\n  by: ana\n  to: L2\n  reason: r\n";
+    let full = ticket_text(id, events).replace("events:", "description: d\nimpact: i\nevents:");
+    repo.write(&repo.ticket_file(id), &full);
+    repo.tkt(&["check"]).ok();
+    refused(
+        &repo,
+        id,
+        &["escalate", id, "--to", "L2", "--reason", "r"],
+        &["already at L2; escalation goes up (L3, manager)"],
+    );
+    refused(
+        &repo,
+        id,
+        &["escalate", id, "--to", "L1", "--reason", "r"],
+        &["already at L2"],
+    );
+}
+
+#[test]
+fn bad_arguments_are_exit_2_and_write_nothing() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    bad_argument(
+        &repo,
+        &["escalate", id, "--to", "L9", "--reason", "r"],
+        "unknown level `L9`",
+    );
+    bad_argument(
+        &repo,
+        &["resolve", id, "--summary", "  "],
+        "resolution summary is empty",
+    );
+    bad_argument(
+        &repo,
+        &[
+            "diagnose",
+            id,
+            "--step",
+            "test",
+            "-m",
+            "x",
+            "--log",
+            "/nonexistent/app.log",
+        ],
+        "--log /nonexistent/app.log",
+    );
+    bad_argument(
+        &repo,
+        &["notify", id, "-m", "x", "--channel", "fax"],
+        "invalid value 'fax'",
+    );
+    bad_argument(
+        &repo,
+        &["pause", id, "--reason", "lunch"],
+        "`lunch` is not a pause reason",
+    );
+    bad_argument(
+        &repo,
+        &["involve", id, "--team", "marketing", "-m", "x"],
+        "unknown team `marketing`",
+    );
+    bad_argument(
+        &repo,
+        &["review", id, "--satisfaction", "9"],
+        "9 is not in 1..=5",
+    );
+    bad_argument(
+        &repo,
+        &["review", id, "--action", "no owner"],
+        "TEXT;OWNER;YYYY-MM-DD",
+    );
+    bad_argument(
+        &repo,
+        &["severity", id, "--to", "urgent", "--reason", "r"],
+        "unknown severity `urgent`",
+    );
+    bad_argument(
+        &repo,
+        &["note", id, "-m", "x", "--at", "2026-11-20T08:00:00Z"],
+        "before the ticket's last event",
+    );
+    bad_argument(
+        &repo,
+        &["note", id, "-m", "x", "--at", "2026-12-20T08:00:00Z"],
+        "in the future",
+    );
+    bad_argument(&repo, &["escalate"], "required");
+}
+
+#[test]
+fn a_huge_log_is_kept_as_its_last_16_kib() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    let log = repo.file("huge.log");
+    let file = std::fs::File::create(&log).unwrap();
+    file.set_len(50 * 1024 * 1024).unwrap();
+    drop(file);
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"\nFATAL the last line\n")
+        .unwrap();
+    repo.tkt(&[
+        "diagnose",
+        id,
+        "--step",
+        "test",
+        "-m",
+        "big log",
+        "--log",
+        log.to_str().unwrap(),
+    ])
+    .ok();
+    let doc: Value =
+        serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
+    let text = doc["events"][1]["logs"][0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("[… ")
+            && text.contains("earlier bytes of")
+            && text.ends_with("FATAL the last line"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert!(text.len() <= 16 * 1024 + 200);
+    assert!(
+        std::fs::metadata(repo.file(&repo.ticket_file(id)))
+            .unwrap()
+            .len()
+            < 80 * 1024
+    );
+    repo.tkt(&["check"]).ok();
+}
+
+#[test]
+fn due_lists_and_needs_filters() {
+    let repo = TestRepo::new();
+    let late = "T-AB00000001";
+    repo.write(&repo.ticket_file(late), &ticket_text(late, ""));
+    let flagged = "T-AB00000002";
+    repo.write(
+        &repo.ticket_file(flagged),
+        &ticket_text(flagged, "")
+            .replace("critical", "low")
+            .replace("level: L1\n", "level: L1\n  repeated_outage: true\n"),
+    );
+    // At 12:00 the critical ticket is 1h past its L2 deadline; the low one is
+    // a repeated outage (the default policy wants L2 at once).
+    let run = repo
+        .tkt(&["escalate", "--due", "--now", "2026-11-20T12:00:00Z"])
+        .ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with(flagged) && lines[1].contains("repeated outage"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[2].starts_with(late) && lines[2].contains("deadline passed 1h ago"),
+        "{}",
+        run.stdout
+    );
+    let run = repo
+        .tkt(&[
+            "list",
+            "--needs",
+            "escalation",
+            "--now",
+            "2026-11-20T12:00:00Z",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["tickets"].as_array().unwrap().len(), 2);
+    let run = repo
+        .tkt(&["notify", "--due", "--now", "2026-11-20T12:00:00Z"])
+        .ok();
+    assert!(
+        run.stdout.contains(late) && run.stdout.contains("first response"),
+        "{}",
+        run.stdout
+    );
+    let run = repo
+        .tkt(&["list", "--needs", "update", "--now", "2026-11-20T09:05:00Z"])
+        .ok();
+    assert!(run.stdout.contains(late));
+    let run = repo
+        .tkt(&[
+            "handover",
+            "--from",
+            "nobody@example.com",
+            "--to",
+            "bo@example.com",
+        ])
+        .ok();
+    assert!(run.stdout.contains("nothing to hand over"));
+    let run = repo
+        .tkt(&["handover", "--summary", "--now", "2026-11-20T12:00:00Z"])
+        .ok();
+    assert!(
+        run.stdout.contains("# Open tickets")
+            && run.stdout.contains("next step: acknowledge the customer"),
+        "{}",
+        run.stdout
+    );
+}
