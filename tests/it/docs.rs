@@ -432,3 +432,55 @@ fn json_documents_every_field_the_binary_emits() {
         assert_eq!(shown, real, "docs/json.md:{}", block.line);
     }
 }
+
+/// The README's tour is a script: run it in a fresh directory with the real
+/// binary on PATH. Every `tkt` call succeeds except the escalation the tour
+/// shows being refused (exit 1).
+#[test]
+fn readme_tour_runs() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## A five-minute tour").expect("tour section");
+    let block = &readme[start..];
+    let body_start = block.find("```sh\n").unwrap() + "```sh\n".len();
+    let body_end = body_start + block[body_start..].find("```").unwrap();
+    let script: String = block[body_start..body_end]
+        .lines()
+        .filter(|l| !l.starts_with("cargo install"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("desk")).unwrap();
+    std::fs::write(
+        dir.path().join("desk/gateway.log"),
+        "09:01:02 upstream eu-pool returned 502\n",
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("tkt");
+    let codes = dir.path().join("codes");
+    // A `tkt` function records each call's exit code, then passes it on.
+    let wrapper = format!(
+        "tkt() {{ {:?} \"$@\"; local c=$?; echo \"$c $1\" >> {:?}; return $c; }}\n{script}\n",
+        bin, codes
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(wrapper)
+        .current_dir(dir.path())
+        .env("TKT_NOW", "2026-11-20T12:00:00Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let codes = std::fs::read_to_string(&codes).unwrap();
+    let failures: Vec<&str> = codes.lines().filter(|l| !l.starts_with("0 ")).collect();
+    assert_eq!(
+        failures,
+        ["1 escalate"],
+        "calls: {codes}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(codes.lines().count() >= 20, "{codes}");
+}
