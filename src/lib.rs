@@ -6,10 +6,12 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod calendar;
+pub mod changes;
 pub mod check;
 pub mod duration;
 pub mod format;
 pub mod git;
+pub mod history;
 pub mod id;
 pub mod policy;
 pub mod sla;

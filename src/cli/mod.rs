@@ -111,6 +111,8 @@ pub enum Command {
     Sla(commands::sla::SlaArgs),
     /// Validate the policy and every ticket; report all findings
     Check(commands::check::CheckArgs),
+    /// What a branch does to tickets since --base, as a story for reviewers (markdown or JSON)
+    Changes(commands::changes::ChangesArgs),
     /// Print shell completions
     Completions(commands::completions::CompletionsArgs),
 }
@@ -256,6 +258,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
+        Command::Changes(args) => commands::changes::run(&ctx, args),
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {

@@ -2,13 +2,27 @@ use std::io::Write;
 
 use clap::Args;
 
-use crate::cli::{CliError, Ctx, Format, Outcome};
+use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
 use crate::render::check;
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Also check what changed since the merge-base of REV and HEAD:
+    /// append-only history, editable header fields, no deleted tickets, no
+    /// backdated or future-dated events
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// With --base: how far before the base's last event a new event may be
+    /// dated (a call logged late)
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration, requires = "base")]
+    pub late_tolerance: i64,
+}
 
-pub fn run(ctx: &Ctx, _args: CheckArgs) -> Result<Outcome, CliError> {
+fn parse_duration(text: &str) -> Result<i64, String> {
+    tkt::duration::parse(text).map_err(|e| e.to_string())
+}
+
+pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     // Annotations are what a GitHub Actions log wants by default.
     let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let supported: &[Format] = if on_github {
@@ -18,7 +32,16 @@ pub fn run(ctx: &Ctx, _args: CheckArgs) -> Result<Outcome, CliError> {
     };
     let format = ctx.format(supported)?;
     let repo = ctx.repo()?;
-    let report = tkt::check::check_repo(&repo)?;
+    let mut report = tkt::check::check_repo(&repo)?;
+    if let Some(base) = &args.base {
+        let rules = tkt::check::HistoryRules {
+            late_tolerance_s: args.late_tolerance,
+            skew_s: tkt::workflow::FUTURE_SKEW_SECONDS,
+            now: ctx.clock(),
+        };
+        tkt::check::check_history(&repo, base, rules, &mut report)
+            .map_err(|e| CliError::new(Kind::Environment, e.to_string()))?;
+    }
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => check::json(&mut out, &report)?,

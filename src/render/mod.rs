@@ -1,6 +1,7 @@
 //! Renderers: turn the core's data into text, tables, JSON, annotations.
 //! They never decide anything; they only present.
 
+pub mod changes;
 pub mod check;
 pub mod explain;
 pub mod handover;

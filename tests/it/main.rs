@@ -7,5 +7,6 @@ mod bad_input;
 mod basics;
 mod concurrency;
 mod docs;
+mod history;
 mod sla;
 mod workflow;

@@ -1,0 +1,27 @@
+use std::io::Write;
+
+use clap::Args;
+
+use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
+use crate::render::changes;
+
+#[derive(Args, Debug)]
+pub struct ChangesArgs {
+    /// Compare with the merge-base of REV and HEAD (e.g. origin/main)
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+}
+
+pub fn run(ctx: &Ctx, args: ChangesArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Markdown, Format::Json, Format::Text])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let (merge_base, list) = tkt::changes::changes(&repo, &policy, &args.base, ctx.now)
+        .map_err(|e| CliError::new(Kind::Environment, e.to_string()))?;
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => changes::json(&mut out, &args.base, &merge_base, &list, ctx.now)?,
+        _ => changes::markdown(&mut out, &args.base, &merge_base, &list)?,
+    }
+    out.flush()?;
+    Ok(Outcome::Clean)
+}

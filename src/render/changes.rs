@@ -1,0 +1,134 @@
+//! `tkt changes`: a branch's effect on tickets, as a story for reviewers.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use tkt::changes::{SlaChange, TicketChange};
+use tkt::duration;
+use tkt::history::Change;
+use tkt::time::Timestamp;
+
+use super::sla::metric_name;
+use super::{JSON_SCHEMA, event_summary, short_time};
+
+fn sla_line(c: &SlaChange) -> String {
+    let name = metric_name(c.metric, c.level.as_deref());
+    let used = format!(
+        "{} of {}",
+        duration::format(c.elapsed_s),
+        duration::format(c.target_s)
+    );
+    match c.before {
+        Some(before) => format!(
+            "{name}: {} → **{}** ({used})",
+            before.name(),
+            c.after.name()
+        ),
+        None => format!("{name}: **{}** ({used})", c.after.name()),
+    }
+}
+
+fn md(text: &str) -> String {
+    // Keep user text from opening markdown structures.
+    text.replace('\n', " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+}
+
+pub fn markdown(
+    out: &mut impl Write,
+    base: &str,
+    merge_base: &str,
+    changes: &[TicketChange],
+) -> io::Result<()> {
+    let short = &merge_base[..merge_base.len().min(10)];
+    writeln!(
+        out,
+        "## Ticket changes against `{}` (merge-base `{short}`)\n",
+        md(base)
+    )?;
+    if changes.is_empty() {
+        return writeln!(out, "No ticket changes.");
+    }
+    let count = |k: Change| changes.iter().filter(|c| c.change == k).count();
+    let events: usize = changes.iter().map(|c| c.added.len()).sum();
+    writeln!(
+        out,
+        "{} new, {} updated, {} deleted; {events} event{} added.\n",
+        count(Change::Added),
+        count(Change::Modified),
+        count(Change::Deleted),
+        if events == 1 { "" } else { "s" }
+    )?;
+    for c in changes {
+        let id = c.id.as_deref().unwrap_or(&c.file);
+        let title = c.title.as_deref().map(md).unwrap_or_default();
+        let label = match c.change {
+            Change::Added => "new",
+            Change::Modified => "updated",
+            Change::Deleted => "**deleted**",
+        };
+        match &c.status {
+            Some(s) => writeln!(
+                out,
+                "### `{id}` {title}\n\n{label} · {} · {} · {}\n",
+                s.severity,
+                s.level,
+                s.state.name()
+            )?,
+            None => writeln!(out, "### `{id}` {title}\n\n{label}\n")?,
+        }
+        if !c.append_only {
+            writeln!(
+                out,
+                "⚠️ the history was rewritten, not appended to (see `tkt check --base`)\n"
+            )?;
+        }
+        for e in &c.added {
+            writeln!(
+                out,
+                "- {} **{}**: {}",
+                short_time(e.at()),
+                md(e.by()),
+                md(&event_summary(e))
+            )?;
+        }
+        if !c.sla.is_empty() {
+            writeln!(out, "\nSLA:")?;
+            for s in &c.sla {
+                writeln!(out, "- {}", sla_line(s))?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ChangesJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    base: &'a str,
+    merge_base: &'a str,
+    tickets: &'a [TicketChange],
+}
+
+pub fn json(
+    out: &mut impl Write,
+    base: &str,
+    merge_base: &str,
+    changes: &[TicketChange],
+    now: Timestamp,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &ChangesJson {
+            schema: JSON_SCHEMA,
+            now,
+            base,
+            merge_base,
+            tickets: changes,
+        },
+    )?;
+    writeln!(out)
+}

@@ -1,0 +1,351 @@
+//! Pull-request checks against a base revision, and `tkt changes`.
+
+use crate::support::{TestRepo, git, ticket_text};
+
+const ID: &str = "T-AB00000001";
+
+fn event(kind: &str, at: &str, body: &str) -> String {
+    let mut text = format!("- type: {kind}\n  at: {at}\n  by: ana@example.com\n");
+    for line in body.lines() {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text
+}
+
+/// main: one ticket with a note at 10:00; then a `pr` branch is checked out.
+fn repo_with_branch() -> TestRepo {
+    let repo = TestRepo::new();
+    let base = ticket_text(
+        ID,
+        &event("note", "2026-11-20T10:00:00Z", "text: first look"),
+    );
+    repo.write(&repo.ticket_file(ID), &base);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "base"]);
+    git(repo.path(), &["checkout", "-qb", "pr"]);
+    repo
+}
+
+fn commit(repo: &TestRepo, text: &str) {
+    repo.write(&repo.ticket_file(ID), text);
+    git(repo.path(), &["commit", "-qam", "pr"]);
+}
+
+fn findings(repo: &TestRepo) -> Vec<(String, u64, String)> {
+    let run = repo.tkt(&["check", "--base", "main", "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn appending_with_the_verbs_passes() {
+    let repo = repo_with_branch();
+    repo.tkt(&[
+        "note",
+        ID,
+        "-m",
+        "second look",
+        "--at",
+        "2026-11-20T10:30:00Z",
+    ])
+    .ok();
+    git(repo.path(), &["commit", "-qam", "note"]);
+    let run = repo.tkt(&["check", "--base", "main"]).ok();
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn rewriting_an_old_event_is_a_finding_on_its_line() {
+    let repo = repo_with_branch();
+    let text = repo
+        .read(&repo.ticket_file(ID))
+        .replace("text: first look", "text: a better first look");
+    commit(&repo, &text);
+    assert_eq!(
+        findings(&repo),
+        [(
+            "history-rewritten".to_string(),
+            13,
+            format!("tickets/{ID}.yaml")
+        )]
+    );
+}
+
+#[test]
+fn deleting_an_event_is_a_finding() {
+    let repo = repo_with_branch();
+    commit(&repo, &ticket_text(ID, ""));
+    let rules: Vec<String> = findings(&repo).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, ["history-deleted"]);
+}
+
+#[test]
+fn backdating_beyond_the_tolerance_is_a_finding() {
+    let repo = repo_with_branch();
+    let base = repo.read(&repo.ticket_file(ID));
+    // 30 minutes late is within the default 1h tolerance.
+    commit(
+        &repo,
+        &format!(
+            "{base}{}",
+            event(
+                "note",
+                "2026-11-20T09:30:00Z",
+                "text: call at 09:30, logged late"
+            )
+        ),
+    );
+    let found = findings(&repo);
+    assert!(
+        found.iter().all(|f| f.0 != "history-backdated"),
+        "{found:?}"
+    );
+    // 09:30 is also before the 10:00 note in the file: an ordinary finding.
+    assert!(found.iter().any(|f| f.0 == "time-order"));
+    let text = repo.read(&repo.ticket_file(ID));
+    commit(
+        &repo,
+        &format!(
+            "{text}{}",
+            event("note", "2026-11-20T08:00:00Z", "text: backdated")
+        ),
+    );
+    let found = findings(&repo);
+    assert!(
+        found.contains(&(
+            "history-backdated".to_string(),
+            22,
+            format!("tickets/{ID}.yaml")
+        )),
+        "{found:?}"
+    );
+    // A stricter tolerance flags the 30-minute entry too.
+    let run = repo
+        .tkt(&[
+            "check",
+            "--base",
+            "main",
+            "--late-tolerance",
+            "10m",
+            "--format",
+            "json",
+        ])
+        .code(1);
+    assert_eq!(
+        run.stdout.matches("history-backdated").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn future_dated_events_are_a_finding() {
+    let repo = repo_with_branch();
+    let base = repo.read(&repo.ticket_file(ID));
+    commit(
+        &repo,
+        &format!(
+            "{base}{}",
+            event("note", "2031-01-01T00:00:00Z", "text: from the future")
+        ),
+    );
+    let rules: Vec<String> = findings(&repo).into_iter().map(|f| f.0).collect();
+    assert!(rules.contains(&"history-future".to_string()), "{rules:?}");
+}
+
+#[test]
+fn a_hand_written_close_without_documentation_is_a_finding() {
+    let repo = repo_with_branch();
+    let base = repo.read(&repo.ticket_file(ID));
+    commit(
+        &repo,
+        &format!("{base}{}", event("closed", "2026-11-20T11:00:00Z", "")),
+    );
+    let run = repo
+        .tkt(&["check", "--base", "main", "--format", "github"])
+        .code(1);
+    assert!(
+        run.stdout.contains(&format!("::error file=tickets/{ID}.yaml,line=17,col=1,title=tkt transition::cannot close; the ticket is new")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("no customer confirmation")
+            && run.stdout.contains("manager's approval")
+    );
+}
+
+#[test]
+fn changing_an_id_or_deleting_a_ticket_is_a_finding() {
+    let repo = repo_with_branch();
+    let text = repo
+        .read(&repo.ticket_file(ID))
+        .replace(&format!("id: {ID}"), "id: T-AB00000009");
+    commit(&repo, &text);
+    let rules: Vec<String> = findings(&repo).into_iter().map(|f| f.0).collect();
+    assert!(
+        rules.contains(&"history-id".to_string()) && rules.contains(&"id-mismatch".to_string()),
+        "{rules:?}"
+    );
+
+    git(repo.path(), &["rm", "-q", &repo.ticket_file(ID)]);
+    git(repo.path(), &["commit", "-qm", "delete"]);
+    assert_eq!(
+        findings(&repo),
+        [(
+            "history-deleted".to_string(),
+            1,
+            format!("tickets/{ID}.yaml")
+        )]
+    );
+}
+
+#[test]
+fn a_missing_base_or_a_shallow_clone_says_how_to_fix_it() {
+    let repo = repo_with_branch();
+    let run = repo.tkt(&["check", "--base", "origin/nope"]).code(2);
+    assert!(
+        run.stderr.contains("`origin/nope` is not a commit")
+            && run.stderr.contains("fetch-depth: 0"),
+        "{}",
+        run.stderr
+    );
+    repo.tkt(&["note", ID, "-m", "more", "--at", "2026-11-20T10:30:00Z"])
+        .ok();
+    git(repo.path(), &["commit", "-qam", "more"]);
+    let clone = TestRepo::empty();
+    let url = format!("file://{}", repo.path().display());
+    git(
+        clone.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "pr", &url, "shallow",
+        ],
+    );
+    let run = crate::support::tkt_command(&clone.path().join("shallow"))
+        .args(["check", "--base", "HEAD~1"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("shallow clone") && stderr.contains("fetch-depth: 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn changes_tells_the_story_of_a_branch() {
+    let repo = repo_with_branch();
+    let id = repo.open(&[
+        "--title",
+        "VPN drops every hour",
+        "--severity",
+        "high",
+        "--contact",
+        "it@globex.example",
+        "--description",
+        "Tunnels reset hourly.",
+        "--impact",
+        "Remote staff",
+        "--at",
+        "2026-11-20T11:00:00Z",
+    ]);
+    for args in [
+        vec![
+            "notify",
+            &id,
+            "-m",
+            "Looking into it.",
+            "--at",
+            "2026-11-20T11:20:00Z",
+        ],
+        vec![
+            "diagnose",
+            &id,
+            "--step",
+            "identify",
+            "-m",
+            "Rekey fails",
+            "--error-code",
+            "IKE-14",
+            "--at",
+            "2026-11-20T11:40:00Z",
+        ],
+        vec![
+            "escalate",
+            &id,
+            "--to",
+            "L2",
+            "--reason",
+            "Needs the network team",
+            "--at",
+            "2026-11-20T12:00:00Z",
+        ],
+        vec![
+            "resolve",
+            &id,
+            "--summary",
+            "Rekey lifetime fixed",
+            "--at",
+            "2026-11-20T13:00:00Z",
+        ],
+        vec![
+            "close",
+            &id,
+            "--confirmed-by",
+            "it@globex.example",
+            "--at",
+            "2026-11-20T13:30:00Z",
+        ],
+        vec![
+            "note",
+            ID,
+            "-m",
+            "Still watching",
+            "--at",
+            "2026-11-20T13:40:00Z",
+        ],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--now", "2026-11-20T14:00:00Z"]);
+        repo.tkt(&args).ok();
+    }
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "work"]);
+    let run = repo
+        .tkt(&["changes", "--base", "main", "--now", "2026-11-20T14:00:00Z"])
+        .ok();
+    let merge_base = git(repo.path(), &["merge-base", "main", "HEAD"]);
+    let stdout = run
+        .stdout
+        .replace(&merge_base.trim()[..10], "MERGEBASE")
+        .replace(&id, "T-NEW");
+    insta::assert_snapshot!("changes_markdown", stdout);
+    let run = repo
+        .tkt(&[
+            "changes",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20T14:00:00Z",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["tickets"].as_array().unwrap().len(), 2);
+    repo.tkt(&["check", "--base", "main"]).ok();
+}
