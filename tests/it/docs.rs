@@ -484,3 +484,37 @@ fn readme_tour_runs() {
     );
     assert!(codes.lines().count() >= 20, "{codes}");
 }
+
+/// The CI recipes are valid YAML and every `tkt` command they run exists.
+#[test]
+fn ci_recipes_parse_and_name_real_commands() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/ci");
+    let mut verbs = std::collections::BTreeSet::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: serde_json::Value =
+            tkt::yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        assert!(doc.is_object(), "{}", path.display());
+        files += 1;
+        for line in text.lines() {
+            let mut words = line.split_whitespace().skip_while(|w| *w != "tkt");
+            if words.next().is_some()
+                && let Some(verb) = words.next()
+                && !verb.starts_with('-')
+            {
+                verbs.insert(verb.to_string());
+            }
+        }
+    }
+    assert_eq!(files, 3);
+    assert!(
+        verbs.contains("check") && verbs.contains("sla") && verbs.contains("changes"),
+        "{verbs:?}"
+    );
+    let repo = TestRepo::empty();
+    for verb in &verbs {
+        repo.tkt(&[verb, "--help"]).ok();
+    }
+}
