@@ -116,8 +116,15 @@ impl<'r> Git<'r> {
     /// through one `git cat-file --batch`.
     pub fn changed_tickets(&self, base: &str) -> Result<Vec<Changed>, HistoryError> {
         let pathspec = format!("{TICKETS_DIR}/");
+        // The tkt repository may be a subdirectory of the git repository:
+        // `--relative` gives paths from it, and blobs are named with the
+        // prefix.
+        let prefix = String::from_utf8_lossy(&self.run(&["rev-parse", "--show-prefix"])?)
+            .trim()
+            .to_string();
         let diff = self.run(&[
             "diff",
+            "--relative",
             "--no-ext-diff",
             "--no-textconv",
             "--no-renames",
@@ -149,7 +156,7 @@ impl<'r> Git<'r> {
         let wanted: Vec<String> = changed
             .iter()
             .filter(|c| c.change != Change::Added)
-            .map(|c| format!("{base}:{}", c.path))
+            .map(|c| format!("{base}:{prefix}{}", c.path))
             .collect();
         let mut texts = self.cat_files(&wanted)?.into_iter();
         for c in changed.iter_mut().filter(|c| c.change != Change::Added) {
@@ -243,8 +250,24 @@ impl<'r> Git<'r> {
         Ok(times)
     }
 
-    /// The text of `path` at `rev` (for `sla --policy-from`).
+    /// The text of `path` (relative to the tkt repository) at `rev`.
     pub fn show(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, HistoryError> {
-        Ok(self.cat_files(&[format!("{rev}:{path}")])?.pop().flatten())
+        let verify = format!("{rev}^{{commit}}");
+        if self
+            .run(&["rev-parse", "--verify", "--quiet", &verify])
+            .is_err()
+        {
+            return Err(HistoryError::UnknownRevision {
+                rev: rev.to_string(),
+                shallow: self.is_shallow(),
+            });
+        }
+        let prefix = String::from_utf8_lossy(&self.run(&["rev-parse", "--show-prefix"])?)
+            .trim()
+            .to_string();
+        Ok(self
+            .cat_files(&[format!("{rev}:{prefix}{path}")])?
+            .pop()
+            .flatten())
     }
 }

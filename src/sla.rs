@@ -345,6 +345,46 @@ pub fn needs(
     }
 }
 
+/// A timer whose verdict or due instant differs between two policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyFlip {
+    pub metric: Metric,
+    pub level: Option<String>,
+    /// Status and due under the old policy (`None`: no such timer).
+    pub before: Option<(TimerStatus, Option<Timestamp>)>,
+    pub after: Option<(TimerStatus, Option<Timestamp>)>,
+}
+
+/// How the timers of `ticket` at `now` change from policy `old` to `new`.
+pub fn policy_flips(
+    old: &Policy,
+    new: &Policy,
+    ticket: &Ticket,
+    now: Timestamp,
+) -> Vec<PolicyFlip> {
+    let (a, b) = (timers(old, ticket, now), timers(new, ticket, now));
+    let key = |t: &Timer| (t.metric, t.level.clone());
+    let mut keys: Vec<(Metric, Option<String>)> = a.iter().chain(&b).map(key).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|(metric, level)| {
+            let find = |list: &[Timer]| {
+                list.iter()
+                    .find(|t| t.metric == metric && t.level == level)
+                    .map(|t| (t.status, t.due))
+            };
+            let (before, after) = (find(&a), find(&b));
+            (before != after).then_some(PolicyFlip {
+                metric,
+                level,
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
 // ---- Replay ----------------------------------------------------------------
 
 /// The target of a metric under a severity (`None`: the tier has no such

@@ -36,6 +36,10 @@ pub struct SlaArgs {
     /// What fails --check
     #[arg(long, value_enum, default_value_t = FailOn::Breach, requires = "check")]
     pub fail_on: FailOn,
+    /// Review a policy change: list the timers whose verdict or due time
+    /// differs between policy.toml at REV and the working tree
+    #[arg(long, value_name = "REV", conflicts_with_all = ["check", "status"])]
+    pub policy_from: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,6 +75,9 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     ])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     super::list::validate_names(&policy, &args.severity, &args.level)?;
+    if let Some(rev) = &args.policy_from {
+        return policy_diff(ctx, &repo, &policy, rev, format, args.all);
+    }
     let filter = Filter {
         severities: args.severity,
         levels: args.level,
@@ -127,4 +134,57 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `tkt sla --policy-from REV`: open tickets whose timers would flip.
+fn policy_diff(
+    ctx: &Ctx,
+    repo: &tkt::store::Repo,
+    new: &tkt::policy::Policy,
+    rev: &str,
+    format: Format,
+    all: bool,
+) -> Result<Outcome, CliError> {
+    use std::io::Write;
+    let env =
+        |e: tkt::history::HistoryError| CliError::new(crate::cli::Kind::Environment, e.to_string());
+    let text = tkt::history::Git::new(repo.root())
+        .show(rev, tkt::store::POLICY_FILE)
+        .map_err(env)?
+        .ok_or_else(|| CliError::usage(format!("{rev} has no {}", tkt::store::POLICY_FILE)))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| CliError::usage(format!("{rev}:policy.toml is not UTF-8")))?;
+    let old = tkt::policy::Policy::parse(&text).map_err(|e| {
+        let mut err = CliError::usage(format!("policy.toml at {rev} is invalid"));
+        err.details =
+            e.0.iter()
+                .map(|i| format!("{rev}:policy.toml:{}:{}: {}", i.line, i.column, i.message))
+                .collect();
+        err
+    })?;
+    let now = ctx.now;
+    let filter = Filter {
+        all,
+        ..Filter::default()
+    };
+    let scanned = repo.scan(|entry, bytes| {
+        let ticket = tkt::store::Repo::parse_entry(entry, bytes).ok()?;
+        if ticket.opened_at().is_none_or(|t| t > now) {
+            return None;
+        }
+        let status = tkt::workflow::replay_at(&ticket, now);
+        if !filter.matches(&status) {
+            return None;
+        }
+        let flips = sla::policy_flips(&old, new, &ticket, now);
+        (!flips.is_empty()).then(|| (ticket.id.to_string(), status.title, flips))
+    })?;
+    let flipped: Vec<_> = scanned.into_iter().flatten().collect();
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => render::policy_flips_json(&mut out, rev, &flipped, now)?,
+        _ => render::policy_flips(&mut out, rev, &flipped)?,
+    }
+    out.flush()?;
+    Ok(Outcome::Clean)
 }

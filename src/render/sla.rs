@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, ContentArrangement, Table};
 use serde::Serialize;
 use tkt::duration;
-use tkt::sla::{Metric, Timer, TimerStatus};
+use tkt::sla::{Metric, PolicyFlip, Timer, TimerStatus};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
@@ -361,4 +361,107 @@ pub fn markdown(
         )?;
     }
     Ok(())
+}
+
+fn flip_side(side: &Option<(TimerStatus, Option<Timestamp>)>) -> String {
+    match side {
+        None => "(no timer)".to_string(),
+        Some((status, Some(due))) => format!("{}, due {}", status.name(), super::short_time(*due)),
+        Some((status, None)) => status.name().to_string(),
+    }
+}
+
+/// `tkt sla --policy-from REV`: per ticket, the timers the new policy flips.
+pub fn policy_flips(
+    out: &mut impl Write,
+    rev: &str,
+    tickets: &[(String, String, Vec<PolicyFlip>)],
+) -> io::Result<()> {
+    if tickets.is_empty() {
+        return writeln!(
+            out,
+            "no open ticket's timers change between policy.toml at {rev} and the working tree"
+        );
+    }
+    let mut table = Table::new();
+    table
+        .load_style(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["TICKET", "TIMER", &format!("AT {rev}"), "NOW", "TITLE"]);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    for (id, title, flips) in tickets {
+        for f in flips {
+            table.add_row([
+                Cell::new(id),
+                Cell::new(metric_name(f.metric, f.level.as_deref())),
+                Cell::new(flip_side(&f.before)),
+                Cell::new(flip_side(&f.after)),
+                Cell::new(title),
+            ]);
+        }
+    }
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct FlipJson<'a> {
+    metric: Metric,
+    level: Option<&'a str>,
+    before_status: Option<TimerStatus>,
+    before_due: Option<Timestamp>,
+    after_status: Option<TimerStatus>,
+    after_due: Option<Timestamp>,
+}
+
+#[derive(Serialize)]
+struct FlippedTicketJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    timers: Vec<FlipJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PolicyDiffJson<'a> {
+    schema: u32,
+    now: Timestamp,
+    policy_from: &'a str,
+    tickets: Vec<FlippedTicketJson<'a>>,
+}
+
+pub fn policy_flips_json(
+    out: &mut impl Write,
+    rev: &str,
+    tickets: &[(String, String, Vec<PolicyFlip>)],
+    now: Timestamp,
+) -> io::Result<()> {
+    let doc = PolicyDiffJson {
+        schema: JSON_SCHEMA,
+        now,
+        policy_from: rev,
+        tickets: tickets
+            .iter()
+            .map(|(id, title, flips)| FlippedTicketJson {
+                id,
+                title,
+                timers: flips
+                    .iter()
+                    .map(|f| FlipJson {
+                        metric: f.metric,
+                        level: f.level.as_deref(),
+                        before_status: f.before.map(|b| b.0),
+                        before_due: f.before.and_then(|b| b.1),
+                        after_status: f.after.map(|a| a.0),
+                        after_due: f.after.and_then(|a| a.1),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
 }

@@ -2,7 +2,8 @@
 
 use crate::support::{TestRepo, git, ticket_text};
 
-const ID: &str = "T-AB00000001";
+// The smallest possible ID, so it sorts before any ID `tkt open` mints.
+const ID: &str = "T-0000000001";
 
 fn event(kind: &str, at: &str, body: &str) -> String {
     let mut text = format!("- type: {kind}\n  at: {at}\n  by: ana@example.com\n");
@@ -193,7 +194,7 @@ fn changing_an_id_or_deleting_a_ticket_is_a_finding() {
     let repo = repo_with_branch();
     let text = repo
         .read(&repo.ticket_file(ID))
-        .replace(&format!("id: {ID}"), "id: T-AB00000009");
+        .replace(&format!("id: {ID}"), "id: T-0000000009");
     commit(&repo, &text);
     let rules: Vec<String> = findings(&repo).into_iter().map(|f| f.0).collect();
     assert!(
@@ -348,4 +349,52 @@ fn changes_tells_the_story_of_a_branch() {
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["tickets"].as_array().unwrap().len(), 2);
     repo.tkt(&["check", "--base", "main"]).ok();
+}
+
+#[test]
+fn a_policy_change_lists_the_timers_it_flips() {
+    let repo = repo_with_branch();
+    let policy = repo.read("policy.toml").replacen(
+        "first_response = \"30m\"",
+        "first_response = \"10m\"",
+        1,
+    );
+    repo.write("policy.toml", &policy);
+    let run = repo
+        .tkt(&[
+            "sla",
+            "--policy-from",
+            "main",
+            "--now",
+            "2026-11-20T09:20:00Z",
+        ])
+        .ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].contains("AT main") && lines[1].starts_with(ID),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].contains(
+            "first response  running, due 2026-11-20 09:30Z  breached, due 2026-11-20 09:10Z"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = repo
+        .tkt(&[
+            "sla",
+            "--policy-from",
+            "main",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20T09:20:00Z",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["tickets"][0]["timers"][0]["after_status"], "breached");
+    repo.tkt(&["sla", "--policy-from", "nope"]).code(2);
 }
