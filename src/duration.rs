@@ -76,6 +76,22 @@ pub fn format(seconds: i64) -> String {
     format!("{sign}{text}")
 }
 
+/// Like [`format`], but never in days: for business time, where "1d" would
+/// read as a calendar day (`40h` on a 09:00–17:00 calendar is a working week).
+pub fn format_hours(seconds: i64) -> String {
+    if seconds.unsigned_abs() < 86_400 {
+        return format(seconds);
+    }
+    let s = seconds.unsigned_abs();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let (h, m) = (s / 3_600, s % 3_600 / 60);
+    if m > 0 {
+        format!("{sign}{h}h {m}m")
+    } else {
+        format!("{sign}{h}h")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +126,8 @@ mod tests {
         assert_eq!(format(3 * 86_400 + 4 * 3_600 + 59), "3d 4h");
         assert_eq!(format(-3_900), "-1h 5m");
         assert_eq!(format(0), "0s");
+        assert_eq!(format_hours(40 * 3_600), "40h");
+        assert_eq!(format_hours(-(25 * 3_600 + 60)), "-25h 1m");
+        assert_eq!(format_hours(3_900), "1h 5m");
     }
 }

@@ -15,8 +15,8 @@ fn sla_line(c: &SlaChange) -> String {
     let name = metric_name(c.metric, c.level.as_deref());
     let used = format!(
         "{} of {}",
-        duration::format(c.elapsed_s),
-        duration::format(c.target_s)
+        duration::format_hours(c.elapsed_s),
+        duration::format_hours(c.target_s)
     );
     match c.before {
         Some(before) => format!(

@@ -128,7 +128,7 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
             "\n{b}{}{b:#} · {} · target {} ({} s)",
             metric_label(timer),
             calendar_label(v.policy, &timer.calendar),
-            duration::format(timer.target_s),
+            duration::format_hours(timer.target_s),
             timer.target_s
         )?;
         if timer.segments.is_empty() {
@@ -144,7 +144,7 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
                 "  {} → {}  {} business ({} s, {} calendar)",
                 long_time(seg.from),
                 to,
-                duration::format(seg.business_s),
+                duration::format_hours(seg.business_s),
                 seg.business_s,
                 seg.calendar
             )?;

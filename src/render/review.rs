@@ -73,8 +73,8 @@ pub fn draft(
                 "| {} | {} | {} of {} |",
                 metric_label(t),
                 t.status.name(),
-                duration::format(t.elapsed_s),
-                duration::format(t.target_s)
+                duration::format_hours(t.elapsed_s),
+                duration::format_hours(t.target_s)
             )?;
         }
     }

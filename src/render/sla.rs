@@ -55,21 +55,26 @@ pub fn describe(timer: &Timer, now: Timestamp) -> String {
         TimerStatus::Breached => match (timer.stopped_at, timer.breached_at) {
             (Some(stopped), _) => format!(
                 "breached by {} ({})",
-                duration::format(-timer.remaining_s),
+                duration::format_hours(-timer.remaining_s),
                 super::short_time(stopped)
             ),
             (None, Some(at)) => format!("breached {} ago", since(at)),
-            (None, None) => format!("breached by {}", duration::format(-timer.remaining_s)),
+            (None, None) => format!("breached by {}", duration::format_hours(-timer.remaining_s)),
         },
         TimerStatus::Warning | TimerStatus::Running => match timer.due {
             Some(due) => format!(
                 "due in {}",
                 duration::format((due.unix() - now.unix()).max(0))
             ),
-            None => format!("{} left", duration::format(timer.remaining_s)),
+            None => format!("{} left", duration::format_hours(timer.remaining_s)),
         },
-        TimerStatus::Paused => format!("paused, {} left", duration::format(timer.remaining_s)),
-        TimerStatus::Met => format!("met with {} to spare", duration::format(timer.remaining_s)),
+        TimerStatus::Paused => {
+            format!("paused, {} left", duration::format_hours(timer.remaining_s))
+        }
+        TimerStatus::Met => format!(
+            "met with {} to spare",
+            duration::format_hours(timer.remaining_s)
+        ),
     }
 }
 
@@ -94,8 +99,8 @@ pub fn table(
     for (ticket, timer) in rows {
         let used = format!(
             "{} / {}",
-            duration::format(timer.elapsed_s),
-            duration::format(timer.target_s)
+            duration::format_hours(timer.elapsed_s),
+            duration::format_hours(timer.target_s)
         );
         table.add_row([
             Cell::new(&ticket.id),
@@ -229,8 +234,8 @@ pub fn github(
             ticket.title,
             metric_label(timer),
             describe(timer, now),
-            duration::format(timer.elapsed_s),
-            duration::format(timer.target_s)
+            duration::format_hours(timer.elapsed_s),
+            duration::format_hours(timer.target_s)
         );
         writeln!(
             out,
@@ -296,8 +301,8 @@ pub fn junit(
             metric_label(timer),
             describe(timer, now),
             timer.status.name(),
-            duration::format(timer.elapsed_s),
-            duration::format(timer.target_s),
+            duration::format_hours(timer.elapsed_s),
+            duration::format_hours(timer.target_s),
             ticket.file
         ));
         if fails(timer) {
