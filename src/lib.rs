@@ -13,6 +13,7 @@ pub mod format;
 pub mod git;
 pub mod history;
 pub mod id;
+pub mod merge;
 pub mod policy;
 pub mod sla;
 pub mod store;

@@ -113,6 +113,13 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// What a branch does to tickets since --base, as a story for reviewers (markdown or JSON)
     Changes(commands::changes::ChangesArgs),
+    /// Repair ticket files holding git conflict markers (concurrent appends merged in time order)
+    FixConflicts(commands::merge::FixConflictsArgs),
+    /// Make git merge ticket files with tkt: .gitattributes and this clone's merge driver
+    SetupGit(commands::merge::SetupGitArgs),
+    /// git's merge driver for ticket files (`tkt merge-driver %O %A %B`; set up by setup-git)
+    #[command(hide = true)]
+    MergeDriver(commands::merge::MergeDriverArgs),
     /// Print shell completions
     Completions(commands::completions::CompletionsArgs),
 }
@@ -259,6 +266,9 @@ pub fn main() -> ExitCode {
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Changes(args) => commands::changes::run(&ctx, args),
+        Command::FixConflicts(args) => commands::merge::fix_conflicts(&ctx, args),
+        Command::SetupGit(args) => commands::merge::setup_git(&ctx, args),
+        Command::MergeDriver(args) => commands::merge::merge_driver(&ctx, args),
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {

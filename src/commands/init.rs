@@ -9,6 +9,8 @@ use crate::cli::{CliError, Ctx, Outcome};
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// Directory to initialise (default: the current one, or -C)
+    // Its own id: an arg with the id `dir` would receive the global -C.
+    #[arg(id = "target", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 
@@ -35,10 +37,15 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
         .open(&policy)?;
     file.write_all(DEFAULT_POLICY.as_bytes())?;
     file.sync_all()?;
+    let attributes = if super::merge::ensure_gitattributes(&root)? {
+        ", .gitattributes (run `tkt setup-git` in each clone to merge tickets with tkt)"
+    } else {
+        ""
+    };
     let mut out = anstream::stdout().lock();
     writeln!(
         out,
-        "initialised {}: {POLICY_FILE} (edit it to match your SOP) and {TICKETS_DIR}/",
+        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {TICKETS_DIR}/{attributes}",
         root.display()
     )?;
     Ok(Outcome::Clean)

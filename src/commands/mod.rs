@@ -13,6 +13,7 @@ pub mod handover;
 pub mod init;
 pub mod involve;
 pub mod list;
+pub mod merge;
 pub mod note;
 pub mod notify;
 pub mod open;

@@ -8,5 +8,6 @@ mod basics;
 mod concurrency;
 mod docs;
 mod history;
+mod merge;
 mod sla;
 mod workflow;

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmarks tkt on a generated repository of N tickets.
+#
+#   bench/run.sh N            # e.g. bench/run.sh 100000
+#   RUNS=5 SEED=7 bench/run.sh 10000
+#   NO_BUILD=1 bench/run.sh 10000   # measure the binaries already built
+#
+# Builds release, generates bench/out/N with `examples/gen.rs` (reused when it
+# already holds N tickets from the same seed), then runs each command in
+# COMMANDS below RUNS times (default 3) and prints one markdown table row per
+# command: median wall-clock seconds, every run, peak RSS (the highest of the
+# runs) and the exit code. Wall-clock comes from bash's EPOCHREALTIME (ms
+# resolution); RSS from /usr/bin/time. Output of the commands goes to
+# /dev/null. Timings are warm-cache: the generator just wrote the files or an
+# earlier run read them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${1:?usage: bench/run.sh N}
+[[ $N =~ ^[0-9]+$ ]] || { echo "N must be a number of tickets" >&2; exit 2; }
+RUNS=${RUNS:-3}
+SEED=${SEED:-1}
+export TKT_NOW=2026-11-20T15:00:00Z
+export TKT_USER=bench@example.com
+
+if [[ ${NO_BUILD:-0} != 1 ]]; then
+  cargo build --release --quiet --bin tkt --example gen
+fi
+TKT=$PWD/target/release/tkt
+GEN=$PWD/target/release/examples/gen
+REPO=bench/out/$N
+STAMP=$REPO/.generated
+
+if [[ -f $STAMP && $(cat "$STAMP") == "$N $SEED" ]]; then
+  echo "reusing $REPO ($N tickets, seed $SEED)" >&2
+else
+  rm -rf "$REPO"
+  start=$EPOCHREALTIME
+  "$GEN" "$REPO" "$N" "$SEED" >&2
+  echo "generated in $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s" >&2
+  echo "$N $SEED" >"$STAMP"
+fi
+
+# A ticket whose first four ID characters are unique in the repository, so
+# that `show` resolves a 4-character prefix as a person would type it.
+PREFIX=$(find "$REPO/tickets" -maxdepth 1 -name 'T-*.yaml' -printf '%f\n' |
+  cut -c3-6 | sort | uniq -u | awk 'NR == 1')
+[[ -n $PREFIX ]] || { echo "no ticket with a unique 4-character prefix" >&2; exit 2; }
+
+# The commands measured, one per line, as arguments to `tkt -C REPO`. Add new
+# ones here. A command starting with `open` has the ticket it creates removed
+# after each run, so every run sees the same N tickets.
+COMMANDS=(
+  "list"
+  "list --all --format json"
+  "check"
+  "show $PREFIX"
+  "open --title bench --severity low"
+  # "sla"
+  # "sla --check --format json"
+)
+
+HAVE_TIME=1
+[[ -x /usr/bin/time ]] || HAVE_TIME=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# Runs `tkt -C REPO ARGS...` once; sets WALL (seconds), RSS_KB and RC.
+measure() {
+  local out=/dev/null
+  [[ $1 == open ]] && out=$TMP/opened
+  local start=$EPOCHREALTIME
+  if ((HAVE_TIME)); then
+    if /usr/bin/time -f '%M' -o "$TMP/rss" "$TKT" -C "$REPO" "$@" >"$out" 2>"$TMP/err"; then RC=0; else RC=$?; fi
+  else
+    if "$TKT" -C "$REPO" "$@" >"$out" 2>"$TMP/err"; then RC=0; else RC=$?; fi
+  fi
+  local end=$EPOCHREALTIME
+  WALL=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  RSS_KB=unknown
+  ((HAVE_TIME)) && RSS_KB=$(tail -n 1 "$TMP/rss")
+  if [[ $1 == open && $RC == 0 ]]; then
+    rm -f "$REPO/tickets/$(cat "$TMP/opened").yaml"
+  fi
+  if ((RC >= 2)); then
+    echo "tkt $* exited $RC:" >&2
+    head -n 5 "$TMP/err" >&2
+  fi
+}
+
+echo
+echo "**$N tickets** ($RUNS runs each; \`show\` prefix \`$PREFIX\`)"
+echo
+echo "| command | median wall (s) | runs (s) | peak RSS (MB) | exit |"
+echo "|---|---:|---|---:|---:|"
+((HAVE_TIME)) || echo "/usr/bin/time not found: peak RSS unknown" >&2
+for command in "${COMMANDS[@]}"; do
+  read -r -a args <<<"$command"
+  walls=() peak=0 codes=()
+  for ((i = 0; i < RUNS; i++)); do
+    measure "${args[@]}"
+    walls+=("$WALL")
+    codes+=("$RC")
+    if [[ $RSS_KB == unknown ]]; then peak=unknown; elif [[ $peak != unknown ]] && ((RSS_KB > peak)); then peak=$RSS_KB; fi
+  done
+  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  rss=unknown
+  [[ $peak != unknown ]] && rss=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
+  exits=$(printf '%s\n' "${codes[@]}" | sort -u | paste -sd/ -)
+  echo "| \`tkt $command\` | $median | ${walls[*]} | $rss | $exits |"
+done
