@@ -299,6 +299,21 @@ events:
         assert_eq!(conflict_marker("========\n"), None);
     }
 
+    /// Every shipped example ticket takes the fast path and reads the same.
+    #[test]
+    fn the_example_tickets_take_the_fast_path() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/support-desk/tickets");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let fast: Option<Ticket> = crate::yaml::from_str_fast(&text);
+            let slow: Ticket = crate::yaml::from_str_saphyr(&text).unwrap();
+            assert_eq!(fast, Some(slow));
+            n += 1;
+        }
+        assert!(n >= 20);
+    }
+
     mod round_trip {
         use super::super::*;
         use crate::id::TicketId;
@@ -390,6 +405,32 @@ events:
                 let back = parse(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
                 prop_assert_eq!(&back, &t);
                 prop_assert_eq!(to_text(&back), text);
+            }
+
+            /// The fast reader accepts everything tkt writes, and means
+            /// what serde-saphyr means.
+            #[test]
+            fn the_fast_reader_agrees_with_serde_saphyr(t in ticket(), e in event(120)) {
+                let text = append_event(&to_text(&t), &t, &e);
+                let slow: Ticket = crate::yaml::from_str_saphyr(&text).map_err(|e| TestCaseError::fail(e.message))?;
+                let fast: Option<Ticket> = crate::yaml::from_str_fast(&text);
+                prop_assert_eq!(fast.as_ref(), Some(&slow), "fast reader refused or differs on\n{}", text);
+                // Hand-edited variants: indented lists, quoted scalars,
+                // comments. Whatever the fast reader accepts must agree.
+                let variants = [
+                    text.replace("\n- ", "\n  - ").replace("\n  ", "\n    "),
+                    text.replace("title: ", "title: '").replacen('\n', "'\n", 3),
+                    text.replace("\nevents:", "\n# comment\nevents:"),
+                    text.replace(": ", ":  "),
+                    text.replace("|-", "|"),
+                    text.replace("|-", "|+"),
+                ];
+                for variant in variants {
+                    if let Some(fast) = crate::yaml::from_str_fast::<Ticket>(&variant) {
+                        let slow = crate::yaml::from_str_saphyr::<Ticket>(&variant);
+                        prop_assert_eq!(Ok(fast), slow, "disagree on\n{}", variant);
+                    }
+                }
             }
 
             #[test]

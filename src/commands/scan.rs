@@ -31,7 +31,7 @@ pub fn evaluate_all(
             id: ticket.id.to_string(),
             title: status.title.clone(),
             file: repo.relative(&entry.path).display().to_string(),
-            timers: sla::timers(policy, &ticket, now),
+            timers: listing_timers(policy, &ticket, now),
             status,
         }))
     })?;
@@ -42,4 +42,18 @@ pub fn evaluate_all(
         .flatten()
         .collect();
     Ok((tickets, unreadable))
+}
+
+/// Timers without their segments: listings never show them, and at
+/// 100,000 tickets they are most of the memory.
+fn listing_timers(
+    policy: &Policy,
+    ticket: &tkt::ticket::Ticket,
+    now: Timestamp,
+) -> Vec<sla::Timer> {
+    let mut timers = sla::timers(policy, ticket, now);
+    for t in &mut timers {
+        t.segments = Vec::new();
+    }
+    timers
 }

@@ -2,12 +2,12 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, ContentArrangement, Table};
+use anstyle::Style;
 use serde::Serialize;
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
+use super::table::Table;
 use super::{JSON_SCHEMA, relative};
 
 #[derive(Serialize)]
@@ -22,33 +22,26 @@ pub fn table(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<(
     if rows.is_empty() {
         return writeln!(out, "no tickets match");
     }
-    let mut table = Table::new();
-    table
-        .load_style(NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "ID", "SEVERITY", "LEVEL", "STATE", "ASSIGNEE", "TEAM", "OPENED", "TITLE",
-        ]);
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
+    let mut table = Table::new(&[
+        "ID", "SEVERITY", "LEVEL", "STATE", "ASSIGNEE", "TEAM", "OPENED", "TITLE",
+    ]);
     for row in rows {
         let s = &row.status;
-        table.add_row([
-            Cell::new(&row.id),
-            Cell::new(&s.severity),
-            Cell::new(&s.level),
-            Cell::new(s.state.name()),
-            Cell::new(s.assignee.as_deref().unwrap_or("-")),
-            Cell::new(s.team.as_deref().unwrap_or("-")),
-            Cell::new(relative(now, s.opened_at)),
-            Cell::new(&s.title),
-        ]);
+        table.row(
+            Style::new(),
+            vec![
+                row.id.clone(),
+                s.severity.clone(),
+                s.level.clone(),
+                s.state.name().to_string(),
+                s.assignee.clone().unwrap_or_else(|| "-".into()),
+                s.team.clone().unwrap_or_else(|| "-".into()),
+                relative(now, s.opened_at),
+                s.title.clone(),
+            ],
+        );
     }
-    for line in table.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table.write(out)
 }
 
 #[derive(Serialize)]

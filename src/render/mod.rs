@@ -9,6 +9,7 @@ pub mod list;
 pub mod review;
 pub mod show;
 pub mod sla;
+pub mod table;
 pub mod verb;
 
 use tkt::duration;

@@ -3,14 +3,13 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, ContentArrangement, Table};
 use serde::Serialize;
 use tkt::duration;
 use tkt::sla::{Metric, PolicyFlip, Timer, TimerStatus};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
+use super::table::Table;
 use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
 use crate::cli::output::style;
 
@@ -86,48 +85,36 @@ pub fn table(
     if rows.is_empty() {
         return writeln!(out, "no timers match");
     }
-    let mut table = Table::new();
-    table
-        .load_style(NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "TICKET", "SEVERITY", "LEVEL", "ASSIGNEE", "TIMER", "STATUS", "WHEN", "USED", "TITLE",
-        ]);
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
+    let mut table = Table::new(&[
+        "TICKET", "SEVERITY", "LEVEL", "ASSIGNEE", "TIMER", "STATUS", "WHEN", "USED", "TITLE",
+    ]);
     for (ticket, timer) in rows {
         let used = format!(
             "{} / {}",
             duration::format_hours(timer.elapsed_s),
             duration::format_hours(timer.target_s)
         );
-        table.add_row([
-            Cell::new(&ticket.id),
-            Cell::new(&ticket.status.severity),
-            Cell::new(&ticket.status.level),
-            Cell::new(ticket.status.assignee.as_deref().unwrap_or("-")),
-            Cell::new(metric_label(timer)),
-            Cell::new(timer.status.name()),
-            Cell::new(describe(timer, now)),
-            Cell::new(used),
-            Cell::new(&ticket.title),
-        ]);
-    }
-    // Whole rows are coloured after layout, so escapes never skew widths;
-    // anstream strips them when colour is off.
-    let statuses = std::iter::once(None).chain(rows.iter().map(|(_, t)| Some(t.status)));
-    for (line, status) in table.lines().zip(statuses) {
-        let line = line.trim_end();
-        let s = match status {
-            None => style::BOLD,
-            Some(TimerStatus::Breached) => style::ERROR,
-            Some(TimerStatus::Warning) => style::WARN,
-            Some(_) => anstyle::Style::new(),
+        let row_style = match timer.status {
+            TimerStatus::Breached => style::ERROR,
+            TimerStatus::Warning => style::WARN,
+            _ => anstyle::Style::new(),
         };
-        writeln!(out, "{s}{line}{s:#}")?;
+        table.row(
+            row_style,
+            vec![
+                ticket.id.clone(),
+                ticket.status.severity.clone(),
+                ticket.status.level.clone(),
+                ticket.status.assignee.clone().unwrap_or_else(|| "-".into()),
+                metric_label(timer),
+                timer.status.name().to_string(),
+                describe(timer, now),
+                used,
+                ticket.title.clone(),
+            ],
+        );
     }
-    Ok(())
+    table.write(out)
 }
 
 /// The counts line: "2 breached, 1 warning, 14 running, 3 paused".
@@ -388,29 +375,23 @@ pub fn policy_flips(
             "no open ticket's timers change between policy.toml at {rev} and the working tree"
         );
     }
-    let mut table = Table::new();
-    table
-        .load_style(NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["TICKET", "TIMER", &format!("AT {rev}"), "NOW", "TITLE"]);
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
+    let before = format!("AT {rev}");
+    let mut table = Table::new(&["TICKET", "TIMER", &before, "NOW", "TITLE"]);
     for (id, title, flips) in tickets {
         for f in flips {
-            table.add_row([
-                Cell::new(id),
-                Cell::new(metric_name(f.metric, f.level.as_deref())),
-                Cell::new(flip_side(&f.before)),
-                Cell::new(flip_side(&f.after)),
-                Cell::new(title),
-            ]);
+            table.row(
+                anstyle::Style::new(),
+                vec![
+                    id.clone(),
+                    metric_name(f.metric, f.level.as_deref()),
+                    flip_side(&f.before),
+                    flip_side(&f.after),
+                    title.clone(),
+                ],
+            );
         }
     }
-    for line in table.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table.write(out)
 }
 
 #[derive(Serialize)]

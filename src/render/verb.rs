@@ -2,8 +2,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, ContentArrangement, Table};
 use serde::Serialize;
 use tkt::duration;
 use tkt::sla::{DueEscalation, DueReason};
@@ -12,6 +10,7 @@ use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
 use super::sla::TicketTimers;
+use super::table::Table;
 
 use super::{JSON_SCHEMA, event_summary};
 use crate::cli::output::style;
@@ -187,32 +186,25 @@ pub fn due_table(out: &mut impl Write, rows: &[DueRow<'_>]) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "no escalation is due");
     }
-    let mut table = Table::new();
-    table
-        .load_style(NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "TICKET", "SEVERITY", "LEVEL", "NEEDS", "WHY", "ASSIGNEE", "TITLE",
-        ]);
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
+    let mut table = Table::new(&[
+        "TICKET", "SEVERITY", "LEVEL", "NEEDS", "WHY", "ASSIGNEE", "TITLE",
+    ]);
     for row in rows {
         let s = &row.ticket.status;
-        table.add_row([
-            Cell::new(&row.ticket.id),
-            Cell::new(&s.severity),
-            Cell::new(&s.level),
-            Cell::new(&row.due.level),
-            Cell::new(due_why(&row.due)),
-            Cell::new(s.assignee.as_deref().unwrap_or("-")),
-            Cell::new(&row.ticket.title),
-        ]);
+        table.row(
+            anstyle::Style::new(),
+            vec![
+                row.ticket.id.clone(),
+                s.severity.clone(),
+                s.level.clone(),
+                row.due.level.clone(),
+                due_why(&row.due),
+                s.assignee.clone().unwrap_or_else(|| "-".into()),
+                row.ticket.title.clone(),
+            ],
+        );
     }
-    for line in table.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table.write(out)
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,8 @@
 //! duplicate keys rejected. Ticket files come from pull requests, so the
 //! budgets below are deliberately tight: a ticket is a few kilobytes.
 
+mod fast;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -44,6 +46,23 @@ fn options() -> serde_saphyr::Options {
 /// Parses one YAML document into `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     // A BOM is legal at the start of a file; editors on Windows add one.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Files in tkt's own layout take the fast path; anything it does not
+    // accept, and every error, goes through serde-saphyr.
+    if let Some(parsed) = from_str_fast(text) {
+        return Ok(parsed);
+    }
+    from_str_saphyr(text)
+}
+
+/// The fast path alone: `None` when it does not accept the document.
+pub fn from_str_fast<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_json::from_value(fast::parse(text)?).ok()
+}
+
+/// Parses with serde-saphyr only (the reference reader).
+pub fn from_str_saphyr<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_saphyr::from_str_with_options(text, options()).map_err(|err| {
         let location = err.location();

@@ -1,0 +1,497 @@
+//! A fast reader for the plain block-style YAML that tkt writes.
+//!
+//! serde-saphyr parses a 2 KB ticket in about 200 µs; a repository of
+//! 100,000 tickets would spend 20 s of CPU in it. Nearly every ticket file is
+//! in the layout tkt writes, which uses a small corner of YAML: block maps
+//! and sequences, plain, quoted and literal scalars. This reader handles
+//! exactly that corner and gives up (returns `None`) on anything else:
+//! flow collections other than `[]`/`{}`, anchors, aliases, tags, folded or
+//! multi-line plain scalars, comments after values, tabs, null values, plain
+//! scalars whose type is not obvious. The caller then uses serde-saphyr,
+//! which also produces every error message. Whenever this reader accepts a
+//! document it means the same as serde-saphyr's reading of it; property
+//! tests in `format` check the two against each other.
+
+use serde_json::{Map, Number, Value};
+
+/// Parses a document in tkt's block subset into a JSON value, or `None`.
+pub fn parse(text: &str) -> Option<Value> {
+    if text.contains('\r') || text.contains('\t') {
+        return None;
+    }
+    let mut p = Parser {
+        lines: text.split('\n').collect(),
+        pos: 0,
+        depth: 0,
+        nodes: 0,
+    };
+    // `split` yields a final empty piece after the last newline.
+    if p.lines.last() == Some(&"") {
+        p.lines.pop();
+    }
+    p.skip_blank();
+    let first = p.peek()?;
+    if indent(first) != 0 || first.starts_with("- ") || first == "-" {
+        return None;
+    }
+    let value = p.map(0)?;
+    p.skip_blank();
+    (p.pos == p.lines.len()).then_some(value)
+}
+
+struct Parser<'a> {
+    lines: Vec<&'a str>,
+    pos: usize,
+    depth: usize,
+    nodes: usize,
+}
+
+/// Below serde-saphyr's budgets (depth 32, 100,000 nodes), so that nothing
+/// it would refuse is accepted here.
+const MAX_DEPTH: usize = 24;
+const MAX_NODES: usize = 50_000;
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim_start_matches(' ');
+    t.is_empty() || t.starts_with('#')
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&'a str> {
+        self.lines.get(self.pos).copied()
+    }
+
+    fn skip_blank(&mut self) {
+        while self.peek().is_some_and(is_blank_or_comment) {
+            self.pos += 1;
+        }
+    }
+
+    /// Counts a node and a level; `None` past the budgets.
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.nodes += 1;
+        (self.depth <= MAX_DEPTH && self.nodes <= MAX_NODES).then_some(())
+    }
+
+    /// A block map whose keys sit at column `at`.
+    fn map(&mut self, at: usize) -> Option<Value> {
+        self.enter()?;
+        let value = self.map_entries(at);
+        self.depth -= 1;
+        value
+    }
+
+    fn map_entries(&mut self, at: usize) -> Option<Value> {
+        let mut map = Map::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.peek() else { break };
+            let here = indent(line);
+            if here < at {
+                break;
+            }
+            if here > at || line[here..].starts_with('-') {
+                return None; // a continuation line or a stray item
+            }
+            self.pos += 1;
+            self.entry(&mut map, &line[at..], at)?;
+        }
+        Some(Value::Object(map))
+    }
+
+    /// One `key: value` whose key starts at column `at`; `text` starts at
+    /// the key.
+    fn entry(&mut self, map: &mut Map<String, Value>, text: &str, at: usize) -> Option<()> {
+        let colon = text.find(':')?;
+        let key = &text[..colon];
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return None;
+        }
+        let rest = &text[colon + 1..];
+        let value = if rest.is_empty() {
+            self.nested(at)?
+        } else {
+            let value = rest.strip_prefix(' ')?;
+            self.scalar(value, at)?
+        };
+        if map.insert(key.to_string(), value).is_some() {
+            return None; // duplicate key: saphyr reports it
+        }
+        Some(())
+    }
+
+    /// The block under `key:` (at column `at`): a sequence (possibly at the
+    /// key's own column) or a more indented map.
+    fn nested(&mut self, at: usize) -> Option<Value> {
+        self.skip_blank();
+        let line = self.peek()?;
+        let here = indent(line);
+        let item = line[here..].starts_with("- ") || &line[here..] == "-";
+        if item && here >= at {
+            self.seq(here)
+        } else if here > at {
+            self.map(here)
+        } else {
+            None // an empty value is null
+        }
+    }
+
+    /// A block sequence whose dashes sit at column `at`.
+    fn seq(&mut self, at: usize) -> Option<Value> {
+        self.enter()?;
+        let value = self.seq_items(at);
+        self.depth -= 1;
+        value
+    }
+
+    fn seq_items(&mut self, at: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.peek() else { break };
+            let here = indent(line);
+            if here < at {
+                break;
+            }
+            let body = &line[here..];
+            if here > at || !(body.starts_with("- ") || body == "-") {
+                // A key at the dash column ends a compact sequence.
+                if here == at && !body.starts_with('-') {
+                    break;
+                }
+                return None;
+            }
+            self.pos += 1;
+            let rest = body.strip_prefix('-')?.strip_prefix(' ')?;
+            let item_at = at + 2;
+            let item = match rest
+                .find(": ")
+                .or_else(|| rest.strip_suffix(':').map(|k| k.len()))
+            {
+                // `- key: value` opens a map whose keys sit at `at + 2`.
+                Some(_) if !rest.starts_with('"') && !rest.starts_with('\'') => {
+                    let mut map = Map::new();
+                    self.entry(&mut map, rest, item_at)?;
+                    let Value::Object(more) = self.map(item_at)? else {
+                        return None;
+                    };
+                    for (k, v) in more {
+                        if map.insert(k, v).is_some() {
+                            return None;
+                        }
+                    }
+                    Value::Object(map)
+                }
+                _ => self.scalar(rest, at)?,
+            };
+            items.push(item);
+        }
+        Some(Value::Array(items))
+    }
+
+    /// A scalar value written after `key: ` or `- `; `at` is the column of
+    /// the key (or dash), for block scalars.
+    fn scalar(&mut self, text: &str, at: usize) -> Option<Value> {
+        self.nodes += 1;
+        if text.ends_with(' ') || self.nodes > MAX_NODES {
+            return None;
+        }
+        match text.as_bytes().first()? {
+            b'"' => double_quoted(text).map(Value::String),
+            b'\'' => single_quoted(text).map(Value::String),
+            b'|' => self.literal(text, at).map(Value::String),
+            b'[' if text == "[]" => Some(Value::Array(Vec::new())),
+            b'{' if text == "{}" => Some(Value::Object(Map::new())),
+            _ => plain(text),
+        }
+    }
+
+    /// A literal block scalar: `|`, `|-`, `|+`, with an optional indentation
+    /// indicator.
+    fn literal(&mut self, header: &str, at: usize) -> Option<String> {
+        let mut chomp = ' ';
+        let mut explicit = None;
+        for c in header[1..].chars() {
+            match c {
+                '-' | '+' if chomp == ' ' => chomp = c,
+                '1'..='9' if explicit.is_none() => explicit = Some(c as usize - '0' as usize),
+                _ => return None,
+            }
+        }
+        // The block's lines: everything more indented than `at`, and blank
+        // lines in between.
+        let start = self.pos;
+        while let Some(line) = self.peek() {
+            if line.trim_start_matches(' ').is_empty() || indent(line) > at {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        let lines = &self.lines[start..self.pos];
+        let width = match explicit {
+            Some(n) => at + n,
+            None => {
+                // Leading lines of spaces longer than the content's
+                // indentation would be an error: leave those to saphyr.
+                let first = lines
+                    .iter()
+                    .find(|l| !l.trim_start_matches(' ').is_empty())?;
+                let width = indent(first);
+                if lines
+                    .iter()
+                    .take_while(|l| l.trim_start_matches(' ').is_empty())
+                    .any(|l| l.len() > width)
+                {
+                    return None;
+                }
+                width
+            }
+        };
+        if width <= at {
+            return None;
+        }
+        let mut content: Vec<&str> = Vec::with_capacity(lines.len());
+        for line in lines {
+            if line.len() <= width && line.trim_start_matches(' ').is_empty() {
+                content.push("");
+            } else if indent(line) >= width {
+                content.push(&line[width..]);
+            } else {
+                return None;
+            }
+        }
+        // Trailing blank lines belong to the chomping, not the content.
+        let body_len = content
+            .iter()
+            .rposition(|l| !l.is_empty())
+            .map_or(0, |i| i + 1);
+        let trailing = content.len() - body_len;
+        let mut out = content[..body_len].join("\n");
+        match chomp {
+            '-' => {}
+            '+' => {
+                if body_len > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&"\n".repeat(trailing));
+            }
+            _ => {
+                if body_len > 0 {
+                    out.push('\n');
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+fn double_quoted(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return None, // an inner unescaped quote: not one scalar
+            '\\' => {
+                let escaped = match chars.next()? {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    'a' => '\u{7}',
+                    'b' => '\u{8}',
+                    'e' => '\u{1b}',
+                    'f' => '\u{c}',
+                    'v' => '\u{b}',
+                    '\\' => '\\',
+                    '"' => '"',
+                    '/' => '/',
+                    ' ' => ' ',
+                    'N' => '\u{85}',
+                    '_' => '\u{a0}',
+                    'L' => '\u{2028}',
+                    'P' => '\u{2029}',
+                    'x' => hex(&mut chars, 2)?,
+                    'u' => hex(&mut chars, 4)?,
+                    'U' => hex(&mut chars, 8)?,
+                    _ => return None,
+                };
+                out.push(escaped);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+fn hex(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
+    let text: String = chars.take(digits).collect();
+    if text.len() != digits {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(&text, 16).ok()?)
+}
+
+fn single_quoted(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' && chars.next() != Some('\'') {
+            return None;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// A plain scalar, typed only where the type is beyond doubt: whole
+/// decimal numbers, `true`/`false`, RFC 3339 dates and timestamps, and text
+/// that cannot be read as anything but text.
+fn plain(text: &str) -> Option<Value> {
+    let first = text.as_bytes()[0];
+    // `-`, `?` and `:` may start a plain scalar when a non-space follows.
+    let lead_ok = b"-?:".contains(&first) && text.len() > 1 && text.as_bytes()[1] != b' ';
+    if (b"-?:,[]{}#&*!|>'\"%@`~".contains(&first) && !lead_ok)
+        || text.contains(": ")
+        || text.contains(" #")
+        || text.ends_with(':')
+    {
+        return None;
+    }
+    if text.bytes().any(|b| b < 0x20) {
+        return None;
+    }
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let lower = text.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "null" | "true" | "false" | ".inf" | ".nan" | "-.inf" | "+.inf"
+    ) {
+        return None; // other spellings of null and booleans: leave to saphyr
+    }
+    if first.is_ascii_digit() || first == b'+' || first == b'.' {
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            if text.len() > 1 && first == b'0' {
+                return None;
+            }
+            return text
+                .parse::<u64>()
+                .ok()
+                .map(|n| Value::Number(Number::from(n)));
+        }
+        // Text that no number syntax (ints, floats, hex, octal, binary,
+        // `1_000`) could match is plainly text; the rest is
+        // left to saphyr.
+        return (looks_like_date(text) || !could_be_number(text))
+            .then(|| Value::String(text.to_string()));
+    }
+    Some(Value::String(text.to_string()))
+}
+
+/// YAML's number spellings (core schema ints and floats, hex, octal and
+/// binary), with `_` allowed between digits as some readers do: an
+/// over-approximation, so that nothing a reader might take for a number is
+/// read here as text.
+fn could_be_number(text: &str) -> bool {
+    let t = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let lower = t.to_ascii_lowercase();
+    let digits =
+        |s: &str, ok: fn(u8) -> bool| !s.is_empty() && s.bytes().all(|b| ok(b) || b == b'_');
+    if let Some(rest) = lower.strip_prefix("0x") {
+        return digits(rest, |b| b.is_ascii_hexdigit());
+    }
+    if let Some(rest) = lower.strip_prefix("0o") {
+        return digits(rest, |b| (b'0'..=b'7').contains(&b));
+    }
+    if let Some(rest) = lower.strip_prefix("0b") {
+        return digits(rest, |b| b == b'0' || b == b'1');
+    }
+    // [0-9_]* ( . [0-9_]* )? ( e [-+]? [0-9]+ )?, with at least one digit.
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (lower.as_str(), None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let mantissa_ok = is_digits(int)
+        && is_digits(frac)
+        && (int.bytes().any(|b| b.is_ascii_digit()) || frac.bytes().any(|b| b.is_ascii_digit()));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T` and a time: text to YAML 1.2.
+fn looks_like_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    date && (b.len() == 10
+        || (b[10] == b'T'
+            && b[11..]
+                .iter()
+                .all(|c| c.is_ascii_digit() || b":.+-Z".contains(c))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_block_subset() {
+        let text = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: \"a: b\"\nflag: true\ncustomer:\n  name: Acme\nevents:\n- type: note\n  at: 2026-11-20T09:14:00Z\n  text: |-\n    one\n\n    two\n  codes:\n  - E1\n  - 'it''s'\n";
+        let v = parse(text).unwrap();
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["title"], "a: b");
+        assert_eq!(v["flag"], true);
+        assert_eq!(v["customer"]["name"], "Acme");
+        assert_eq!(v["events"][0]["text"], "one\n\ntwo");
+        assert_eq!(v["events"][0]["codes"][1], "it's");
+        assert_eq!(v["events"][0]["at"], "2026-11-20T09:14:00Z");
+    }
+
+    #[test]
+    fn gives_up_on_everything_else() {
+        for text in [
+            "a: [1, 2]\n",
+            "a: &x b\n",
+            "a: *x\n",
+            "a: !tag b\n",
+            "a: >\n  folded\n",
+            "a: b # comment\n",
+            "a: b\n  continued\n",
+            "a: 1.5\n",
+            "a: 0x1F\n",
+            "a: ~\n",
+            "a: Null\n",
+            "a: True\n",
+            "a:\n",
+            "a: b\na: c\n",
+            "a:\r\n",
+            "- a\n",
+            "a: \"unterminated\n",
+            "a: 012\n",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+}
