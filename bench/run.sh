@@ -41,6 +41,9 @@ else
   echo "$N $SEED" >"$STAMP"
 fi
 
+# The repository's current policy, whatever the generator embedded.
+cp policy.toml "$REPO/policy.toml"
+
 # A ticket whose first four ID characters are unique in the repository, so
 # that `show` resolves a 4-character prefix as a person would type it.
 PREFIX=$(find "$REPO/tickets" -maxdepth 1 -name 'T-*.yaml' -printf '%f\n' |
@@ -56,8 +59,8 @@ COMMANDS=(
   "check"
   "show $PREFIX"
   "open --title bench --severity low"
-  # "sla"
-  # "sla --check --format json"
+  "sla"
+  "sla --check --format json"
 )
 
 HAVE_TIME=1
