@@ -1265,6 +1265,53 @@ mod tests {
     }
 
     #[test]
+    fn events_at_the_same_instant_apply_in_file_order() {
+        let p = policy();
+        // Resolved and reopened in the same second: in file order the ticket
+        // ends up open, so resolution keeps running.
+        let reopened = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T10:00:00Z", "resolved\nsummary: s"),
+                ("2026-11-20T10:00:00Z", "reopened\nreason: r"),
+            ],
+        );
+        let res = find(
+            &timers(&p, &reopened, t("2026-11-20T11:00:00Z")),
+            Metric::Resolution,
+            None,
+        )
+        .clone();
+        assert_eq!((res.status, res.elapsed_s), (TimerStatus::Running, 7200));
+        // A notification and a resolution at the same instant: first
+        // response met at that instant either way.
+        for order in [
+            [NOTIFY, "resolved\nsummary: s"],
+            ["resolved\nsummary: s", NOTIFY],
+        ] {
+            let tk = ticket(
+                "high",
+                "2026-11-20T09:00:00Z",
+                &[
+                    ("2026-11-20T09:30:00Z", order[0]),
+                    ("2026-11-20T09:30:00Z", order[1]),
+                ],
+            );
+            let fr = find(
+                &timers(&p, &tk, t("2026-11-20T11:00:00Z")),
+                Metric::FirstResponse,
+                None,
+            )
+            .clone();
+            assert_eq!(
+                (fr.status, fr.stopped_at),
+                (TimerStatus::Met, Some(t("2026-11-20T09:30:00Z")))
+            );
+        }
+    }
+
+    #[test]
     fn out_of_order_events_are_taken_in_time_order() {
         let p = policy();
         let mut tk = ticket(

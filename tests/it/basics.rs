@@ -394,3 +394,30 @@ fn a_closed_stdout_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_example_desk_is_valid_and_uses_the_default_policy() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("examples/support-desk/policy.toml")).unwrap();
+    let default = std::fs::read_to_string(root.join("policy.toml")).unwrap();
+    assert_eq!(
+        example, default,
+        "examples/support-desk/policy.toml must be a copy of policy.toml"
+    );
+    let dir = TestRepo::empty();
+    let desk = root.join("examples/support-desk");
+    let run = dir.tkt(&["-C", desk.to_str().unwrap(), "check"]).ok();
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // The README's main command: something is breached at the reference instant.
+    let run = dir
+        .tkt(&[
+            "-C",
+            desk.to_str().unwrap(),
+            "sla",
+            "--now",
+            "2026-11-20T15:00:00Z",
+            "--check",
+        ])
+        .code(1);
+    assert!(run.stdout.contains("breached"), "{}", run.stdout);
+}
