@@ -156,7 +156,10 @@ fn checklist(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let repo = ctx.repo()?;
     let id = repo.resolve(typed)?;
-    let ticket = repo.load(&id)?;
+    let mut ticket = repo.load(&id)?;
+    super::require_opened(&ticket, ctx.now)?;
+    // As of --now, like everything else.
+    ticket.events.retain(|e| e.at() <= ctx.now);
     let status = workflow::replay_at(&ticket, ctx.now);
     let mut out = anstream::stdout().lock();
     match format {

@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
             .then_with(|| a.id.cmp(&b.id))
     });
     let mut out = anstream::stdout().lock();
-    if tickets.is_empty() {
+    if tickets.is_empty() && format != Format::Json {
         match &owner {
             Some(who) => writeln!(
                 out,

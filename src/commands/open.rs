@@ -7,7 +7,7 @@ use tkt::store::StoreError;
 use tkt::ticket::{Customer, Event, SCHEMA, Ticket};
 
 use super::text;
-use crate::cli::{CliError, Ctx, EventTime, Outcome};
+use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 
 #[derive(Args, Debug)]
 pub struct OpenArgs {
@@ -55,6 +55,7 @@ pub struct OpenArgs {
 }
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     let title = args.title.trim().to_string();
     if title.is_empty() || title.contains('\n') {
@@ -119,7 +120,17 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     for attempt in 1..=8 {
         match repo.create(&ticket) {
             Ok(_) => {
-                writeln!(anstream::stdout(), "{}", ticket.id)?;
+                match format {
+                    Format::Json => {
+                        let doc = serde_json::json!({
+                            "schema": crate::render::JSON_SCHEMA,
+                            "id": ticket.id.as_str(),
+                            "file": repo.relative(&repo.ticket_path(&ticket.id)).display().to_string(),
+                        });
+                        writeln!(anstream::stdout(), "{doc}")?;
+                    }
+                    _ => writeln!(anstream::stdout(), "{}", ticket.id)?,
+                }
                 return Ok(Outcome::Clean);
             }
             Err(StoreError::Exists { .. }) => ticket.id = TicketId::generate(attempt),

@@ -104,6 +104,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
 }
 
 fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
+    ctx.format(&[Format::Markdown, Format::Text])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(typed)?;
     let ticket = repo.load(&id)?;

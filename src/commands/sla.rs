@@ -75,9 +75,6 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     ])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     super::list::validate_names(&policy, &args.severity, &args.level)?;
-    if let Some(rev) = &args.policy_from {
-        return policy_diff(ctx, &repo, &policy, rev, format, args.all);
-    }
     let filter = Filter {
         severities: args.severity,
         levels: args.level,
@@ -86,6 +83,9 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         all: args.all,
         ..Filter::default()
     };
+    if let Some(rev) = &args.policy_from {
+        return policy_diff(ctx, &repo, &policy, rev, format, &filter);
+    }
     let timer_filter = TimerFilter {
         statuses: args.status,
         include_met: args.all,
@@ -143,7 +143,7 @@ fn policy_diff(
     new: &tkt::policy::Policy,
     rev: &str,
     format: Format,
-    all: bool,
+    filter: &Filter,
 ) -> Result<Outcome, CliError> {
     use std::io::Write;
     let env =
@@ -163,10 +163,6 @@ fn policy_diff(
         err
     })?;
     let now = ctx.now;
-    let filter = Filter {
-        all,
-        ..Filter::default()
-    };
     let scanned = repo.scan(|entry, bytes| {
         let ticket = tkt::store::Repo::parse_entry(entry, bytes).ok()?;
         if ticket.opened_at().is_none_or(|t| t > now) {

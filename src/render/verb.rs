@@ -215,8 +215,11 @@ struct DueJson<'a> {
     severity: &'a str,
     level: &'a str,
     assignee: Option<&'a str>,
-    #[serde(flatten)]
-    due: &'a DueEscalation,
+    /// The level to reach (`level` is the current one).
+    needs: &'a str,
+    reason: DueReason,
+    since: Timestamp,
+    overdue_s: i64,
 }
 
 #[derive(Serialize)]
@@ -236,7 +239,10 @@ pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io
             severity: &r.ticket.status.severity,
             level: &r.ticket.status.level,
             assignee: r.ticket.status.assignee.as_deref(),
-            due: &r.due,
+            needs: &r.due.level,
+            reason: r.due.reason,
+            since: r.due.since,
+            overdue_s: r.due.overdue_s,
         })
         .collect();
     serde_json::to_writer_pretty(

@@ -421,3 +421,38 @@ fn the_example_desk_is_valid_and_uses_the_default_policy() {
         .code(1);
     assert!(run.stdout.contains("breached"), "{}", run.stdout);
 }
+
+#[test]
+fn open_and_empty_listings_speak_json_when_asked() {
+    let repo = TestRepo::new();
+    let run = repo
+        .tkt(&[
+            "open",
+            "--title",
+            "x",
+            "--severity",
+            "low",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert!(repo.file(doc["file"].as_str().unwrap()).is_file());
+    let run = repo
+        .tkt(&[
+            "handover",
+            "--summary",
+            "--for",
+            "nobody",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["tickets"], serde_json::json!([]));
+    let id = doc["heading"].as_str().unwrap().to_string();
+    assert_eq!(id, "Open tickets of nobody");
+    repo.tkt(&["review", "T-00", "--draft", "--format", "json"])
+        .code(2);
+}

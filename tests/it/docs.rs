@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use tkt::policy::Policy;
 
-use crate::support::TestRepo;
+use crate::support::{TestRepo, git, ticket_text};
 
 fn read(relative: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -318,22 +318,30 @@ fn policy_documents_every_key_and_name() {
 
 // ---- docs/json.md --------------------------------------------------------
 
-/// Object keys anywhere in `value`, except inside `events` (which are the
-/// file's events, documented in docs/format.md); those go to `event_keys`.
-fn json_keys(value: &Value, keys: &mut BTreeSet<String>, event_keys: &mut BTreeSet<String>) {
+/// Object keys anywhere in `value`, except inside the fields named in
+/// `file_events` (which hold the file's events, documented in
+/// docs/format.md); those go to `event_keys`.
+fn json_keys(
+    value: &Value,
+    file_events: &[&str],
+    keys: &mut BTreeSet<String>,
+    event_keys: &mut BTreeSet<String>,
+) {
     match value {
         Value::Object(map) => {
             for (key, value) in map {
                 keys.insert(key.clone());
-                if key == "events" {
+                if file_events.contains(&key.as_str()) {
                     let mut ignored = BTreeSet::new();
-                    json_keys(value, event_keys, &mut ignored);
+                    json_keys(value, &[], event_keys, &mut ignored);
                 } else {
-                    json_keys(value, keys, event_keys);
+                    json_keys(value, file_events, keys, event_keys);
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| json_keys(v, keys, event_keys)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| json_keys(v, file_events, keys, event_keys)),
         _ => {}
     }
 }
@@ -394,12 +402,17 @@ fn json_documents_every_field_the_binary_emits() {
         vec!["list", "--all", "--format", "json"],
     ] {
         let run = repo.tkt(&args).ok();
-        json_keys(&json_of(&run.stdout), &mut keys, &mut event_keys);
+        json_keys(
+            &json_of(&run.stdout),
+            &["events"],
+            &mut keys,
+            &mut event_keys,
+        );
     }
     let run = repo.tkt(&["check", "--format", "json"]).code(1);
     let check = json_of(&run.stdout);
     assert!(check["findings"].as_array().is_some_and(|f| !f.is_empty()));
-    json_keys(&check, &mut keys, &mut event_keys);
+    json_keys(&check, &[], &mut keys, &mut event_keys);
 
     assert!(
         keys.contains("missing") && keys.contains("rule"),
@@ -431,6 +444,216 @@ fn json_documents_every_field_the_binary_emits() {
         let shown: BTreeSet<&String> = value.as_object().expect("an object").keys().collect();
         assert_eq!(shown, real, "docs/json.md:{}", block.line);
     }
+}
+
+/// The `## ` section of docs/json.md whose heading starts with `heading`, up
+/// to the next `## ` heading (its `###` subsections included).
+#[track_caller]
+fn json_section<'a>(doc: &'a str, heading: &str) -> &'a str {
+    let start = doc
+        .find(&format!("\n## {heading}"))
+        .unwrap_or_else(|| panic!("docs/json.md has no section `## {heading}`"));
+    let body = &doc[start + 1..];
+    &body[..body.find("\n## ").unwrap_or(body.len())]
+}
+
+// Section headings of docs/json.md.
+const SHOW: &str = "`tkt show ID --format json`";
+const SLA: &str = "`tkt sla --format json`";
+const EXPLAIN: &str = "`tkt sla explain ID --format json`";
+const POLICY_FROM: &str = "`tkt sla --policy-from REV --format json`";
+const CHANGES: &str = "`tkt changes --base REV --format json`";
+const ESCALATE_DUE: &str = "`tkt escalate --due --format json`";
+const NOTIFY_REVIEW_DUE: &str = "`tkt notify --due --format json` and `tkt review --due";
+const HANDOVER: &str = "`tkt handover --summary --format json`";
+const CHECKLIST: &str = "`tkt diagnose ID --checklist --format json`";
+const CONFIRMATION: &str = "Confirmations of event-writing verbs";
+
+/// Every other command with `--format json`: each field it emits is named in
+/// its own section of docs/json.md, or in a section that section links to
+/// for a shared object (`timers`, `status`, `next_step`).
+#[test]
+fn json_documents_every_field_of_the_other_commands() {
+    let json_doc = read("docs/json.md");
+    let format_doc = read("docs/format.md");
+    let repo = TestRepo::new();
+    // On `main`: the closed, reviewed example of docs/format.md, and a closed
+    // L3 ticket whose review is due.
+    let example = blocks(&format_doc)
+        .into_iter()
+        .find(|b| b.info == "yaml")
+        .expect("a ```yaml example");
+    let example_id = tkt::format::parse(example.text.as_bytes())
+        .expect("example parses")
+        .id
+        .to_string();
+    repo.write(&repo.ticket_file(&example_id), &example.text);
+    let review_due = "T-0000000002";
+    repo.write(
+        &repo.ticket_file(review_due),
+        &ticket_text(
+            review_due,
+            "- type: escalated\n  at: 2026-11-20T09:30:00Z\n  by: ana@example.com\n  to: L3\n  reason: r\n\
+             - type: resolved\n  at: 2026-11-20T10:00:00Z\n  by: ana@example.com\n  summary: s\n\
+             - type: closed\n  at: 2026-11-20T10:30:00Z\n  by: ana@example.com\n  confirmed_by: ops@acme.example\n",
+        ),
+    );
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "base"]);
+    git(repo.path(), &["checkout", "-qb", "pr"]);
+    // On the branch: a new open ticket, and events written by verbs.
+    let fresh = repo.open(&[
+        "--title",
+        "Login fails",
+        "--severity",
+        "high",
+        "--contact",
+        "ops@acme.example",
+        "--team",
+        "identity",
+        "--assignee",
+        "ana@example.com",
+        "--at",
+        "2026-11-20T09:00:00Z",
+    ]);
+    let confirmations: Vec<String> = [
+        vec![
+            "note",
+            review_due,
+            "-m",
+            "Review next week",
+            "--format",
+            "json",
+        ],
+        vec![
+            "diagnose",
+            fresh.as_str(),
+            "--step",
+            "identify",
+            "-m",
+            "Token refresh fails",
+            "--error-code",
+            "AUTH-7",
+            "--format",
+            "json",
+        ],
+    ]
+    .iter()
+    .map(|args| repo.tkt(args).ok().stdout)
+    .collect();
+    git(repo.path(), &["add", "-A"]);
+
+    // (output, sections where its fields are documented, fields holding
+    // file events, a nested field that proves the arrays were not empty)
+    let mut documents: Vec<(String, Vec<&str>, Vec<&str>, &str)> = Vec::new();
+    for (args, sections, file_events, deep) in [
+        (
+            vec!["sla", "--all", "--format", "json"],
+            vec![SLA, SHOW],
+            vec![],
+            "breached_at",
+        ),
+        (
+            vec![
+                "sla",
+                "explain",
+                &example_id,
+                "--format",
+                "json",
+                "--now",
+                LATER,
+            ],
+            vec![EXPLAIN, SHOW],
+            vec![],
+            "action",
+        ),
+        (
+            vec!["sla", "explain", &fresh, "--format", "json"],
+            vec![EXPLAIN, SHOW],
+            vec![],
+            "dst_changes",
+        ),
+        (
+            vec!["changes", "--base", "main", "--format", "json"],
+            vec![CHANGES, SHOW],
+            vec!["added"],
+            "elapsed_s",
+        ),
+        (
+            vec![
+                "escalate",
+                "--due",
+                "--format",
+                "json",
+                "--now",
+                "2026-11-21T12:00:00Z",
+            ],
+            vec![ESCALATE_DUE],
+            vec![],
+            "overdue_s",
+        ),
+        (
+            vec!["notify", "--due", "--format", "json"],
+            vec![NOTIFY_REVIEW_DUE, SLA, SHOW],
+            vec![],
+            "remaining_s",
+        ),
+        (
+            vec!["review", "--due", "--format", "json"],
+            vec![NOTIFY_REVIEW_DUE, SLA, SHOW],
+            vec![],
+            "remaining_s",
+        ),
+        (
+            vec!["handover", "--summary", "--format", "json"],
+            vec![HANDOVER, SHOW],
+            vec![],
+            "needs",
+        ),
+        (
+            vec!["diagnose", &fresh, "--checklist", "--format", "json"],
+            vec![CHECKLIST],
+            vec![],
+            "meaning",
+        ),
+    ] {
+        let run = repo.tkt(&args).ok();
+        documents.push((run.stdout, sections, file_events, deep));
+    }
+    for stdout in confirmations {
+        documents.push((stdout, vec![CONFIRMATION, SHOW], vec!["event"], "checklist"));
+    }
+    // Last, a policy change for `sla --policy-from`.
+    let policy = repo.read("policy.toml");
+    let changed = policy.replacen("first_response = \"1h\"", "first_response = \"4h\"", 1);
+    assert_ne!(changed, policy, "the high tier's first response target");
+    repo.write("policy.toml", &changed);
+    let run = repo
+        .tkt(&["sla", "--policy-from", "main", "--format", "json"])
+        .ok();
+    documents.push((run.stdout, vec![POLICY_FROM], vec![], "after_due"));
+
+    let mut event_keys = BTreeSet::new();
+    for (stdout, sections, file_events, deep) in &documents {
+        let mut keys = BTreeSet::new();
+        json_keys(&json_of(stdout), file_events, &mut keys, &mut event_keys);
+        assert!(keys.contains(*deep), "no `{deep}` in\n{stdout}");
+        let text: String = sections
+            .iter()
+            .map(|heading| json_section(&json_doc, heading))
+            .collect();
+        assert_all_mentioned(
+            &format!("docs/json.md (sections {sections:?})"),
+            &text,
+            keys.iter().map(String::as_str),
+        );
+    }
+    assert!(event_keys.contains("error_codes"), "{event_keys:?}");
+    assert_all_mentioned(
+        "docs/format.md",
+        &format_doc,
+        event_keys.iter().map(String::as_str),
+    );
 }
 
 /// The README's tour is a script: run it in a fresh directory with the real
