@@ -422,6 +422,10 @@ events:
                     text.replace("title: ", "title: '").replacen('\n', "'\n", 3),
                     text.replace("\nevents:", "\n# comment\nevents:"),
                     text.replace(": ", ":  "),
+                    text.replace("\n  text: ", "\n  text:  ").replace("\n  by: ", "\n  by:   "),
+                    text.replace("\n  - ", "\n  -  "),
+                    text.replace("\n  text: ", "\n  text: -1\n  x: ").replace("\n  reason: ", "\n  reason: -0x1F\n  y: "),
+                    text.replace("\n  by: ", "\n  by: a\u{7f}b\n  z: ").replace("\n  text: ", "\n  text: \"c\u{85}\u{9c}\"\n  w: "),
                     text.replace("|-", "|"),
                     text.replace("|-", "|+"),
                 ];

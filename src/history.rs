@@ -200,13 +200,21 @@ impl<'r> Git<'r> {
                 continue;
             }
             let size: u64 = parts[2].parse().unwrap_or(0);
-            let mut body = vec![0; size as usize];
-            reader.read_exact(&mut body).map_err(HistoryError::NoGit)?;
+            // Over the ticket size cap: skip it without holding it.
+            let body = if size <= MAX_TICKET_BYTES {
+                let mut body = vec![0; size as usize];
+                reader.read_exact(&mut body).map_err(HistoryError::NoGit)?;
+                Some(body)
+            } else {
+                std::io::copy(&mut (&mut reader).take(size), &mut std::io::sink())
+                    .map_err(HistoryError::NoGit)?;
+                None
+            };
             let mut newline = [0u8; 1];
             reader
                 .read_exact(&mut newline)
                 .map_err(HistoryError::NoGit)?;
-            out.push((size <= MAX_TICKET_BYTES).then_some(body));
+            out.push(body);
         }
         let _ = writer.join();
         let _ = child.wait();
@@ -222,6 +230,7 @@ impl<'r> Git<'r> {
         let range = format!("{base}..HEAD");
         let log = self.run(&[
             "log",
+            "--relative",
             "--no-renames",
             "--format=%x00%ct",
             "--name-only",

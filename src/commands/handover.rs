@@ -92,8 +92,11 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
             );
             match result {
                 Ok(_) => {}
-                // Changed since the scan (reassigned, closed): say so, go on.
-                Err(e) if e.kind == Kind::Refused => skipped.push(e.message),
+                // Changed since the scan (reassigned, closed) or dated after
+                // the handover: say so, go on with the others.
+                Err(e) if matches!(e.kind, Kind::Refused | Kind::Usage) => {
+                    skipped.push(format!("{id}: {}", e.message))
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -61,29 +61,13 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     if title.is_empty() || title.contains('\n') {
         return Err(CliError::usage("--title must be one non-empty line"));
     }
-    if policy.severity(&args.severity).is_none() {
-        return Err(CliError::usage(format!(
-            "unknown severity `{}` (policy.toml defines: {})",
-            args.severity,
-            policy.severity_ids().join(", ")
-        )));
-    }
+    super::record::known_severity(&policy, &args.severity)?;
     let level = args
         .level
         .unwrap_or_else(|| policy.lowest_level().id.clone());
-    if policy.level(&level).is_none() {
-        return Err(CliError::usage(format!(
-            "unknown level `{level}` (policy.toml defines: {})",
-            policy.level_ids().join(", ")
-        )));
-    }
-    if let Some(team) = &args.team
-        && !policy.team_allowed(team)
-    {
-        return Err(CliError::usage(format!(
-            "unknown team `{team}` (policy.toml defines: {})",
-            policy.teams.join(", ")
-        )));
+    super::record::known_level(&policy, &level)?;
+    if let Some(team) = &args.team {
+        super::record::known_team(&policy, team)?;
     }
     let mut description = text::from_flag_or_file(
         args.description,
@@ -95,6 +79,13 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     }
     let impact = text::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
     let by = ctx.actor(&repo)?;
+    let at = ctx.event_time(&args.time);
+    if at > ctx.clock().plus(tkt::workflow::FUTURE_SKEW_SECONDS) {
+        return Err(CliError::usage(format!(
+            "--at {at} is in the future (now is {})",
+            ctx.clock()
+        )));
+    }
     let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).unwrap_or_default();
     let mut ticket = Ticket {
         schema: SCHEMA,
@@ -108,7 +99,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
         impact: clean(impact),
         team: args.team,
         events: vec![Event::Opened {
-            at: ctx.event_time(&args.time),
+            at,
             by,
             severity: args.severity,
             level,

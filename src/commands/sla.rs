@@ -128,6 +128,17 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         }
     }
     super::list::warn_unreadable(unreadable)?;
+    // A ticket the gate cannot read could be the breached one: the check
+    // could not do its job.
+    if args.check && unreadable > 0 {
+        return Err(CliError::new(
+            crate::cli::Kind::Environment,
+            format!(
+                "{unreadable} ticket file(s) could not be read, so the SLA check is incomplete"
+            ),
+        )
+        .with_hint("run `tkt check` to see what is wrong with them"));
+    }
     let failed = args.check && rows.iter().any(|(_, t)| gate.fails(t));
     Ok(if failed {
         Outcome::Found

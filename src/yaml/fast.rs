@@ -16,7 +16,9 @@ use serde_json::{Map, Number, Value};
 
 /// Parses a document in tkt's block subset into a JSON value, or `None`.
 pub fn parse(text: &str) -> Option<Value> {
-    if text.contains('\r') || text.contains('\t') {
+    // Tabs, carriage returns and anything outside YAML's printable set are
+    // left to saphyr (which refuses the latter).
+    if text.chars().any(|c| c != '\n' && !printable(c)) {
         return None;
     }
     let mut p = Parser {
@@ -37,6 +39,11 @@ pub fn parse(text: &str) -> Option<Value> {
     let value = p.map(0)?;
     p.skip_blank();
     (p.pos == p.lines.len()).then_some(value)
+}
+
+/// YAML's `c-printable`, without tab and carriage return.
+fn printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
 struct Parser<'a> {
@@ -117,6 +124,10 @@ impl<'a> Parser<'a> {
             self.nested(at)?
         } else {
             let value = rest.strip_prefix(' ')?;
+            // More than one space: YAML skips them all; leave that to saphyr.
+            if value.starts_with(' ') {
+                return None;
+            }
             self.scalar(value, at)?
         };
         if map.insert(key.to_string(), value).is_some() {
@@ -168,6 +179,9 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             let rest = body.strip_prefix('-')?.strip_prefix(' ')?;
+            if rest.starts_with(' ') {
+                return None;
+            }
             let item_at = at + 2;
             let item = match rest
                 .find(": ")
@@ -365,9 +379,6 @@ fn plain(text: &str) -> Option<Value> {
     {
         return None;
     }
-    if text.bytes().any(|b| b < 0x20) {
-        return None;
-    }
     match text {
         "true" => return Some(Value::Bool(true)),
         "false" => return Some(Value::Bool(false)),
@@ -380,7 +391,7 @@ fn plain(text: &str) -> Option<Value> {
     ) {
         return None; // other spellings of null and booleans: leave to saphyr
     }
-    if first.is_ascii_digit() || first == b'+' || first == b'.' {
+    if first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.' {
         if text.bytes().all(|b| b.is_ascii_digit()) {
             if text.len() > 1 && first == b'0' {
                 return None;
@@ -490,6 +501,13 @@ mod tests {
             "- a\n",
             "a: \"unterminated\n",
             "a: 012\n",
+            "a:  b\n",
+            "a:\n-  x\n",
+            "a: -1\n",
+            "a: -0x1F\n",
+            "a: x\u{7f}y\n",
+            "a: \"x\u{9c}\"\n",
+            "a: b\tc\n",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }

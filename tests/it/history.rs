@@ -398,3 +398,52 @@ fn a_policy_change_lists_the_timers_it_flips() {
     assert_eq!(doc["tickets"][0]["timers"][0]["after_status"], "breached");
     repo.tkt(&["sla", "--policy-from", "nope"]).code(2);
 }
+
+#[test]
+fn history_rules_work_when_the_desk_is_a_subdirectory_of_the_git_repository() {
+    let outer = TestRepo::empty();
+    git(outer.path(), &["init", "-q", "-b", "main"]);
+    let desk = outer.path().join("desk");
+    std::fs::create_dir(&desk).unwrap();
+    let run = crate::support::tkt_command(&desk)
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let file = format!("desk/tickets/{ID}.yaml");
+    outer.write(&file, &ticket_text(ID, ""));
+    git(outer.path(), &["add", "-A"]);
+    git(outer.path(), &["commit", "-qm", "base"]);
+    git(outer.path(), &["checkout", "-qb", "pr"]);
+    // Dated after the commit that holds it, though before --now.
+    let text = outer.read(&file) + &event("note", "2030-01-01T00:00:00Z", "text: from the future");
+    outer.write(&file, &text);
+    git(outer.path(), &["commit", "-qam", "future"]);
+    let out = crate::support::tkt_command(&desk)
+        .args([
+            "check",
+            "--base",
+            "main",
+            "--now",
+            "2031-01-01T00:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"history-future"), "{rules:?}");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["file"] == format!("tickets/{ID}.yaml"))
+    );
+}

@@ -189,6 +189,18 @@ fn check_exit_codes() {
     repo.tkt(&["sla", "--status", "late"]).code(2);
     repo.tkt(&["sla", "--fail-on", "warning"]).code(2);
     TestRepo::empty().tkt(&["sla", "--check"]).code(2);
+    // A ticket the gate cannot read could be the breached one.
+    repo.write("tickets/T-BR0KEN0001.yaml", "garbage: [\n");
+    let run = repo
+        .tkt(&["sla", "--check", "--now", "2026-11-20T11:05:00Z"])
+        .code(2);
+    assert!(
+        run.stderr
+            .contains("could not be read, so the SLA check is incomplete"),
+        "{}",
+        run.stderr
+    );
+    repo.tkt(&["sla", "--now", "2026-11-20T11:05:00Z"]).code(0);
 }
 
 #[test]
