@@ -144,13 +144,7 @@ fn check_file(
             return out;
         }
         Err(StoreError::Parse { error, .. }) => {
-            let (line, column) = error.position();
-            add(
-                line.unwrap_or(1),
-                column.unwrap_or(1),
-                error.rule(),
-                error.to_string(),
-            );
+            add_parse_error(&mut add, &error);
             return out;
         }
         Err(other) => {
@@ -161,13 +155,7 @@ fn check_file(
     let ticket = match format::parse(&bytes) {
         Ok(ticket) => ticket,
         Err(error) => {
-            let (line, column) = error.position();
-            add(
-                line.unwrap_or(1),
-                column.unwrap_or(1),
-                error.rule(),
-                error.to_string(),
-            );
+            add_parse_error(&mut add, &error);
             return out;
         }
     };
@@ -192,6 +180,19 @@ fn check_file(
     }
     out.claimed_id = Some((ticket.id, id_line));
     out
+}
+
+fn add_parse_error(
+    add: &mut impl FnMut(u64, u64, &'static str, String),
+    error: &format::ParseError,
+) {
+    let (line, column) = error.position();
+    add(
+        line.unwrap_or(1),
+        column.unwrap_or(1),
+        error.rule(),
+        error.to_string(),
+    );
 }
 
 /// (line, column, rule, message) findings for one parsed ticket.

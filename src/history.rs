@@ -90,18 +90,21 @@ impl<'r> Git<'r> {
             .unwrap_or(false)
     }
 
-    /// The merge-base of `rev` and HEAD, as a full hash.
-    pub fn merge_base(&self, rev: &str) -> Result<String, HistoryError> {
+    /// Fails with a hint when `rev` does not name a commit here.
+    fn verify_commit(&self, rev: &str) -> Result<(), HistoryError> {
         let verify = format!("{rev}^{{commit}}");
-        if self
-            .run(&["rev-parse", "--verify", "--quiet", &verify])
-            .is_err()
-        {
-            return Err(HistoryError::UnknownRevision {
+        match self.run(&["rev-parse", "--verify", "--quiet", &verify]) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(HistoryError::UnknownRevision {
                 rev: rev.to_string(),
                 shallow: self.is_shallow(),
-            });
+            }),
         }
+    }
+
+    /// The merge-base of `rev` and HEAD, as a full hash.
+    pub fn merge_base(&self, rev: &str) -> Result<String, HistoryError> {
+        self.verify_commit(rev)?;
         match self.run(&["merge-base", rev, "HEAD"]) {
             Ok(out) => Ok(String::from_utf8_lossy(&out).trim().to_string()),
             Err(_) => Err(HistoryError::NoMergeBase {
@@ -261,16 +264,7 @@ impl<'r> Git<'r> {
 
     /// The text of `path` (relative to the tkt repository) at `rev`.
     pub fn show(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, HistoryError> {
-        let verify = format!("{rev}^{{commit}}");
-        if self
-            .run(&["rev-parse", "--verify", "--quiet", &verify])
-            .is_err()
-        {
-            return Err(HistoryError::UnknownRevision {
-                rev: rev.to_string(),
-                shallow: self.is_shallow(),
-            });
-        }
+        self.verify_commit(rev)?;
         let prefix = String::from_utf8_lossy(&self.run(&["rev-parse", "--show-prefix"])?)
             .trim()
             .to_string();

@@ -463,6 +463,56 @@ pub fn render_notice(template: &str, v: &NoticeValues<'_>) -> String {
     out
 }
 
+/// The kind of notice a notification is when the user does not say:
+/// the first is the acknowledgement, one after resolution announces it,
+/// the rest are updates.
+pub fn default_notice_kind(status: &Status) -> crate::ticket::NoticeKind {
+    use crate::ticket::NoticeKind;
+    if status.state == State::Resolved {
+        NoticeKind::Resolution
+    } else if status.last_customer_update.is_none() {
+        NoticeKind::Acknowledgement
+    } else {
+        NoticeKind::Update
+    }
+}
+
+/// The text of a customer notification: the policy's template for `kind`,
+/// filled in. It is what the `notified` event records, so the ticket holds
+/// what the customer was told. `{next_update}` is when the next update is
+/// owed at `at` (the severity's cadence on its calendar).
+pub fn notice_text(
+    policy: &Policy,
+    ticket: &Ticket,
+    status: &Status,
+    kind: crate::ticket::NoticeKind,
+    message: &str,
+    at: Timestamp,
+) -> String {
+    use crate::ticket::NoticeKind;
+    let template = match kind {
+        NoticeKind::Acknowledgement => &policy.templates.acknowledgement,
+        NoticeKind::Update => &policy.templates.update,
+        NoticeKind::Resolution => &policy.templates.resolution,
+    };
+    let next_update = match crate::sla::next_update_due(policy, &status.severity, at) {
+        Some(t) if kind != NoticeKind::Resolution => t.utc().format("%Y-%m-%d %H:%MZ").to_string(),
+        _ => "our next news".to_string(),
+    };
+    render_notice(
+        template,
+        &NoticeValues {
+            id: ticket.id.as_str(),
+            title: &status.title,
+            severity: &status.severity,
+            level: &status.level,
+            state: status.state.name(),
+            message,
+            next_update: &next_update,
+        },
+    )
+}
+
 /// What a ticket needs next, for `tkt show`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NextStep {

@@ -1,15 +1,14 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 use tkt::sla;
 use tkt::ticket::{Channel, Event, NoticeKind};
-use tkt::workflow::{self, Filter, NoticeValues, State};
+use tkt::workflow::{self, Filter};
 
 use super::record::{self, Draft};
 use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::{self, sla as render_sla};
+use crate::render::sla as render_sla;
 
 #[derive(Args, Debug)]
 pub struct NotifyArgs {
@@ -65,37 +64,14 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
             Some(KindArg::Acknowledgement) => NoticeKind::Acknowledgement,
             Some(KindArg::Update) => NoticeKind::Update,
             Some(KindArg::Resolution) => NoticeKind::Resolution,
-            None if d.status.state == State::Resolved => NoticeKind::Resolution,
-            None if d.status.last_customer_update.is_none() => NoticeKind::Acknowledgement,
-            None => NoticeKind::Update,
+            None => workflow::default_notice_kind(d.status),
         };
-        let template = match kind {
-            NoticeKind::Acknowledgement => &d.policy.templates.acknowledgement,
-            NoticeKind::Update => &d.policy.templates.update,
-            NoticeKind::Resolution => &d.policy.templates.resolution,
-        };
-        let next_update = match sla::next_update_due(d.policy, &d.status.severity, d.at) {
-            Some(t) if kind != NoticeKind::Resolution => render::short_time(t),
-            _ => "our next news".to_string(),
-        };
-        let rendered = workflow::render_notice(
-            template,
-            &NoticeValues {
-                id: d.ticket.id.as_str(),
-                title: &d.status.title,
-                severity: &d.status.severity,
-                level: &d.status.level,
-                state: d.status.state.name(),
-                message: &message,
-                next_update: &next_update,
-            },
-        );
         Ok(Event::Notified {
             at: d.at,
             by: d.by.clone(),
             channel,
             kind,
-            message: rendered,
+            message: workflow::notice_text(d.policy, d.ticket, d.status, kind, &message, d.at),
         })
     })?;
     let outcome = record::confirm(ctx, &recorded)?;
@@ -116,19 +92,11 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let (mut tickets, unreadable) =
         super::scan::evaluate_all(&repo, &policy, &Filter::default(), ctx.now)?;
+    tickets.retain(|t| sla::needs(&policy, &t.status, &t.timers, ctx.now, sla::Need::Update));
     for t in &mut tickets {
         t.timers.retain(sla::owes_customer);
     }
-    tickets.retain(|t| !t.timers.is_empty());
-    let mut rows: Vec<_> = tickets
-        .iter()
-        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
-        .collect();
-    rows.par_sort_by(|a, b| {
-        sla::urgency_key(a.1)
-            .cmp(&sla::urgency_key(b.1))
-            .then_with(|| a.0.id.cmp(&b.0.id))
-    });
+    let rows = super::scan::timer_rows(&tickets);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

@@ -2,7 +2,6 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use clap::Args;
-use rayon::prelude::*;
 use tkt::sla::{self, Metric};
 use tkt::ticket::{ActionItem, Event};
 use tkt::workflow::{self, Filter, State};
@@ -125,22 +124,11 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
         ..Filter::default()
     };
     let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, ctx.now)?;
-    tickets.retain(|t| {
-        workflow::needs_review(&policy, &t.status)
-            && !workflow::missing_review_parts(&policy, &t.status).is_empty()
-    });
+    tickets.retain(|t| sla::needs(&policy, &t.status, &t.timers, ctx.now, sla::Need::Review));
     for t in &mut tickets {
         t.timers.retain(|x| x.metric == Metric::Review);
     }
-    let mut rows: Vec<_> = tickets
-        .iter()
-        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
-        .collect();
-    rows.par_sort_by(|a, b| {
-        sla::urgency_key(a.1)
-            .cmp(&sla::urgency_key(b.1))
-            .then_with(|| a.0.id.cmp(&b.0.id))
-    });
+    let rows = super::scan::timer_rows(&tickets);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

@@ -57,3 +57,18 @@ fn listing_timers(
     }
     timers
 }
+
+/// Every (ticket, timer) pair, most urgent first, then by ticket ID.
+pub fn timer_rows(tickets: &[TicketTimers]) -> Vec<(&TicketTimers, &sla::Timer)> {
+    use rayon::prelude::*;
+    let mut rows: Vec<(&TicketTimers, &sla::Timer)> = tickets
+        .iter()
+        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+        .collect();
+    rows.par_sort_by(|a, b| {
+        sla::urgency_key(a.1)
+            .cmp(&sla::urgency_key(b.1))
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    });
+    rows
+}

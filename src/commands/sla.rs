@@ -1,11 +1,10 @@
 use clap::{Args, Subcommand, ValueEnum};
-use rayon::prelude::*;
 use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
 use tkt::time::Timestamp;
 use tkt::workflow::Filter;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
-use crate::render::sla::{self as render, TicketTimers};
+use crate::render::sla as render;
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -95,15 +94,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     for ticket in &mut tickets {
         ticket.timers.retain(|t| timer_filter.matches(t));
     }
-    let mut rows: Vec<(&TicketTimers, &sla::Timer)> = tickets
-        .iter()
-        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
-        .collect();
-    rows.par_sort_by(|a, b| {
-        sla::urgency_key(a.1)
-            .cmp(&sla::urgency_key(b.1))
-            .then_with(|| a.0.id.cmp(&b.0.id))
-    });
+    let rows = super::scan::timer_rows(&tickets);
 
     let gate = match args.fail_on {
         FailOn::Breach => Gate::Breach,
