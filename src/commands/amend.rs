@@ -18,6 +18,8 @@ pub struct AmendArgs {
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -55,6 +57,8 @@ pub struct SeverityArgs {
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -67,7 +71,7 @@ pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
         Field::Contact => AmendedField::Contact,
         Field::Customer => AmendedField::Customer,
     };
-    let text = text::required(ctx, args.message, "text", "-m TEXT")?;
+    let text = text::required(ctx, args.message, &args.text_file, "text", "-m TEXT")?;
     if matches!(field, AmendedField::Title) && text.contains('\n') {
         return Err(CliError::usage("a title is one line"));
     }
@@ -112,7 +116,7 @@ pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
 
 pub fn severity(ctx: &Ctx, args: SeverityArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = text::required(ctx, args.reason, "reason", "--reason TEXT")?;
+    let reason = text::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         record::known_severity(d.policy, args.to.trim())?;
         Ok(Event::SeverityChanged {

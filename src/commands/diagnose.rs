@@ -37,6 +37,8 @@ pub struct DiagnoseArgs {
     #[arg(long, conflicts_with_all = ["step", "message", "result", "log", "error_codes"])]
     pub checklist: bool,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -67,7 +69,13 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
     }
     record::text_or_json(ctx)?;
     let step = args.step.expect("clap requires --step").into();
-    let text = text::required(ctx, args.message, "step description", "-m TEXT")?;
+    let text = text::required(
+        ctx,
+        args.message,
+        &args.text_file,
+        "step description",
+        "-m TEXT",
+    )?;
     // Read logs before taking the lock: a missing file is a usage error and
     // nothing is written.
     let logs = args

@@ -25,6 +25,8 @@ pub struct EscalateArgs {
     #[arg(long, conflicts_with_all = ["id", "to", "reason"])]
     pub due: bool,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -37,7 +39,13 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
         args.id.expect("clap requires an ID"),
         args.to.expect("clap requires --to"),
     );
-    let reason = text::required(ctx, args.reason, "escalation reason", "--reason TEXT")?;
+    let reason = text::required(
+        ctx,
+        args.reason,
+        &args.text_file,
+        "escalation reason",
+        "--reason TEXT",
+    )?;
     let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
         record::known_level(d.policy, &to)?;
         Ok(Event::Escalated {

@@ -19,13 +19,15 @@ pub struct InvolveArgs {
     #[arg(long)]
     pub answer: bool,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
 pub fn run(ctx: &Ctx, args: InvolveArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let what = if args.answer { "answer" } else { "request" };
-    let text = text::required(ctx, args.message, what, "-m TEXT")?;
+    let text = text::required(ctx, args.message, &args.text_file, what, "-m TEXT")?;
     let team = args.team.trim().to_string();
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         record::known_team(d.policy, &team)?;

@@ -28,6 +28,8 @@ pub struct NotifyArgs {
     #[arg(long, conflicts_with_all = ["id", "message", "kind"])]
     pub due: bool,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -52,7 +54,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
     }
     record::text_or_json(ctx)?;
     let id = args.id.expect("clap requires an ID");
-    let message = text::required(ctx, args.message, "message", "-m TEXT")?;
+    let message = text::required(ctx, args.message, &args.text_file, "message", "-m TEXT")?;
     let channel = match args.channel {
         ChannelArg::Email => Channel::Email,
         ChannelArg::Phone => Channel::Phone,

@@ -19,6 +19,8 @@ pub struct ResolveArgs {
     #[arg(long)]
     pub root_cause: Option<String>,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -50,6 +52,8 @@ pub struct ReopenArgs {
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
     #[command(flatten)]
+    pub text_file: text::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
 }
 
@@ -59,7 +63,13 @@ fn clean(text: Option<String>) -> Option<String> {
 
 pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let summary = text::required(ctx, args.summary, "resolution summary", "--summary TEXT")?;
+    let summary = text::required(
+        ctx,
+        args.summary,
+        &args.text_file,
+        "resolution summary",
+        "--summary TEXT",
+    )?;
     let root_cause = clean(args.root_cause);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Resolved {
@@ -94,7 +104,7 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
 
 pub fn reopen(ctx: &Ctx, args: ReopenArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = text::required(ctx, args.reason, "reason", "--reason TEXT")?;
+    let reason = text::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Reopened {
             at: d.at,

@@ -92,17 +92,33 @@ pub fn from_editor(ctx: &Ctx, what: &str) -> Result<Option<String>, CliError> {
     Ok((!text.is_empty()).then_some(text))
 }
 
-/// Text a verb cannot do without: the flag, else `$EDITOR` when
-/// interactive, else a usage error naming the flag.
+/// `-F FILE`: a verb's main text from a file (`-` for stdin), for text too
+/// long for the command line.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TextFile {
+    /// Read the text (message, reason or summary) from FILE, `-` for stdin
+    #[arg(short = 'F', long = "message-file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// Text a verb cannot do without: the flag, else the `-F` file, else
+/// `$EDITOR` when interactive, else a usage error naming the flag.
 pub fn required(
     ctx: &Ctx,
     flag: Option<String>,
+    file: &TextFile,
     what: &str,
     how: &str,
 ) -> Result<String, CliError> {
-    let text = match flag {
-        Some(text) => Some(text),
-        None => from_editor(ctx, what)?,
+    let text = match (flag, &file.file) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::usage(format!(
+                "give the {what} on the command line or with -F, not both"
+            )));
+        }
+        (Some(text), None) => Some(text),
+        (None, Some(path)) => Some(read_text_file(path)?),
+        (None, None) => from_editor(ctx, what)?,
     };
     text.map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())

@@ -805,3 +805,45 @@ fn due_lists_and_needs_filters() {
         run.stdout
     );
 }
+
+#[test]
+fn long_text_comes_from_a_file_or_stdin() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    repo.write(
+        "summary.txt",
+        "Certificate reissued.\nSAN check added to the rotation job.\n",
+    );
+    repo.tkt(&["resolve", id, "-F", "summary.txt"]).ok();
+    let doc: Value =
+        serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
+    assert_eq!(
+        doc["events"][1]["summary"],
+        "Certificate reissued.\nSAN check added to the rotation job."
+    );
+    let mut child = crate::support::tkt_command(repo.path())
+        .args(["note", id, "-F", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        repo.read(&repo.ticket_file(id))
+            .ends_with("text: from stdin\n")
+    );
+    bad_argument(
+        &repo,
+        &["note", id, "-m", "x", "-F", "summary.txt"],
+        "not both",
+    );
+    bad_argument(&repo, &["note", id, "-F", "missing.txt"], "missing.txt");
+}
