@@ -315,6 +315,26 @@ pub fn owes_customer(timer: &Timer) -> bool {
     }
 }
 
+/// The most urgent timer still counting (not paused, not stopped).
+pub fn next_deadline(timers: &[Timer]) -> Option<&Timer> {
+    timers
+        .iter()
+        .filter(|t| !t.is_stopped() && t.status != TimerStatus::Paused)
+        .min_by_key(|t| urgency_key(t))
+}
+
+/// The SOP's next step for a ticket at `now`, taking owed escalations into
+/// account (for `show` and handovers).
+pub fn next_step(
+    policy: &Policy,
+    status: &crate::workflow::Status,
+    timers: &[Timer],
+    now: Timestamp,
+) -> Option<crate::workflow::NextStep> {
+    let due = escalations_due(policy, status, timers, now);
+    crate::workflow::next_step(policy, status, due.first().map(|d| d.level.as_str()))
+}
+
 /// What a ticket can be owed, for `tkt list --needs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {

@@ -21,8 +21,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
         .filter(|_| status.state.is_open())
         .map(|level| (level, workflow::missing_docs(&policy, &status, &level.id)));
     let timers = tkt::sla::timers(&policy, &ticket, ctx.now);
-    let due = tkt::sla::escalations_due(&policy, &status, &timers, ctx.now);
-    let next_step = workflow::next_step(&policy, &status, due.first().map(|d| d.level.as_str()));
+    let next_step = tkt::sla::next_step(&policy, &status, &timers, ctx.now);
     let path = repo.ticket_path(&id);
     let view = ShowView {
         file: repo.relative(&path).display().to_string(),

@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use tkt::policy::Policy;
-use tkt::sla::{self, TimerStatus};
+use tkt::sla;
 use tkt::time::Timestamp;
-use tkt::workflow::{self, NextStep};
+use tkt::workflow::NextStep;
 
 use super::sla::{TicketTimers, describe, metric_label};
 use super::{JSON_SCHEMA, relative, short_time};
@@ -26,11 +26,7 @@ pub struct HandoverItem<'a> {
 
 impl<'a> HandoverItem<'a> {
     pub fn new(policy: &Policy, t: &'a TicketTimers, now: Timestamp) -> Self {
-        let next_deadline = t
-            .timers
-            .iter()
-            .filter(|x| !x.is_stopped() && x.status != TimerStatus::Paused)
-            .min_by_key(|x| sla::urgency_key(x));
+        let next_deadline = sla::next_deadline(&t.timers);
         let mut open_questions: Vec<String> = t
             .status
             .waiting_on_teams
@@ -40,8 +36,6 @@ impl<'a> HandoverItem<'a> {
         if let Some(reason) = &t.status.pause_reason {
             open_questions.push(format!("paused: {reason}"));
         }
-        let due = sla::escalations_due(policy, &t.status, &t.timers, now);
-        let due_level = due.first().map(|d| d.level.as_str());
         HandoverItem {
             id: &t.id,
             title: &t.title,
@@ -52,7 +46,7 @@ impl<'a> HandoverItem<'a> {
                 .map(|x| format!("{} {}", metric_label(x), describe(x, now))),
             last_customer_update: t.status.last_customer_update,
             open_questions,
-            next_step: workflow::next_step(policy, &t.status, due_level),
+            next_step: sla::next_step(policy, &t.status, &t.timers, now),
         }
     }
 }
