@@ -2,32 +2,13 @@
 //! after a merge without it, and conflicts that must stay conflicts.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::support::{TestRepo, git};
 
 /// `git ARGS` that may fail: (success, stdout + stderr).
 fn git_try(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("git runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let (ok, stdout, stderr) = crate::support::git_try(dir, args);
+    (ok, stdout + &stderr)
 }
 
 fn commit_all(repo: &TestRepo, message: &str) {

@@ -54,7 +54,8 @@ pub fn tkt_command(dir: &Path) -> Command {
     cmd
 }
 
-pub fn git(dir: &Path, args: &[&str]) -> String {
+/// `git ARGS` in `dir` with a test identity: (success, stdout, stderr).
+pub fn git_try(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -67,12 +68,18 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .output()
         .expect("git runs");
-    assert!(
+    (
         out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `git ARGS` that must succeed; its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = git_try(dir, args);
+    assert!(ok, "git {args:?}: {stderr}");
+    stdout
 }
 
 impl TestRepo {
