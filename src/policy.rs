@@ -150,6 +150,12 @@ pub struct Policy {
 impl Policy {
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Every syntax error and every unknown key at once, with positions;
+        // typed deserialization below stops at its first error.
+        let issues = structure_issues(text);
+        if !issues.is_empty() {
+            return Err(PolicyError(issues));
+        }
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             PolicyError(vec![PolicyIssue {
@@ -209,6 +215,117 @@ pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     let column = text[line_start..offset].chars().count() as u64 + 1;
     (line, column)
+}
+
+// ---- Structure: syntax and keys ------------------------------------------
+
+/// The keys each table may hold; `*` marks a table of named tables
+/// (`[calendars.NAME]`), `[]` an array of tables.
+fn known_keys(path: &str) -> Option<&'static [&'static str]> {
+    Some(match path {
+        "" => &[
+            "schema",
+            "warning_fraction",
+            "teams",
+            "calendars",
+            "levels",
+            "severities",
+            "criteria",
+            "pause",
+            "closure",
+            "review",
+            "templates",
+        ],
+        "calendars.*" => &[
+            "zone", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "holidays",
+        ],
+        "levels[]" => &["id", "name", "requires"],
+        "severities[]" => &[
+            "id",
+            "description",
+            "calendar",
+            "first_response",
+            "update_every",
+            "resolution",
+            "escalations",
+            "review",
+            "approval",
+        ],
+        "severities[].escalations[]" => &["level", "within"],
+        "criteria" => &["repeated_outage"],
+        "pause" => &["reasons"],
+        "closure" => &["confirmation"],
+        "review" => &["levels", "calendar", "within", "requires"],
+        "templates" => &["acknowledgement", "update", "resolution"],
+        _ => return None,
+    })
+}
+
+fn structure_issues(text: &str) -> Vec<PolicyIssue> {
+    let (table, errors) = toml::de::DeTable::parse_recoverable(text);
+    let mut issues: Vec<PolicyIssue> = errors
+        .iter()
+        .map(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            PolicyIssue {
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })
+        .collect();
+    walk_keys(text, "", table.get_ref(), &mut issues);
+    issues.sort_by_key(|i| (i.line, i.column));
+    issues
+}
+
+fn walk_keys(text: &str, path: &str, table: &toml::de::DeTable<'_>, issues: &mut Vec<PolicyIssue>) {
+    let Some(known) = known_keys(path) else {
+        return;
+    };
+    for (key, value) in table {
+        let name: &str = key.get_ref();
+        if !known.contains(&name) {
+            let (line, column) = line_col(text, key.span().start);
+            let place = if path.is_empty() {
+                "the top level".to_string()
+            } else {
+                format!("`{path}`")
+            };
+            issues.push(PolicyIssue {
+                line,
+                column,
+                message: format!(
+                    "unknown key `{name}` in {place} (known: {})",
+                    known.join(", ")
+                ),
+            });
+            continue;
+        }
+        let child = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) if child == "calendars" => {
+                for (_, cal) in t {
+                    if let toml::de::DeValue::Table(c) = cal.get_ref() {
+                        walk_keys(text, "calendars.*", c, issues);
+                    }
+                }
+            }
+            toml::de::DeValue::Table(t) => walk_keys(text, &child, t, issues),
+            toml::de::DeValue::Array(items) => {
+                for item in items {
+                    if let toml::de::DeValue::Table(t) = item.get_ref() {
+                        walk_keys(text, &format!("{child}[]"), t, issues);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 // ---- The file as written -------------------------------------------------
@@ -790,6 +907,47 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
         assert!(lines.contains(&13), "level: {found:?}");
         assert!(found.iter().any(|i| i.2.contains("Mars/Olympus")));
         assert!(found.iter().any(|i| i.2.contains("`2x`")));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_at_once() {
+        let text = DEFAULT_POLICY
+            .replacen(
+                "warning_fraction = 0.75",
+                "warning_fraction = 0.75\nbogus = 1",
+                1,
+            )
+            .replacen("zone = \"UTC\"", "zone = \"UTC\"\nweekends = []", 1)
+            .replacen("approval = true", "approval = true\naproval = false", 1)
+            .replacen(
+                "{ level = \"L2\", within = \"2h\" }",
+                "{ level = \"L2\", within = \"2h\", after = \"1h\" }",
+                1,
+            );
+        let found = issues(&text);
+        let messages: Vec<&str> = found.iter().map(|i| i.2.as_str()).collect();
+        assert_eq!(found.len(), 4, "{messages:?}");
+        assert!(
+            messages[0].starts_with("unknown key `bogus` in the top level"),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `weekends` in `calendars.*`"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `after` in `severities[].escalations[]`"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `aproval` in `severities[]`"))
+        );
+        let line = text.lines().position(|l| l == "bogus = 1").unwrap() as u64 + 1;
+        assert_eq!((found[0].0, found[0].1), (line, 1));
     }
 
     #[test]

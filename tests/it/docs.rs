@@ -70,6 +70,14 @@ fn assert_all_mentioned<'a>(doc_name: &str, doc: &str, names: impl IntoIterator<
 /// `b`", "… expected one of `a`, `b`, `c`" (TOML quotes them, YAML does not).
 #[track_caller]
 fn expected_names(message: &str) -> Vec<String> {
+    // tkt's own wording for policy keys: "… (known: a, b, c)".
+    if let Some((_, known)) = message.split_once("(known: ") {
+        return known
+            .trim_end_matches(')')
+            .split(", ")
+            .map(str::to_string)
+            .collect();
+    }
     let (_, list) = message
         .split_once(", expected ")
         .unwrap_or_else(|| panic!("not an unknown-name error: {message}"));
