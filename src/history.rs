@@ -156,6 +156,27 @@ impl<'r> Git<'r> {
                 committed_at: None,
             });
         }
+        // New ticket files git does not track yet are additions too.
+        let untracked = self.run(&[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--",
+            &pathspec,
+        ])?;
+        for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+            let path = String::from_utf8_lossy(path).into_owned();
+            if path.ends_with(".yaml") {
+                changed.push(Changed {
+                    path,
+                    change: Change::Added,
+                    base_text: None,
+                    committed_at: None,
+                });
+            }
+        }
+        changed.sort_by(|a, b| a.path.cmp(&b.path));
         let wanted: Vec<String> = changed
             .iter()
             .filter(|c| c.change != Change::Added)

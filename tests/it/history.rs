@@ -447,3 +447,30 @@ fn history_rules_work_when_the_desk_is_a_subdirectory_of_the_git_repository() {
             .all(|f| f["file"] == format!("tickets/{ID}.yaml"))
     );
 }
+
+#[test]
+fn changes_sees_tickets_git_does_not_track_yet() {
+    let repo = repo_with_branch();
+    let id = repo.open(&[
+        "--title",
+        "Fresh",
+        "--severity",
+        "low",
+        "--at",
+        "2026-11-20T11:00:00Z",
+    ]);
+    let run = repo
+        .tkt(&[
+            "changes",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20T12:00:00Z",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["tickets"][0]["id"], id.as_str());
+    assert_eq!(doc["tickets"][0]["change"], "added");
+}
