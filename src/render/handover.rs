@@ -18,6 +18,8 @@ pub struct HandoverItem<'a> {
     pub severity: &'a str,
     pub level: &'a str,
     pub state: &'static str,
+    /// The most urgent timer still counting, as in `tkt sla --format json`.
+    pub next_deadline: Option<&'a tkt::sla::Timer>,
     pub next_deadline_text: Option<String>,
     pub last_customer_update: Option<Timestamp>,
     pub open_questions: Vec<String>,
@@ -42,6 +44,7 @@ impl<'a> HandoverItem<'a> {
             severity: &t.status.severity,
             level: &t.status.level,
             state: t.status.state.name(),
+            next_deadline,
             next_deadline_text: next_deadline
                 .map(|x| format!("{} {}", metric_label(x), describe(x, now))),
             last_customer_update: t.status.last_customer_update,
