@@ -487,15 +487,17 @@ impl Clock {
     }
 }
 
-struct Calendars<'p> {
-    policy: &'p Policy,
-    fallback: Calendar,
-}
+/// Calendars by name. A validated policy defines every calendar it
+/// references, and always has `24x7`, the answer for anything else.
+#[derive(Clone, Copy)]
+struct Calendars<'p>(&'p Policy);
 
 impl<'p> Calendars<'p> {
-    fn get(&self, name: &str) -> &Calendar {
-        // Policies are validated at load, so every referenced calendar exists.
-        self.policy.calendar(name).unwrap_or(&self.fallback)
+    fn get(self, name: &str) -> &'p Calendar {
+        self.0
+            .calendar(name)
+            .or_else(|| self.0.calendar(crate::policy::ALWAYS))
+            .expect("every policy has the 24x7 calendar")
     }
 }
 
@@ -523,10 +525,7 @@ impl<'p> Replay<'p> {
     fn new(policy: &'p Policy, now: Timestamp) -> Self {
         Replay {
             policy,
-            calendars: Calendars {
-                policy,
-                fallback: Calendar::always(),
-            },
+            calendars: Calendars(policy),
             now,
             severity: None,
             level_rank: 0,
@@ -577,10 +576,7 @@ impl<'p> Replay<'p> {
         mut f: impl FnMut(&mut Clock, &Calendars<'_>) -> Option<Action>,
     ) {
         let mut done = Vec::new();
-        let calendars = Calendars {
-            policy: self.policy,
-            fallback: Calendar::always(),
-        };
+        let calendars = self.calendars;
         for clock in self.clocks_mut() {
             if let Some(action) = f(clock, &calendars) {
                 done.push(Effect {

@@ -88,10 +88,7 @@ pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
 
 pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = args
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let reason = text::optional(args.reason);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if d.status.repeated_outage != args.clear {
             let state = if args.clear {

@@ -2,6 +2,7 @@ use clap::Args;
 use tkt::ticket::Event;
 
 use super::record::{self, Draft};
+use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -23,10 +24,7 @@ pub struct AssignArgs {
 
 pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let note = args
-        .message
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty());
+    let note = text::optional(args.message);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if let Some(team) = &args.team {
             record::known_team(d.policy, team)?;

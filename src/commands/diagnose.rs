@@ -89,10 +89,7 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .collect();
-    let result = args
-        .result
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let result = text::optional(args.result);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Diagnosed {
             at: d.at,

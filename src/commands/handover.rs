@@ -5,6 +5,7 @@ use tkt::ticket::Event;
 use tkt::workflow::{self, Filter};
 
 use super::record::{self, Draft};
+use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Kind, Outcome};
 use crate::render::handover::{self, HandoverItem};
 
@@ -58,10 +59,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         }
         return Ok(Outcome::Clean);
     }
-    let note = args
-        .message
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty());
+    let note = text::optional(args.message);
     if let (Some(from), Some(to)) = (&args.from, &args.to) {
         let by = ctx.actor(&repo)?;
         let mut skipped = Vec::new();

@@ -57,10 +57,6 @@ pub struct ReopenArgs {
     pub time: EventTime,
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
-}
-
 pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let summary = text::required(
@@ -70,7 +66,7 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
         "resolution summary",
         "--summary TEXT",
     )?;
-    let root_cause = clean(args.root_cause);
+    let root_cause = text::optional(args.root_cause);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Resolved {
             at: d.at,
@@ -85,11 +81,14 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
 pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let no_confirmation = if args.no_confirmation {
-        clean(args.reason)
+        text::optional(args.reason)
     } else {
         None
     };
-    let (confirmed_by, approved_by) = (clean(args.confirmed_by), clean(args.approved_by));
+    let (confirmed_by, approved_by) = (
+        text::optional(args.confirmed_by),
+        text::optional(args.approved_by),
+    );
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Closed {
             at: d.at,

@@ -7,6 +7,7 @@ use tkt::ticket::{ActionItem, Event};
 use tkt::workflow::{self, Filter, State};
 
 use super::record::{self, Draft};
+use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::{review, sla as render_sla};
 
@@ -60,10 +61,6 @@ fn parse_action(text: &str) -> Result<ActionItem, String> {
     })
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
-}
-
 pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
     if args.due {
         return due(ctx);
@@ -77,11 +74,11 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
         Ok(Event::Reviewed {
             at: d.at,
             by: d.by.clone(),
-            went_well: clean(args.went_well),
-            went_poorly: clean(args.went_poorly),
+            went_well: text::optional(args.went_well),
+            went_poorly: text::optional(args.went_poorly),
             satisfaction: args.satisfaction,
-            customer_feedback: clean(args.feedback),
-            lessons: clean(args.lessons),
+            customer_feedback: text::optional(args.feedback),
+            lessons: text::optional(args.lessons),
             action_items: args.actions,
         })
     })?;

@@ -128,3 +128,8 @@ pub fn required(
             ))
         })
 }
+
+/// Optional text from a flag: trimmed, and `None` when blank.
+pub fn optional(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}

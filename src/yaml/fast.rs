@@ -85,12 +85,17 @@ impl<'a> Parser<'a> {
         (self.depth <= MAX_DEPTH && self.nodes <= MAX_NODES).then_some(())
     }
 
-    /// A block map whose keys sit at column `at`.
-    fn map(&mut self, at: usize) -> Option<Value> {
+    /// Runs `read` one level deeper, within the budgets.
+    fn nested_in(&mut self, read: impl FnOnce(&mut Self) -> Option<Value>) -> Option<Value> {
         self.enter()?;
-        let value = self.map_entries(at);
+        let value = read(self);
         self.depth -= 1;
         value
+    }
+
+    /// A block map whose keys sit at column `at`.
+    fn map(&mut self, at: usize) -> Option<Value> {
+        self.nested_in(|p| p.map_entries(at))
     }
 
     fn map_entries(&mut self, at: usize) -> Option<Value> {
@@ -154,10 +159,7 @@ impl<'a> Parser<'a> {
 
     /// A block sequence whose dashes sit at column `at`.
     fn seq(&mut self, at: usize) -> Option<Value> {
-        self.enter()?;
-        let value = self.seq_items(at);
-        self.depth -= 1;
-        value
+        self.nested_in(|p| p.seq_items(at))
     }
 
     fn seq_items(&mut self, at: usize) -> Option<Value> {
