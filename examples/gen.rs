@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
-use tkt::format::to_text;
 use tkt::id::TicketId;
 use tkt::policy::DEFAULT_POLICY;
+use tkt::ticket::file::to_text;
 use tkt::ticket::{
     ActionItem, AmendedField, Channel, Customer, DiagnosisStep, Event, LogExcerpt, NoticeKind,
     SCHEMA, Ticket,

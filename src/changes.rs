@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use crate::format;
 use crate::history::{Change, Git, HistoryError};
 use crate::policy::Policy;
 use crate::sla::{self, Metric, Timer, TimerStatus};
 use crate::store::Repo;
+use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::{self, Status};
@@ -52,12 +52,12 @@ pub fn changes(
     let merge_base = git.merge_base(base)?;
     let mut out = Vec::new();
     for c in git.changed_tickets(&merge_base)? {
-        let before = c.base_text.as_deref().and_then(|b| format::parse(b).ok());
+        let before = c.base_text.as_deref().and_then(|b| file::parse(b).ok());
         let after = match c.change {
             Change::Deleted => None,
             _ => std::fs::read(repo.root().join(&c.path))
                 .ok()
-                .and_then(|b| format::parse(&b).ok()),
+                .and_then(|b| file::parse(&b).ok()),
         };
         out.push(describe(
             policy,

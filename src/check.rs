@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::format;
 use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::store::{Entry, POLICY_FILE, Repo, StoreError};
+use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
 use crate::workflow;
 
@@ -152,7 +152,7 @@ fn check_file(
             return out;
         }
     };
-    let ticket = match format::parse(&bytes) {
+    let ticket = match file::parse(&bytes) {
         Ok(ticket) => ticket,
         Err(error) => {
             add_parse_error(&mut add, &error);
@@ -160,7 +160,7 @@ fn check_file(
         }
     };
     let text = std::str::from_utf8(&bytes).unwrap_or_default();
-    let id_line = format::key_line(text, "id").unwrap_or(1);
+    let id_line = file::key_line(text, "id").unwrap_or(1);
     if let Some(named) = &entry.id
         && named != &ticket.id
     {
@@ -182,10 +182,7 @@ fn check_file(
     out
 }
 
-fn add_parse_error(
-    add: &mut impl FnMut(u64, u64, &'static str, String),
-    error: &format::ParseError,
-) {
+fn add_parse_error(add: &mut impl FnMut(u64, u64, &'static str, String), error: &file::ParseError) {
     let (line, column) = error.position();
     add(
         line.unwrap_or(1),
@@ -205,7 +202,7 @@ fn check_ticket(
     let lines = EventLines::new(text, ticket.events.len());
     if ticket.title.trim().is_empty() {
         found.push((
-            format::key_line(text, "title").unwrap_or(1),
+            file::key_line(text, "title").unwrap_or(1),
             1,
             "empty-title",
             "title is empty".to_string(),
@@ -243,7 +240,7 @@ fn check_ticket(
         && !policy.team_allowed(team)
     {
         found.push((
-            format::key_line(text, "team").unwrap_or(1),
+            file::key_line(text, "team").unwrap_or(1),
             1,
             "unknown-team",
             format!(
@@ -351,14 +348,14 @@ struct EventLines<'t> {
 
 impl<'t> EventLines<'t> {
     fn new(text: &'t str, count: usize) -> Self {
-        let mut starts = format::event_lines(text);
+        let mut starts = file::event_lines(text);
         if starts.len() != count {
             starts.clear();
         }
         EventLines {
             lines: text.lines().collect(),
             starts,
-            fallback: format::key_line(text, "events").unwrap_or(1),
+            fallback: file::key_line(text, "events").unwrap_or(1),
         }
     }
 
@@ -430,14 +427,14 @@ pub fn check_history(
                 "a ticket was deleted; tickets are never deleted (close it instead)".into(),
             ),
             crate::history::Change::Modified => {
-                let Some(base_ticket) = c.base_text.as_deref().and_then(|b| format::parse(b).ok())
+                let Some(base_ticket) = c.base_text.as_deref().and_then(|b| file::parse(b).ok())
                 else {
                     continue; // the base was broken: nothing to compare with
                 };
                 let Ok(bytes) = std::fs::read(repo.root().join(&c.path)) else {
                     continue;
                 };
-                let Ok(current) = format::parse(&bytes) else {
+                let Ok(current) = file::parse(&bytes) else {
                     continue; // reported by the file checks
                 };
                 let text = std::str::from_utf8(&bytes).unwrap_or_default();
@@ -467,7 +464,7 @@ fn compare_history(
 ) -> Vec<(u64, &'static str, String)> {
     let mut found = Vec::new();
     let lines = EventLines::new(text, current.events.len());
-    let key = |k: &str| format::key_line(text, k).unwrap_or(1);
+    let key = |k: &str| file::key_line(text, k).unwrap_or(1);
     if base.id != current.id {
         found.push((
             key("id"),

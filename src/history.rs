@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::format::MAX_TICKET_BYTES;
 use crate::store::TICKETS_DIR;
+use crate::ticket::file::MAX_TICKET_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

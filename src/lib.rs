@@ -8,12 +8,14 @@
 pub mod calendar;
 pub mod changes;
 pub mod check;
+pub mod desk;
+pub mod due;
 pub mod duration;
-pub mod format;
 pub mod git;
 pub mod history;
 pub mod id;
 pub mod merge;
+pub mod names;
 pub mod policy;
 pub mod sla;
 pub mod store;

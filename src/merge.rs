@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::format::{self, ParseError};
+use crate::ticket::file::{self, ParseError};
 use crate::ticket::{Event, Ticket};
 use crate::yaml;
 
@@ -114,7 +114,7 @@ struct Version<'a> {
 }
 
 fn parse_side(side: Side, bytes: &[u8]) -> Result<Version<'_>, Conflict> {
-    let ticket = format::parse(bytes).map_err(|error| Conflict::Unparsable { side, error })?;
+    let ticket = file::parse(bytes).map_err(|error| Conflict::Unparsable { side, error })?;
     // UTF-8 is checked by `parse`.
     let text = std::str::from_utf8(bytes).expect("parsed as UTF-8");
     Ok(Version { text, ticket })
@@ -390,15 +390,15 @@ fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Option<String> {
         let mut text = v.text.to_string();
         let mut ticket = v.ticket.clone();
         for event in &merged.events[v.ticket.events.len()..] {
-            text = format::append_event(&text, &ticket, event);
+            text = file::append_event(&text, &ticket, event);
             ticket.events.push(event.clone());
         }
-        if format::parse(text.as_bytes()).as_ref() == Ok(merged) {
+        if file::parse(text.as_bytes()).as_ref() == Ok(merged) {
             return Some(text);
         }
     }
-    let text = format::to_text(merged);
-    (format::parse(text.as_bytes()).as_ref() == Ok(merged)).then_some(text)
+    let text = file::to_text(merged);
+    (file::parse(text.as_bytes()).as_ref() == Ok(merged)).then_some(text)
 }
 
 /// The file to leave behind when [`merge`] finds a conflict: git-style
@@ -740,10 +740,10 @@ events:
     }
 
     fn with(text: &str, events: &[Event]) -> String {
-        let mut ticket = format::parse(text.as_bytes()).unwrap();
+        let mut ticket = file::parse(text.as_bytes()).unwrap();
         let mut out = text.to_string();
         for e in events {
-            out = format::append_event(&out, &ticket, e);
+            out = file::append_event(&out, &ticket, e);
             ticket.events.push(e.clone());
         }
         out
@@ -773,10 +773,7 @@ events:
         let merged = merge(Some(BASE.as_bytes()), ours.as_bytes(), theirs.as_bytes()).unwrap();
         assert_eq!(texts(&merged.ticket), ["b1", "a1", "b2"]);
         assert_eq!(merged.added, 2);
-        assert_eq!(
-            format::parse(merged.text.as_bytes()).unwrap(),
-            merged.ticket
-        );
+        assert_eq!(file::parse(merged.text.as_bytes()).unwrap(), merged.ticket);
         // Ours' new event is not last, so the file is rewritten; with a
         // later event of theirs only, ours is kept byte for byte.
         let theirs = with(BASE, &[note("2026-11-20T11:00:00Z", "bo", "b2")]);
@@ -1020,7 +1017,7 @@ events:
         );
         assert_eq!(
             repair(&same).unwrap().ticket,
-            format::parse(BASE.as_bytes()).unwrap()
+            file::parse(BASE.as_bytes()).unwrap()
         );
     }
 
@@ -1103,11 +1100,11 @@ events:
                     }
                     let (ab, ba) = (ab.unwrap(), ba.unwrap());
                     prop_assert_eq!(&ab.ticket, &ba.ticket);
-                    prop_assert_eq!(format::parse(ab.text.as_bytes()).unwrap(), ab.ticket.clone());
+                    prop_assert_eq!(file::parse(ab.text.as_bytes()).unwrap(), ab.ticket.clone());
                     let events = &ab.ticket.events;
                     prop_assert!(events.windows(2).all(|w| w[0].at() <= w[1].at()));
-                    let sa = format::parse(ours.as_bytes()).unwrap().events;
-                    let sb = format::parse(theirs.as_bytes()).unwrap().events;
+                    let sa = file::parse(ours.as_bytes()).unwrap().events;
+                    let sb = file::parse(theirs.as_bytes()).unwrap().events;
                     for e in sa.iter().chain(&sb) {
                         prop_assert_eq!(count(events, e), count(&sa, e).max(count(&sb, e)));
                     }

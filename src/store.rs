@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::format::{self, MAX_TICKET_BYTES, ParseError};
 use crate::id::{self, TicketId};
 use crate::policy::{Policy, PolicyError};
+use crate::ticket::file::{self, MAX_TICKET_BYTES, ParseError};
 use crate::ticket::{Event, Ticket};
 
 pub const POLICY_FILE: &str = "policy.toml";
@@ -274,7 +274,7 @@ impl Repo {
         let dir = self.tickets_dir();
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let path = self.ticket_path(&ticket.id);
-        let text = format::to_text(ticket);
+        let text = file::to_text(ticket);
         let tmp = write_temp(&dir, &ticket.id, text.as_bytes(), None)?;
         // A hard link fails if the target exists: creation is atomic and
         // never clobbers a ticket another process created meanwhile.
@@ -311,7 +311,7 @@ impl Repo {
         };
         // Valid UTF-8: parse_at succeeded.
         let original = std::str::from_utf8(&bytes).expect("parsed as UTF-8");
-        let text = format::append_event(original, &ticket, &event);
+        let text = file::append_event(original, &ticket, &event);
         let mode = file.metadata().map_err(io_err(&path))?.permissions();
         let dir = self.tickets_dir();
         let tmp = write_temp(&dir, id, text.as_bytes(), Some(mode))?;
@@ -328,7 +328,7 @@ impl Repo {
 }
 
 fn parse_at(path: &Path, bytes: &[u8], expected: Option<&TicketId>) -> Result<Ticket, StoreError> {
-    let ticket = format::parse(bytes).map_err(|error| StoreError::Parse {
+    let ticket = file::parse(bytes).map_err(|error| StoreError::Parse {
         path: path.to_path_buf(),
         error,
     })?;
@@ -338,7 +338,7 @@ fn parse_at(path: &Path, bytes: &[u8], expected: Option<&TicketId>) -> Result<Ti
         return Err(StoreError::Parse {
             path: path.to_path_buf(),
             error: ParseError::Yaml {
-                line: format::key_line(std::str::from_utf8(bytes).unwrap_or(""), "id"),
+                line: file::key_line(std::str::from_utf8(bytes).unwrap_or(""), "id"),
                 column: Some(1),
                 message: format!(
                     "id `{}` does not match the file name `{}`",

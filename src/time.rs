@@ -13,6 +13,11 @@ pub struct Timestamp(DateTime<Utc>);
 pub struct InvalidTimestamp(pub String);
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(DateTime::<Utc>::UNIX_EPOCH);
+    /// The latest instant chrono represents: later than any event.
+    pub const MAX: Timestamp = Timestamp(DateTime::<Utc>::MAX_UTC);
+
     /// Parses RFC 3339 with any offset; stores UTC. Sub-second parts are
     /// dropped: SLA math is in whole seconds.
     pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {

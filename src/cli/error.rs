@@ -5,6 +5,8 @@
 use std::fmt;
 use std::io;
 
+use tkt::history::HistoryError;
+use tkt::names::UnknownName;
 use tkt::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,5 +115,19 @@ impl From<StoreError> for CliError {
             }
             other => CliError::new(Kind::Environment, other.to_string()),
         }
+    }
+}
+
+/// A name outside its vocabulary on the command line is a usage error.
+impl From<UnknownName> for CliError {
+    fn from(e: UnknownName) -> Self {
+        CliError::usage(e.to_string())
+    }
+}
+
+/// Git could not answer: the command could not do its job.
+impl From<HistoryError> for CliError {
+    fn from(e: HistoryError) -> Self {
+        CliError::new(Kind::Environment, e.to_string())
     }
 }

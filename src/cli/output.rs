@@ -5,6 +5,7 @@ use std::io::Write;
 use anstream::ColorChoice;
 
 use super::{CliError, ColorWhen};
+use crate::render::style;
 
 pub fn set_color(when: ColorWhen) {
     let choice = match when {
@@ -14,16 +15,6 @@ pub fn set_color(when: ColorWhen) {
         ColorWhen::Never => ColorChoice::Never,
     };
     choice.write_global();
-}
-
-pub mod style {
-    use anstyle::{AnsiColor, Style};
-    pub const ERROR: Style = AnsiColor::Red.on_default().bold();
-    pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
-    pub const OK: Style = AnsiColor::Green.on_default();
-    pub const DIM: Style = Style::new().dimmed();
-    pub const BOLD: Style = Style::new().bold();
-    pub const HINT: Style = AnsiColor::Cyan.on_default();
 }
 
 pub fn print_error(e: &CliError) {

@@ -115,7 +115,7 @@ pub fn severity(ctx: &Ctx, args: SeverityArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let reason = text::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
-        record::known_severity(d.policy, args.to.trim())?;
+        d.policy.expect_severity(args.to.trim())?;
         Ok(Event::SeverityChanged {
             at: d.at,
             by: d.by.clone(),

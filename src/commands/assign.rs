@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
     let note = text::optional(args.message);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if let Some(team) = &args.team {
-            record::known_team(d.policy, team)?;
+            d.policy.expect_team(team)?;
         }
         Ok(Event::Assigned {
             at: d.at,

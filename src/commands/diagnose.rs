@@ -8,7 +8,7 @@ use tkt::workflow;
 use super::record::{self, Draft};
 use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::verb;
+use crate::render::confirmation;
 
 /// A log excerpt keeps at most this much of a file: its end, where the
 /// error usually is. Larger files are cut, with a marker saying so.
@@ -168,8 +168,8 @@ fn checklist(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     let status = workflow::replay_at(&ticket, ctx.now);
     let mut out = anstream::stdout().lock();
     match format {
-        Format::Json => verb::checklist_json(&mut out, &ticket, &status)?,
-        _ => verb::checklist(&mut out, &ticket, &status)?,
+        Format::Json => confirmation::checklist_json(&mut out, &ticket, &status)?,
+        _ => confirmation::checklist(&mut out, &ticket, &status)?,
     }
     out.flush()?;
     Ok(Outcome::Clean)

@@ -1,14 +1,14 @@
 use std::io::Write;
 
 use clap::Args;
-use tkt::sla;
+use tkt::desk::{self, Query, Timers};
+use tkt::due;
 use tkt::ticket::Event;
-use tkt::workflow::Filter;
 
 use super::record::{self, Draft};
 use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::verb::{self, DueRow};
+use crate::render::due::{self as render, DueRow};
 
 #[derive(Args, Debug)]
 pub struct EscalateArgs {
@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
         "--reason TEXT",
     )?;
     let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
-        record::known_level(d.policy, &to)?;
+        d.policy.expect_level(&to)?;
         Ok(Event::Escalated {
             at: d.at,
             by: d.by.clone(),
@@ -61,12 +61,16 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
 fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let (tickets, unreadable) =
-        super::scan::evaluate_all(&repo, &policy, &Filter::default(), ctx.now)?;
-    let mut rows: Vec<DueRow<'_>> = tickets
+    let query = Query {
+        timers: Timers::Summary,
+        ..Query::default()
+    };
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    let mut rows: Vec<DueRow<'_>> = answer
+        .tickets
         .iter()
         .flat_map(|t| {
-            sla::escalations_due(&policy, &t.status, &t.timers, ctx.now)
+            due::escalations_due(&policy, &t.status, &t.timers, ctx.now)
                 .into_iter()
                 .take(1) // the highest level owed says it all
                 .map(move |due| DueRow { ticket: t, due })
@@ -80,10 +84,10 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     });
     let mut out = anstream::stdout().lock();
     match format {
-        Format::Json => verb::due_json(&mut out, &rows, ctx.now)?,
-        _ => verb::due_table(&mut out, &rows)?,
+        Format::Json => render::due_json(&mut out, &rows, ctx.now)?,
+        _ => render::due_table(&mut out, &rows)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(unreadable)?;
+    super::list::warn_unreadable(answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }

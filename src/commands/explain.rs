@@ -1,4 +1,4 @@
-use tkt::{sla, workflow};
+use tkt::sla;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::explain::{self, ExplainView};
@@ -10,12 +10,11 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<Outcome, CliError> {
     let id = repo.resolve(id)?;
     let ticket = repo.load(&id)?;
     super::require_opened(&ticket, ctx.now)?;
-    let status = workflow::replay_at(&ticket, ctx.now);
     let evaluation = sla::evaluate(&policy, &ticket, ctx.now);
     let view = ExplainView {
         policy: &policy,
         ticket: &ticket,
-        status: &status,
+        status: &evaluation.status,
         evaluation: &evaluation,
         now: ctx.now,
     };

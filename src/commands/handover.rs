@@ -1,8 +1,9 @@
 use std::io::Write;
 
 use clap::Args;
+use tkt::desk::{self, Filter, Query, Sort, Timers};
+use tkt::due;
 use tkt::ticket::Event;
-use tkt::workflow::{self, Filter};
 
 use super::record::{self, Draft};
 use super::text;
@@ -38,16 +39,18 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     } else {
         args.from.clone()
     };
-    let filter = Filter {
-        assignees: owner.iter().cloned().collect(),
-        ..Filter::default()
+    let query = Query {
+        filter: Filter {
+            assignees: owner.iter().cloned().collect(),
+            ..Filter::default()
+        },
+        timers: Timers::Summary,
+        sort: Sort::listing(),
+        ..Query::default()
     };
-    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, ctx.now)?;
-    tickets.sort_by(|a, b| {
-        workflow::listing_key(&policy, &a.status)
-            .cmp(&workflow::listing_key(&policy, &b.status))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.tickets;
     let mut out = anstream::stdout().lock();
     if tickets.is_empty() && format != Format::Json {
         match &owner {
@@ -105,7 +108,10 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     }
     let items: Vec<HandoverItem<'_>> = tickets
         .iter()
-        .map(|t| HandoverItem::new(&policy, t, ctx.now))
+        .map(|t| {
+            let outlook = due::outlook(&policy, &t.status, &t.timers, ctx.now);
+            HandoverItem::new(t, outlook, ctx.now)
+        })
         .collect();
     let heading = match (&args.from, &args.to, &args.for_whom) {
         (Some(from), Some(to), _) => format!("Handover from {from} to {to}"),

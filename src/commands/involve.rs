@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: InvolveArgs) -> Result<Outcome, CliError> {
     let text = text::required(ctx, args.message, &args.text_file, what, "-m TEXT")?;
     let team = args.team.trim().to_string();
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
-        record::known_team(d.policy, &team)?;
+        d.policy.expect_team(&team)?;
         Ok(if args.answer {
             Event::Answered {
                 at: d.at,

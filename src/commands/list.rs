@@ -1,14 +1,15 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
+use tkt::desk::{self, Filter, Query, Sort, Timers};
+use tkt::due::Need;
+use tkt::names::{NameKind, UnknownName};
 use tkt::policy::Policy;
-use tkt::sla;
-use tkt::store::Repo;
-use tkt::workflow::{self, Filter, State};
+use tkt::workflow::State;
 
-use crate::cli::output::style;
 use crate::cli::{CliError, Ctx, Format, Outcome};
-use crate::render::list::{self, Row};
+use crate::render::list;
+use crate::render::style;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -47,7 +48,7 @@ pub enum NeedArg {
 
 fn parse_state(text: &str) -> Result<State, String> {
     State::parse(text).ok_or_else(|| {
-        format!("unknown state `{text}` (new, in-progress, waiting, resolved, closed)")
+        UnknownName::new(NameKind::State, text, State::ALL.map(State::name)).to_string()
     })
 }
 
@@ -55,65 +56,32 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     validate_names(&policy, &args.severity, &args.level)?;
-    let filter = Filter {
-        states: args.state,
-        severities: args.severity,
-        levels: args.level,
-        assignees: args.assignee,
-        teams: args.team,
-        waiting_on_team: args.waiting_on,
-        // Reviews are owed by closed tickets.
-        all: args.all || matches!(args.needs, Some(NeedArg::Review)),
+    let query = Query {
+        filter: Filter {
+            states: args.state,
+            severities: args.severity,
+            levels: args.level,
+            assignees: args.assignee,
+            teams: args.team,
+            waiting_on_team: args.waiting_on,
+            // Reviews are owed by closed tickets.
+            all: args.all || matches!(args.needs, Some(NeedArg::Review)),
+        },
+        need: args.needs.map(|n| match n {
+            NeedArg::Escalation => Need::Escalation,
+            NeedArg::Update => Need::Update,
+            NeedArg::Review => Need::Review,
+        }),
+        timers: Timers::Skip,
+        sort: Sort::listing(),
     };
-    let need = args.needs.map(|n| match n {
-        NeedArg::Escalation => sla::Need::Escalation,
-        NeedArg::Update => sla::Need::Update,
-        NeedArg::Review => sla::Need::Review,
-    });
-    let scanned = repo.scan(|entry, bytes| -> Result<Option<Row>, ()> {
-        let ticket = Repo::parse_entry(entry, bytes).map_err(|_| ())?;
-        if ticket.opened_at().is_none_or(|t| t > ctx.now) {
-            return Ok(None);
-        }
-        let status = workflow::replay_at(&ticket, ctx.now);
-        if !filter.matches(&status) {
-            return Ok(None);
-        }
-        // Timers only when the filter needs them: listing stays cheap.
-        if let Some(need) = need
-            && !sla::needs(
-                &policy,
-                &status,
-                &sla::timers(&policy, &ticket, ctx.now),
-                ctx.now,
-                need,
-            )
-        {
-            return Ok(None);
-        }
-        Ok(Some(Row {
-            id: ticket.id.to_string(),
-            file: repo.relative(&entry.path).display().to_string(),
-            status,
-        }))
-    })?;
-    let unreadable = scanned.iter().filter(|r| r.is_err()).count();
-    let mut rows: Vec<Row> = scanned
-        .into_iter()
-        .filter_map(Result::ok)
-        .flatten()
-        .collect();
-    rows.sort_by(|a, b| {
-        workflow::listing_key(&policy, &a.status)
-            .cmp(&workflow::listing_key(&policy, &b.status))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let mut out = anstream::stdout().lock();
     match format {
-        Format::Json => list::json(&mut out, &rows, ctx.now)?,
-        _ => list::table(&mut out, &rows, ctx.now)?,
+        Format::Json => list::json(&mut out, &answer.tickets, ctx.now)?,
+        _ => list::table(&mut out, &answer.tickets, ctx.now)?,
     }
-    warn_unreadable(unreadable)?;
+    warn_unreadable(answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }
 
@@ -124,20 +92,10 @@ pub fn validate_names(
     levels: &[String],
 ) -> Result<(), CliError> {
     for severity in severities {
-        if policy.severity(severity).is_none() {
-            return Err(CliError::usage(format!(
-                "unknown severity `{severity}` (policy.toml defines: {})",
-                policy.severity_ids().join(", ")
-            )));
-        }
+        policy.expect_severity(severity)?;
     }
     for level in levels {
-        if policy.level(level).is_none() {
-            return Err(CliError::usage(format!(
-                "unknown level `{level}` (policy.toml defines: {})",
-                policy.level_ids().join(", ")
-            )));
-        }
+        policy.expect_level(level)?;
     }
     Ok(())
 }

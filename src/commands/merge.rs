@@ -8,9 +8,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use tkt::format;
 use tkt::merge::{self, GITATTRIBUTES_LINE};
 use tkt::store;
+use tkt::ticket::file;
 
 use crate::cli::{CliError, Ctx, Kind, Outcome};
 
@@ -99,7 +99,7 @@ pub fn fix_conflicts(ctx: &Ctx, args: FixConflictsArgs) -> Result<Outcome, CliEr
             }
             continue;
         };
-        if format::conflict_marker(text).is_none() {
+        if file::conflict_marker(text).is_none() {
             if explicit {
                 writeln!(out, "unchanged {shown}: no conflict markers")?;
             }

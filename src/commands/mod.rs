@@ -21,7 +21,6 @@ pub mod pause;
 pub mod record;
 pub mod resolve;
 pub mod review;
-pub mod scan;
 pub mod show;
 pub mod sla;
 pub mod text;

@@ -1,9 +1,10 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use tkt::sla;
+use tkt::desk::{self, Query, Timers};
+use tkt::due::{self, Need};
 use tkt::ticket::{Channel, Event, NoticeKind};
-use tkt::workflow::{self, Filter};
+use tkt::workflow;
 
 use super::record::{self, Draft};
 use super::text;
@@ -92,13 +93,18 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
 fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let (mut tickets, unreadable) =
-        super::scan::evaluate_all(&repo, &policy, &Filter::default(), ctx.now)?;
-    tickets.retain(|t| sla::needs(&policy, &t.status, &t.timers, ctx.now, sla::Need::Update));
+    let query = Query {
+        need: Some(Need::Update),
+        timers: Timers::Summary,
+        ..Query::default()
+    };
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.tickets;
     for t in &mut tickets {
-        t.timers.retain(sla::owes_customer);
+        t.timers.retain(due::owes_customer);
     }
-    let rows = super::scan::timer_rows(&tickets);
+    let rows = desk::timer_rows(&tickets);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

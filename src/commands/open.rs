@@ -61,13 +61,13 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     if title.is_empty() || title.contains('\n') {
         return Err(CliError::usage("--title must be one non-empty line"));
     }
-    super::record::known_severity(&policy, &args.severity)?;
+    policy.expect_severity(&args.severity)?;
     let level = args
         .level
         .unwrap_or_else(|| policy.lowest_level().id.clone());
-    super::record::known_level(&policy, &level)?;
+    policy.expect_level(&level)?;
     if let Some(team) = &args.team {
-        super::record::known_team(&policy, team)?;
+        policy.expect_team(team)?;
     }
     let mut description = text::from_flag_or_file(
         args.description,

@@ -30,7 +30,7 @@ pub fn pause(ctx: &Ctx, args: PauseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let reason = args.reason.trim().to_string();
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
-        record::known_pause_reason(d.policy, &reason)?;
+        d.policy.expect_pause_reason(&reason)?;
         Ok(Event::Paused {
             at: d.at,
             by: d.by.clone(),

@@ -11,7 +11,8 @@ use tkt::time::Timestamp;
 use tkt::workflow::{self, Refusal, Status};
 
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::verb;
+use crate::render::confirmation;
+use crate::render::remedy;
 
 /// Everything a verb's `make` closure may need to build its event.
 pub struct Draft<'a> {
@@ -33,12 +34,8 @@ pub struct Recorded {
 pub fn refused(id: &str, refusal: Refusal) -> CliError {
     let mut err = CliError::refused(format!("{} ({id}); nothing was written", refusal.summary));
     for m in refusal.missing {
-        err.details.push(match m.hint {
-            Some(hint) => format!(
-                "- {} — {}",
-                m.what,
-                hint.replace(" ID ", &format!(" {id} "))
-            ),
+        err.details.push(match m.remedy {
+            Some(fix) => format!("- {} — {}", m.what, remedy::remedy(&fix, id)),
             None => format!("- {}", m.what),
         });
     }
@@ -100,9 +97,9 @@ pub fn confirm(ctx: &Ctx, recorded: &Recorded) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => {
-            verb::confirmation_json(&mut out, &recorded.ticket, &recorded.event, &status)?
+            confirmation::confirmation_json(&mut out, &recorded.ticket, &recorded.event, &status)?
         }
-        _ => verb::confirmation(&mut out, &recorded.ticket, &recorded.event, &status)?,
+        _ => confirmation::confirmation(&mut out, &recorded.ticket, &recorded.event, &status)?,
     }
     out.flush()?;
     Ok(Outcome::Clean)
@@ -111,48 +108,4 @@ pub fn confirm(ctx: &Ctx, recorded: &Recorded) -> Result<Outcome, CliError> {
 /// Checks `--format` before any work, so a bad format writes nothing.
 pub fn text_or_json(ctx: &Ctx) -> Result<(), CliError> {
     ctx.format(&[Format::Text, Format::Json]).map(|_| ())
-}
-
-/// A level named on the command line must exist (a usage error, exit 2,
-/// not a gate refusal).
-pub fn known_level(policy: &Policy, level: &str) -> Result<(), CliError> {
-    match policy.level(level) {
-        Some(_) => Ok(()),
-        None => Err(CliError::usage(format!(
-            "unknown level `{level}` (policy.toml defines: {})",
-            policy.level_ids().join(", ")
-        ))),
-    }
-}
-
-pub fn known_team(policy: &Policy, team: &str) -> Result<(), CliError> {
-    if policy.team_allowed(team) {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "unknown team `{team}` (policy.toml defines: {})",
-            policy.teams.join(", ")
-        )))
-    }
-}
-
-pub fn known_severity(policy: &Policy, severity: &str) -> Result<(), CliError> {
-    match policy.severity(severity) {
-        Some(_) => Ok(()),
-        None => Err(CliError::usage(format!(
-            "unknown severity `{severity}` (policy.toml defines: {})",
-            policy.severity_ids().join(", ")
-        ))),
-    }
-}
-
-pub fn known_pause_reason(policy: &Policy, reason: &str) -> Result<(), CliError> {
-    if policy.pause_reasons.iter().any(|r| r == reason) {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "`{reason}` is not a pause reason policy.toml allows ({})",
-            policy.pause_reasons.join(", ")
-        )))
-    }
 }

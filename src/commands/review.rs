@@ -2,9 +2,11 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use clap::Args;
+use tkt::desk::{self, Filter, Query, Timers};
+use tkt::due::Need;
 use tkt::sla::{self, Metric};
 use tkt::ticket::{ActionItem, Event};
-use tkt::workflow::{self, Filter, State};
+use tkt::workflow::{self, State};
 
 use super::record::{self, Draft};
 use super::text;
@@ -86,10 +88,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
     let status = workflow::replay(&recorded.ticket);
     let missing = workflow::missing_review_parts(&recorded.policy, &status);
     if !missing.is_empty() && ctx.format(&[Format::Text, Format::Json])? == Format::Text {
-        let names: Vec<String> = missing
-            .iter()
-            .map(|p| review::part_name(*p).to_string())
-            .collect();
+        let names: Vec<String> = missing.iter().map(|p| p.name().to_string()).collect();
         writeln!(
             anstream::stdout(),
             "review incomplete: still needs {}",
@@ -105,10 +104,15 @@ fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     let id = repo.resolve(typed)?;
     let ticket = repo.load(&id)?;
     super::require_opened(&ticket, ctx.now)?;
-    let status = workflow::replay_at(&ticket, ctx.now);
-    let timers = sla::timers(&policy, &ticket, ctx.now);
+    let evaluation = sla::evaluate(&policy, &ticket, ctx.now);
     let mut out = anstream::stdout().lock();
-    review::draft(&mut out, &ticket, &status, &timers, ctx.now)?;
+    review::draft(
+        &mut out,
+        &ticket,
+        &evaluation.status,
+        &evaluation.timers,
+        ctx.now,
+    )?;
     out.flush()?;
     Ok(Outcome::Clean)
 }
@@ -116,16 +120,22 @@ fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
 fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let filter = Filter {
-        states: vec![State::Closed],
-        ..Filter::default()
+    let query = Query {
+        filter: Filter {
+            states: vec![State::Closed],
+            ..Filter::default()
+        },
+        need: Some(Need::Review),
+        timers: Timers::Summary,
+        ..Query::default()
     };
-    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, ctx.now)?;
-    tickets.retain(|t| sla::needs(&policy, &t.status, &t.timers, ctx.now, sla::Need::Review));
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.tickets;
     for t in &mut tickets {
         t.timers.retain(|x| x.metric == Metric::Review);
     }
-    let rows = super::scan::timer_rows(&tickets);
+    let rows = desk::timer_rows(&tickets);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

@@ -16,19 +16,19 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
     let id = repo.resolve(&args.id)?;
     let ticket = repo.load(&id)?;
     super::require_opened(&ticket, ctx.now)?;
-    let status = workflow::replay_at(&ticket, ctx.now);
-    let next_level = workflow::next_level(&policy, &status)
+    let evaluation = tkt::sla::evaluate(&policy, &ticket, ctx.now);
+    let (status, timers) = (&evaluation.status, &evaluation.timers);
+    let next_level = workflow::next_level(&policy, status)
         .filter(|_| status.state.is_open())
-        .map(|level| (level, workflow::missing_docs(&policy, &status, &level.id)));
-    let timers = tkt::sla::timers(&policy, &ticket, ctx.now);
-    let next_step = tkt::sla::next_step(&policy, &status, &timers, ctx.now);
+        .map(|level| (level, workflow::missing_docs(&policy, status, &level.id)));
+    let next_step = tkt::due::next_step(&policy, status, timers, ctx.now);
     let path = repo.ticket_path(&id);
     let view = ShowView {
         file: repo.relative(&path).display().to_string(),
         ticket: &ticket,
-        status: &status,
+        status,
         next_level,
-        timers: &timers,
+        timers,
         next_step,
         now: ctx.now,
     };

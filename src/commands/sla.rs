@@ -1,7 +1,8 @@
 use clap::{Args, Subcommand, ValueEnum};
-use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
+use tkt::desk::{self, Filter, Query, Timers};
+use tkt::names::{NameKind, UnknownName};
+use tkt::sla::{Gate, TimerFilter, TimerStatus};
 use tkt::time::Timestamp;
-use tkt::workflow::Filter;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::sla as render;
@@ -57,8 +58,14 @@ pub enum FailOn {
 }
 
 fn parse_status(text: &str) -> Result<TimerStatus, String> {
-    TimerStatus::parse(text)
-        .ok_or_else(|| format!("unknown status `{text}` (breached, warning, running, paused, met)"))
+    TimerStatus::parse(text).ok_or_else(|| {
+        UnknownName::new(
+            NameKind::TimerStatus,
+            text,
+            TimerStatus::ALL.map(TimerStatus::name),
+        )
+        .to_string()
+    })
 }
 
 pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
@@ -90,11 +97,18 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         include_met: args.all,
     };
     let now = ctx.now;
-    let (mut tickets, unreadable) = super::scan::evaluate_all(&repo, &policy, &filter, now)?;
+    let query = Query {
+        filter,
+        timers: Timers::Summary,
+        ..Query::default()
+    };
+    let answer = desk::query(&repo, &policy, &query, now)?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.tickets;
     for ticket in &mut tickets {
         ticket.timers.retain(|t| timer_filter.matches(t));
     }
-    let rows = super::scan::timer_rows(&tickets);
+    let rows = desk::timer_rows(&tickets);
 
     let gate = match args.fail_on {
         FailOn::Breach => Gate::Breach,
@@ -148,11 +162,8 @@ fn policy_diff(
     filter: &Filter,
 ) -> Result<Outcome, CliError> {
     use std::io::Write;
-    let env =
-        |e: tkt::history::HistoryError| CliError::new(crate::cli::Kind::Environment, e.to_string());
     let text = tkt::history::Git::new(repo.root())
-        .show(rev, tkt::store::POLICY_FILE)
-        .map_err(env)?
+        .show(rev, tkt::store::POLICY_FILE)?
         .ok_or_else(|| CliError::usage(format!("{rev} has no {}", tkt::store::POLICY_FILE)))?;
     let text = String::from_utf8(text)
         .map_err(|_| CliError::usage(format!("{rev}:policy.toml is not UTF-8")))?;
@@ -165,24 +176,13 @@ fn policy_diff(
         err
     })?;
     let now = ctx.now;
-    let scanned = repo.scan(|entry, bytes| {
-        let ticket = tkt::store::Repo::parse_entry(entry, bytes).ok()?;
-        if ticket.opened_at().is_none_or(|t| t > now) {
-            return None;
-        }
-        let status = tkt::workflow::replay_at(&ticket, now);
-        if !filter.matches(&status) {
-            return None;
-        }
-        let flips = sla::policy_flips(&old, new, &ticket, now);
-        (!flips.is_empty()).then(|| (ticket.id.to_string(), status.title, flips))
-    })?;
-    let flipped: Vec<_> = scanned.into_iter().flatten().collect();
+    let (flipped, unreadable) = desk::policy_flips(repo, &old, new, filter, now)?;
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render::policy_flips_json(&mut out, rev, &flipped, now)?,
         _ => render::policy_flips(&mut out, rev, &flipped)?,
     }
     out.flush()?;
+    super::list::warn_unreadable(unreadable.len())?;
     Ok(Outcome::Clean)
 }

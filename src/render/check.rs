@@ -6,7 +6,7 @@ use serde::Serialize;
 use tkt::check::{Finding, Report};
 
 use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
-use crate::cli::output::style;
+use crate::render::style;
 
 pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for f in &report.findings {

@@ -13,7 +13,7 @@ use tkt::workflow::Status;
 
 use super::sla::{describe, metric_label, metric_name};
 use super::{JSON_SCHEMA, event_summary};
-use crate::cli::output::style;
+use crate::render::style;
 
 pub struct ExplainView<'a> {
     pub policy: &'a Policy,

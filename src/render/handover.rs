@@ -3,14 +3,16 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::policy::Policy;
-use tkt::sla;
+use tkt::desk::TicketAt;
+use tkt::due::{NextStep, Outlook};
+use tkt::sla::Timer;
 use tkt::time::Timestamp;
-use tkt::workflow::NextStep;
 
-use super::sla::{TicketTimers, describe, metric_label};
+use super::remedy::{NextStepJson, step};
+use super::sla::{describe, metric_label};
 use super::{JSON_SCHEMA, relative, short_time};
 
+/// One ticket of a handover: where it stands and what is next.
 #[derive(Serialize)]
 pub struct HandoverItem<'a> {
     pub id: &'a str,
@@ -19,16 +21,18 @@ pub struct HandoverItem<'a> {
     pub level: &'a str,
     pub state: &'static str,
     /// The most urgent timer still counting, as in `tkt sla --format json`.
-    pub next_deadline: Option<&'a tkt::sla::Timer>,
+    pub next_deadline: Option<&'a Timer>,
     pub next_deadline_text: Option<String>,
     pub last_customer_update: Option<Timestamp>,
     pub open_questions: Vec<String>,
-    pub next_step: Option<NextStep>,
+    pub next_step: Option<NextStepJson>,
+    #[serde(skip)]
+    next: Option<NextStep>,
 }
 
 impl<'a> HandoverItem<'a> {
-    pub fn new(policy: &Policy, t: &'a TicketTimers, now: Timestamp) -> Self {
-        let next_deadline = sla::next_deadline(&t.timers);
+    /// `t` with the deadline and step the core computed for it.
+    pub fn new(t: &'a TicketAt, outlook: Outlook<'a>, now: Timestamp) -> Self {
         let mut open_questions: Vec<String> = t
             .status
             .waiting_on_teams
@@ -44,12 +48,17 @@ impl<'a> HandoverItem<'a> {
             severity: &t.status.severity,
             level: &t.status.level,
             state: t.status.state.name(),
-            next_deadline,
-            next_deadline_text: next_deadline
+            next_deadline: outlook.next_deadline,
+            next_deadline_text: outlook
+                .next_deadline
                 .map(|x| format!("{} {}", metric_label(x), describe(x, now))),
             last_customer_update: t.status.last_customer_update,
             open_questions,
-            next_step: sla::next_step(policy, &t.status, &t.timers, now),
+            next_step: outlook
+                .next_step
+                .as_ref()
+                .map(|n| NextStepJson::new(n, "ID")),
+            next: outlook.next_step,
         }
     }
 }
@@ -92,14 +101,14 @@ pub fn markdown(
         for q in &item.open_questions {
             writeln!(out, "- open: {q}")?;
         }
-        if let Some(step) = &item.next_step {
+        if let Some(next) = &item.next {
             writeln!(
                 out,
                 "- next step: {} (`{}`)",
-                step.action,
-                step.command.replace("ID", item.id)
+                next.step.action(),
+                step(&next.step, item.id)
             )?;
-            for need in &step.needs {
+            for need in &next.needs {
                 writeln!(out, "  - needs {}", need.what)?;
             }
         }

@@ -4,21 +4,23 @@ use std::io::{self, Write};
 
 use anstyle::Style;
 use serde::Serialize;
+use tkt::desk::TicketAt;
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
 use super::table::Table;
 use super::{JSON_SCHEMA, relative};
 
+/// One ticket of `list --format json`: its ID and file, then its status.
 #[derive(Serialize)]
-pub struct Row {
-    pub id: String,
-    pub file: String,
+struct Row<'a> {
+    id: &'a str,
+    file: &'a str,
     #[serde(flatten)]
-    pub status: Status,
+    status: &'a Status,
 }
 
-pub fn table(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<()> {
+pub fn table(out: &mut impl Write, rows: &[TicketAt], now: Timestamp) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "no tickets match");
     }
@@ -48,16 +50,23 @@ pub fn table(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<(
 struct ListJson<'a> {
     schema: u32,
     now: Timestamp,
-    tickets: &'a [Row],
+    tickets: Vec<Row<'a>>,
 }
 
-pub fn json(out: &mut impl Write, rows: &[Row], now: Timestamp) -> io::Result<()> {
+pub fn json(out: &mut impl Write, rows: &[TicketAt], now: Timestamp) -> io::Result<()> {
     serde_json::to_writer_pretty(
         &mut *out,
         &ListJson {
             schema: JSON_SCHEMA,
             now,
-            tickets: rows,
+            tickets: rows
+                .iter()
+                .map(|t| Row {
+                    id: &t.id,
+                    file: &t.file,
+                    status: &t.status,
+                })
+                .collect(),
         },
     )?;
     writeln!(out)

@@ -3,14 +3,17 @@
 
 pub mod changes;
 pub mod check;
+pub mod confirmation;
+pub mod due;
 pub mod explain;
 pub mod handover;
 pub mod list;
+pub mod remedy;
 pub mod review;
 pub mod show;
 pub mod sla;
+pub mod style;
 pub mod table;
-pub mod verb;
 
 use tkt::duration;
 use tkt::ticket::Event;

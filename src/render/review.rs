@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use tkt::duration;
-use tkt::policy::ReviewPart;
 use tkt::sla::Timer;
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
@@ -11,15 +10,6 @@ use tkt::workflow::Status;
 
 use super::sla::metric_label;
 use super::{event_summary, short_time};
-
-pub fn part_name(part: ReviewPart) -> &'static str {
-    match part {
-        ReviewPart::Assessment => "assessment",
-        ReviewPart::Feedback => "feedback",
-        ReviewPart::Lessons => "lessons",
-        ReviewPart::ActionItems => "action-items",
-    }
-}
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")

@@ -3,15 +3,17 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use tkt::due::NextStep;
 use tkt::policy::{Doc, Level};
 use tkt::sla::{Timer, TimerStatus};
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
-use tkt::workflow::{NextStep, Status};
+use tkt::workflow::{Remedy, Status};
 
+use super::remedy::{NextStepJson, remedy, step};
 use super::sla::{describe, metric_label};
 use super::{JSON_SCHEMA, event_summary, relative, short_time};
-use crate::cli::output::style;
+use crate::render::style;
 
 pub struct ShowView<'a> {
     pub file: String,
@@ -109,24 +111,24 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             event_summary(event)
         )?;
     }
-    if let Some(step) = &v.next_step {
+    if let Some(next) = &v.next_step {
         writeln!(
             out,
             "\n{b}Next step{b:#}: {}  {}{}{:#}",
-            step.action,
+            next.step.action(),
             style::DIM,
-            step.command.replace(" ID", &format!(" {}", t.id)),
+            step(&next.step, t.id.as_str()),
             style::DIM
         )?;
-        for need in &step.needs {
-            match &need.hint {
-                Some(hint) => writeln!(
+        for need in &next.needs {
+            match &need.remedy {
+                Some(fix) => writeln!(
                     out,
                     "  {}needs{:#} {}: {}",
                     style::WARN,
                     style::WARN,
                     need.what,
-                    hint.replace(" ID ", &format!(" {} ", t.id))
+                    remedy(fix, t.id.as_str())
                 )?,
                 None => writeln!(out, "  {}needs{:#} {}", style::WARN, style::WARN, need.what)?,
             }
@@ -144,7 +146,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                     style::WARN,
                     style::WARN,
                     doc.name(),
-                    doc.hint().replace(" ID ", &format!(" {} ", t.id))
+                    remedy(&Remedy::Document(*doc), t.id.as_str())
                 )?;
             }
         }
@@ -156,7 +158,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
 struct MissingJson {
     doc: Doc,
     name: &'static str,
-    hint: &'static str,
+    hint: String,
 }
 
 #[derive(Serialize)]
@@ -178,7 +180,7 @@ struct ShowJson<'a> {
     impact: &'a str,
     status: &'a Status,
     next_level: Option<NextLevelJson<'a>>,
-    next_step: Option<&'a NextStep>,
+    next_step: Option<NextStepJson>,
     timers: &'a [Timer],
     events: &'a [Event],
 }
@@ -202,11 +204,11 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                 .map(|&doc| MissingJson {
                     doc,
                     name: doc.name(),
-                    hint: doc.hint(),
+                    hint: remedy(&Remedy::Document(doc), "ID"),
                 })
                 .collect(),
         }),
-        next_step: v.next_step.as_ref(),
+        next_step: v.next_step.as_ref().map(|n| NextStepJson::new(n, "ID")),
         timers: v.timers,
         events: &v.ticket.events,
     };

@@ -4,23 +4,14 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use tkt::desk::{Flipped, TicketAt};
 use tkt::duration;
-use tkt::sla::{Metric, PolicyFlip, Timer, TimerStatus};
+use tkt::sla::{Metric, Timer, TimerStatus};
 use tkt::time::Timestamp;
-use tkt::workflow::Status;
 
 use super::table::Table;
 use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
-use crate::cli::output::style;
-
-/// One ticket and its selected timers.
-pub struct TicketTimers {
-    pub id: String,
-    pub title: String,
-    pub file: String,
-    pub status: Status,
-    pub timers: Vec<Timer>,
-}
+use crate::render::style;
 
 /// "first response", "escalation to L3".
 pub fn metric_label(timer: &Timer) -> String {
@@ -77,11 +68,7 @@ pub fn describe(timer: &Timer, now: Timestamp) -> String {
     }
 }
 
-pub fn table(
-    out: &mut impl Write,
-    rows: &[(&TicketTimers, &Timer)],
-    now: Timestamp,
-) -> io::Result<()> {
+pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "no timers match");
     }
@@ -118,7 +105,7 @@ pub fn table(
 }
 
 /// The counts line: "2 breached, 1 warning, 14 running, 3 paused".
-pub fn summary(rows: &[(&TicketTimers, &Timer)]) -> String {
+pub fn summary(rows: &[(&TicketAt, &Timer)]) -> String {
     let count = |s: TimerStatus| rows.iter().filter(|(_, t)| t.status == s).count();
     let parts: Vec<String> = [
         TimerStatus::Breached,
@@ -169,7 +156,7 @@ struct SlaJson<'a> {
     tickets: Vec<TicketJson<'a>>,
 }
 
-pub fn json(out: &mut impl Write, tickets: &[TicketTimers], now: Timestamp) -> io::Result<()> {
+pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::Result<()> {
     let all = || tickets.iter().flat_map(|t| &t.timers);
     let count = |s: TimerStatus| all().filter(|t| t.status == s).count();
     let doc = SlaJson {
@@ -205,7 +192,7 @@ pub fn json(out: &mut impl Write, tickets: &[TicketTimers], now: Timestamp) -> i
 /// ticket's file.
 pub fn github(
     out: &mut impl Write,
-    rows: &[(&TicketTimers, &Timer)],
+    rows: &[(&TicketAt, &Timer)],
     now: Timestamp,
     warnings: bool,
 ) -> io::Result<()> {
@@ -259,7 +246,7 @@ fn xml_escape(text: &str) -> String {
 /// One test case per timer; breaches (and warnings when `warnings`) fail.
 pub fn junit(
     out: &mut impl Write,
-    rows: &[(&TicketTimers, &Timer)],
+    rows: &[(&TicketAt, &Timer)],
     now: Timestamp,
     warnings: bool,
 ) -> io::Result<()> {
@@ -321,7 +308,7 @@ fn md_cell(text: &str) -> String {
 /// A summary for a pull request comment or `$GITHUB_STEP_SUMMARY`.
 pub fn markdown(
     out: &mut impl Write,
-    rows: &[(&TicketTimers, &Timer)],
+    rows: &[(&TicketAt, &Timer)],
     now: Timestamp,
 ) -> io::Result<()> {
     writeln!(out, "## SLA status at {now}\n")?;
@@ -364,11 +351,7 @@ fn flip_side(side: &Option<(TimerStatus, Option<Timestamp>)>) -> String {
 }
 
 /// `tkt sla --policy-from REV`: per ticket, the timers the new policy flips.
-pub fn policy_flips(
-    out: &mut impl Write,
-    rev: &str,
-    tickets: &[(String, String, Vec<PolicyFlip>)],
-) -> io::Result<()> {
+pub fn policy_flips(out: &mut impl Write, rev: &str, tickets: &[Flipped]) -> io::Result<()> {
     if tickets.is_empty() {
         return writeln!(
             out,
@@ -377,7 +360,7 @@ pub fn policy_flips(
     }
     let before = format!("AT {rev}");
     let mut table = Table::new(&["TICKET", "TIMER", &before, "NOW", "TITLE"]);
-    for (id, title, flips) in tickets {
+    for Flipped { id, title, flips } in tickets {
         for f in flips {
             table.row(
                 anstyle::Style::new(),
@@ -422,7 +405,7 @@ struct PolicyDiffJson<'a> {
 pub fn policy_flips_json(
     out: &mut impl Write,
     rev: &str,
-    tickets: &[(String, String, Vec<PolicyFlip>)],
+    tickets: &[Flipped],
     now: Timestamp,
 ) -> io::Result<()> {
     let doc = PolicyDiffJson {
@@ -431,7 +414,7 @@ pub fn policy_flips_json(
         policy_from: rev,
         tickets: tickets
             .iter()
-            .map(|(id, title, flips)| FlippedTicketJson {
+            .map(|Flipped { id, title, flips }| FlippedTicketJson {
                 id,
                 title,
                 timers: flips

@@ -97,7 +97,7 @@ const OPENED: &str =
 /// The names a ticket text with one unknown name in it is refused with.
 #[track_caller]
 fn ticket_names(text: &str) -> Vec<String> {
-    match tkt::format::parse(text.as_bytes()) {
+    match tkt::ticket::file::parse(text.as_bytes()) {
         Ok(_) => panic!("accepted:\n{text}"),
         Err(e) => expected_names(&e.to_string()),
     }
@@ -116,11 +116,11 @@ fn format_examples_are_canonical_tickets_that_pass_check() {
     );
     let repo = TestRepo::new();
     for block in &examples {
-        let ticket = tkt::format::parse(block.text.as_bytes())
+        let ticket = tkt::ticket::file::parse(block.text.as_bytes())
             .unwrap_or_else(|e| panic!("docs/format.md:{}: {e}", block.line));
         // "Written exactly as tkt writes it."
         assert_eq!(
-            tkt::format::to_text(&ticket),
+            tkt::ticket::file::to_text(&ticket),
             block.text,
             "docs/format.md:{}: not in canonical form",
             block.line
@@ -181,7 +181,7 @@ fn format_lists_every_check_rule_the_code_has() {
         let end = text.find("#[cfg(test)]").unwrap_or(text.len());
         text[..end].to_string()
     };
-    let src = code("src/check.rs") + &code("src/format.rs");
+    let src = code("src/check.rs") + &code("src/ticket/file.rs");
     // Rule names are string literals in the `rule` position of findings and
     // in `ParseError::rule`: kebab-case literals next to "rule" or `=>`.
     let mut rules = BTreeSet::new();
@@ -375,7 +375,7 @@ fn json_documents_every_field_the_binary_emits() {
         .into_iter()
         .find(|b| b.info == "yaml")
         .expect("a ```yaml example");
-    let ticket = tkt::format::parse(example.text.as_bytes()).expect("example parses");
+    let ticket = tkt::ticket::file::parse(example.text.as_bytes()).expect("example parses");
     repo.write(&format!("tickets/{}.yaml", ticket.id), &example.text);
     let fresh = repo.open(&[
         "--title",
@@ -491,7 +491,7 @@ fn json_documents_every_field_of_the_other_commands() {
         .into_iter()
         .find(|b| b.info == "yaml")
         .expect("a ```yaml example");
-    let example_id = tkt::format::parse(example.text.as_bytes())
+    let example_id = tkt::ticket::file::parse(example.text.as_bytes())
         .expect("example parses")
         .id
         .to_string();

@@ -60,7 +60,8 @@ fn diverged(driver: bool) -> (TestRepo, String) {
 /// The texts of the ticket's notes, in file order.
 fn notes(repo: &TestRepo, id: &str) -> Vec<String> {
     let text = repo.read(&repo.ticket_file(id));
-    let ticket = tkt::format::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let ticket =
+        tkt::ticket::file::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
     ticket
         .events
         .iter()

@@ -650,7 +650,7 @@ fn bad_arguments_are_exit_2_and_write_nothing() {
     bad_argument(
         &repo,
         &["pause", id, "--reason", "lunch"],
-        "`lunch` is not a pause reason",
+        "unknown pause reason `lunch`",
     );
     bad_argument(
         &repo,

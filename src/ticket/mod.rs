@@ -4,6 +4,8 @@
 //! Field order in these types is the key order on disk, so it is part of the
 //! format (docs/format.md).
 
+pub mod file;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +47,28 @@ impl Customer {
     }
 }
 
+/// Parts of a post-escalation review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewPart {
+    Assessment,
+    Feedback,
+    Lessons,
+    ActionItems,
+}
+
+impl ReviewPart {
+    /// The name on disk and in the policy: `action-items`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewPart::Assessment => "assessment",
+            ReviewPart::Feedback => "feedback",
+            ReviewPart::Lessons => "lessons",
+            ReviewPart::ActionItems => "action-items",
+        }
+    }
+}
+
 /// The troubleshooting checklist of the SOP, in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,6 +88,28 @@ impl DiagnosisStep {
         DiagnosisStep::Document,
         DiagnosisStep::Correct,
     ];
+
+    /// The name on disk and on the command line: `analyze`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagnosisStep::Identify => "identify",
+            DiagnosisStep::Analyze => "analyze",
+            DiagnosisStep::Test => "test",
+            DiagnosisStep::Document => "document",
+            DiagnosisStep::Correct => "correct",
+        }
+    }
+
+    /// What the SOP's checklist calls the stage.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DiagnosisStep::Identify => "initial problem identification",
+            DiagnosisStep::Analyze => "root-cause analysis",
+            DiagnosisStep::Test => "testing and verification",
+            DiagnosisStep::Document => "documentation of findings",
+            DiagnosisStep::Correct => "corrective action",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,6 +382,38 @@ impl Event {
             Event::Reopened { .. } => "reopened",
             Event::Reviewed { .. } => "reviewed",
         }
+    }
+}
+
+impl Event {
+    /// The review parts a `reviewed` event records (none for other events).
+    pub fn review_parts(&self) -> Vec<ReviewPart> {
+        let Event::Reviewed {
+            went_well,
+            went_poorly,
+            satisfaction,
+            customer_feedback,
+            lessons,
+            action_items,
+            ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        let mut parts = Vec::new();
+        if went_well.is_some() || went_poorly.is_some() {
+            parts.push(ReviewPart::Assessment);
+        }
+        if satisfaction.is_some() || customer_feedback.is_some() {
+            parts.push(ReviewPart::Feedback);
+        }
+        if lessons.is_some() {
+            parts.push(ReviewPart::Lessons);
+        }
+        if !action_items.is_empty() {
+            parts.push(ReviewPart::ActionItems);
+        }
+        parts
     }
 }
 

@@ -1,0 +1,440 @@
+//! The desk query: every ticket a filter selects, with its status and
+//! timers at an instant, each ticket replayed once. Every listing asks it:
+//! `list`, `sla`, `sla --policy-from`, the `--due` lists, `handover`.
+//!
+//! The filter and the sort are values passed in, and the query reads each
+//! ticket through [`Source`], so a cached summary can stand in for a parsed
+//! ticket. Files that cannot be read are answered as [`Unreadable`]
+//! findings, never dropped silently and never a panic.
+
+use std::cmp::Ordering;
+use std::path::PathBuf;
+
+use crate::due::{self, Need};
+use crate::id::TicketId;
+use crate::policy::Policy;
+use crate::sla::{self, PolicyFlip, Timer, urgency_key};
+use crate::store::{Repo, StoreError};
+use crate::ticket::{Customer, Ticket};
+use crate::time::Timestamp;
+use crate::workflow::{self, State, Status};
+
+/// Which tickets a query selects. Empty lists match everything; `states`
+/// empty means open tickets only unless `all` is set.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<State>,
+    pub severities: Vec<String>,
+    pub levels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub teams: Vec<String>,
+    /// Only tickets waiting on this team's answer (`any`: on any team).
+    pub waiting_on_team: Option<String>,
+    pub all: bool,
+}
+
+impl Filter {
+    pub fn matches(&self, s: &Status) -> bool {
+        let state_ok = if self.states.is_empty() {
+            self.all || s.state.is_open()
+        } else {
+            self.states.contains(&s.state)
+        };
+        let any = |wanted: &[String], have: Option<&String>| {
+            wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
+        };
+        state_ok
+            && any(&self.severities, Some(&s.severity))
+            && any(&self.levels, Some(&s.level))
+            && any(&self.assignees, s.assignee.as_ref())
+            && any(&self.teams, s.team.as_ref())
+            && self
+                .waiting_on_team
+                .as_ref()
+                .is_none_or(|t| s.waiting_on_teams.iter().any(|w| w == t || t == "any"))
+    }
+}
+
+/// What a sort key compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    /// Most severe first (the policy's order).
+    Severity,
+    /// Opened earliest first.
+    Opened,
+    /// Last event earliest first.
+    Updated,
+    /// Ticket ID (file-name order).
+    Id,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// The order of the answer: keys in turn, then the ticket ID. No keys is
+/// ID order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sort(pub Vec<SortKey>);
+
+impl Sort {
+    /// The listings' order: most severe first, then oldest first.
+    pub fn listing() -> Sort {
+        Sort(vec![
+            SortKey {
+                field: SortField::Severity,
+                descending: false,
+            },
+            SortKey {
+                field: SortField::Opened,
+                descending: false,
+            },
+        ])
+    }
+
+    fn compare(&self, policy: &Policy, a: &TicketAt, b: &TicketAt) -> Ordering {
+        for key in &self.0 {
+            let order = match key.field {
+                SortField::Severity => severity_rank(policy, a).cmp(&severity_rank(policy, b)),
+                SortField::Opened => a.status.opened_at.cmp(&b.status.opened_at),
+                SortField::Updated => a.status.last_event_at.cmp(&b.status.last_event_at),
+                SortField::Id => a.id.cmp(&b.id),
+            };
+            let order = if key.descending {
+                order.reverse()
+            } else {
+                order
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        a.id.cmp(&b.id)
+    }
+}
+
+fn severity_rank(policy: &Policy, t: &TicketAt) -> usize {
+    policy
+        .severity_rank(&t.status.severity)
+        .unwrap_or(usize::MAX)
+}
+
+/// How much of the timers the answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timers {
+    /// None: a listing of statuses (timers are still computed when a
+    /// `need` asks for them).
+    #[default]
+    Skip,
+    /// Every timer without its segments: listings never show them, and at
+    /// 100,000 tickets they are most of the memory.
+    Summary,
+    /// Every timer with its segments.
+    Full,
+}
+
+/// A question about the whole desk.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub filter: Filter,
+    /// Only tickets that owe this.
+    pub need: Option<Need>,
+    pub timers: Timers,
+    pub sort: Sort,
+}
+
+/// One ticket at the query's instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketAt {
+    pub id: String,
+    /// The file, relative to the repository root.
+    pub file: String,
+    /// The title, as last amended.
+    pub title: String,
+    pub customer: Customer,
+    pub status: Status,
+    pub timers: Vec<Timer>,
+}
+
+/// A ticket file the query could not read, and why.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub file: PathBuf,
+    pub error: StoreError,
+}
+
+/// The answer: the selected tickets in the query's order, and the files
+/// that could not be read (any of them might have matched).
+#[derive(Debug)]
+pub struct Answer {
+    pub tickets: Vec<TicketAt>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Answer {
+    /// Every (ticket, timer) pair, most urgent first, then by ticket ID.
+    pub fn timer_rows(&self) -> Vec<(&TicketAt, &Timer)> {
+        timer_rows(&self.tickets)
+    }
+}
+
+/// Every (ticket, timer) pair of `tickets`, most urgent first, then by ID.
+pub fn timer_rows(tickets: &[TicketAt]) -> Vec<(&TicketAt, &Timer)> {
+    use rayon::prelude::*;
+    let mut rows: Vec<(&TicketAt, &Timer)> = tickets
+        .iter()
+        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+        .collect();
+    rows.par_sort_by(|a, b| {
+        urgency_key(a.1)
+            .cmp(&urgency_key(b.1))
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    });
+    rows
+}
+
+/// What the query reads of one ticket. A parsed [`Ticket`] is one; a cached
+/// summary that can answer the same questions is another.
+pub trait Source {
+    fn id(&self) -> &TicketId;
+    /// `None` for a ticket without events (never for a parsed one).
+    fn opened_at(&self) -> Option<Timestamp>;
+    fn customer(&self) -> &Customer;
+    /// The status at `now`, and the timers when `with_timers`.
+    fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>);
+}
+
+impl Source for Ticket {
+    fn id(&self) -> &TicketId {
+        &self.id
+    }
+
+    fn opened_at(&self) -> Option<Timestamp> {
+        Ticket::opened_at(self)
+    }
+
+    fn customer(&self) -> &Customer {
+        &self.customer
+    }
+
+    fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>) {
+        if with_timers {
+            let evaluation = sla::evaluate(policy, self, now);
+            (evaluation.status, evaluation.timers)
+        } else {
+            (workflow::replay_at(self, now), Vec::new())
+        }
+    }
+}
+
+/// One ticket through the query: `None` when it did not exist yet at `now`
+/// or the query does not select it.
+pub fn select<S: Source>(
+    source: &S,
+    file: String,
+    policy: &Policy,
+    query: &Query,
+    now: Timestamp,
+) -> Option<TicketAt> {
+    if source.opened_at().is_none_or(|t| t > now) {
+        return None;
+    }
+    let with_timers = query.timers != Timers::Skip || query.need.is_some();
+    let (status, mut timers) = source.at(policy, now, with_timers);
+    if !query.filter.matches(&status) {
+        return None;
+    }
+    if let Some(need) = query.need
+        && !due::needs(policy, &status, &timers, now, need)
+    {
+        return None;
+    }
+    match query.timers {
+        Timers::Skip => timers = Vec::new(),
+        Timers::Summary => timers.iter_mut().for_each(|t| t.segments = Vec::new()),
+        Timers::Full => {}
+    }
+    Some(TicketAt {
+        id: source.id().to_string(),
+        file,
+        title: status.title.clone(),
+        customer: source.customer().clone(),
+        status,
+        timers,
+    })
+}
+
+/// Asks `query` of every ticket under `tickets/` at `now`, reading files in
+/// parallel.
+pub fn query(
+    repo: &Repo,
+    policy: &Policy,
+    query: &Query,
+    now: Timestamp,
+) -> Result<Answer, StoreError> {
+    let scanned = repo.scan(|entry, bytes| {
+        let file = repo.relative(&entry.path).display().to_string();
+        match Repo::parse_entry(entry, bytes) {
+            Ok(ticket) => Ok(select(&ticket, file, policy, query, now)),
+            Err(error) => Err(Unreadable {
+                file: entry.path.clone(),
+                error,
+            }),
+        }
+    })?;
+    let mut answer = Answer {
+        tickets: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for result in scanned {
+        match result {
+            Ok(Some(ticket)) => answer.tickets.push(ticket),
+            Ok(None) => {}
+            Err(unreadable) => answer.unreadable.push(unreadable),
+        }
+    }
+    if !query.sort.0.is_empty() {
+        answer
+            .tickets
+            .sort_by(|a, b| query.sort.compare(policy, a, b));
+    }
+    Ok(answer)
+}
+
+/// A ticket whose timers a policy change flips.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flipped {
+    pub id: String,
+    pub title: String,
+    pub flips: Vec<PolicyFlip>,
+}
+
+/// Which timers of the tickets `filter` selects differ between policy `old`
+/// and `new` at `now`, in ID order; and the files that could not be read.
+pub fn policy_flips(
+    repo: &Repo,
+    old: &Policy,
+    new: &Policy,
+    filter: &Filter,
+    now: Timestamp,
+) -> Result<(Vec<Flipped>, Vec<Unreadable>), StoreError> {
+    let scanned = repo.scan(|entry, bytes| {
+        let ticket = match Repo::parse_entry(entry, bytes) {
+            Ok(ticket) => ticket,
+            Err(error) => {
+                return Err(Unreadable {
+                    file: entry.path.clone(),
+                    error,
+                });
+            }
+        };
+        if ticket.opened_at().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let before = sla::evaluate(old, &ticket, now);
+        if !filter.matches(&before.status) {
+            return Ok(None);
+        }
+        let after = sla::evaluate(new, &ticket, now);
+        let flips = sla::policy_flips(&before.timers, &after.timers);
+        Ok((!flips.is_empty()).then(|| Flipped {
+            id: ticket.id.to_string(),
+            title: before.status.title,
+            flips,
+        }))
+    })?;
+    let mut flipped = Vec::new();
+    let mut unreadable = Vec::new();
+    for result in scanned {
+        match result {
+            Ok(Some(f)) => flipped.push(f),
+            Ok(None) => {}
+            Err(u) => unreadable.push(u),
+        }
+    }
+    Ok((flipped, unreadable))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::DEFAULT_POLICY;
+    use crate::ticket::file;
+
+    fn ticket(id: &str, severity: &str, opened: &str, extra: &str) -> Ticket {
+        let text = format!(
+            "schema: 1\nid: {id}\ntitle: t\ncustomer:\n  contact: a@b.c\nevents:\n\
+- type: opened\n  at: {opened}\n  by: ana\n  severity: {severity}\n  level: L1\n{extra}"
+        );
+        file::parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn select_filters_and_carries_what_the_query_asks_for() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
+        let t = ticket("T-7FQ2M9KD3A", "critical", "2026-11-20T09:00:00Z", "");
+        let mut q = Query::default();
+        let plain = select(&t, "f".into(), &policy, &q, now).unwrap();
+        assert!(plain.timers.is_empty());
+        q.timers = Timers::Summary;
+        let with = select(&t, "f".into(), &policy, &q, now).unwrap();
+        assert!(!with.timers.is_empty());
+        assert!(with.timers.iter().all(|t| t.segments.is_empty()));
+        q.filter.severities = vec!["low".into()];
+        assert!(select(&t, "f".into(), &policy, &q, now).is_none());
+        // Not opened yet at `now`: not on the desk.
+        let early = Timestamp::parse("2026-11-20T08:00:00Z").unwrap();
+        assert!(select(&t, "f".into(), &policy, &Query::default(), early).is_none());
+        // A critical ticket 3h old without an escalation owes one.
+        q.filter.severities.clear();
+        q.need = Some(Need::Escalation);
+        assert!(select(&t, "f".into(), &policy, &q, now).is_some());
+        q.need = Some(Need::Review);
+        assert!(select(&t, "f".into(), &policy, &q, now).is_none());
+    }
+
+    #[test]
+    fn sort_keys_apply_in_turn_then_the_id() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
+        let q = Query::default();
+        let at = |id, sev, opened| {
+            select(&ticket(id, sev, opened, ""), "f".into(), &policy, &q, now).unwrap()
+        };
+        let mut tickets = vec![
+            at("T-3333333333", "low", "2026-11-20T08:00:00Z"),
+            at("T-2222222222", "critical", "2026-11-20T10:00:00Z"),
+            at("T-1111111111", "critical", "2026-11-20T10:00:00Z"),
+            at("T-4444444444", "critical", "2026-11-20T09:00:00Z"),
+        ];
+        let ids = |ts: &[TicketAt]| ts.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        let sort = Sort::listing();
+        tickets.sort_by(|a, b| sort.compare(&policy, a, b));
+        assert_eq!(
+            ids(&tickets),
+            [
+                "T-4444444444",
+                "T-1111111111",
+                "T-2222222222",
+                "T-3333333333"
+            ]
+        );
+        let newest = Sort(vec![SortKey {
+            field: SortField::Opened,
+            descending: true,
+        }]);
+        tickets.sort_by(|a, b| newest.compare(&policy, a, b));
+        assert_eq!(
+            ids(&tickets),
+            [
+                "T-1111111111",
+                "T-2222222222",
+                "T-4444444444",
+                "T-3333333333"
+            ]
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! `policy.toml`: the team's SOP as data — severities, escalation levels and
+//! the documentation each requires, calendars, SLA targets, pause reasons,
+//! closure and review rules, notification templates.
+//!
+//! Loading validates everything and reports every problem with its line and
+//! column, not just the first.
+
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::calendar::Calendar;
+use crate::names::{self, NameKind, UnknownName};
+use crate::ticket::ReviewPart;
+use crate::time::Timestamp;
+
+/// The policy a new repository starts from: the SOP's defaults.
+pub const DEFAULT_POLICY: &str = include_str!("../../policy.toml");
+
+/// The version of the policy format this build reads.
+pub const SCHEMA: u32 = 1;
+
+/// The name of the built-in calendar that counts every second.
+pub const ALWAYS: &str = "24x7";
+
+/// One problem in a policy file, at a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyIssue {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.first().map(|i| i.message.as_str()).unwrap_or("invalid policy"))]
+pub struct PolicyError(pub Vec<PolicyIssue>);
+
+/// Documentation a level can require before a ticket is escalated to it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Doc {
+    Description,
+    Troubleshooting,
+    Logs,
+    Contact,
+    Impact,
+    RootCause,
+}
+
+impl Doc {
+    pub fn name(self) -> &'static str {
+        match self {
+            Doc::Description => "problem description",
+            Doc::Troubleshooting => "troubleshooting steps taken",
+            Doc::Logs => "system logs or error codes",
+            Doc::Contact => "customer contact information",
+            Doc::Impact => "impact assessment",
+            Doc::RootCause => "root-cause analysis",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    pub id: String,
+    pub name: String,
+    pub requires: Vec<Doc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationTarget {
+    pub level: String,
+    pub within: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Severity {
+    pub id: String,
+    pub description: String,
+    pub calendar: String,
+    pub first_response: Option<i64>,
+    pub update_every: Option<i64>,
+    pub resolution: Option<i64>,
+    pub escalations: Vec<EscalationTarget>,
+    pub review: bool,
+    pub approval: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewPolicy {
+    pub levels: Vec<String>,
+    pub calendar: String,
+    pub within: Option<i64>,
+    pub requires: Vec<ReviewPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Templates {
+    pub acknowledgement: String,
+    pub update: String,
+    pub resolution: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Warning threshold in per-mille of a target (0.75 → 750), so the SLA
+    /// math stays in integers.
+    pub warning_permille: i64,
+    pub teams: Vec<String>,
+    pub calendars: BTreeMap<String, Calendar>,
+    /// Lowest first.
+    pub levels: Vec<Level>,
+    /// Most severe first.
+    pub severities: Vec<Severity>,
+    /// The level a ticket flagged as a repeated outage must be at, at once.
+    pub repeated_outage_level: Option<String>,
+    pub pause_reasons: Vec<String>,
+    pub confirmation: bool,
+    pub review: ReviewPolicy,
+    pub templates: Templates,
+}
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Every syntax error and every unknown key at once, with positions;
+        // typed deserialization below stops at its first error.
+        let issues = raw::structure_issues(text);
+        if !issues.is_empty() {
+            return Err(PolicyError(issues));
+        }
+        let raw: raw::RawPolicy = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            PolicyError(vec![PolicyIssue {
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }])
+        })?;
+        validate::Validator::new(text).policy(raw)
+    }
+
+    pub fn severity(&self, id: &str) -> Option<&Severity> {
+        self.severities.iter().find(|s| s.id == id)
+    }
+
+    /// 0 for the most severe tier.
+    pub fn severity_rank(&self, id: &str) -> Option<usize> {
+        self.severities.iter().position(|s| s.id == id)
+    }
+
+    pub fn level(&self, id: &str) -> Option<&Level> {
+        self.levels.iter().find(|l| l.id == id)
+    }
+
+    /// 0 for the lowest level.
+    pub fn level_rank(&self, id: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l.id == id)
+    }
+
+    pub fn lowest_level(&self) -> &Level {
+        &self.levels[0]
+    }
+
+    /// A calendar by name; `24x7` always exists.
+    pub fn calendar(&self, name: &str) -> Option<&Calendar> {
+        self.calendars.get(name)
+    }
+
+    pub fn severity_ids(&self) -> Vec<&str> {
+        self.severities.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    pub fn level_ids(&self) -> Vec<&str> {
+        self.levels.iter().map(|l| l.id.as_str()).collect()
+    }
+
+    pub fn team_allowed(&self, team: &str) -> bool {
+        self.teams.is_empty() || self.teams.iter().any(|t| t == team)
+    }
+
+    /// The severity `id`, or the error naming every severity defined.
+    pub fn expect_severity(&self, id: &str) -> Result<&Severity, UnknownName> {
+        self.severity(id)
+            .ok_or_else(|| UnknownName::new(NameKind::Severity, id, self.severity_ids()))
+    }
+
+    /// The level `id`, or the error naming every level defined.
+    pub fn expect_level(&self, id: &str) -> Result<&Level, UnknownName> {
+        self.level(id)
+            .ok_or_else(|| UnknownName::new(NameKind::Level, id, self.level_ids()))
+    }
+
+    /// Whether `team` may be named (any team when the policy lists none).
+    pub fn expect_team(&self, team: &str) -> Result<(), UnknownName> {
+        if self.team_allowed(team) {
+            Ok(())
+        } else {
+            Err(UnknownName::new(NameKind::Team, team, &self.teams))
+        }
+    }
+
+    pub fn expect_pause_reason(&self, reason: &str) -> Result<(), UnknownName> {
+        names::expect(NameKind::PauseReason, reason, &self.pause_reasons)
+    }
+
+    /// When the next customer update is owed if one is sent at `at`: the
+    /// severity's `update_every` on its calendar. `None` without a cadence.
+    pub fn next_update_due(&self, severity: &str, at: Timestamp) -> Option<Timestamp> {
+        let sev = self.severity(severity)?;
+        let every = sev.update_every?;
+        let calendar = self.calendar(&sev.calendar)?;
+        calendar
+            .add_business(at.utc(), every)
+            .map(Timestamp::from_utc)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u64 + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = text[line_start..offset].chars().count() as u64 + 1;
+    (line, column)
+}
+
+/// The placeholders notification templates may use.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "id",
+    "title",
+    "severity",
+    "level",
+    "state",
+    "message",
+    "next_update",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_encodes_the_sop() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let critical = policy.severity("critical").unwrap();
+        assert_eq!(critical.first_response, Some(30 * 60));
+        assert_eq!(
+            critical.escalations,
+            vec![
+                EscalationTarget {
+                    level: "L2".into(),
+                    within: 2 * 3600
+                },
+                EscalationTarget {
+                    level: "L3".into(),
+                    within: 4 * 3600
+                },
+            ]
+        );
+        assert_eq!(policy.level_ids(), ["L1", "L2", "L3", "manager"]);
+        assert_eq!(policy.severity_ids(), ["critical", "high", "medium", "low"]);
+        assert_eq!(policy.warning_permille, 750);
+    }
+
+    fn issues(text: &str) -> Vec<(u64, u64, String)> {
+        Policy::parse(text)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|i| (i.line, i.column, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let text = "schema = 1\n\
+[calendars.office]\n\
+zone = \"Mars/Olympus\"\n\
+mon = [\"09:00-17:00\", \"12:00-13:00\"]\n\
+holidays = [\"next friday\"]\n\
+[[levels]]\nid = \"L1\"\nname = \"one\"\n\
+[[severities]]\nid = \"urgent\"\ncalendar = \"office\"\nfirst_response = \"2x\"\n\
+escalations = [{ level = \"L9\", within = \"1h\" }]\n";
+        let found = issues(text);
+        let lines: Vec<u64> = found.iter().map(|i| i.0).collect();
+        assert!(lines.contains(&3), "zone: {found:?}");
+        assert!(lines.contains(&5), "holiday: {found:?}");
+        assert!(lines.contains(&12), "duration: {found:?}");
+        assert!(lines.contains(&13), "level: {found:?}");
+        assert!(found.iter().any(|i| i.2.contains("Mars/Olympus")));
+        assert!(found.iter().any(|i| i.2.contains("`2x`")));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_at_once() {
+        let text = DEFAULT_POLICY
+            .replacen(
+                "warning_fraction = 0.75",
+                "warning_fraction = 0.75\nbogus = 1",
+                1,
+            )
+            .replacen("zone = \"UTC\"", "zone = \"UTC\"\nweekends = []", 1)
+            .replacen("approval = true", "approval = true\naproval = false", 1)
+            .replacen(
+                "{ level = \"L2\", within = \"2h\" }",
+                "{ level = \"L2\", within = \"2h\", after = \"1h\" }",
+                1,
+            );
+        let found = issues(&text);
+        let messages: Vec<&str> = found.iter().map(|i| i.2.as_str()).collect();
+        assert_eq!(found.len(), 4, "{messages:?}");
+        assert!(
+            messages[0].starts_with("unknown key `bogus` in the top level"),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `weekends` in `calendars.*`"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `after` in `severities[].escalations[]`"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("unknown key `aproval` in `severities[]`"))
+        );
+        let line = text.lines().position(|l| l == "bogus = 1").unwrap() as u64 + 1;
+        assert_eq!((found[0].0, found[0].1), (line, 1));
+    }
+
+    #[test]
+    fn unknown_keys_and_syntax_errors_have_positions() {
+        let found = issues("schema = 1\nbogus = 2\n");
+        assert_eq!(found[0].0, 2, "{found:?}");
+        let found = issues("schema = 1\n[levels\n");
+        assert_eq!(found[0].0, 2, "{found:?}");
+    }
+
+    #[test]
+    fn deadlines_calendars_and_templates_are_validated() {
+        let policy = DEFAULT_POLICY
+            .replace("{ level = \"L3\", within = \"4h\" }", "{ level = \"L3\", within = \"1h\" }")
+            .replace("mon = [\"09:00-17:00\"]\ntue = [\"09:00-17:00\"]\nwed = [\"09:00-17:00\"]\nthu = [\"09:00-17:00\"]\nfri = [\"09:00-17:00\"]\n", "")
+            .replace("Next update by {next_update}", "Next update by {next_updte}");
+        let found: Vec<String> = issues(&policy).into_iter().map(|i| i.2).collect();
+        assert!(
+            found.iter().any(|m| m.contains("deadline must be later")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|m| m.contains("no working windows")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("unknown placeholder `{next_updte}`")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé\nx", 7), (2, 4));
+        assert_eq!(line_col("abc", 0), (1, 1));
+    }
+}

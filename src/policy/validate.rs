@@ -1,0 +1,398 @@
+//! Validation of a parsed `policy.toml`: every rule checked, every problem
+//! reported with its line and column, then the typed [`Policy`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+
+use super::raw::{RawCalendar, RawLevel, RawPolicy, RawSeverity};
+use super::{
+    ALWAYS, EscalationTarget, Level, PLACEHOLDERS, Policy, PolicyError, PolicyIssue, ReviewPolicy,
+    SCHEMA, Severity, Templates, line_col,
+};
+use crate::calendar::{Calendar, Window};
+use crate::duration;
+use crate::names::{NameKind, UnknownName};
+
+pub(super) struct Validator<'a> {
+    text: &'a str,
+    issues: Vec<PolicyIssue>,
+}
+
+impl<'a> Validator<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        Validator {
+            text,
+            issues: Vec::new(),
+        }
+    }
+
+    fn issue(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, column) = line_col(self.text, span.start);
+        self.issues.push(PolicyIssue {
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    fn duration(&mut self, value: &Spanned<String>) -> Option<i64> {
+        match duration::parse(value.get_ref()) {
+            Ok(seconds) => Some(seconds),
+            Err(e) => {
+                self.issue(value.span(), e.to_string());
+                None
+            }
+        }
+    }
+
+    pub(super) fn policy(mut self, raw: RawPolicy) -> Result<Policy, PolicyError> {
+        if *raw.schema.get_ref() != SCHEMA {
+            self.issue(
+                raw.schema.span(),
+                format!(
+                    "unsupported policy schema {} (this tkt reads schema {SCHEMA})",
+                    raw.schema.get_ref()
+                ),
+            );
+        }
+        let warning_permille = match &raw.warning_fraction {
+            None => 750,
+            Some(f) if (0.0..=1.0).contains(f.get_ref()) => (f.get_ref() * 1000.0).round() as i64,
+            Some(f) => {
+                self.issue(f.span(), "warning_fraction must be between 0 and 1");
+                750
+            }
+        };
+
+        let mut calendars = BTreeMap::new();
+        calendars.insert(ALWAYS.to_string(), Calendar::always());
+        for (name, cal) in &raw.calendars {
+            if name.get_ref() == ALWAYS {
+                self.issue(name.span(), "`24x7` is built in and cannot be redefined");
+                continue;
+            }
+            if let Some(calendar) = self.calendar(cal) {
+                calendars.insert(name.get_ref().clone(), calendar);
+            }
+        }
+
+        let levels = self.levels(&raw.levels);
+        let level_ids: BTreeSet<String> = levels.iter().map(|l| l.id.clone()).collect();
+        let severities = self.severities(&raw.severities, &calendars, &levels);
+
+        let repeated_outage_level = raw.criteria.repeated_outage.as_ref().map(|level| {
+            if !level_ids.contains(level.get_ref()) {
+                self.issue(
+                    level.span(),
+                    unknown(NameKind::Level, level.get_ref(), level_ids.iter()),
+                );
+            }
+            level.get_ref().clone()
+        });
+        let review_calendar = match &raw.review.calendar {
+            Some(name) => {
+                if !calendars.contains_key(name.get_ref()) {
+                    self.issue(
+                        name.span(),
+                        unknown(NameKind::Calendar, name.get_ref(), calendars.keys()),
+                    );
+                }
+                name.get_ref().clone()
+            }
+            None => "business".to_string(),
+        };
+        let review_calendar =
+            if raw.review.calendar.is_none() && !calendars.contains_key("business") {
+                ALWAYS.to_string()
+            } else {
+                review_calendar
+            };
+        for level in &raw.review.levels {
+            if !level_ids.contains(level.get_ref()) {
+                self.issue(
+                    level.span(),
+                    unknown(NameKind::Level, level.get_ref(), level_ids.iter()),
+                );
+            }
+        }
+        let review = ReviewPolicy {
+            levels: raw
+                .review
+                .levels
+                .iter()
+                .map(|l| l.get_ref().clone())
+                .collect(),
+            calendar: review_calendar,
+            within: raw.review.within.as_ref().and_then(|w| self.duration(w)),
+            requires: raw.review.requires.clone(),
+        };
+
+        let defaults = Templates {
+            acknowledgement: "We are working on \"{title}\" ({id}). {message}".into(),
+            update: "Update on \"{title}\" ({id}): {message}".into(),
+            resolution: "\"{title}\" ({id}) is resolved: {message}".into(),
+        };
+        let templates = Templates {
+            acknowledgement: self.template(raw.templates.acknowledgement, defaults.acknowledgement),
+            update: self.template(raw.templates.update, defaults.update),
+            resolution: self.template(raw.templates.resolution, defaults.resolution),
+        };
+
+        if !self.issues.is_empty() {
+            return Err(PolicyError(self.issues));
+        }
+        Ok(Policy {
+            warning_permille,
+            teams: raw.teams,
+            calendars,
+            levels,
+            severities,
+            repeated_outage_level,
+            pause_reasons: raw.pause.reasons,
+            confirmation: raw.closure.confirmation,
+            review,
+            templates,
+        })
+    }
+
+    fn template(&mut self, value: Option<Spanned<String>>, default: String) -> String {
+        let Some(text) = value else { return default };
+        if let Some(bad) = unknown_placeholder(text.get_ref()) {
+            let known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            self.issue(
+                text.span(),
+                format!(
+                    "unknown placeholder `{{{bad}}}` (known: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        text.into_inner()
+    }
+
+    fn calendar(&mut self, raw: &RawCalendar) -> Option<Calendar> {
+        let zone = match raw.zone.get_ref().parse::<chrono_tz::Tz>() {
+            Ok(zone) => Some(zone),
+            Err(_) => {
+                self.issue(
+                    raw.zone.span(),
+                    format!(
+                        "unknown time zone `{}` (use an IANA name such as `Europe/Berlin` or `UTC`)",
+                        raw.zone.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let days = [
+            &raw.mon, &raw.tue, &raw.wed, &raw.thu, &raw.fri, &raw.sat, &raw.sun,
+        ];
+        let mut week: [Vec<Window>; 7] = Default::default();
+        let mut ok = zone.is_some();
+        for (day, windows) in days.into_iter().enumerate() {
+            for text in windows {
+                match Window::parse(text.get_ref()) {
+                    Ok(w) => week[day].push(w),
+                    Err(e) => {
+                        self.issue(text.span(), e.to_string());
+                        ok = false;
+                    }
+                }
+            }
+            // Per-day problems (overlap, empty) point at the day's first window.
+            if let (Some(zone), Some(first)) = (zone, windows.first()) {
+                let mut one_day: [Vec<Window>; 7] = Default::default();
+                one_day[day] = week[day].clone();
+                if let Err(e) = Calendar::new(zone, one_day, BTreeSet::new()) {
+                    self.issue(first.span(), e.to_string());
+                    ok = false;
+                }
+            }
+        }
+        let mut holidays = BTreeSet::new();
+        for h in &raw.holidays {
+            match NaiveDate::parse_from_str(h.get_ref(), "%Y-%m-%d") {
+                Ok(date) => {
+                    holidays.insert(date);
+                }
+                Err(_) => {
+                    self.issue(
+                        h.span(),
+                        format!("holiday `{}` is not a date like 2026-12-25", h.get_ref()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if ok && week.iter().all(Vec::is_empty) {
+            self.issue(
+                raw.zone.span(),
+                "this calendar has no working windows (add e.g. mon = [\"09:00-17:00\"], or use `24x7`)",
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        match Calendar::new(zone?, week, holidays) {
+            Ok(calendar) => Some(calendar),
+            Err(e) => {
+                self.issue(raw.zone.span(), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn levels(&mut self, raw: &Spanned<Vec<RawLevel>>) -> Vec<Level> {
+        if raw.get_ref().is_empty() {
+            self.issue(raw.span(), "the policy needs at least one escalation level");
+        }
+        let mut seen = BTreeSet::new();
+        let mut levels = Vec::new();
+        for level in raw.get_ref() {
+            if !seen.insert(level.id.get_ref().clone()) {
+                self.issue(
+                    level.id.span(),
+                    format!("level `{}` is defined twice", level.id.get_ref()),
+                );
+            }
+            check_name(self, &level.id, "level");
+            levels.push(Level {
+                id: level.id.get_ref().clone(),
+                name: level.name.clone(),
+                requires: level.requires.clone(),
+            });
+        }
+        levels
+    }
+
+    fn severities(
+        &mut self,
+        raw: &Spanned<Vec<RawSeverity>>,
+        calendars: &BTreeMap<String, Calendar>,
+        levels: &[Level],
+    ) -> Vec<Severity> {
+        if raw.get_ref().is_empty() {
+            self.issue(raw.span(), "the policy needs at least one severity");
+        }
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for sev in raw.get_ref() {
+            let id = sev.id.get_ref();
+            if !seen.insert(id.clone()) {
+                self.issue(sev.id.span(), format!("severity `{id}` is defined twice"));
+            }
+            check_name(self, &sev.id, "severity");
+            if !calendars.contains_key(sev.calendar.get_ref()) {
+                self.issue(
+                    sev.calendar.span(),
+                    unknown(NameKind::Calendar, sev.calendar.get_ref(), calendars.keys()),
+                );
+            }
+            let first_response = sev.first_response.as_ref().and_then(|d| self.duration(d));
+            let update_every = sev.update_every.as_ref().and_then(|d| self.duration(d));
+            let resolution = sev.resolution.as_ref().and_then(|d| self.duration(d));
+            if sev.first_response.is_none()
+                && sev.update_every.is_none()
+                && sev.resolution.is_none()
+                && sev.escalations.is_empty()
+            {
+                self.issue(
+                    sev.id.span(),
+                    format!("severity `{id}` has no targets (set first_response, update_every, resolution or escalations)"),
+                );
+            }
+            let mut escalations = Vec::new();
+            let mut last_rank = None;
+            for esc in &sev.escalations {
+                let rank = levels.iter().position(|l| &l.id == esc.level.get_ref());
+                if rank.is_none() {
+                    self.issue(
+                        esc.level.span(),
+                        unknown(
+                            NameKind::Level,
+                            esc.level.get_ref(),
+                            levels.iter().map(|l| &l.id),
+                        ),
+                    );
+                }
+                if let (Some(r), Some(prev)) = (rank, last_rank)
+                    && r <= prev
+                {
+                    self.issue(
+                        esc.level.span(),
+                        "escalations must go to ever higher levels, in order",
+                    );
+                }
+                last_rank = rank.or(last_rank);
+                if let Some(within) = self.duration(&esc.within) {
+                    if escalations
+                        .last()
+                        .is_some_and(|prev: &EscalationTarget| prev.within >= within)
+                    {
+                        self.issue(
+                            esc.within.span(),
+                            "a higher level's deadline must be later than the lower level's",
+                        );
+                    }
+                    escalations.push(EscalationTarget {
+                        level: esc.level.get_ref().clone(),
+                        within,
+                    });
+                }
+            }
+            out.push(Severity {
+                id: id.clone(),
+                description: sev.description.clone(),
+                calendar: sev.calendar.get_ref().clone(),
+                first_response,
+                update_every,
+                resolution,
+                escalations,
+                review: sev.review,
+                approval: sev.approval,
+            });
+        }
+        out
+    }
+}
+
+/// The first `{name}` in `template` that is not a known placeholder.
+fn unknown_placeholder(template: &str) -> Option<&str> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name);
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+/// Severity and level names appear in files and on command lines.
+fn check_name(v: &mut Validator<'_>, name: &Spanned<String>, what: &str) {
+    let ok = !name.get_ref().is_empty()
+        && name
+            .get_ref()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        v.issue(
+            name.span(),
+            format!(
+                "{what} id `{}` must be letters, digits, `-` or `_`",
+                name.get_ref()
+            ),
+        );
+    }
+}
+
+fn unknown<'s>(kind: NameKind, name: &str, known: impl Iterator<Item = &'s String>) -> String {
+    UnknownName::new(kind, name, known.map(String::as_str)).to_string()
+}

@@ -1,0 +1,122 @@
+//! The command lines that fix what a gate found missing and that take the
+//! next step: the library names them as typed values, only the binary
+//! knows how tkt's command line spells them.
+
+use serde::Serialize;
+use tkt::due::{NextStep, Step};
+use tkt::policy::Doc;
+use tkt::ticket::ReviewPart;
+use tkt::workflow::{Input, Remedy};
+
+/// How to supply what is missing, for ticket `id` (JSON passes `ID`).
+pub fn remedy(remedy: &Remedy, id: &str) -> String {
+    match remedy {
+        Remedy::Document(doc) => match doc {
+            Doc::Description => format!("tkt amend {id} --field description -m …"),
+            Doc::Troubleshooting => format!("tkt diagnose {id} --step identify -m …"),
+            Doc::Logs => {
+                format!("tkt diagnose {id} --step test --log FILE (or --error-code CODE) -m …")
+            }
+            Doc::Contact => format!("tkt amend {id} --field contact -m …"),
+            Doc::Impact => format!("tkt amend {id} --field impact -m …"),
+            Doc::RootCause => format!("tkt diagnose {id} --step analyze -m …"),
+        },
+        Remedy::Review(part) => match part {
+            ReviewPart::Assessment => format!("tkt review {id} --went-well … --went-poorly …"),
+            ReviewPart::Feedback => format!("tkt review {id} --satisfaction 1-5 --feedback …"),
+            ReviewPart::Lessons => format!("tkt review {id} --lessons …"),
+            ReviewPart::ActionItems => {
+                format!("tkt review {id} --action \"TEXT;OWNER;YYYY-MM-DD\"")
+            }
+        },
+        Remedy::Reopen => format!("tkt reopen {id} --reason …"),
+        Remedy::Resume => format!("tkt resume {id}"),
+        Remedy::Involve => format!("tkt involve {id} --team TEAM -m REQUEST"),
+        Remedy::Resolve => format!("tkt resolve {id} --summary …"),
+        Remedy::AlreadyClosed => "it is closed already".to_string(),
+        Remedy::Give(input) => input_flag(*input).to_string(),
+    }
+}
+
+/// The flag that gives `input` to the command that was refused.
+fn input_flag(input: Input) -> &'static str {
+    match input {
+        Input::Message => "-m TEXT",
+        Input::Reason => "--reason TEXT",
+        Input::Assignee => "--to WHO",
+        Input::Summary => "--summary TEXT",
+        Input::Confirmation => "--confirmed-by WHO, or --no-confirmation --reason WHY",
+        Input::Approval => "--approved-by MANAGER",
+        Input::ReviewContent => {
+            "--went-well, --went-poorly, --satisfaction, --feedback, --lessons or --action"
+        }
+        Input::ActionItem => "--action \"TEXT;OWNER;YYYY-MM-DD\"",
+    }
+}
+
+/// The command that takes `step` on ticket `id`.
+pub fn step(step: &Step, id: &str) -> String {
+    match step {
+        Step::Acknowledge => format!("tkt notify {id} --kind acknowledgement -m …"),
+        Step::Escalate { level } => format!("tkt escalate {id} --to {level} --reason …"),
+        Step::Diagnose(stage) => format!("tkt diagnose {id} --step {} -m …", stage.name()),
+        Step::Resolve => format!("tkt resolve {id} --summary …"),
+        Step::Resume => format!("tkt resume {id}"),
+        Step::Close => format!("tkt close {id} --confirmed-by …"),
+        Step::Review => format!("tkt review {id} …"),
+    }
+}
+
+/// A next step as JSON: `{action, command, needs: [{what, hint}]}`, with
+/// commands spelled for `id` (documents use the placeholder `ID`).
+#[derive(Serialize)]
+pub struct NextStepJson {
+    action: String,
+    command: String,
+    needs: Vec<NeedJson>,
+}
+
+#[derive(Serialize)]
+struct NeedJson {
+    what: String,
+    hint: Option<String>,
+}
+
+impl NextStepJson {
+    pub fn new(next: &NextStep, id: &str) -> Self {
+        NextStepJson {
+            action: next.step.action(),
+            command: step(&next.step, id),
+            needs: next
+                .needs
+                .iter()
+                .map(|m| NeedJson {
+                    what: m.what.clone(),
+                    hint: m.remedy.as_ref().map(|r| remedy(r, id)),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_carry_the_ticket_id() {
+        assert_eq!(
+            remedy(&Remedy::Resume, "T-7FQ2M9KD3A"),
+            "tkt resume T-7FQ2M9KD3A"
+        );
+        assert_eq!(
+            remedy(&Remedy::Document(Doc::Impact), "ID"),
+            "tkt amend ID --field impact -m …"
+        );
+        assert_eq!(remedy(&Remedy::Give(Input::Reason), "ID"), "--reason TEXT");
+        assert_eq!(
+            step(&Step::Escalate { level: "L2".into() }, "T-1"),
+            "tkt escalate T-1 --to L2 --reason …"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! The styles every renderer shares. anstream strips them when colour is
+//! off (`--color never`, `NO_COLOR`, not a terminal).
+
+use anstyle::{AnsiColor, Style};
+
+pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub const OK: Style = AnsiColor::Green.on_default();
+pub const DIM: Style = Style::new().dimmed();
+pub const BOLD: Style = Style::new().bold();
+pub const HINT: Style = AnsiColor::Cyan.on_default();

@@ -1,0 +1,696 @@
+//! SLA timers, computed from a ticket's events, the policy and an instant.
+//!
+//! A timer counts business seconds on a calendar while it runs. Events start,
+//! pause, resume and stop it; the verdict compares elapsed time with the
+//! target (docs/sla.md has the full rules and worked examples):
+//!
+//! * `first_response`: opened → first customer notification (or resolution,
+//!   if nobody was notified). Never paused.
+//! * `update_cadence`: from each customer notification to the next, while
+//!   the ticket is open; paused while the ticket waits; stopped by
+//!   resolution; a reopen starts a new one. Only the current one is reported.
+//! * `resolution`: opened → resolved, paused while waiting; a reopen resumes
+//!   it with its elapsed time.
+//! * `escalation` (one per target of the severity): opened → the ticket is at
+//!   the target level or above (met), or resolved first (met if in time);
+//!   paused while waiting.
+//! * `review`: closed → review complete, for tickets the policy says need
+//!   one; a reopen discards it.
+//!
+//! Events are taken in the one replay order (`workflow::Timeline`: `opened`
+//! first, then by time, same instant in file order), and only those at or
+//! before `now`, so any past instant can be replayed; an event dated before
+//! `opened` counts at the opening instant. The status replay runs in the same
+//! pass, so a ticket is replayed once for both. A severity change
+//! switches running timers to the new tier's calendar from that instant on and
+//! judges them against the new target; elapsed time carries over. A stopped
+//! timer keeps the verdict of the target in force when it stopped.
+
+//!
+//! [`replay`] holds the clocks and what each event does to them; [`verdict`]
+//! turns a clock into a [`Timer`] with its status, due and breach instants.
+
+mod replay;
+mod verdict;
+
+use serde::Serialize;
+
+use crate::policy::Policy;
+use crate::ticket::Ticket;
+use crate::time::Timestamp;
+use crate::workflow::{Status, Timeline};
+
+use replay::Replay;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    FirstResponse,
+    UpdateCadence,
+    Resolution,
+    Escalation,
+    Review,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::FirstResponse => "first_response",
+            Metric::UpdateCadence => "update_cadence",
+            Metric::Resolution => "resolution",
+            Metric::Escalation => "escalation",
+            Metric::Review => "review",
+        }
+    }
+}
+
+/// Ordered by urgency: breached first, met last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerStatus {
+    Breached,
+    Warning,
+    Running,
+    Paused,
+    Met,
+}
+
+impl TimerStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimerStatus::Breached => "breached",
+            TimerStatus::Warning => "warning",
+            TimerStatus::Running => "running",
+            TimerStatus::Paused => "paused",
+            TimerStatus::Met => "met",
+        }
+    }
+
+    /// Most urgent first.
+    pub const ALL: [TimerStatus; 5] = [
+        TimerStatus::Breached,
+        TimerStatus::Warning,
+        TimerStatus::Running,
+        TimerStatus::Paused,
+        TimerStatus::Met,
+    ];
+
+    pub fn parse(text: &str) -> Option<TimerStatus> {
+        TimerStatus::ALL.into_iter().find(|s| s.name() == text)
+    }
+}
+
+/// A stretch of time during which a timer ran, on one calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub from: Timestamp,
+    /// `None` while still running (counted up to `now`).
+    pub to: Option<Timestamp>,
+    pub calendar: String,
+    pub business_s: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timer {
+    pub metric: Metric,
+    /// The level an escalation timer requires; `None` for other metrics.
+    pub level: Option<String>,
+    pub calendar: String,
+    pub status: TimerStatus,
+    pub target_s: i64,
+    pub elapsed_s: i64,
+    pub remaining_s: i64,
+    /// When elapsed will reach the target if nothing pauses (in the past for
+    /// a running timer that breached); `None` when paused or stopped.
+    pub due: Option<Timestamp>,
+    pub started_at: Timestamp,
+    pub stopped_at: Option<Timestamp>,
+    /// When elapsed reached the target of a breached timer.
+    pub breached_at: Option<Timestamp>,
+    #[serde(skip)]
+    pub segments: Vec<Segment>,
+}
+
+impl Timer {
+    pub fn is_stopped(&self) -> bool {
+        self.stopped_at.is_some()
+    }
+}
+
+/// What an event did to a timer, for `tkt sla explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Started,
+    Paused,
+    Resumed,
+    Stopped,
+    Restarted,
+    Recalendared,
+    Discarded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Effect {
+    /// Index of the event in the ticket's file order.
+    pub event: usize,
+    pub metric: Metric,
+    pub level: Option<String>,
+    pub action: Action,
+}
+
+/// A ticket at an instant: its status, its timers, and the trail that
+/// produced them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub status: Status,
+    pub timers: Vec<Timer>,
+    pub effects: Vec<Effect>,
+    /// Events after `now` that were ignored, by file index.
+    pub ignored_future: Vec<usize>,
+}
+
+/// The timers of one ticket at `now`.
+pub fn timers(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Vec<Timer> {
+    evaluate(policy, ticket, now).timers
+}
+
+/// Replays `ticket` at `now`, status and timers in one pass over the one
+/// replay order. Reads only this ticket and the policy.
+pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation {
+    let timeline = Timeline::of(ticket, now);
+    let mut status = Status::opened(ticket);
+    let mut clocks = Replay::new(policy, now);
+    let opened_at = status.opened_at;
+    for (n, &i) in timeline.current.iter().enumerate() {
+        let event = &ticket.events[i];
+        if n > 0 {
+            status.apply(event);
+        }
+        clocks.apply(i, event, event.at().max(opened_at));
+    }
+    let (timers, effects) = clocks.finish();
+    Evaluation {
+        status,
+        timers,
+        effects,
+        ignored_future: timeline.future,
+    }
+}
+
+/// Which timers a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct TimerFilter {
+    /// Only these statuses; empty means every status but `met` (unless
+    /// `include_met`).
+    pub statuses: Vec<TimerStatus>,
+    pub include_met: bool,
+}
+
+impl TimerFilter {
+    pub fn matches(&self, timer: &Timer) -> bool {
+        if self.statuses.is_empty() {
+            self.include_met || timer.status != TimerStatus::Met
+        } else {
+            self.statuses.contains(&timer.status)
+        }
+    }
+}
+
+/// Most urgent first: breached (longest overdue first), warning, running,
+/// paused, met; then by due instant.
+pub fn urgency_key(timer: &Timer) -> (TimerStatus, i64, i64) {
+    let due = timer
+        .due
+        .or(timer.breached_at)
+        .map(Timestamp::unix)
+        .unwrap_or(i64::MAX);
+    (timer.status, due, timer.remaining_s)
+}
+
+/// How a `--check` gate reads timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Breach,
+    Warning,
+}
+
+impl Gate {
+    pub fn fails(self, timer: &Timer) -> bool {
+        match self {
+            Gate::Breach => timer.status == TimerStatus::Breached,
+            Gate::Warning => matches!(timer.status, TimerStatus::Breached | TimerStatus::Warning),
+        }
+    }
+}
+
+/// A timer whose verdict or due instant differs between two policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyFlip {
+    pub metric: Metric,
+    pub level: Option<String>,
+    /// Status and due under the old policy (`None`: no such timer).
+    pub before: Option<(TimerStatus, Option<Timestamp>)>,
+    pub after: Option<(TimerStatus, Option<Timestamp>)>,
+}
+
+/// How a ticket's timers change from `a` (under one policy) to `b` (under
+/// another), both evaluated at the same instant.
+pub fn policy_flips(a: &[Timer], b: &[Timer]) -> Vec<PolicyFlip> {
+    let key = |t: &Timer| (t.metric, t.level.clone());
+    let mut keys: Vec<(Metric, Option<String>)> = a.iter().chain(b).map(key).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|(metric, level)| {
+            let find = |list: &[Timer]| {
+                list.iter()
+                    .find(|t| t.metric == metric && t.level == level)
+                    .map(|t| (t.status, t.due))
+            };
+            let (before, after) = (find(a), find(b));
+            (before != after).then_some(PolicyFlip {
+                metric,
+                level,
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::DEFAULT_POLICY;
+    use crate::ticket::file;
+
+    fn policy() -> Policy {
+        Policy::parse(DEFAULT_POLICY).unwrap()
+    }
+
+    fn t(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    /// A ticket opened at `opened` with `severity`, plus `events` given as
+    /// (time, YAML body lines after `type`).
+    fn ticket(severity: &str, opened: &str, events: &[(&str, &str)]) -> Ticket {
+        let mut text = format!(
+            "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\nevents:\n- type: opened\n  at: {opened}\n  by: a\n  severity: {severity}\n  level: L1\n"
+        );
+        for (at, body) in events {
+            let mut lines = body.lines();
+            let kind = lines.next().unwrap();
+            text.push_str(&format!("- type: {kind}\n  at: {at}\n  by: a\n"));
+            for line in lines {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
+        file::parse(text.as_bytes()).unwrap()
+    }
+
+    fn find<'a>(timers: &'a [Timer], metric: Metric, level: Option<&str>) -> &'a Timer {
+        timers
+            .iter()
+            .find(|t| t.metric == metric && t.level.as_deref() == level)
+            .unwrap_or_else(|| panic!("no {metric:?} {level:?} timer in {timers:#?}"))
+    }
+
+    const NOTIFY: &str = "notified\nchannel: email\nkind: acknowledgement\nmessage: m";
+
+    #[test]
+    fn a_fresh_critical_ticket_runs_the_sops_30m_2h_4h_clocks() {
+        let p = policy();
+        let tk = ticket("critical", "2026-11-20T09:00:00Z", &[]);
+        let timers = timers(&p, &tk, t("2026-11-20T09:20:00Z"));
+        let fr = find(&timers, Metric::FirstResponse, None);
+        assert_eq!(
+            (fr.status, fr.target_s, fr.elapsed_s, fr.remaining_s),
+            (TimerStatus::Running, 1800, 1200, 600)
+        );
+        assert_eq!(fr.due, Some(t("2026-11-20T09:30:00Z")));
+        assert_eq!(
+            find(&timers, Metric::Escalation, Some("L2")).due,
+            Some(t("2026-11-20T11:00:00Z"))
+        );
+        assert_eq!(
+            find(&timers, Metric::Escalation, Some("L3")).due,
+            Some(t("2026-11-20T13:00:00Z"))
+        );
+        assert_eq!(
+            find(&timers, Metric::Resolution, None).due,
+            Some(t("2026-11-20T17:00:00Z"))
+        );
+        // No notification yet, so no cadence timer.
+        assert!(timers.iter().all(|t| t.metric != Metric::UpdateCadence));
+
+        let at_25 = super::timers(&p, &tk, t("2026-11-20T09:25:00Z"));
+        assert_eq!(
+            find(&at_25, Metric::FirstResponse, None).status,
+            TimerStatus::Warning
+        );
+        let late = super::timers(&p, &tk, t("2026-11-20T09:31:00Z"));
+        let fr = find(&late, Metric::FirstResponse, None);
+        assert_eq!((fr.status, fr.remaining_s), (TimerStatus::Breached, -60));
+        assert_eq!(fr.due, Some(t("2026-11-20T09:30:00Z")));
+        assert_eq!(fr.breached_at, Some(t("2026-11-20T09:30:00Z")));
+    }
+
+    #[test]
+    fn stopping_exactly_at_the_target_is_met_one_second_later_is_breached() {
+        let p = policy();
+        let on_time = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[("2026-11-20T09:30:00Z", NOTIFY)],
+        );
+        let fr = timers(&p, &on_time, t("2026-11-20T12:00:00Z"))[0].clone();
+        assert_eq!(
+            (fr.metric, fr.status, fr.elapsed_s, fr.due),
+            (Metric::FirstResponse, TimerStatus::Met, 1800, None)
+        );
+        let late = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[("2026-11-20T09:30:01Z", NOTIFY)],
+        );
+        let fr = timers(&p, &late, t("2026-11-20T12:00:00Z"))[0].clone();
+        assert_eq!(
+            (fr.status, fr.remaining_s, fr.stopped_at),
+            (TimerStatus::Breached, -1, Some(t("2026-11-20T09:30:01Z")))
+        );
+    }
+
+    #[test]
+    fn escalation_deadlines_are_met_by_reaching_the_level_and_pause_while_waiting() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:20:00Z", NOTIFY),
+                ("2026-11-20T10:30:00Z", "escalated\nto: L2\nreason: r"),
+                (
+                    "2026-11-20T11:00:00Z",
+                    "paused\nreason: waiting-on-customer",
+                ),
+                ("2026-11-20T12:00:00Z", "resumed"),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T14:20:00Z"));
+        let l2 = find(&timers, Metric::Escalation, Some("L2"));
+        assert_eq!((l2.status, l2.elapsed_s), (TimerStatus::Met, 5400));
+        let l3 = find(&timers, Metric::Escalation, Some("L3"));
+        // 4h target, one hour paused: due 14:00, overdue by 20m at 14:20.
+        assert_eq!(
+            (l3.status, l3.due, l3.remaining_s),
+            (
+                TimerStatus::Breached,
+                Some(t("2026-11-20T14:00:00Z")),
+                -1200
+            )
+        );
+        let cadence = find(&timers, Metric::UpdateCadence, None);
+        assert_eq!(cadence.started_at, t("2026-11-20T09:20:00Z"));
+        // 1h cadence: 09:20–11:00 ran 100m, then paused, then 12:00–14:20.
+        assert_eq!(
+            (cadence.status, cadence.elapsed_s),
+            (TimerStatus::Breached, 6000 + 8400)
+        );
+        let paused = super::timers(&p, &tk, t("2026-11-20T11:30:00Z"));
+        let res = find(&paused, Metric::Resolution, None);
+        assert_eq!(
+            (res.status, res.due, res.elapsed_s),
+            (TimerStatus::Paused, None, 7200)
+        );
+    }
+
+    #[test]
+    fn resolution_stops_timers_reopen_resumes_resolution_and_restarts_cadence() {
+        let p = policy();
+        let tk = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:30:00Z", NOTIFY),
+                ("2026-11-20T11:00:00Z", "resolved\nsummary: s"),
+                ("2026-11-20T15:00:00Z", "reopened\nreason: still broken"),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T16:00:00Z"));
+        let res = find(&timers, Metric::Resolution, None);
+        assert_eq!(
+            (res.status, res.elapsed_s),
+            (TimerStatus::Running, 2 * 3600 + 3600)
+        );
+        let cadence = find(&timers, Metric::UpdateCadence, None);
+        assert_eq!(
+            (cadence.started_at, cadence.elapsed_s),
+            (t("2026-11-20T15:00:00Z"), 3600)
+        );
+        let l2 = find(&timers, Metric::Escalation, Some("L2"));
+        // 3h of a 4h target: past the 75% warning line.
+        assert_eq!((l2.status, l2.elapsed_s), (TimerStatus::Warning, 3 * 3600));
+    }
+
+    #[test]
+    fn time_before_the_first_working_window_counts_nothing() {
+        let p = policy();
+        // Saturday morning, business calendar Mon–Fri 09:00–17:00 UTC.
+        let tk = ticket("low", "2026-11-21T10:00:00Z", &[]);
+        let timers = timers(&p, &tk, t("2026-11-22T20:00:00Z"));
+        let fr = find(&timers, Metric::FirstResponse, None);
+        assert_eq!((fr.elapsed_s, fr.status), (0, TimerStatus::Running));
+        assert_eq!(fr.due, Some(t("2026-11-23T17:00:00Z")));
+    }
+
+    #[test]
+    fn a_severity_change_switches_calendar_and_target_and_keeps_elapsed() {
+        let p = policy();
+        // Medium (business, FR 4h) opened Friday 16:00, raised to critical
+        // (24x7, FR 30m) at 16:20: 20 business minutes carried over, then
+        // every second counts, so 30m are used up at 16:30.
+        let tk = ticket(
+            "medium",
+            "2026-11-20T16:00:00Z",
+            &[(
+                "2026-11-20T16:20:00Z",
+                "severity-changed\nto: critical\nreason: all EU customers",
+            )],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T16:40:00Z"));
+        let fr = find(&timers, Metric::FirstResponse, None);
+        assert_eq!(
+            (fr.calendar.as_str(), fr.target_s, fr.elapsed_s),
+            ("24x7", 1800, 2400)
+        );
+        assert_eq!(
+            (fr.status, fr.breached_at),
+            (TimerStatus::Breached, Some(t("2026-11-20T16:30:00Z")))
+        );
+        // Critical adds an L3 target medium did not have; it counts from opening.
+        let l3 = find(&timers, Metric::Escalation, Some("L3"));
+        assert_eq!(l3.elapsed_s, 2400);
+    }
+
+    #[test]
+    fn review_is_due_after_closure_and_stops_when_complete() {
+        let p = policy();
+        let mut events = vec![
+            ("2026-11-16T09:10:00Z", NOTIFY),
+            ("2026-11-16T12:00:00Z", "resolved\nsummary: s"),
+            ("2026-11-16T13:00:00Z", "closed\nconfirmed_by: c"),
+            (
+                "2026-11-17T10:00:00Z",
+                "reviewed\nwent_well: w\nsatisfaction: 4\nlessons: l",
+            ),
+        ];
+        let partial = ticket("critical", "2026-11-16T09:00:00Z", &events);
+        let timers = super::timers(&p, &partial, t("2026-11-17T12:00:00Z"));
+        let review = find(&timers, Metric::Review, None);
+        // Closed Monday 13:00: 4h Monday + 3h Tuesday on the business
+        // calendar; not complete yet (no action items).
+        assert_eq!(
+            (review.status, review.elapsed_s, review.target_s),
+            (TimerStatus::Running, 7 * 3600, 40 * 3600)
+        );
+        events.push((
+            "2026-11-17T11:00:00Z",
+            "reviewed\naction_items:\n- text: x\n  owner: o\n  due: 2026-12-01",
+        ));
+        let complete = ticket("critical", "2026-11-16T09:00:00Z", &events);
+        let timers = super::timers(&p, &complete, t("2026-11-18T12:00:00Z"));
+        let review = find(&timers, Metric::Review, None);
+        assert_eq!(
+            (review.status, review.stopped_at),
+            (TimerStatus::Met, Some(t("2026-11-17T11:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn events_after_now_are_ignored_so_history_replays() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[("2026-11-20T09:10:00Z", NOTIFY)],
+        );
+        let before = evaluate(&p, &tk, t("2026-11-20T09:05:00Z"));
+        assert_eq!(before.ignored_future, vec![1]);
+        assert_eq!(
+            find(&before.timers, Metric::FirstResponse, None).status,
+            TimerStatus::Running
+        );
+    }
+
+    #[test]
+    fn events_at_the_same_instant_apply_in_file_order() {
+        let p = policy();
+        // Resolved and reopened in the same second: in file order the ticket
+        // ends up open, so resolution keeps running.
+        let reopened = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T10:00:00Z", "resolved\nsummary: s"),
+                ("2026-11-20T10:00:00Z", "reopened\nreason: r"),
+            ],
+        );
+        let res = find(
+            &timers(&p, &reopened, t("2026-11-20T11:00:00Z")),
+            Metric::Resolution,
+            None,
+        )
+        .clone();
+        assert_eq!((res.status, res.elapsed_s), (TimerStatus::Running, 7200));
+        // A notification and a resolution at the same instant: first
+        // response met at that instant either way.
+        for order in [
+            [NOTIFY, "resolved\nsummary: s"],
+            ["resolved\nsummary: s", NOTIFY],
+        ] {
+            let tk = ticket(
+                "high",
+                "2026-11-20T09:00:00Z",
+                &[
+                    ("2026-11-20T09:30:00Z", order[0]),
+                    ("2026-11-20T09:30:00Z", order[1]),
+                ],
+            );
+            let fr = find(
+                &timers(&p, &tk, t("2026-11-20T11:00:00Z")),
+                Metric::FirstResponse,
+                None,
+            )
+            .clone();
+            assert_eq!(
+                (fr.status, fr.stopped_at),
+                (TimerStatus::Met, Some(t("2026-11-20T09:30:00Z")))
+            );
+        }
+    }
+
+    #[test]
+    fn out_of_order_events_are_taken_in_time_order() {
+        let p = policy();
+        let mut tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:40:00Z", "note\ntext: x"),
+                ("2026-11-20T09:10:00Z", NOTIFY),
+            ],
+        );
+        let fr = find(
+            &timers(&p, &tk, t("2026-11-20T10:00:00Z")),
+            Metric::FirstResponse,
+            None,
+        )
+        .clone();
+        assert_eq!((fr.status, fr.elapsed_s), (TimerStatus::Met, 600));
+        tk.events.swap(1, 2);
+        assert_eq!(
+            find(
+                &timers(&p, &tk, t("2026-11-20T10:00:00Z")),
+                Metric::FirstResponse,
+                None
+            ),
+            &fr
+        );
+    }
+
+    mod laws {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Opened at 0; then steps of (gap minutes, action) where action 0 =
+        /// notify, 1 = pause, 2 = resume, 3 = note.
+        fn build(steps: &[(u16, u8)], severity: &str) -> Ticket {
+            let base = t("2026-11-16T08:00:00Z");
+            let mut at = base;
+            let mut events = Vec::new();
+            let mut stamps = Vec::new();
+            for (gap, action) in steps {
+                at = at.plus(i64::from(*gap) * 60);
+                stamps.push(at.to_string());
+                events.push(*action);
+            }
+            let bodies: Vec<(&str, &str)> = events
+                .iter()
+                .zip(&stamps)
+                .map(|(a, s)| {
+                    let body = match a {
+                        0 => NOTIFY,
+                        1 => "paused\nreason: waiting-on-customer",
+                        2 => "resumed",
+                        _ => "note\ntext: n",
+                    };
+                    (s.as_str(), body)
+                })
+                .collect();
+            ticket(severity, &base.to_string(), &bodies)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn pausing_never_increases_elapsed(
+                steps in proptest::collection::vec((0u16..600, 0u8..4), 0..12),
+                pause_at in 0usize..12,
+                pause_for in 1u16..600,
+                severity in prop_oneof![Just("critical"), Just("medium")],
+                horizon in 0i64..(14 * 86_400),
+            ) {
+                let p = policy();
+                let plain = build(&steps, severity);
+                // Either insert a lone pause anywhere, or (into a timeline
+                // without pauses) a pause and a resume `pause_for` minutes
+                // later; later events shift so the file stays in time order.
+                let mut with_pause = steps.clone();
+                let idx = pause_at.min(with_pause.len());
+                with_pause.insert(idx, (0, 1));
+                if steps.iter().all(|(_, a)| *a == 0 || *a == 3) {
+                    with_pause.insert(idx + 1, (pause_for, 2));
+                }
+                let paused = build(&with_pause, severity);
+                let now = t("2026-11-16T08:00:00Z").plus(horizon);
+                let a = timers(&p, &plain, now);
+                let b = timers(&p, &paused, now);
+                let res_a = a.iter().find(|x| x.metric == Metric::Resolution).map(|x| x.elapsed_s).unwrap_or(0);
+                let res_b = b.iter().find(|x| x.metric == Metric::Resolution).map(|x| x.elapsed_s).unwrap_or(0);
+                prop_assert!(res_b <= res_a, "pause increased resolution elapsed: {} > {}", res_b, res_a);
+                for timer in a.iter().chain(&b) {
+                    prop_assert!(timer.elapsed_s >= 0);
+                    prop_assert_eq!(timer.remaining_s, timer.target_s - timer.elapsed_s);
+                    prop_assert!(timer.elapsed_s <= (now.unix() - timer.started_at.unix()).max(0));
+                    prop_assert_eq!(timer.status == TimerStatus::Breached, timer.elapsed_s > timer.target_s);
+                    if matches!(timer.status, TimerStatus::Paused | TimerStatus::Met) || timer.is_stopped() {
+                        prop_assert_eq!(timer.due, None);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The SOP's rules over one ticket, without clocks: replaying its events
+//! into a status ([`state`]), admitting new events ([`gate`]), and the text
+//! of customer notices ([`notice`]). SLA timers build on this (`sla`);
+//! deadlines and next steps on both (`due`).
+
+pub mod gate;
+pub mod notice;
+pub mod state;
+
+pub use gate::{
+    FUTURE_SKEW_SECONDS, Input, Missing, Refusal, Remedy, TimeError, admit, check_event_time,
+};
+pub use notice::{NoticeValues, default_notice_kind, notice_text, render_notice};
+pub use state::{
+    State, Status, Timeline, missing_docs, missing_review_parts, needs_review, next_level, replay,
+    replay_at, walk,
+};

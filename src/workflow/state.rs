@@ -1,0 +1,424 @@
+//! A ticket's status: its events replayed, in the one order every replay
+//! uses, into where it stands in the SOP. Also the questions answered from
+//! the status alone: which documentation is present, what the next level
+//! requires, what the review still lacks.
+//!
+//! Replay is lenient (a hand-edited file with an odd sequence still has a
+//! status); `check` reports the oddities.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::policy::{Doc, Level, Policy};
+use crate::ticket::{AmendedField, DiagnosisStep, Event, ReviewPart, Ticket};
+use crate::time::Timestamp;
+
+/// Where a ticket is in the SOP. The escalation level is orthogonal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    New,
+    InProgress,
+    Waiting,
+    Resolved,
+    Closed,
+}
+
+impl State {
+    pub const ALL: [State; 5] = [
+        State::New,
+        State::InProgress,
+        State::Waiting,
+        State::Resolved,
+        State::Closed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::InProgress => "in-progress",
+            State::Waiting => "waiting",
+            State::Resolved => "resolved",
+            State::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.name() == text)
+    }
+
+    /// Open means work is owed: not resolved and not closed.
+    pub fn is_open(self) -> bool {
+        matches!(self, State::New | State::InProgress | State::Waiting)
+    }
+}
+
+/// Everything derived from replaying a ticket's events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// The title, as last amended.
+    pub title: String,
+    pub state: State,
+    pub severity: String,
+    pub level: String,
+    pub assignee: Option<String>,
+    pub team: Option<String>,
+    pub repeated_outage: bool,
+    /// When the repeated-outage flag was last set.
+    pub repeated_outage_since: Option<Timestamp>,
+    pub opened_at: Timestamp,
+    pub last_event_at: Timestamp,
+    pub last_customer_update: Option<Timestamp>,
+    pub pause_reason: Option<String>,
+    /// Teams asked for help that have not answered yet.
+    pub waiting_on_teams: Vec<String>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// Parts of the post-escalation review recorded so far.
+    pub review_parts: BTreeSet<ReviewPart>,
+    pub docs: BTreeSet<Doc>,
+    pub checklist: BTreeSet<DiagnosisStep>,
+}
+
+/// A ticket's events in the one order every replay uses, as file indexes:
+/// the `opened` event (the file's first) first; then every other event by
+/// its time, events at the same instant in file order. An event a hand edit
+/// dated before `opened` therefore comes right after it (and the SLA engine
+/// counts it at the opening instant). Events dated after `now` are left
+/// out, into [`Timeline::future`], so any past instant can be replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// Events at or before `now`, in replay order. Empty when the ticket
+    /// was opened after `now`.
+    pub current: Vec<usize>,
+    /// Events after `now`, in replay order.
+    pub future: Vec<usize>,
+}
+
+impl Timeline {
+    pub fn of(ticket: &Ticket, now: Timestamp) -> Timeline {
+        let events = &ticket.events;
+        let Some(opened) = events.first() else {
+            return Timeline {
+                current: Vec::new(),
+                future: Vec::new(),
+            };
+        };
+        let mut order: Vec<usize> = (1..events.len()).collect();
+        if !events.windows(2).skip(1).all(|w| w[0].at() <= w[1].at()) {
+            // Stable: events at the same instant keep their file order.
+            order.sort_by_key(|&i| events[i].at());
+        }
+        if opened.at() > now {
+            order.insert(0, 0);
+            return Timeline {
+                current: Vec::new(),
+                future: order,
+            };
+        }
+        let split = order.partition_point(|&i| events[i].at() <= now);
+        let future = order.split_off(split);
+        order.insert(0, 0);
+        Timeline {
+            current: order,
+            future,
+        }
+    }
+
+    /// Every event, in replay order.
+    pub fn all(ticket: &Ticket) -> Vec<usize> {
+        let mut t = Timeline::of(ticket, Timestamp::MAX);
+        t.current.append(&mut t.future);
+        t.current
+    }
+}
+
+impl Status {
+    /// The status right after the `opened` event (the file's first; the
+    /// parser guarantees it).
+    pub fn opened(ticket: &Ticket) -> Status {
+        let (opened_at, severity, level, assignee, repeated) = match ticket.events.first() {
+            Some(Event::Opened {
+                at,
+                severity,
+                level,
+                assignee,
+                repeated_outage,
+                ..
+            }) => (
+                *at,
+                severity.clone(),
+                level.clone(),
+                assignee.clone(),
+                *repeated_outage,
+            ),
+            // Unreachable for parsed tickets; keep replay total anyway.
+            _ => (
+                ticket.opened_at().unwrap_or(Timestamp::EPOCH),
+                String::new(),
+                String::new(),
+                None,
+                false,
+            ),
+        };
+        Status {
+            title: ticket.title.clone(),
+            state: State::New,
+            severity,
+            level,
+            assignee,
+            team: ticket.team.clone(),
+            repeated_outage: repeated,
+            repeated_outage_since: repeated.then_some(opened_at),
+            opened_at,
+            last_event_at: opened_at,
+            last_customer_update: None,
+            pause_reason: None,
+            waiting_on_teams: Vec::new(),
+            resolved_at: None,
+            closed_at: None,
+            review_parts: BTreeSet::new(),
+            docs: header_docs(ticket),
+            checklist: BTreeSet::new(),
+        }
+    }
+
+    /// Applies one event after `opened` (replay order).
+    pub fn apply(&mut self, event: &Event) {
+        apply(self, event);
+    }
+}
+
+/// The status at `now`: the events at or before it, in replay order.
+pub fn replay_at(ticket: &Ticket, now: Timestamp) -> Status {
+    replay_order(ticket, &Timeline::of(ticket, now).current)
+}
+
+/// The status after every event, in replay order: what a new event is
+/// appended to.
+pub fn replay(ticket: &Ticket) -> Status {
+    replay_order(ticket, &Timeline::all(ticket))
+}
+
+fn replay_order(ticket: &Ticket, order: &[usize]) -> Status {
+    let mut s = Status::opened(ticket);
+    for &i in order.iter().skip(1) {
+        s.apply(&ticket.events[i]);
+    }
+    s
+}
+
+/// Replays like [`replay`], showing `visit` the status just before each
+/// event after `opened`, in replay order, with the event's file index.
+pub fn walk(ticket: &Ticket, mut visit: impl FnMut(usize, &Status, &Event)) {
+    let mut s = Status::opened(ticket);
+    for i in Timeline::all(ticket).into_iter().skip(1) {
+        let event = &ticket.events[i];
+        visit(i, &s, event);
+        s.apply(event);
+    }
+}
+
+fn header_docs(ticket: &Ticket) -> BTreeSet<Doc> {
+    let mut docs = BTreeSet::new();
+    if !ticket.description.trim().is_empty() {
+        docs.insert(Doc::Description);
+    }
+    if !ticket.impact.trim().is_empty() {
+        docs.insert(Doc::Impact);
+    }
+    if !ticket.customer.contact.trim().is_empty() {
+        docs.insert(Doc::Contact);
+    }
+    docs
+}
+
+fn start_work(s: &mut Status) {
+    if s.state == State::New {
+        s.state = State::InProgress;
+    }
+}
+
+fn apply(s: &mut Status, event: &Event) {
+    s.last_event_at = s.last_event_at.max(event.at());
+    match event {
+        Event::Opened { .. } | Event::Note { .. } => {}
+        Event::Amended {
+            field: AmendedField::Title,
+            text,
+            ..
+        } => {
+            if !text.trim().is_empty() {
+                s.title = text.trim().to_string();
+            }
+        }
+        Event::Amended { field, text, .. } => {
+            let doc = match field {
+                AmendedField::Description => Some(Doc::Description),
+                AmendedField::Impact => Some(Doc::Impact),
+                AmendedField::Contact => Some(Doc::Contact),
+                AmendedField::Title | AmendedField::Customer => None,
+            };
+            if let Some(doc) = doc.filter(|_| !text.trim().is_empty()) {
+                s.docs.insert(doc);
+            }
+        }
+        Event::Diagnosed {
+            step,
+            error_codes,
+            logs,
+            ..
+        } => {
+            start_work(s);
+            s.checklist.insert(*step);
+            s.docs.insert(Doc::Troubleshooting);
+            if *step == DiagnosisStep::Analyze {
+                s.docs.insert(Doc::RootCause);
+            }
+            if !error_codes.is_empty() || !logs.is_empty() {
+                s.docs.insert(Doc::Logs);
+            }
+        }
+        Event::Flagged {
+            at,
+            repeated_outage,
+            ..
+        } => {
+            s.repeated_outage = *repeated_outage;
+            s.repeated_outage_since = repeated_outage.then_some(*at);
+        }
+        Event::SeverityChanged { to, .. } => s.severity = to.clone(),
+        Event::Escalated { to, .. } => {
+            start_work(s);
+            s.level = to.clone();
+        }
+        Event::Assigned { to, team, .. } => {
+            s.assignee = Some(to.clone());
+            if team.is_some() {
+                s.team = team.clone();
+            }
+        }
+        Event::Notified { at, .. } => {
+            start_work(s);
+            s.last_customer_update = Some(*at);
+        }
+        Event::Paused { reason, .. } => {
+            if s.state.is_open() {
+                s.state = State::Waiting;
+                s.pause_reason = Some(reason.clone());
+            }
+        }
+        Event::Resumed { .. } => {
+            if s.state == State::Waiting {
+                s.state = State::InProgress;
+            }
+            s.pause_reason = None;
+        }
+        Event::Involved { team, .. } => {
+            start_work(s);
+            if !s.waiting_on_teams.contains(team) {
+                s.waiting_on_teams.push(team.clone());
+            }
+        }
+        Event::Answered { team, .. } => s.waiting_on_teams.retain(|t| t != team),
+        Event::Resolved { at, .. } => {
+            s.state = State::Resolved;
+            s.pause_reason = None;
+            s.resolved_at = Some(*at);
+        }
+        Event::Closed { at, .. } => {
+            s.state = State::Closed;
+            s.closed_at = Some(*at);
+        }
+        Event::Reopened { .. } => {
+            s.state = State::InProgress;
+            s.resolved_at = None;
+            s.closed_at = None;
+        }
+        Event::Reviewed { .. } => s.review_parts.extend(event.review_parts()),
+    }
+}
+
+/// Whether the policy asks for a post-escalation review of this ticket.
+pub fn needs_review(policy: &Policy, status: &Status) -> bool {
+    policy.severity(&status.severity).is_some_and(|s| s.review)
+        || policy.review.levels.contains(&status.level)
+}
+
+/// The review parts the policy requires that are not recorded yet.
+pub fn missing_review_parts(policy: &Policy, status: &Status) -> Vec<ReviewPart> {
+    policy
+        .review
+        .requires
+        .iter()
+        .copied()
+        .filter(|p| !status.review_parts.contains(p))
+        .collect()
+}
+
+/// The next escalation level above the current one, if any.
+pub fn next_level<'p>(policy: &'p Policy, status: &Status) -> Option<&'p Level> {
+    let rank = policy.level_rank(&status.level)?;
+    policy.levels.get(rank + 1)
+}
+
+/// Documentation `level` requires that the ticket does not carry yet, in the
+/// policy's order.
+pub fn missing_docs(policy: &Policy, status: &Status, level: &str) -> Vec<Doc> {
+    policy
+        .level(level)
+        .map(|l| {
+            l.requires
+                .iter()
+                .copied()
+                .filter(|d| !status.docs.contains(d))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::file;
+
+    fn ticket(events: &str) -> Ticket {
+        let text = format!(
+            "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\ncustomer:\n  contact: a@b.c\nevents:\n\
+- type: opened\n  at: 2026-11-20T09:00:00Z\n  by: ana\n  severity: critical\n  level: L1\n{events}"
+        );
+        file::parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn replay_derives_state_level_and_docs() {
+        let t = ticket(
+            "- type: diagnosed\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  step: identify\n  text: x\n  error_codes:\n  - E502\n\
+- type: escalated\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  to: L2\n  reason: r\n\
+- type: paused\n  at: 2026-11-20T09:30:00Z\n  by: ana\n  reason: waiting-on-customer\n",
+        );
+        let s = replay(&t);
+        assert_eq!(s.state, State::Waiting);
+        assert_eq!(s.level, "L2");
+        assert_eq!(s.pause_reason.as_deref(), Some("waiting-on-customer"));
+        assert!(s.docs.contains(&Doc::Logs) && s.docs.contains(&Doc::Contact));
+        assert!(!s.docs.contains(&Doc::Impact));
+    }
+
+    #[test]
+    fn missing_docs_follow_the_policy_order() {
+        let policy = Policy::parse(crate::policy::DEFAULT_POLICY).unwrap();
+        let s = replay(&ticket(""));
+        assert_eq!(
+            missing_docs(&policy, &s, "L2"),
+            vec![
+                Doc::Description,
+                Doc::Troubleshooting,
+                Doc::Logs,
+                Doc::Impact
+            ]
+        );
+        assert_eq!(next_level(&policy, &s).map(|l| l.id.as_str()), Some("L2"));
+    }
+}
