@@ -35,7 +35,7 @@ pub struct TicketChange {
     /// Events the branch appended (every event, for a new ticket).
     pub added: Vec<Event>,
     /// `false` when the base's events are not a prefix of the new ones (the
-    /// history was rewritten; `tkt check --base` says where).
+    /// history was rewritten; `check --base` says where).
     pub append_only: bool,
     pub sla: Vec<SlaChange>,
 }

@@ -1,4 +1,4 @@
-//! `tkt check`: validate the policy and every ticket, and report every
+//! The `check` command's rules: validate the policy and every ticket, and report every
 //! problem with its file, line, column and a short rule name.
 
 use std::collections::BTreeMap;
@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::id::TicketId;
+use crate::names::{NameKind, UnknownName};
 use crate::policy::Policy;
 use crate::store::{Entry, POLICY_FILE, Repo, StoreError};
 use crate::ticket::file;
@@ -21,6 +22,18 @@ pub struct Finding {
     pub column: u64,
     pub rule: &'static str,
     pub message: String,
+    /// The tkt command that fixes it, when one does; the binary spells it.
+    #[serde(skip)]
+    pub fix: Option<Fix>,
+}
+
+/// A tkt command that fixes a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fix {
+    /// Merge the conflicting appends (`fix-conflicts`).
+    FixConflicts,
+    /// Record the team change as an assignment event.
+    AssignTeam,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -43,6 +56,7 @@ pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
                 column: i.column,
                 rule: "policy",
                 message: i.message,
+                fix: None,
             }));
             None
         }
@@ -79,6 +93,7 @@ pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
                     column: 1,
                     rule: "duplicate-id",
                     message: format!("ID {id} is also used by {}", others.join(", ")),
+                    fix: None,
                 });
             }
         }
@@ -122,6 +137,7 @@ fn check_file(
             column,
             rule,
             message,
+            fix: None,
         })
     };
     if entry.id.is_none() {
@@ -145,7 +161,7 @@ fn check_file(
         }
         Err(StoreError::Parse { error, .. }) => {
             add_parse_error(&mut add, &error);
-            return out;
+            return with_parse_fix(out, &error);
         }
         Err(other) => {
             add(1, 1, "read", other.to_string());
@@ -156,7 +172,7 @@ fn check_file(
         Ok(ticket) => ticket,
         Err(error) => {
             add_parse_error(&mut add, &error);
-            return out;
+            return with_parse_fix(out, &error);
         }
     };
     let text = std::str::from_utf8(&bytes).unwrap_or_default();
@@ -179,6 +195,15 @@ fn check_file(
         add(f.0, f.1, f.2, f.3);
     }
     out.claimed_id = Some((ticket.id, id_line));
+    out
+}
+
+/// A file with conflict markers is fixed by merging its appends.
+fn with_parse_fix(mut out: FileOutcome, error: &file::ParseError) -> FileOutcome {
+    if let (file::ParseError::ConflictMarker { .. }, Some(last)) = (error, out.findings.last_mut())
+    {
+        last.fix = Some(Fix::FixConflicts);
+    }
     out
 }
 
@@ -243,23 +268,17 @@ fn check_ticket(
             file::key_line(text, "team").unwrap_or(1),
             1,
             "unknown-team",
-            format!(
-                "unknown team `{team}` (defined: {})",
-                policy.teams.join(", ")
-            ),
+            UnknownName::new(NameKind::Team, team, &policy.teams).to_string(),
         ));
     }
     for (i, event) in ticket.events.iter().enumerate() {
         let mut severity = |value: &str, key: &str| {
-            if policy.severity(value).is_none() {
+            if let Err(unknown) = policy.expect_severity(value) {
                 found.push((
                     lines.field(i, key),
                     1,
                     "unknown-severity",
-                    format!(
-                        "unknown severity `{value}` (defined: {})",
-                        policy.severity_ids().join(", ")
-                    ),
+                    unknown.to_string(),
                 ));
             }
         };
@@ -274,17 +293,9 @@ fn check_ticket(
             _ => None,
         };
         if let Some((value, key)) = level
-            && policy.level(value).is_none()
+            && let Err(unknown) = policy.expect_level(value)
         {
-            found.push((
-                lines.field(i, key),
-                1,
-                "unknown-level",
-                format!(
-                    "unknown level `{value}` (defined: {})",
-                    policy.level_ids().join(", ")
-                ),
-            ));
+            found.push((lines.field(i, key), 1, "unknown-level", unknown.to_string()));
         }
         let team = match event {
             Event::Assigned {
@@ -294,29 +305,23 @@ fn check_ticket(
             _ => None,
         };
         if let Some(team) = team
-            && !policy.team_allowed(team)
+            && let Err(unknown) = policy.expect_team(team)
         {
             found.push((
                 lines.field(i, "team"),
                 1,
                 "unknown-team",
-                format!(
-                    "unknown team `{team}` (defined: {})",
-                    policy.teams.join(", ")
-                ),
+                unknown.to_string(),
             ));
         }
         if let Event::Paused { reason, .. } = event
-            && !policy.pause_reasons.contains(reason)
+            && let Err(unknown) = policy.expect_pause_reason(reason)
         {
             found.push((
                 lines.field(i, "reason"),
                 1,
                 "pause-reason",
-                format!(
-                    "`{reason}` is not a pause reason the policy allows ({})",
-                    policy.pause_reasons.join(", ")
-                ),
+                unknown.to_string(),
             ));
         }
     }
@@ -385,7 +390,7 @@ impl<'t> EventLines<'t> {
     }
 }
 
-/// Options of the history checks of `tkt check --base`.
+/// Options of the history checks (`check --base`).
 #[derive(Debug, Clone, Copy)]
 pub struct HistoryRules {
     /// How far before the base's last event a new event may be dated (a
@@ -410,13 +415,14 @@ pub fn check_history(
     let merge_base = git.merge_base(base)?;
     let changed = git.changed_tickets(&merge_base)?;
     for c in changed {
-        let mut add = |line: u64, rule: &'static str, message: String| {
+        let mut add = |line: u64, rule: &'static str, message: String, fix: Option<Fix>| {
             report.findings.push(Finding {
                 file: c.path.clone(),
                 line,
                 column: 1,
                 rule,
                 message,
+                fix,
             })
         };
         match c.change {
@@ -425,6 +431,7 @@ pub fn check_history(
                 1,
                 "history-deleted",
                 "a ticket was deleted; tickets are never deleted (close it instead)".into(),
+                None,
             ),
             crate::history::Change::Modified => {
                 let Some(base_ticket) = c.base_text.as_deref().and_then(|b| file::parse(b).ok())
@@ -439,10 +446,10 @@ pub fn check_history(
                 };
                 let text = std::str::from_utf8(&bytes).unwrap_or_default();
                 let committed = c.committed_at.and_then(crate::time::Timestamp::from_unix);
-                for (line, rule, message) in
+                for (line, rule, message, fix) in
                     compare_history(&base_ticket, &current, text, rules, committed)
                 {
-                    add(line, rule, message);
+                    add(line, rule, message, fix);
                 }
             }
         }
@@ -461,7 +468,7 @@ fn compare_history(
     text: &str,
     rules: HistoryRules,
     committed: Option<crate::time::Timestamp>,
-) -> Vec<(u64, &'static str, String)> {
+) -> Vec<(u64, &'static str, String, Option<Fix>)> {
     let mut found = Vec::new();
     let lines = EventLines::new(text, current.events.len());
     let key = |k: &str| file::key_line(text, k).unwrap_or(1);
@@ -473,6 +480,7 @@ fn compare_history(
                 "the id changed from {} to {}; an ID never changes",
                 base.id, current.id
             ),
+            None,
         ));
     }
     if base.schema != current.schema {
@@ -480,13 +488,15 @@ fn compare_history(
             key("schema"),
             "history-header",
             "`schema` changed; it is not editable".into(),
+            None,
         ));
     }
     if base.team != current.team {
         found.push((
             key("team"),
             "history-header",
-            "`team` changed in the header; record `tkt assign --team` instead".into(),
+            "`team` changed in the header".into(),
+            Some(Fix::AssignTeam),
         ));
     }
     let common = base.events.len().min(current.events.len());
@@ -499,6 +509,7 @@ fn compare_history(
                 i + 1,
                 base.events[i].kind()
             ),
+            None,
         ));
     }
     if current.events.len() < base.events.len() {
@@ -509,6 +520,7 @@ fn compare_history(
                 "{} event(s) of the base were removed; events are append-only",
                 base.events.len() - current.events.len()
             ),
+            None,
         ));
     }
     let last_base = base.events.iter().map(Event::at).max();
@@ -527,6 +539,7 @@ fn compare_history(
                     event.at(),
                     crate::duration::format(rules.late_tolerance_s)
                 ),
+                None,
             ));
         }
         if event.at() > latest_allowed {
@@ -540,6 +553,7 @@ fn compare_history(
                     event.at(),
                     committed.unwrap_or(rules.now)
                 ),
+                None,
             ));
         }
     }

@@ -1,6 +1,6 @@
-//! Merging ticket files: the three-way merge behind `tkt merge-driver`, and
+//! Merging ticket files: the three-way merge behind the `merge-driver` command, and
 //! the repair of files that already hold git conflict markers
-//! (`tkt fix-conflicts`). Pure: text in, text or a typed conflict out.
+//! (the `fix-conflicts` command). Pure: text in, text or a typed conflict out.
 //!
 //! Events are append-only, so two people who each append to one ticket never
 //! really disagree: the merge keeps the common history and adds both sides'

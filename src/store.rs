@@ -17,14 +17,16 @@ pub const TICKETS_DIR: &str = "tickets";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "no tkt repository here or in any parent of {0} (looked for policy.toml; run `tkt init` or pass -C DIR)"
-    )]
+    #[error("no tkt repository here or in any parent of {0} (looked for policy.toml)")]
     NoRepository(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: invalid policy")]
-    Policy { path: PathBuf, error: PolicyError },
+    Policy {
+        path: PathBuf,
+        #[source]
+        error: PolicyError,
+    },
     #[error("no ticket matches `{0}`")]
     NotFound(String),
     #[error("`{prefix}` matches {} tickets: {}", .candidates.len(), candidate_list(.candidates))]
@@ -35,7 +37,11 @@ pub enum StoreError {
     #[error("`{0}` cannot be the start of a ticket ID (IDs look like T-7FQ2M9KD3A)")]
     BadPrefix(String),
     #[error("{path}: {error}")]
-    Parse { path: PathBuf, error: ParseError },
+    Parse {
+        path: PathBuf,
+        #[source]
+        error: ParseError,
+    },
     #[error("{0}: is a symbolic link; tkt never follows links in tickets/")]
     Symlink(PathBuf),
     #[error("{path}: a ticket with this ID already exists")]

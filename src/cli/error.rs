@@ -8,6 +8,7 @@ use std::io;
 use tkt::history::HistoryError;
 use tkt::names::UnknownName;
 use tkt::store::StoreError;
+use tkt::ticket::file::ParseError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -104,9 +105,22 @@ impl From<StoreError> for CliError {
                     (Some(l), None) => format!("{}:{l}", path.display()),
                     _ => path.display().to_string(),
                 };
-                CliError::new(Kind::Environment, format!("{at}: {error}"))
+                let fix = match error {
+                    ParseError::ConflictMarker { .. } => {
+                        format!(" ({})", crate::render::check::FIX_CONFLICTS)
+                    }
+                    _ => String::new(),
+                };
+                CliError::new(Kind::Environment, format!("{at}: {error}{fix}"))
                     .with_hint("the file was not changed; fix it by hand, then `tkt check`")
             }
+            StoreError::NoRepository(dir) => CliError::new(
+                Kind::Environment,
+                format!(
+                    "no tkt repository here or in any parent of {} (looked for policy.toml; run `tkt init` or pass -C DIR)",
+                    dir.display()
+                ),
+            ),
             StoreError::NotFound(_) | StoreError::Ambiguous { .. } | StoreError::BadPrefix(_) => {
                 CliError::usage(e.to_string())
             }

@@ -3,10 +3,22 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::check::{Finding, Report};
+use tkt::check::{Finding, Fix, Report};
 
 use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
 use crate::render::style;
+
+/// How to fix a file with conflict markers.
+pub const FIX_CONFLICTS: &str = "run `tkt fix-conflicts` or resolve by hand";
+
+/// A finding's message with the command that fixes it, if one does.
+fn message(f: &Finding) -> String {
+    match f.fix {
+        None => f.message.clone(),
+        Some(Fix::FixConflicts) => format!("{} ({FIX_CONFLICTS})", f.message),
+        Some(Fix::AssignTeam) => format!("{}; record `tkt assign --team` instead", f.message),
+    }
+}
 
 pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for f in &report.findings {
@@ -19,7 +31,7 @@ pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
             style::ERROR,
             f.rule,
             style::ERROR,
-            f.message
+            message(f)
         )?;
     }
     Ok(())
@@ -58,8 +70,17 @@ pub fn github_annotation(f: &Finding) -> String {
         f.line,
         f.column,
         github_escape_property(&format!("tkt {}", f.rule)),
-        github_escape_data(&f.message)
+        github_escape_data(&message(f))
     )
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    file: &'a str,
+    line: u64,
+    column: u64,
+    rule: &'a str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -67,7 +88,7 @@ struct CheckJson<'a> {
     schema: u32,
     files: usize,
     tickets: usize,
-    findings: &'a [Finding],
+    findings: Vec<FindingJson<'a>>,
 }
 
 pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -77,7 +98,17 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
             schema: JSON_SCHEMA,
             files: report.files,
             tickets: report.tickets,
-            findings: &report.findings,
+            findings: report
+                .findings
+                .iter()
+                .map(|f| FindingJson {
+                    file: &f.file,
+                    line: f.line,
+                    column: f.column,
+                    rule: f.rule,
+                    message: message(f),
+                })
+                .collect(),
         },
     )?;
     writeln!(out)

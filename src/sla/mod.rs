@@ -137,7 +137,7 @@ impl Timer {
     }
 }
 
-/// What an event did to a timer, for `tkt sla explain`.
+/// What an event did to a timer, for `sla explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

@@ -14,9 +14,7 @@ pub enum ParseError {
     TooLarge { size: u64, max: u64 },
     #[error("file is not valid UTF-8 (byte {offset})")]
     InvalidUtf8 { offset: usize },
-    #[error(
-        "unresolved git conflict marker `{marker}` (run `tkt fix-conflicts` or resolve by hand)"
-    )]
+    #[error("unresolved git conflict marker `{marker}`")]
     ConflictMarker { line: u64, marker: String },
     #[error("{message}")]
     Yaml {
