@@ -620,6 +620,29 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_event_dated_before_opened_counts_at_the_opening_instant() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                (
+                    "2026-11-20T08:50:00Z",
+                    "paused\nreason: waiting-on-customer",
+                ),
+                ("2026-11-20T09:40:00Z", "resumed"),
+            ],
+        );
+        let eval = evaluate(&p, &tk, t("2026-11-20T10:00:00Z"));
+        assert_eq!(eval.status.state, crate::workflow::State::InProgress);
+        let res = find(&eval.timers, Metric::Resolution, None);
+        // Paused from 09:00 (not 08:50) to 09:40: 20 minutes ran.
+        assert_eq!((res.status, res.elapsed_s), (TimerStatus::Running, 1200));
+        let last = res.segments.last().expect("a running segment");
+        assert_eq!((last.from, last.to), (t("2026-11-20T09:40:00Z"), None));
+    }
+
     mod laws {
         use super::*;
         use proptest::prelude::*;

@@ -418,3 +418,386 @@ pub fn check_event_time(ticket: &Ticket, at: Timestamp, now: Timestamp) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::DEFAULT_POLICY;
+    use crate::ticket::file;
+    use crate::workflow::state::replay;
+
+    /// A critical ticket opened at L1 (contact known, nothing else
+    /// documented) with `events` after it, one minute apart; each is a
+    /// `type` line followed by its fields.
+    fn ticket(events: &[&str]) -> Ticket {
+        let mut text = String::from(
+            "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\ncustomer:\n  contact: a@b.c\nevents:\n\
+- type: opened\n  at: 2026-11-20T09:00:00Z\n  by: ana\n  severity: critical\n  level: L1\n",
+        );
+        for (n, body) in events.iter().enumerate() {
+            let mut lines = body.lines();
+            let kind = lines.next().expect("type");
+            text.push_str(&format!(
+                "- type: {kind}\n  at: 2026-11-20T09:{:02}:00Z\n  by: ana\n",
+                n + 1
+            ));
+            for line in lines {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
+        file::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    const RESOLVED: &str = "resolved\nsummary: fixed";
+    const CLOSED: &str = "closed\nconfirmed_by: c\napproved_by: m";
+    const WAITING: &str = "paused\nreason: waiting-on-customer";
+    const WORKING: &str = "diagnosed\nstep: identify\ntext: x";
+
+    /// One row per gate and refusal: the history, the event asked for, and
+    /// every problem expected (`what` starts with the text; the remedy
+    /// exactly). No problems means admitted.
+    #[allow(clippy::type_complexity)]
+    const ROWS: &[(&[&str], &str, &[(&str, Option<Remedy>)])] = &[
+        // opened
+        (
+            &[],
+            "opened\nseverity: high\nlevel: L1",
+            &[("this ticket was already opened", Some(Remedy::Reopen))],
+        ),
+        // note
+        (&[], "note\ntext: hello", &[]),
+        (
+            &[],
+            "note\ntext: ' '",
+            &[("the note is empty", Some(Remedy::Give(Input::Message)))],
+        ),
+        // amended
+        (&[], "amended\nfield: impact\ntext: all EU", &[]),
+        (
+            &[RESOLVED, CLOSED],
+            "amended\nfield: impact\ntext: x",
+            &[("the ticket is closed; amending", Some(Remedy::Reopen))],
+        ),
+        (
+            &[],
+            "amended\nfield: impact\ntext: ''",
+            &[("the new text is empty", Some(Remedy::Give(Input::Message)))],
+        ),
+        // diagnosed
+        (&[], WORKING, &[]),
+        (&[WAITING], WORKING, &[]),
+        (
+            &[RESOLVED],
+            WORKING,
+            &[("the ticket is resolved; diagnosing", Some(Remedy::Reopen))],
+        ),
+        (
+            &[],
+            "diagnosed\nstep: test\ntext: ''",
+            &[(
+                "the step has no description",
+                Some(Remedy::Give(Input::Message)),
+            )],
+        ),
+        // flagged
+        (
+            &[RESOLVED, CLOSED],
+            "flagged\nrepeated_outage: true",
+            &[("the ticket is closed", Some(Remedy::Reopen))],
+        ),
+        // severity-changed
+        (&[], "severity-changed\nto: high\nreason: r", &[]),
+        (
+            &[],
+            "severity-changed\nto: urgnet\nreason: r",
+            &[("unknown severity `urgnet`", None)],
+        ),
+        (
+            &[],
+            "severity-changed\nto: critical\nreason: ''",
+            &[
+                ("the ticket is already `critical`", None),
+                ("no reason given", Some(Remedy::Give(Input::Reason))),
+            ],
+        ),
+        // escalated
+        (
+            &[],
+            "escalated\nto: L9\nreason: r",
+            &[("unknown level `L9`", None)],
+        ),
+        (
+            &[
+                "amended\nfield: description\ntext: d",
+                "amended\nfield: impact\ntext: i",
+                "diagnosed\nstep: test\ntext: t\nerror_codes:\n- E1",
+            ],
+            "escalated\nto: L2\nreason: r",
+            &[],
+        ),
+        (
+            &["escalated\nto: L2\nreason: r"],
+            "escalated\nto: L2\nreason: r",
+            &[(
+                "the ticket is already at L2; escalation goes up (L3, manager)",
+                None,
+            )],
+        ),
+        (
+            &[],
+            "escalated\nto: L2\nreason: ''",
+            &[
+                (
+                    "missing problem description",
+                    Some(Remedy::Document(Doc::Description)),
+                ),
+                (
+                    "missing troubleshooting steps taken",
+                    Some(Remedy::Document(Doc::Troubleshooting)),
+                ),
+                (
+                    "missing system logs or error codes",
+                    Some(Remedy::Document(Doc::Logs)),
+                ),
+                (
+                    "missing impact assessment",
+                    Some(Remedy::Document(Doc::Impact)),
+                ),
+                ("no reason given", Some(Remedy::Give(Input::Reason))),
+            ],
+        ),
+        // assigned
+        (&[], "assigned\nto: bo\nteam: payments", &[]),
+        (
+            &[RESOLVED, CLOSED],
+            "assigned\nto: bo",
+            &[("the ticket is closed", Some(Remedy::Reopen))],
+        ),
+        (
+            &[],
+            "assigned\nto: ''\nteam: payment",
+            &[
+                ("no assignee given", Some(Remedy::Give(Input::Assignee))),
+                ("unknown team `payment`", None),
+            ],
+        ),
+        // notified
+        (
+            &[],
+            "notified\nchannel: email\nkind: acknowledgement\nmessage: m",
+            &[],
+        ),
+        (
+            &[],
+            "notified\nchannel: email\nkind: resolution\nmessage: ''",
+            &[
+                (
+                    "the ticket is new; this notification needs it to be in-progress or waiting or resolved",
+                    None,
+                ),
+                ("the message is empty", Some(Remedy::Give(Input::Message))),
+            ],
+        ),
+        (
+            &[RESOLVED],
+            "notified\nchannel: email\nkind: resolution\nmessage: m",
+            &[],
+        ),
+        // paused
+        (&[], WAITING, &[]),
+        (
+            &[WAITING],
+            WAITING,
+            &[("the ticket is waiting; pausing", Some(Remedy::Resume))],
+        ),
+        (
+            &[],
+            "paused\nreason: lunch",
+            &[("unknown pause reason `lunch`", None)],
+        ),
+        // resumed
+        (&[WAITING], "resumed", &[]),
+        (
+            &[WORKING],
+            "resumed",
+            &[(
+                "the ticket is in-progress; resuming needs it to be waiting",
+                None,
+            )],
+        ),
+        // involved and answered
+        (&[], "involved\nteam: platform\nrequest: help", &[]),
+        (
+            &[],
+            "involved\nteam: plat\nrequest: ''",
+            &[
+                ("unknown team `plat`", None),
+                ("the request is empty", Some(Remedy::Give(Input::Message))),
+            ],
+        ),
+        (
+            &["involved\nteam: platform\nrequest: help"],
+            "answered\nteam: platform\ntext: done",
+            &[],
+        ),
+        (
+            &[],
+            "answered\nteam: platform\ntext: ''",
+            &[
+                (
+                    "platform was not asked (waiting on: nobody)",
+                    Some(Remedy::Involve),
+                ),
+                ("the answer is empty", Some(Remedy::Give(Input::Message))),
+            ],
+        ),
+        // resolved
+        (&[], RESOLVED, &[]),
+        (
+            &[RESOLVED],
+            "resolved\nsummary: ''",
+            &[
+                ("the ticket is resolved; resolving", Some(Remedy::Reopen)),
+                ("no resolution summary", Some(Remedy::Give(Input::Summary))),
+            ],
+        ),
+        // closed
+        (&[RESOLVED], CLOSED, &[]),
+        (
+            &[],
+            CLOSED,
+            &[(
+                "the ticket is new; only a resolved ticket can be closed",
+                Some(Remedy::Resolve),
+            )],
+        ),
+        (
+            &[RESOLVED, CLOSED],
+            CLOSED,
+            &[(
+                "the ticket is closed; only a resolved",
+                Some(Remedy::AlreadyClosed),
+            )],
+        ),
+        (
+            &[RESOLVED],
+            "closed",
+            &[
+                (
+                    "no customer confirmation",
+                    Some(Remedy::Give(Input::Confirmation)),
+                ),
+                (
+                    "closing a critical ticket needs a manager's approval",
+                    Some(Remedy::Give(Input::Approval)),
+                ),
+            ],
+        ),
+        (
+            &[RESOLVED],
+            "closed\nno_confirmation: customer unreachable\napproved_by: m",
+            &[],
+        ),
+        // reopened
+        (&[RESOLVED, CLOSED], "reopened\nreason: back", &[]),
+        (
+            &[],
+            "reopened\nreason: ''",
+            &[
+                (
+                    "the ticket is new; reopening needs it to be resolved or closed",
+                    None,
+                ),
+                ("no reason given", Some(Remedy::Give(Input::Reason))),
+            ],
+        ),
+        // reviewed
+        (&[RESOLVED, CLOSED], "reviewed\nlessons: l", &[]),
+        (
+            &[],
+            "reviewed\nlessons: l",
+            &[(
+                "the ticket is new; a post-escalation review needs it to be resolved or closed",
+                None,
+            )],
+        ),
+        (
+            &[RESOLVED, CLOSED],
+            "reviewed",
+            &[(
+                "the review records nothing",
+                Some(Remedy::Give(Input::ReviewContent)),
+            )],
+        ),
+        (
+            &[RESOLVED, CLOSED],
+            "reviewed\nsatisfaction: 7\naction_items:\n- text: fix\n  owner: ''\n  due: 2026-12-01",
+            &[
+                ("satisfaction 7 is not between 1 and 5", None),
+                (
+                    "an action item needs a text and an owner",
+                    Some(Remedy::Give(Input::ActionItem)),
+                ),
+            ],
+        ),
+    ];
+
+    #[test]
+    fn every_gate_admits_or_refuses_with_every_problem_and_its_remedy() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        for (n, (history, candidate, expected)) in ROWS.iter().enumerate() {
+            let mut events = history.to_vec();
+            events.push(candidate);
+            let full = ticket(&events);
+            let event = full.events.last().expect("candidate");
+            let before = Ticket {
+                events: full.events[..full.events.len() - 1].to_vec(),
+                ..full.clone()
+            };
+            let status = replay(&before);
+            let got: Vec<(String, Option<Remedy>)> = match admit(&policy, &status, event) {
+                Ok(()) => Vec::new(),
+                Err(refusal) => refusal
+                    .missing
+                    .into_iter()
+                    .map(|m| (m.what, m.remedy))
+                    .collect(),
+            };
+            assert_eq!(
+                got.len(),
+                expected.len(),
+                "row {n} ({candidate:?}): got {got:#?}"
+            );
+            for ((what, remedy), (want, want_remedy)) in got.iter().zip(expected.iter()) {
+                assert!(
+                    what.starts_with(want),
+                    "row {n} ({candidate:?}): `{what}` does not start with `{want}`"
+                );
+                assert_eq!(remedy, want_remedy, "row {n} ({candidate:?}): {what}");
+            }
+        }
+    }
+
+    #[test]
+    fn new_events_go_forward_in_time_within_the_skew() {
+        let t = ticket(&[WORKING]);
+        let at = |s: &str| Timestamp::parse(s).unwrap();
+        let now = at("2026-11-20T10:00:00Z");
+        assert_eq!(
+            check_event_time(&t, at("2026-11-20T09:01:00Z"), now),
+            Ok(())
+        );
+        assert!(matches!(
+            check_event_time(&t, at("2026-11-20T09:00:59Z"), now),
+            Err(TimeError::BeforeLastEvent { .. })
+        ));
+        assert_eq!(
+            check_event_time(&t, now.plus(FUTURE_SKEW_SECONDS), now),
+            Ok(())
+        );
+        assert!(matches!(
+            check_event_time(&t, now.plus(FUTURE_SKEW_SECONDS + 1), now),
+            Err(TimeError::InTheFuture { .. })
+        ));
+    }
+}

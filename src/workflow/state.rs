@@ -407,6 +407,33 @@ mod tests {
     }
 
     #[test]
+    fn the_timeline_takes_opened_first_then_time_then_file_order() {
+        // File order: opened 09:00, note 09:30, paused 08:50 (before
+        // opening), resumed 09:30, notified 11:00.
+        let t = ticket(
+            "- type: note\n  at: 2026-11-20T09:30:00Z\n  by: ana\n  text: n\n\
+- type: paused\n  at: 2026-11-20T08:50:00Z\n  by: ana\n  reason: waiting-on-customer\n\
+- type: resumed\n  at: 2026-11-20T09:30:00Z\n  by: ana\n\
+- type: notified\n  at: 2026-11-20T11:00:00Z\n  by: ana\n  channel: email\n  kind: update\n  message: m\n",
+        );
+        let at = |s: &str| Timestamp::parse(s).unwrap();
+        let timeline = Timeline::of(&t, at("2026-11-20T10:00:00Z"));
+        assert_eq!(timeline.current, [0, 2, 1, 3]);
+        assert_eq!(timeline.future, [4]);
+        assert_eq!(Timeline::all(&t), [0, 2, 1, 3, 4]);
+        // Before opening, nothing has happened yet.
+        let early = Timeline::of(&t, at("2026-11-20T08:55:00Z"));
+        assert!(early.current.is_empty());
+        assert_eq!(early.future, [0, 2, 1, 3, 4]);
+        // The status replay uses that order: paused, then resumed.
+        assert_eq!(
+            replay_at(&t, at("2026-11-20T09:10:00Z")).state,
+            State::Waiting
+        );
+        assert_eq!(replay(&t).state, State::InProgress);
+    }
+
+    #[test]
     fn missing_docs_follow_the_policy_order() {
         let policy = Policy::parse(crate::policy::DEFAULT_POLICY).unwrap();
         let s = replay(&ticket(""));

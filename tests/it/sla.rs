@@ -358,6 +358,51 @@ fn events_out_of_time_order_are_reported_but_still_computed() {
 }
 
 #[test]
+fn an_event_dated_before_opened_reads_the_same_in_show_and_sla() {
+    // A hand edit dated the pause ten minutes before the ticket was opened.
+    // Both replays take `opened` first and the pause right after it, so
+    // `show` says waiting and the pausable timers are paused from the
+    // opening instant, having counted nothing.
+    let repo = TestRepo::new();
+    let events = event(
+        "paused",
+        "2026-11-20T08:50:00Z",
+        "reason: waiting-on-customer",
+    );
+    repo.write(&format!("tickets/{ID}.yaml"), &ticket_text(ID, &events));
+    let now = "2026-11-20T10:00:00Z";
+    let show = repo
+        .tkt(&["show", ID, "--format", "json", "--now", now])
+        .ok();
+    let show: Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(show["status"]["state"], "waiting");
+    let doc = sla_json(&repo, now, &[]);
+    assert_eq!(doc["tickets"][0]["state"], "waiting", "{doc:#}");
+    for (metric, level) in [
+        ("resolution", None),
+        ("escalation", Some("L2")),
+        ("escalation", Some("L3")),
+    ] {
+        let t = timer(&doc, metric, level);
+        assert_eq!(
+            (t["status"].as_str(), t["elapsed_s"].as_i64()),
+            (Some("paused"), Some(0)),
+            "{metric} {level:?}: {t:#}"
+        );
+    }
+    // The first response is never paused: an hour since opening.
+    let fr = timer(&doc, "first_response", None);
+    assert_eq!(fr["elapsed_s"].as_i64(), Some(3600));
+    // The oddity is still reported.
+    let check = repo.tkt(&["check", "--now", now]).code(1);
+    assert!(
+        check.stdout.contains("error[time-order]"),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
 fn bad_policies_are_refused_at_load_with_their_line() {
     let cases = [
         (
