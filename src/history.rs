@@ -14,7 +14,7 @@ use crate::ticket::file::MAX_TICKET_BYTES;
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("git is not installed or could not run: {0}")]
-    NoGit(std::io::Error),
+    NoGit(#[source] std::io::Error),
     #[error("`{rev}` is not a commit in this repository{}", shallow_hint(*.shallow))]
     UnknownRevision { rev: String, shallow: bool },
     #[error("`{rev}` and HEAD have no merge-base{}", shallow_hint(*.shallow))]
