@@ -55,7 +55,7 @@ pub fn changes(
         let before = c.base_text.as_deref().and_then(|b| file::parse(b).ok());
         let after = match c.change {
             Change::Deleted => None,
-            _ => std::fs::read(repo.root().join(&c.path))
+            _ => crate::store::read_capped(&repo.root().join(&c.path))
                 .ok()
                 .and_then(|b| file::parse(&b).ok()),
         };

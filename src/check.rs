@@ -163,6 +163,15 @@ fn check_file(
             add_parse_error(&mut add, &error);
             return with_parse_fix(out, &error);
         }
+        Err(StoreError::NotRegular(_)) => {
+            add(
+                1,
+                1,
+                "not-regular",
+                "ticket files must be regular files; a FIFO, device or socket is not read".into(),
+            );
+            return out;
+        }
         Err(other) => {
             add(1, 1, "read", other.to_string());
             return out;
@@ -240,6 +249,24 @@ fn check_ticket(
                 1,
                 "opened-twice",
                 "a ticket is opened once; use `reopened` for a ticket that comes back".to_string(),
+            ));
+        }
+    }
+    for (i, event) in ticket.events.iter().enumerate() {
+        if !event.at().is_writable() {
+            let years = crate::time::Timestamp::WRITABLE_YEARS;
+            found.push((
+                lines.field(i, "at"),
+                1,
+                "date-range",
+                format!(
+                    "event {} ({}) is dated {}, outside the years tkt works in ({}-{})",
+                    i + 1,
+                    event.kind(),
+                    event.at(),
+                    years.start(),
+                    years.end()
+                ),
             ));
         }
     }
@@ -438,7 +465,7 @@ pub fn check_history(
                 else {
                     continue; // the base was broken: nothing to compare with
                 };
-                let Ok(bytes) = std::fs::read(repo.root().join(&c.path)) else {
+                let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
                     continue;
                 };
                 let Ok(current) = file::parse(&bytes) else {

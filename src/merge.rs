@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::ticket::file::{self, ParseError};
+use crate::ticket::file::{self, ParseError, WriteError};
 use crate::ticket::{Event, Ticket};
 use crate::yaml;
 
@@ -80,6 +80,9 @@ pub enum Conflict {
     },
     #[error("the merged file does not read back as the merged ticket (a bug in tkt)")]
     Unverified,
+    /// The union of both sides is beyond what a ticket file may hold.
+    #[error("the merged ticket cannot be written: {0}")]
+    Unwritable(WriteError),
 }
 
 fn at_line(error: &ParseError) -> String {
@@ -132,7 +135,7 @@ pub fn merge(base: Option<&[u8]>, ours: &[u8], theirs: &[u8]) -> Result<Merged, 
     let ticket = merge_tickets(o.as_ref().map(|o| &o.ticket), &a.ticket, &b.ticket)?;
     let mut candidates = vec![&a, &b];
     candidates.extend(o.as_ref());
-    let text = render(&ticket, &candidates).ok_or(Conflict::Unverified)?;
+    let text = render(&ticket, &candidates).map_err(Conflict::Unwritable)?;
     let added = ticket.events.len() - a.ticket.events.len();
     Ok(Merged {
         text,
@@ -380,8 +383,10 @@ fn header_of(ticket: &Ticket) -> Ticket {
 
 /// The text of `merged`, keeping a version's bytes when `merged` is that
 /// version plus appended events (tried in order), else canonical. Always
-/// verified to parse back to `merged`.
-fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Option<String> {
+/// checked to be writable: within the reader's limits, parsing back to
+/// `merged`. Events come from files that read, so their dates are kept as
+/// they are.
+fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Result<String, WriteError> {
     let header = header_of(merged);
     for v in candidates {
         if header_of(&v.ticket) != header || !merged.events.starts_with(&v.ticket.events) {
@@ -389,16 +394,24 @@ fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Option<String> {
         }
         let mut text = v.text.to_string();
         let mut ticket = v.ticket.clone();
+        let mut appended = true;
         for event in &merged.events[v.ticket.events.len()..] {
-            text = file::append_event(&text, &ticket, event);
+            match file::append_event(&text, &ticket, event) {
+                Ok(next) => text = next,
+                Err(_) => {
+                    appended = false;
+                    break;
+                }
+            }
             ticket.events.push(event.clone());
         }
-        if file::parse(text.as_bytes()).as_ref() == Ok(merged) {
-            return Some(text);
+        if appended && file::writable(&text, merged).is_ok() {
+            return Ok(text);
         }
     }
     let text = file::to_text(merged);
-    (file::parse(text.as_bytes()).as_ref() == Ok(merged)).then_some(text)
+    file::writable(&text, merged)?;
+    Ok(text)
 }
 
 /// The file to leave behind when [`merge`] finds a conflict: git-style
@@ -443,7 +456,7 @@ fn header_only_sections(
     let with_events = |v: &Version<'_>| {
         let mut t = v.ticket.clone();
         t.events = events.clone();
-        render(&t, &[v])
+        render(&t, &[v]).ok()
     };
     let o_text = match &o {
         Some(o) => Some(with_events(o)?),
@@ -743,7 +756,7 @@ events:
         let mut ticket = file::parse(text.as_bytes()).unwrap();
         let mut out = text.to_string();
         for e in events {
-            out = file::append_event(&out, &ticket, e);
+            out = file::append_event(&out, &ticket, e).unwrap();
             ticket.events.push(e.clone());
         }
         out

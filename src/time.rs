@@ -18,6 +18,19 @@ impl Timestamp {
     /// The latest instant chrono represents: later than any event.
     pub const MAX: Timestamp = Timestamp(DateTime::<Utc>::MAX_UTC);
 
+    /// The years tkt writes events in. Readers accept any RFC 3339 instant;
+    /// writers (`--now`, `--at`, every verb) refuse instants outside these
+    /// years, so that every file tkt writes reads back (a year before 0 or
+    /// after 9999 has no RFC 3339 form).
+    pub const WRITABLE_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+    /// Whether tkt writes events at this instant (its UTC year is in
+    /// [`Self::WRITABLE_YEARS`]).
+    pub fn is_writable(self) -> bool {
+        use chrono::Datelike;
+        Self::WRITABLE_YEARS.contains(&self.0.year())
+    }
+
     /// Parses RFC 3339 with any offset; stores UTC. Sub-second parts are
     /// dropped: SLA math is in whole seconds.
     pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {

@@ -8,7 +8,7 @@ use std::io;
 use tkt::history::HistoryError;
 use tkt::names::UnknownName;
 use tkt::store::StoreError;
-use tkt::ticket::file::ParseError;
+use tkt::ticket::file::{ParseError, WriteError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -113,6 +113,25 @@ impl From<StoreError> for CliError {
                 };
                 CliError::new(Kind::Environment, format!("{at}: {error}{fix}"))
                     .with_hint("the file was not changed; fix it by hand, then `tkt check`")
+            }
+            StoreError::Unwritable { path, error } => CliError::refused(format!(
+                "{}: nothing was written: {error}",
+                path.display()
+            ))
+            .with_hint(match error {
+                WriteError::TooLarge { .. } | WriteError::Unreadable(_) => {
+                    "keep long material out of the ticket: excerpt logs, link to the full file"
+                }
+                WriteError::OutOfRange { .. } => "give --at or --now a date between 1970 and 9999",
+                WriteError::Mismatch => "this is a bug in tkt; please report it",
+            }),
+            StoreError::LockTimeout { .. } => CliError::new(Kind::Environment, e.to_string())
+                .with_hint("another tkt is writing this ticket, or was stopped holding it; TKT_LOCK_TIMEOUT sets how long to wait"),
+            StoreError::NotOwned { ref root, .. } => {
+                let root = root.display().to_string();
+                CliError::new(Kind::Environment, e.to_string()).with_hint(format!(
+                    "if you trust it, tell git as you would for git itself: git config --global --add safe.directory {root}"
+                ))
             }
             StoreError::NoRepository(dir) => CliError::new(
                 Kind::Environment,

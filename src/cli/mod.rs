@@ -132,8 +132,19 @@ pub struct EventTime {
     pub at: Option<Timestamp>,
 }
 
+/// `--now`, `TKT_NOW` and `--at`: RFC 3339, in the years tkt writes.
 fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(text).map_err(|e| e.to_string())
+    let at = Timestamp::parse(text).map_err(|e| e.to_string())?;
+    if !at.is_writable() {
+        let years = Timestamp::WRITABLE_YEARS;
+        return Err(format!(
+            "`{}` is outside the years tkt works in ({}-{})",
+            text.trim(),
+            years.start(),
+            years.end()
+        ));
+    }
+    Ok(at)
 }
 
 /// What every command gets: where it runs, the clock, the actor, the format.
@@ -149,8 +160,29 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The repository holding the working directory (or -C), trusted as
+    /// git trusts it, with the lock wait from `TKT_LOCK_TIMEOUT` (seconds).
     pub fn repo(&self) -> Result<Repo, CliError> {
-        Ok(Repo::discover(&self.dir)?)
+        let repo = Repo::discover(&self.dir, tkt::git::safe_directory)?;
+        let timeout = match std::env::var("TKT_LOCK_TIMEOUT") {
+            Ok(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
+                .map(std::time::Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "TKT_LOCK_TIMEOUT=`{text}` is not a number of seconds from 0 to 86400"
+                    ))
+                })?,
+            Err(_) => tkt::store::DEFAULT_LOCK_TIMEOUT,
+        };
+        let root = repo.root().to_path_buf();
+        let observer: tkt::store::LockObserver = std::sync::Arc::new(move |wait| {
+            output::lock_wait(&root, wait);
+        });
+        Ok(repo.with_lock_wait(timeout, Some(observer)))
     }
 
     pub fn repo_and_policy(&self) -> Result<(Repo, Policy), CliError> {

@@ -31,3 +31,19 @@ pub fn print_error(e: &CliError) {
         let _ = writeln!(err, "{}hint{:#}: {hint}", style::HINT, style::HINT);
     }
 }
+
+/// A writer has been waiting for a ticket's lock: say which, and who holds it.
+pub fn lock_wait(root: &std::path::Path, wait: &tkt::store::LockWait) {
+    let path = wait.path.strip_prefix(root).unwrap_or(&wait.path);
+    let holder = wait
+        .holder
+        .map(|pid| format!(" held by process {pid}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        anstream::stderr(),
+        "{}waiting{:#} for the lock on {}{holder} (TKT_LOCK_TIMEOUT sets how long)",
+        style::WARN,
+        style::WARN,
+        path.display()
+    );
+}

@@ -2,6 +2,7 @@
 //! and appending an event so that the diff is lines added at the end.
 
 use crate::ticket::{Event, SCHEMA, Ticket};
+use crate::time::Timestamp;
 use crate::yaml;
 
 /// Ticket files larger than this are refused before parsing. A ticket is a
@@ -149,27 +150,86 @@ pub fn event_lines(text: &str) -> Vec<u64> {
 }
 
 /// The canonical text of a ticket. Deterministic: the same ticket always
-/// gives the same bytes.
+/// gives the same bytes. It may exceed the reader's limits; writers check
+/// with [`writable`] (or use [`canonical`]).
 pub fn to_text(ticket: &Ticket) -> String {
     // Serializing our own plain data types cannot fail; a failure is a bug.
     yaml::to_string(ticket).expect("ticket serializes")
+}
+
+/// Why tkt will not write a ticket text: it would not read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    #[error("the ticket file would be {size} bytes, over the {max}-byte limit of a ticket file")]
+    TooLarge { size: u64, max: u64 },
+    #[error(
+        "{at} is outside the years tkt writes ({}-{}); events are dated between them",
+        Timestamp::WRITABLE_YEARS.start(),
+        Timestamp::WRITABLE_YEARS.end()
+    )]
+    OutOfRange { at: Timestamp },
+    #[error("the ticket file would not read back ({0})")]
+    Unreadable(ParseError),
+    #[error("the ticket file would read back as a different ticket")]
+    Mismatch,
+}
+
+/// Checks that `text` is what tkt may write for `ticket`: within the
+/// reader's limits (size, YAML depth and nodes) and parsing back to exactly
+/// `ticket`. Every write goes through this, so a write never leaves a file
+/// that tkt cannot read.
+pub fn writable(text: &str, ticket: &Ticket) -> Result<(), WriteError> {
+    let size = text.len() as u64;
+    if size > MAX_TICKET_BYTES {
+        return Err(WriteError::TooLarge {
+            size,
+            max: MAX_TICKET_BYTES,
+        });
+    }
+    match parse(text.as_bytes()) {
+        Ok(read) if &read == ticket => Ok(()),
+        Ok(_) => Err(WriteError::Mismatch),
+        Err(error) => Err(WriteError::Unreadable(error)),
+    }
+}
+
+/// The canonical text of a new `ticket`, checked with [`writable`]; every
+/// event must be dated in the writable range.
+pub fn canonical(ticket: &Ticket) -> Result<String, WriteError> {
+    if let Some(at) = ticket
+        .events
+        .iter()
+        .map(Event::at)
+        .find(|at| !at.is_writable())
+    {
+        return Err(WriteError::OutOfRange { at });
+    }
+    let text = to_text(ticket);
+    writable(&text, ticket)?;
+    Ok(text)
 }
 
 /// The text of `original` with `event` appended. When `original` ends with a
 /// block-style `events:` list (always true for files tkt wrote, usually for
 /// hand-written ones) the new event is added as lines at the end, keeping
 /// comments and layout above it byte for byte. Otherwise the file is
-/// rewritten canonically. Either way the result is verified to parse back to
-/// `ticket` plus `event`.
-pub fn append_event(original: &str, ticket: &Ticket, event: &Event) -> String {
+/// rewritten canonically. Either way the result is checked with
+/// [`writable`] against `ticket` plus `event`, and the event must be dated
+/// in the writable range.
+pub fn append_event(original: &str, ticket: &Ticket, event: &Event) -> Result<String, WriteError> {
+    if !event.at().is_writable() {
+        return Err(WriteError::OutOfRange { at: event.at() });
+    }
     let mut expected = ticket.clone();
     expected.events.push(event.clone());
     if let Some(appended) = append_in_place(original, event)
-        && parse(appended.as_bytes()).as_ref() == Ok(&expected)
+        && writable(&appended, &expected).is_ok()
     {
-        return appended;
+        return Ok(appended);
     }
-    to_text(&expected)
+    let text = to_text(&expected);
+    writable(&text, &expected)?;
+    Ok(text)
 }
 
 fn append_in_place(original: &str, event: &Event) -> Option<String> {
@@ -256,7 +316,7 @@ events:
             by: "bo".into(),
             text: "two\nlines".into(),
         };
-        let after = append_event(SAMPLE, &ticket, &event);
+        let after = append_event(SAMPLE, &ticket, &event).unwrap();
         assert!(after.starts_with(SAMPLE));
         assert_eq!(
             &after[SAMPLE.len()..],
@@ -272,7 +332,7 @@ events:
             .replace("\n  assignee:", "\n    assignee:")
             .replace("\n  text:", "\n    text:");
         let ticket = parse(indented.as_bytes()).unwrap();
-        let after = append_event(&indented, &ticket, &event);
+        let after = append_event(&indented, &ticket, &event).unwrap();
         assert!(after.starts_with(&indented), "{after}");
         assert_eq!(
             &after[indented.len()..],
@@ -281,7 +341,7 @@ events:
         // A flow-style list cannot be appended to in place: rewritten canonically.
         let flow = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\nevents: [{type: opened, at: 2026-11-20T09:14:00Z, by: a, severity: low, level: L1}]\n";
         let ticket = parse(flow.as_bytes()).unwrap();
-        let after = append_event(flow, &ticket, &event);
+        let after = append_event(flow, &ticket, &event).unwrap();
         let mut expected = ticket.clone();
         expected.events.push(event);
         assert_eq!(parse(after.as_bytes()).unwrap(), expected);
@@ -409,7 +469,7 @@ events:
             /// what serde-saphyr means.
             #[test]
             fn the_fast_reader_agrees_with_serde_saphyr(t in ticket(), e in event(120)) {
-                let text = append_event(&to_text(&t), &t, &e);
+                let text = append_event(&to_text(&t), &t, &e).unwrap();
                 let slow: Ticket = crate::yaml::from_str_saphyr(&text).map_err(|e| TestCaseError::fail(e.message))?;
                 let fast: Option<Ticket> = crate::yaml::from_str_fast(&text);
                 prop_assert_eq!(fast.as_ref(), Some(&slow), "fast reader refused or differs on\n{}", text);
@@ -438,7 +498,7 @@ events:
             #[test]
             fn appending_equals_rewriting(t in ticket(), e in event(120)) {
                 let text = to_text(&t);
-                let appended = append_event(&text, &t, &e);
+                let appended = append_event(&text, &t, &e).unwrap();
                 let mut whole = t.clone();
                 whole.events.push(e);
                 prop_assert_eq!(appended, to_text(&whole));

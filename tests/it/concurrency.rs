@@ -45,11 +45,19 @@ fn eight_writers_fifty_notes_each_all_land() {
         );
     }
     repo.tkt(&["check"]).ok();
-    // No temp files left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(repo.file("tickets"))
+    // No temp files left behind: only the temp directory's own ignore rule.
+    let leftovers: Vec<_> = std::fs::read_dir(repo.file("tickets/.tkt-tmp"))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".gitignore")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    let dotfiles: Vec<_> = std::fs::read_dir(repo.file("tickets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.') && name != ".tkt-tmp")
+        .collect();
+    assert!(dotfiles.is_empty(), "{dotfiles:?}");
 }

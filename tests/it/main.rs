@@ -10,6 +10,7 @@ mod concurrency;
 mod docs;
 mod golden;
 mod history;
+mod hostile;
 mod merge;
 mod sla;
 mod workflow;

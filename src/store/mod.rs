@@ -1,26 +1,55 @@
 //! The repository on disk: finding its root, listing and reading ticket files
 //! safely, resolving ID prefixes, and writing atomically under a lock.
+//!
+//! Reads stay inside the repository and never block: every file is opened
+//! without following links and without waiting on a FIFO, and must be a
+//! regular file within its size cap; `tickets/` and `policy.toml` must not
+//! be links. Writes never leave a file tkt cannot read back
+//! ([`file::writable`]), go through a temporary file under
+//! `tickets/.tkt-tmp/` (ignored by git, cleaned up after killed writers)
+//! and a rename, and wait for a ticket's lock only as long as allowed.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+mod io;
+
+use std::fs;
+use std::io as stdio;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use rayon::prelude::*;
 
 use crate::id::{self, TicketId};
 use crate::policy::{Policy, PolicyError};
-use crate::ticket::file::{self, MAX_TICKET_BYTES, ParseError};
+use crate::ticket::file::{self, ParseError, WriteError};
 use crate::ticket::{Event, Ticket};
+
+pub use io::{create_new_file, read_capped};
+use io::{foreign_owner, read_regular, sync_dir, write_temp};
 
 pub const POLICY_FILE: &str = "policy.toml";
 pub const TICKETS_DIR: &str = "tickets";
+
+/// Where writers keep their temporary files, inside `tickets/`. It ignores
+/// itself in git (a `.gitignore` of `*`), so a killed writer's leftovers are
+/// never committed.
+pub const TEMP_DIR: &str = ".tkt-tmp";
+
+/// `policy.toml` larger than this is refused before parsing.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// How long a writer waits for a ticket's lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a writer waits for a ticket's lock before it tells the user.
+pub const LOCK_NOTICE_AFTER: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no tkt repository here or in any parent of {0} (looked for policy.toml)")]
     NoRepository(PathBuf),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io { path: PathBuf, source: stdio::Error },
     #[error("{path}: invalid policy")]
     Policy {
         path: PathBuf,
@@ -42,11 +71,48 @@ pub enum StoreError {
         #[source]
         error: ParseError,
     },
-    #[error("{0}: is a symbolic link; tkt never follows links in tickets/")]
+    #[error("{0}: is a symbolic link; tkt never follows links in the repository")]
     Symlink(PathBuf),
+    #[error("{0}: not a regular file (a FIFO, device or socket); tkt reads only regular files")]
+    NotRegular(PathBuf),
     #[error("{path}: a ticket with this ID already exists")]
     Exists { path: PathBuf },
+    #[error("{path}: not written: {error}")]
+    Unwritable {
+        path: PathBuf,
+        #[source]
+        error: WriteError,
+    },
+    #[error(
+        "{path}: gave up after {}s waiting for the lock{}",
+        .waited.as_secs(),
+        holder_text(*.holder)
+    )]
+    LockTimeout {
+        path: PathBuf,
+        waited: Duration,
+        holder: Option<u32>,
+    },
+    #[error("{root}: owned by another user (uid {owner}), so it is not trusted")]
+    NotOwned { root: PathBuf, owner: u32 },
 }
+
+fn holder_text(holder: Option<u32>) -> String {
+    holder
+        .map(|pid| format!(" (held by process {pid})"))
+        .unwrap_or_default()
+}
+
+/// A writer waiting for a ticket's lock: which file, and which process
+/// holds it when the system says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockWait {
+    pub path: PathBuf,
+    pub holder: Option<u32>,
+}
+
+/// Who hears that a writer is waiting for a lock (the binary prints it).
+pub type LockObserver = Arc<dyn Fn(&LockWait) + Send + Sync>;
 
 fn candidate_list(ids: &[TicketId]) -> String {
     let mut names: Vec<&str> = ids.iter().take(10).map(TicketId::as_str).collect();
@@ -56,7 +122,7 @@ fn candidate_list(ids: &[TicketId]) -> String {
     names.join(", ")
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+fn io_err(path: &Path) -> impl FnOnce(stdio::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -72,33 +138,63 @@ pub struct Entry {
     pub symlink: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Repo {
     root: PathBuf,
+    lock_timeout: Duration,
+    on_lock_wait: Option<LockObserver>,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("root", &self.root)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Repo {
-    /// The nearest ancestor of `start` (inclusive) holding `policy.toml`.
-    pub fn discover(start: &Path) -> Result<Repo, StoreError> {
+    /// The nearest ancestor of `start` (inclusive) holding `policy.toml`
+    /// (a link named so counts, and is refused when read). Like git, a
+    /// repository owned by another user is not trusted unless `trusted`
+    /// says so (git's `safe.directory`).
+    pub fn discover(start: &Path, trusted: impl Fn(&Path) -> bool) -> Result<Repo, StoreError> {
         let start = if start.is_absolute() {
             start.to_path_buf()
         } else {
             std::env::current_dir().map_err(io_err(start))?.join(start)
         };
-        start
+        let root = start
             .ancestors()
-            .find(|dir| dir.join(POLICY_FILE).is_file())
-            .map(|root| Repo {
+            .find(|dir| fs::symlink_metadata(dir.join(POLICY_FILE)).is_ok())
+            .ok_or(StoreError::NoRepository(start.clone()))?;
+        if let Some(owner) = foreign_owner(root)?
+            && !trusted(root)
+        {
+            return Err(StoreError::NotOwned {
                 root: root.to_path_buf(),
-            })
-            .ok_or(StoreError::NoRepository(start))
+                owner,
+            });
+        }
+        Ok(Repo::at(root))
     }
 
     /// A repository rooted exactly at `root` (used by `init`).
     pub fn at(root: &Path) -> Repo {
         Repo {
             root: root.to_path_buf(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            on_lock_wait: None,
         }
+    }
+
+    /// How long writers wait for a ticket's lock, and who is told, once,
+    /// when a writer has waited [`LOCK_NOTICE_AFTER`].
+    pub fn with_lock_wait(mut self, timeout: Duration, observer: Option<LockObserver>) -> Repo {
+        self.lock_timeout = timeout;
+        self.on_lock_wait = observer;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -113,6 +209,20 @@ impl Repo {
         self.root.join(TICKETS_DIR)
     }
 
+    /// `tickets/`, checked to be a real directory inside the repository (a
+    /// link would lead reads and writes outside it). `None` when it does not
+    /// exist yet.
+    fn checked_tickets_dir(&self) -> Result<Option<PathBuf>, StoreError> {
+        let dir = self.tickets_dir();
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(StoreError::Symlink(dir)),
+            Ok(meta) if meta.is_dir() => Ok(Some(dir)),
+            Ok(_) => Err(StoreError::NotRegular(dir)),
+            Err(e) if e.kind() == stdio::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(&dir)(e)),
+        }
+    }
+
     pub fn ticket_path(&self, id: &TicketId) -> PathBuf {
         self.tickets_dir().join(id.file_name())
     }
@@ -122,9 +232,16 @@ impl Repo {
         path.strip_prefix(&self.root).unwrap_or(path)
     }
 
+    /// `policy.toml`: a regular file (never a link), within its cap.
     pub fn read_policy_text(&self) -> Result<String, StoreError> {
         let path = self.policy_path();
-        fs::read_to_string(&path).map_err(io_err(&path))
+        let bytes = read_regular(&path, MAX_POLICY_BYTES)?;
+        String::from_utf8(bytes).map_err(|e| {
+            io_err(&path)(stdio::Error::new(
+                stdio::ErrorKind::InvalidData,
+                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+            ))
+        })
     }
 
     pub fn load_policy(&self) -> Result<Policy, StoreError> {
@@ -139,10 +256,9 @@ impl Repo {
     /// files of interrupted writes) are skipped; symlinks are listed, flagged,
     /// and never followed.
     pub fn entries(&self) -> Result<Vec<Entry>, StoreError> {
-        let dir = self.tickets_dir();
-        if !dir.is_dir() {
+        let Some(dir) = self.checked_tickets_dir()? else {
             return Ok(Vec::new());
-        }
+        };
         let walk = walkdir::WalkDir::new(&dir)
             .min_depth(1)
             .max_depth(1)
@@ -183,17 +299,19 @@ impl Repo {
         if prefix.len() <= 2 {
             return Err(StoreError::BadPrefix(typed.to_string()));
         }
+        let Some(dir) = self.checked_tickets_dir()? else {
+            return Err(StoreError::NotFound(typed.to_string()));
+        };
         if let Ok(exact) = TicketId::parse(&prefix)
-            && self.ticket_path(&exact).exists()
+            && fs::symlink_metadata(self.ticket_path(&exact)).is_ok()
         {
             return Ok(exact);
         }
         // Names only, filtered before anything is built or sorted: with
         // 100,000 tickets this is a directory read and little else.
-        let dir = self.tickets_dir();
         let read = match fs::read_dir(&dir) {
             Ok(read) => read,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(e) if e.kind() == stdio::ErrorKind::NotFound => {
                 return Err(StoreError::NotFound(typed.to_string()));
             }
             Err(e) => return Err(io_err(&dir)(e)),
@@ -224,6 +342,7 @@ impl Repo {
 
     /// Reads and parses one ticket.
     pub fn load(&self, id: &TicketId) -> Result<Ticket, StoreError> {
+        self.checked_tickets_dir()?;
         let path = self.ticket_path(id);
         let bytes = read_capped(&path)?;
         parse_at(&path, &bytes, Some(id))
@@ -278,9 +397,14 @@ impl Repo {
     /// Writes a new ticket. Fails if the file exists (never overwrites).
     pub fn create(&self, ticket: &Ticket) -> Result<PathBuf, StoreError> {
         let dir = self.tickets_dir();
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        if self.checked_tickets_dir()?.is_none() {
+            fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        }
         let path = self.ticket_path(&ticket.id);
-        let text = file::to_text(ticket);
+        let text = file::canonical(ticket).map_err(|error| StoreError::Unwritable {
+            path: path.clone(),
+            error,
+        })?;
         let tmp = write_temp(&dir, &ticket.id, text.as_bytes(), None)?;
         // A hard link fails if the target exists: creation is atomic and
         // never clobbers a ticket another process created meanwhile.
@@ -291,7 +415,9 @@ impl Repo {
                 sync_dir(&dir)?;
                 Ok(path)
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(StoreError::Exists { path }),
+            Err(e) if e.kind() == stdio::ErrorKind::AlreadyExists => {
+                Err(StoreError::Exists { path })
+            }
             Err(e) => Err(io_err(&path)(e)),
         }
     }
@@ -308,8 +434,9 @@ impl Repo {
     where
         F: FnOnce(&Ticket) -> Result<Event, E>,
     {
+        self.checked_tickets_dir()?;
         let path = self.ticket_path(id);
-        let (file, bytes) = lock_current(&path)?;
+        let (file, bytes) = self.lock_current(&path)?;
         let ticket = parse_at(&path, &bytes, Some(id))?;
         let event = match decide(&ticket) {
             Ok(event) => event,
@@ -317,7 +444,12 @@ impl Repo {
         };
         // Valid UTF-8: parse_at succeeded.
         let original = std::str::from_utf8(&bytes).expect("parsed as UTF-8");
-        let text = file::append_event(original, &ticket, &event);
+        let text = file::append_event(original, &ticket, &event).map_err(|error| {
+            StoreError::Unwritable {
+                path: path.clone(),
+                error,
+            }
+        })?;
         let mode = file.metadata().map_err(io_err(&path))?.permissions();
         let dir = self.tickets_dir();
         let tmp = write_temp(&dir, id, text.as_bytes(), Some(mode))?;
@@ -355,117 +487,4 @@ fn parse_at(path: &Path, bytes: &[u8], expected: Option<&TicketId>) -> Result<Ti
         });
     }
     Ok(ticket)
-}
-
-/// Reads a regular file, refusing symlinks and anything over the size cap
-/// before reading it.
-pub fn read_capped(path: &Path) -> Result<Vec<u8>, StoreError> {
-    let meta = fs::symlink_metadata(path).map_err(io_err(path))?;
-    if meta.file_type().is_symlink() {
-        return Err(StoreError::Symlink(path.to_path_buf()));
-    }
-    if meta.len() > MAX_TICKET_BYTES {
-        return Err(StoreError::Parse {
-            path: path.to_path_buf(),
-            error: ParseError::TooLarge {
-                size: meta.len(),
-                max: MAX_TICKET_BYTES,
-            },
-        });
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(path)
-        .and_then(|f| f.take(MAX_TICKET_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(io_err(path))?;
-    Ok(bytes)
-}
-
-/// Opens and exclusively locks the file currently at `path`, then reads it.
-/// A writer replaces the file by rename, so a waiter that wakes up holding
-/// the old file sees that the path moved on and locks the new one instead.
-fn lock_current(path: &Path) -> Result<(File, Vec<u8>), StoreError> {
-    loop {
-        let meta = fs::symlink_metadata(path).map_err(io_err(path))?;
-        if meta.file_type().is_symlink() {
-            return Err(StoreError::Symlink(path.to_path_buf()));
-        }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .open(path)
-            .map_err(io_err(path))?;
-        file.lock().map_err(io_err(path))?;
-        if !still_current(&file, path)? {
-            continue;
-        }
-        let len = file.metadata().map_err(io_err(path))?.len();
-        if len > MAX_TICKET_BYTES {
-            return Err(StoreError::Parse {
-                path: path.to_path_buf(),
-                error: ParseError::TooLarge {
-                    size: len,
-                    max: MAX_TICKET_BYTES,
-                },
-            });
-        }
-        let mut bytes = Vec::with_capacity(len as usize);
-        file.read_to_end(&mut bytes).map_err(io_err(path))?;
-        return Ok((file, bytes));
-    }
-}
-
-#[cfg(unix)]
-fn still_current(file: &File, path: &Path) -> Result<bool, StoreError> {
-    use std::os::unix::fs::MetadataExt;
-    let held = file.metadata().map_err(io_err(path))?;
-    let now = fs::symlink_metadata(path).map_err(io_err(path))?;
-    Ok(held.ino() == now.ino() && held.dev() == now.dev())
-}
-
-#[cfg(not(unix))]
-fn still_current(_file: &File, _path: &Path) -> Result<bool, StoreError> {
-    // Windows refuses to rename over an open file, so the path cannot move
-    // on while we hold it.
-    Ok(true)
-}
-
-/// Writes `bytes` to a fresh dotfile in `dir` and fsyncs it.
-fn write_temp(
-    dir: &Path,
-    id: &TicketId,
-    bytes: &[u8],
-    mode: Option<fs::Permissions>,
-) -> Result<PathBuf, StoreError> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static SEQ: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        ".{}.{}.{}.tmp",
-        id,
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    );
-    let tmp = dir.join(name);
-    let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        if let Some(mode) = mode {
-            file.set_permissions(mode)?;
-        }
-        file.sync_all()
-    })();
-    match result {
-        Ok(()) => Ok(tmp),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(io_err(&tmp)(e))
-        }
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))?;
-    let _ = dir;
-    Ok(())
 }
