@@ -61,9 +61,14 @@ pub fn from_str_fast<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(fast::parse(text)?).ok()
 }
 
-/// Parses with serde-saphyr only (the reference reader).
+/// Parses with serde-saphyr only (the reference reader). Explicit tags are
+/// refused first: `!!binary` would decode a value a reviewer cannot read in
+/// the diff, and tkt's files never need a tag.
 pub fn from_str_saphyr<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(tagged) = first_tag(text) {
+        return Err(tagged);
+    }
     serde_saphyr::from_str_with_options(text, options()).map_err(|err| {
         let location = err.location();
         let rendered = err.render_with_options(serde_saphyr::render_options! {
@@ -75,6 +80,43 @@ pub fn from_str_saphyr<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> 
             message: strip_location_suffix(&rendered),
         }
     })
+}
+
+/// The first explicit tag (`!!binary`, `!!str`, `!custom`) on any node, as
+/// an error at the tag. Syntax errors are left to the deserializer, which
+/// reports them in its own words.
+fn first_tag(text: &str) -> Option<YamlError> {
+    use granit_parser::{Event, Parser};
+    for next in Parser::new_from_str(text) {
+        let (event, span) = next.ok()?;
+        let tag = match &event {
+            Event::Scalar(_, _, _, tag)
+            | Event::SequenceStart(_, _, tag)
+            | Event::MappingStart(_, _, tag) => tag,
+            _ => continue,
+        };
+        if let Some(tag) = tag {
+            let at = span.tag_start.unwrap_or(span.start);
+            return Some(YamlError {
+                line: Some(at.line() as u64),
+                column: Some(at.col() as u64 + 1),
+                message: format!(
+                    "YAML tags are not allowed in ticket files (found `{}`): write the value as plain text",
+                    tag_name(tag)
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// A tag as people write it: `!!binary`, `!custom`.
+fn tag_name(tag: &granit_parser::Tag) -> String {
+    let text = tag.to_string();
+    match text.strip_prefix("tag:yaml.org,2002:") {
+        Some(core) => format!("!!{core}"),
+        None => text,
+    }
 }
 
 /// The backend appends " at line L, column C" to plain messages; we print
