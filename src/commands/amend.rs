@@ -3,8 +3,8 @@
 use clap::{Args, ValueEnum};
 use tkt::ticket::{AmendedField, Event};
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -18,7 +18,7 @@ pub struct AmendArgs {
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -57,7 +57,7 @@ pub struct SeverityArgs {
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -71,7 +71,7 @@ pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
         Field::Contact => AmendedField::Contact,
         Field::Customer => AmendedField::Customer,
     };
-    let text = text::required(ctx, args.message, &args.text_file, "text", "-m TEXT")?;
+    let text = input::required(ctx, args.message, &args.text_file, "text", "-m TEXT")?;
     if matches!(field, AmendedField::Title) && text.contains('\n') {
         return Err(CliError::usage("a title is one line"));
     }
@@ -88,7 +88,7 @@ pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
 
 pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = text::optional(args.reason);
+    let reason = input::optional(args.reason);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if d.status.repeated_outage != args.clear {
             let state = if args.clear {
@@ -113,7 +113,7 @@ pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
 
 pub fn severity(ctx: &Ctx, args: SeverityArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = text::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
+    let reason = input::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         d.policy.expect_severity(args.to.trim())?;
         Ok(Event::SeverityChanged {

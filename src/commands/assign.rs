@@ -1,8 +1,8 @@
 use clap::Args;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -24,7 +24,7 @@ pub struct AssignArgs {
 
 pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let note = text::optional(args.message);
+    let note = input::optional(args.message);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if let Some(team) = &args.team {
             d.policy.expect_team(team)?;

@@ -1,5 +1,3 @@
-use std::io::Write;
-
 use clap::Args;
 
 use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
@@ -49,7 +47,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
         _ => check::text(&mut out, &report)?,
     }
     if format != Format::Json {
-        writeln!(anstream::stderr(), "{}", check::summary(&report))?;
+        check::summary(&mut anstream::stderr(), &report)?;
     }
     Ok(if report.findings.is_empty() {
         Outcome::Clean

@@ -5,8 +5,8 @@ use clap::{Args, ValueEnum};
 use tkt::ticket::{DiagnosisStep, Event, LogExcerpt};
 use tkt::workflow;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::confirmation;
 
@@ -37,7 +37,7 @@ pub struct DiagnoseArgs {
     #[arg(long, conflicts_with_all = ["step", "message", "result", "log", "error_codes"])]
     pub checklist: bool,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
     }
     record::text_or_json(ctx)?;
     let step = args.step.expect("clap requires --step").into();
-    let text = text::required(
+    let text = input::required(
         ctx,
         args.message,
         &args.text_file,
@@ -89,7 +89,7 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .collect();
-    let result = text::optional(args.result);
+    let result = input::optional(args.result);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Diagnosed {
             at: d.at,

@@ -5,8 +5,8 @@ use tkt::desk::{self, Query, Timers};
 use tkt::due;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::due::{self as render, DueRow};
 
@@ -25,7 +25,7 @@ pub struct EscalateArgs {
     #[arg(long, conflicts_with_all = ["id", "to", "reason"])]
     pub due: bool,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
         args.id.expect("clap requires an ID"),
         args.to.expect("clap requires --to"),
     );
-    let reason = text::required(
+    let reason = input::required(
         ctx,
         args.reason,
         &args.text_file,
@@ -88,6 +88,6 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
         _ => render::due_table(&mut out, &rows)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(answer.unreadable.len())?;
+    crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }

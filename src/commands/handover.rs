@@ -5,9 +5,10 @@ use tkt::desk::{self, Filter, Query, Sort, Timers};
 use tkt::due;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Kind, Outcome};
+use crate::render;
 use crate::render::handover::{self, HandoverItem};
 
 #[derive(Args, Debug)]
@@ -53,16 +54,10 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     let mut tickets = answer.tickets;
     let mut out = anstream::stdout().lock();
     if tickets.is_empty() && format != Format::Json {
-        match &owner {
-            Some(who) => writeln!(
-                out,
-                "no open tickets assigned to {who}: nothing to hand over"
-            )?,
-            None => writeln!(out, "no open tickets")?,
-        }
+        handover::nothing_open(&mut out, owner.as_deref())?;
         return Ok(Outcome::Clean);
     }
-    let note = text::optional(args.message);
+    let note = input::optional(args.message);
     if let (Some(from), Some(to)) = (&args.from, &args.to) {
         let by = ctx.actor(&repo)?;
         let mut skipped = Vec::new();
@@ -101,9 +96,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
                 Err(e) => return Err(e),
             }
         }
-        for reason in &skipped {
-            writeln!(anstream::stderr(), "skipped: {reason}")?;
-        }
+        handover::skipped(&mut anstream::stderr(), &skipped)?;
         tickets.retain(|t| !skipped.iter().any(|s| s.contains(&t.id)));
     }
     let items: Vec<HandoverItem<'_>> = tickets
@@ -123,6 +116,6 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         _ => handover::markdown(&mut out, &heading, &items, note.as_deref(), ctx.now)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(unreadable)?;
+    render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)
 }

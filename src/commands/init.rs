@@ -2,9 +2,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tkt::policy::DEFAULT_POLICY;
-use tkt::store::{POLICY_FILE, Repo, TICKETS_DIR};
+use tkt::store::Repo;
 
 use crate::cli::{CliError, Ctx, Outcome};
+use crate::render::init as render;
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
@@ -37,16 +38,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
         .open(&policy)?;
     file.write_all(DEFAULT_POLICY.as_bytes())?;
     file.sync_all()?;
-    let attributes = if super::merge::ensure_gitattributes(&root)? {
-        ", .gitattributes (run `tkt setup-git` in each clone to merge tickets with tkt)"
-    } else {
-        ""
-    };
-    let mut out = anstream::stdout().lock();
-    writeln!(
-        out,
-        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {TICKETS_DIR}/{attributes}",
-        root.display()
-    )?;
+    let attributes = super::merge::ensure_gitattributes(&root)?;
+    render::initialised(&mut anstream::stdout().lock(), &root, attributes)?;
     Ok(Outcome::Clean)
 }

@@ -1,8 +1,8 @@
 use clap::Args;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -19,7 +19,7 @@ pub struct InvolveArgs {
     #[arg(long)]
     pub answer: bool,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -27,7 +27,7 @@ pub struct InvolveArgs {
 pub fn run(ctx: &Ctx, args: InvolveArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let what = if args.answer { "answer" } else { "request" };
-    let text = text::required(ctx, args.message, &args.text_file, what, "-m TEXT")?;
+    let text = input::required(ctx, args.message, &args.text_file, what, "-m TEXT")?;
     let team = args.team.trim().to_string();
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         d.policy.expect_team(&team)?;

@@ -1,5 +1,3 @@
-use std::io::Write;
-
 use clap::{Args, ValueEnum};
 use tkt::desk::{self, Filter, Query, Sort, Timers};
 use tkt::due::Need;
@@ -8,8 +6,7 @@ use tkt::policy::Policy;
 use tkt::workflow::State;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
-use crate::render::list;
-use crate::render::style;
+use crate::render::{self, list};
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -81,7 +78,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         Format::Json => list::json(&mut out, &answer.tickets, ctx.now)?,
         _ => list::table(&mut out, &answer.tickets, ctx.now)?,
     }
-    warn_unreadable(answer.unreadable.len())?;
+    render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }
 
@@ -96,19 +93,6 @@ pub fn validate_names(
     }
     for level in levels {
         policy.expect_level(level)?;
-    }
-    Ok(())
-}
-
-/// Listings skip files that do not parse; say so on stderr.
-pub fn warn_unreadable(count: usize) -> Result<(), CliError> {
-    if count > 0 {
-        writeln!(
-            anstream::stderr(),
-            "{}warning{:#}: {count} ticket file(s) could not be read and are left out; run `tkt check`",
-            style::WARN,
-            style::WARN
-        )?;
     }
     Ok(())
 }

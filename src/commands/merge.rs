@@ -8,11 +8,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use tkt::merge::{self, GITATTRIBUTES_LINE};
+use tkt::merge;
 use tkt::store;
 use tkt::ticket::file;
 
 use crate::cli::{CliError, Ctx, Kind, Outcome};
+use crate::render::merge as render;
 
 #[derive(Args, Debug)]
 pub struct MergeDriverArgs {
@@ -53,12 +54,7 @@ pub fn merge_driver(ctx: &Ctx, args: MergeDriverArgs) -> Result<Outcome, CliErro
             if let Some(text) = &marked {
                 write_atomic(&target, text.as_bytes())?;
             }
-            let left = if marked.is_some() {
-                "conflict markers left in the file; resolve them, then `tkt check`"
-            } else {
-                "our version left in the file"
-            };
-            writeln!(anstream::stderr(), "tkt merge-driver: {conflict}; {left}")?;
+            render::driver_conflict(&mut anstream::stderr(), &conflict, marked.is_some())?;
             Ok(Outcome::Found)
         }
     }
@@ -84,7 +80,6 @@ pub fn fix_conflicts(ctx: &Ctx, args: FixConflictsArgs) -> Result<Outcome, CliEr
     let (mut fixed, mut refused) = (0, 0);
     let mut errors = Vec::new();
     for (path, shown) in &files {
-        let shown = shown.display();
         let bytes = match store::read_capped(path) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -95,40 +90,33 @@ pub fn fix_conflicts(ctx: &Ctx, args: FixConflictsArgs) -> Result<Outcome, CliEr
         let Ok(text) = std::str::from_utf8(&bytes) else {
             if explicit {
                 refused += 1;
-                writeln!(out, "refused {shown}: not valid UTF-8")?;
+                render::not_utf8(&mut out, shown)?;
             }
             continue;
         };
         if file::conflict_marker(text).is_none() {
             if explicit {
-                writeln!(out, "unchanged {shown}: no conflict markers")?;
+                render::unchanged(&mut out, shown)?;
             }
             continue;
         }
         match merge::repair(text) {
             Ok(merged) => {
                 if let Err(e) = write_atomic(path, merged.text.as_bytes()) {
-                    errors.push(format!("{shown}: {e}"));
+                    errors.push(format!("{}: {e}", shown.display()));
                     continue;
                 }
                 fixed += 1;
-                writeln!(
-                    out,
-                    "fixed {shown}: both sides kept, {} events",
-                    merged.ticket.events.len()
-                )?;
+                render::fixed(&mut out, shown, merged.ticket.events.len())?;
             }
             Err(e) => {
                 refused += 1;
-                match e.line() {
-                    Some(line) => writeln!(out, "refused {shown}:{line}: {e}")?,
-                    None => writeln!(out, "refused {shown}: {e}")?,
-                }
+                render::refused(&mut out, shown, &e)?;
             }
         }
     }
     if !explicit && fixed + refused + errors.len() == 0 {
-        writeln!(out, "nothing to fix: no ticket file holds conflict markers")?;
+        render::nothing_to_fix(&mut out)?;
     }
     if !errors.is_empty() {
         let mut err = CliError::new(
@@ -169,17 +157,7 @@ pub fn setup_git(ctx: &Ctx, _args: SetupGitArgs) -> Result<Outcome, CliError> {
                 .with_hint("`tkt setup-git` configures the git repository holding policy.toml; run `git init` first")
         })?;
     }
-    let mut out = anstream::stdout().lock();
-    if added {
-        writeln!(
-            out,
-            "added `{GITATTRIBUTES_LINE}` to .gitattributes (commit it)"
-        )?;
-    }
-    writeln!(
-        out,
-        "set merge.tkt.driver = {driver} (in .git/config, this clone only)"
-    )?;
+    render::setup_git(&mut anstream::stdout().lock(), added, &driver)?;
     Ok(Outcome::Clean)
 }
 

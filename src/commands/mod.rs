@@ -11,6 +11,7 @@ pub mod escalate;
 pub mod explain;
 pub mod handover;
 pub mod init;
+pub mod input;
 pub mod involve;
 pub mod list;
 pub mod merge;
@@ -23,7 +24,6 @@ pub mod resolve;
 pub mod review;
 pub mod show;
 pub mod sla;
-pub mod text;
 
 use tkt::ticket::Ticket;
 use tkt::time::Timestamp;

@@ -1,8 +1,8 @@
 use clap::Args;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -13,14 +13,14 @@ pub struct NoteArgs {
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
 
 pub fn run(ctx: &Ctx, args: NoteArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let text = text::required(ctx, args.message, &args.text_file, "note", "-m TEXT")?;
+    let text = input::required(ctx, args.message, &args.text_file, "note", "-m TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Note {
             at: d.at,

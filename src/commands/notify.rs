@@ -6,10 +6,10 @@ use tkt::due::{self, Need};
 use tkt::ticket::{Channel, Event, NoticeKind};
 use tkt::workflow;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::sla as render_sla;
+use crate::render::{self, notify as render_notify, sla as render_sla};
 
 #[derive(Args, Debug)]
 pub struct NotifyArgs {
@@ -29,7 +29,7 @@ pub struct NotifyArgs {
     #[arg(long, conflicts_with_all = ["id", "message", "kind"])]
     pub due: bool,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
     }
     record::text_or_json(ctx)?;
     let id = args.id.expect("clap requires an ID");
-    let message = text::required(ctx, args.message, &args.text_file, "message", "-m TEXT")?;
+    let message = input::required(ctx, args.message, &args.text_file, "message", "-m TEXT")?;
     let channel = match args.channel {
         ChannelArg::Email => Channel::Email,
         ChannelArg::Phone => Channel::Phone,
@@ -81,11 +81,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
     if ctx.format(&[Format::Text, Format::Json])? == Format::Text
         && let Event::Notified { message, .. } = &recorded.event
     {
-        let mut out = anstream::stdout().lock();
-        writeln!(out)?;
-        for line in message.lines() {
-            writeln!(out, "    {line}")?;
-        }
+        render_notify::notice(&mut anstream::stdout().lock(), message)?;
     }
     Ok(outcome)
 }
@@ -108,10 +104,10 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
-        _ if rows.is_empty() => writeln!(out, "no customer is owed an update")?,
+        _ if rows.is_empty() => render_notify::nothing_due(&mut out)?,
         _ => render_sla::table(&mut out, &rows, ctx.now)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(unreadable)?;
+    render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)
 }

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -6,8 +5,9 @@ use tkt::id::TicketId;
 use tkt::store::StoreError;
 use tkt::ticket::{Customer, Event, SCHEMA, Ticket};
 
-use super::text;
+use super::input;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
+use crate::render::confirmation;
 
 #[derive(Args, Debug)]
 pub struct OpenArgs {
@@ -69,15 +69,15 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     if let Some(team) = &args.team {
         policy.expect_team(team)?;
     }
-    let mut description = text::from_flag_or_file(
+    let mut description = input::from_flag_or_file(
         args.description,
         args.description_file.as_deref(),
         "description",
     )?;
     if description.is_none() && args.edit {
-        description = text::from_editor(ctx, "problem description")?;
+        description = input::from_editor(ctx, "problem description")?;
     }
-    let impact = text::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
+    let impact = input::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
     let by = ctx.actor(&repo)?;
     let at = ctx.event_time(&args.time);
     if at > ctx.clock().plus(tkt::workflow::FUTURE_SKEW_SECONDS) {
@@ -111,16 +111,14 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     for attempt in 1..=8 {
         match repo.create(&ticket) {
             Ok(_) => {
+                let mut out = anstream::stdout().lock();
                 match format {
                     Format::Json => {
-                        let doc = serde_json::json!({
-                            "schema": crate::render::JSON_SCHEMA,
-                            "id": ticket.id.as_str(),
-                            "file": repo.relative(&repo.ticket_path(&ticket.id)).display().to_string(),
-                        });
-                        writeln!(anstream::stdout(), "{doc}")?;
+                        let path = repo.ticket_path(&ticket.id);
+                        let file = repo.relative(&path);
+                        confirmation::opened_json(&mut out, ticket.id.as_str(), file)?
                     }
-                    _ => writeln!(anstream::stdout(), "{}", ticket.id)?,
+                    _ => confirmation::opened(&mut out, ticket.id.as_str())?,
                 }
                 return Ok(Outcome::Clean);
             }

@@ -4,8 +4,8 @@
 use clap::Args;
 use tkt::ticket::Event;
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -19,7 +19,7 @@ pub struct ResolveArgs {
     #[arg(long)]
     pub root_cause: Option<String>,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
@@ -52,21 +52,21 @@ pub struct ReopenArgs {
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
     #[command(flatten)]
-    pub text_file: text::TextFile,
+    pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
 }
 
 pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let summary = text::required(
+    let summary = input::required(
         ctx,
         args.summary,
         &args.text_file,
         "resolution summary",
         "--summary TEXT",
     )?;
-    let root_cause = text::optional(args.root_cause);
+    let root_cause = input::optional(args.root_cause);
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Resolved {
             at: d.at,
@@ -81,13 +81,13 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
 pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let no_confirmation = if args.no_confirmation {
-        text::optional(args.reason)
+        input::optional(args.reason)
     } else {
         None
     };
     let (confirmed_by, approved_by) = (
-        text::optional(args.confirmed_by),
-        text::optional(args.approved_by),
+        input::optional(args.confirmed_by),
+        input::optional(args.approved_by),
     );
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Closed {
@@ -103,7 +103,7 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
 
 pub fn reopen(ctx: &Ctx, args: ReopenArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = text::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
+    let reason = input::required(ctx, args.reason, &args.text_file, "reason", "--reason TEXT")?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         Ok(Event::Reopened {
             at: d.at,

@@ -8,10 +8,10 @@ use tkt::sla::{self, Metric};
 use tkt::ticket::{ActionItem, Event};
 use tkt::workflow::{self, State};
 
+use super::input;
 use super::record::{self, Draft};
-use super::text;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
-use crate::render::{review, sla as render_sla};
+use crate::render::{self, review, sla as render_sla};
 
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
@@ -76,11 +76,11 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
         Ok(Event::Reviewed {
             at: d.at,
             by: d.by.clone(),
-            went_well: text::optional(args.went_well),
-            went_poorly: text::optional(args.went_poorly),
+            went_well: input::optional(args.went_well),
+            went_poorly: input::optional(args.went_poorly),
             satisfaction: args.satisfaction,
-            customer_feedback: text::optional(args.feedback),
-            lessons: text::optional(args.lessons),
+            customer_feedback: input::optional(args.feedback),
+            lessons: input::optional(args.lessons),
             action_items: args.actions,
         })
     })?;
@@ -88,12 +88,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
     let status = workflow::replay(&recorded.ticket);
     let missing = workflow::missing_review_parts(&recorded.policy, &status);
     if !missing.is_empty() && ctx.format(&[Format::Text, Format::Json])? == Format::Text {
-        let names: Vec<String> = missing.iter().map(|p| p.name().to_string()).collect();
-        writeln!(
-            anstream::stdout(),
-            "review incomplete: still needs {}",
-            names.join(", ")
-        )?;
+        review::incomplete(&mut anstream::stdout().lock(), &missing)?;
     }
     Ok(outcome)
 }
@@ -139,17 +134,13 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
-        _ if tickets.is_empty() => writeln!(out, "no review is due")?,
+        _ if tickets.is_empty() => review::nothing_due(&mut out)?,
         // Without a review deadline in the policy there are no timers; list
         // the tickets anyway.
-        _ if rows.is_empty() => {
-            for t in &tickets {
-                writeln!(out, "{}  {}  {}", t.id, t.status.severity, t.title)?;
-            }
-        }
+        _ if rows.is_empty() => review::due_tickets(&mut out, &tickets)?,
         _ => render_sla::table(&mut out, &rows, ctx.now)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(unreadable)?;
+    render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)
 }

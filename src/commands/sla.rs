@@ -2,7 +2,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use tkt::desk::{self, Filter, Query, Timers};
 use tkt::names::{NameKind, UnknownName};
 use tkt::sla::{Gate, TimerFilter, TimerStatus};
-use tkt::time::Timestamp;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::sla as render;
@@ -123,16 +122,10 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         Format::Markdown => render::markdown(&mut out, &rows, now)?,
         Format::Text => {
             render::table(&mut out, &rows, now)?;
-            use std::io::Write;
-            writeln!(
-                anstream::stderr(),
-                "{} at {}",
-                render::summary(&rows),
-                Timestamp::to_string(&now)
-            )?;
+            render::summary_at(&mut anstream::stderr(), &rows, now)?;
         }
     }
-    super::list::warn_unreadable(unreadable)?;
+    crate::render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     // A ticket the gate cannot read could be the breached one: the check
     // could not do its job.
     if args.check && unreadable > 0 {
@@ -183,6 +176,6 @@ fn policy_diff(
         _ => render::policy_flips(&mut out, rev, &flipped)?,
     }
     out.flush()?;
-    super::list::warn_unreadable(unreadable.len())?;
+    crate::render::warn_unreadable(&mut anstream::stderr(), unreadable.len())?;
     Ok(Outcome::Clean)
 }

@@ -38,7 +38,11 @@ pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
 }
 
 /// The closing line, for stderr: what was checked and what was found.
-pub fn summary(report: &Report) -> String {
+pub fn summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    writeln!(out, "{}", summary_text(report))
+}
+
+fn summary_text(report: &Report) -> String {
     let files: std::collections::BTreeSet<&str> =
         report.findings.iter().map(|f| f.file.as_str()).collect();
     match report.findings.len() {

@@ -1,7 +1,8 @@
-//! Confirmations of the event-writing verbs, and the troubleshooting
-//! checklist `diagnose` prints.
+//! Confirmations of the event-writing verbs (`open` prints the new ID), and
+//! the troubleshooting checklist `diagnose` prints.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::Serialize;
 use tkt::ticket::{DiagnosisStep, Event, Ticket};
@@ -9,6 +10,21 @@ use tkt::workflow::Status;
 
 use super::{JSON_SCHEMA, event_summary};
 use crate::render::style;
+
+/// `tkt open`: the new ticket's ID, alone on a line.
+pub fn opened(out: &mut impl Write, id: &str) -> io::Result<()> {
+    writeln!(out, "{id}")
+}
+
+/// `tkt open --format json`: `{"file", "id", "schema"}` on one line.
+pub fn opened_json(out: &mut impl Write, id: &str, file: &Path) -> io::Result<()> {
+    let doc = serde_json::json!({
+        "schema": JSON_SCHEMA,
+        "id": id,
+        "file": file.display().to_string(),
+    });
+    writeln!(out, "{doc}")
+}
 
 /// `T-7FQ2M9KD3A: escalated to L2: … (in-progress, L2)`.
 pub fn confirmation(

@@ -1,4 +1,5 @@
-//! The shift-handover summary: per ticket, where it stands and what is next.
+//! The shift-handover summary: per ticket, where it stands and what is next;
+//! also what a handover found nothing to do for, or skipped.
 
 use std::io::{self, Write};
 
@@ -61,6 +62,25 @@ impl<'a> HandoverItem<'a> {
             next: outlook.next_step,
         }
     }
+}
+
+/// No open ticket to hand over (or, without an owner, to list).
+pub fn nothing_open(out: &mut impl Write, owner: Option<&str>) -> io::Result<()> {
+    match owner {
+        Some(who) => writeln!(
+            out,
+            "no open tickets assigned to {who}: nothing to hand over"
+        ),
+        None => writeln!(out, "no open tickets"),
+    }
+}
+
+/// For stderr: the tickets left out of a handover, and why.
+pub fn skipped(out: &mut impl Write, reasons: &[String]) -> io::Result<()> {
+    for reason in reasons {
+        writeln!(out, "skipped: {reason}")?;
+    }
+    Ok(())
 }
 
 pub fn markdown(

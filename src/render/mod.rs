@@ -7,7 +7,10 @@ pub mod confirmation;
 pub mod due;
 pub mod explain;
 pub mod handover;
+pub mod init;
 pub mod list;
+pub mod merge;
+pub mod notify;
 pub mod remedy;
 pub mod review;
 pub mod show;
@@ -15,12 +18,27 @@ pub mod sla;
 pub mod style;
 pub mod table;
 
+use std::io::{self, Write};
+
 use tkt::duration;
 use tkt::ticket::Event;
 use tkt::time::Timestamp;
 
 /// Version of every `--format json` document (docs/json.md).
 pub const JSON_SCHEMA: u32 = 1;
+
+/// For stderr: listings skip files that do not parse; say how many, if any.
+pub fn warn_unreadable(out: &mut impl Write, count: usize) -> io::Result<()> {
+    if count > 0 {
+        writeln!(
+            out,
+            "{}warning{:#}: {count} ticket file(s) could not be read and are left out; run `tkt check`",
+            style::WARN,
+            style::WARN
+        )?;
+    }
+    Ok(())
+}
 
 /// "3h 5m ago", "in 23m", "now".
 pub fn relative(now: Timestamp, t: Timestamp) -> String {

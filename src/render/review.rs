@@ -1,10 +1,12 @@
-//! A post-escalation review document drafted from a ticket's timeline.
+//! A post-escalation review document drafted from a ticket's timeline; the
+//! parts a recorded review still lacks; the closed tickets owing one.
 
 use std::io::{self, Write};
 
+use tkt::desk::TicketAt;
 use tkt::duration;
 use tkt::sla::Timer;
-use tkt::ticket::{Event, Ticket};
+use tkt::ticket::{Event, ReviewPart, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
@@ -13,6 +15,26 @@ use super::{event_summary, short_time};
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// `review incomplete: still needs …`, after the confirmation.
+pub fn incomplete(out: &mut impl Write, missing: &[ReviewPart]) -> io::Result<()> {
+    let names: Vec<&str> = missing.iter().map(|p| p.name()).collect();
+    writeln!(out, "review incomplete: still needs {}", names.join(", "))
+}
+
+/// `review --due` when no closed ticket owes a review.
+pub fn nothing_due(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "no review is due")
+}
+
+/// `review --due` without review timers (none in the policy): one line
+/// per ticket.
+pub fn due_tickets(out: &mut impl Write, tickets: &[TicketAt]) -> io::Result<()> {
+    for t in tickets {
+        writeln!(out, "{}  {}  {}", t.id, t.status.severity, t.title)?;
+    }
+    Ok(())
 }
 
 pub fn draft(

@@ -104,6 +104,15 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
     table.write(out)
 }
 
+/// For stderr under the table: the counts line and the evaluation instant.
+pub fn summary_at(
+    out: &mut impl Write,
+    rows: &[(&TicketAt, &Timer)],
+    now: Timestamp,
+) -> io::Result<()> {
+    writeln!(out, "{} at {now}", summary(rows))
+}
+
 /// The counts line: "2 breached, 1 warning, 14 running, 3 paused".
 pub fn summary(rows: &[(&TicketAt, &Timer)]) -> String {
     let count = |s: TimerStatus| rows.iter().filter(|(_, t)| t.status == s).count();

@@ -1,0 +1,21 @@
+//! `tkt init`: what was created.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use tkt::store::{POLICY_FILE, TICKETS_DIR};
+
+/// `initialised DIR: policy.toml (…), tickets/`, naming `.gitattributes`
+/// when it was added.
+pub fn initialised(out: &mut impl Write, root: &Path, gitattributes: bool) -> io::Result<()> {
+    let attributes = if gitattributes {
+        ", .gitattributes (run `tkt setup-git` in each clone to merge tickets with tkt)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {TICKETS_DIR}/{attributes}",
+        root.display()
+    )
+}

@@ -1,0 +1,67 @@
+//! Reports of `merge-driver` (for stderr), `fix-conflicts` (one line per
+//! file) and `setup-git` (what was configured).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use tkt::merge::{Conflict, GITATTRIBUTES_LINE, RepairError};
+
+/// The merge driver's conflict: why, and what was left in the file.
+pub fn driver_conflict(
+    out: &mut impl Write,
+    conflict: &Conflict,
+    markers_left: bool,
+) -> io::Result<()> {
+    let left = if markers_left {
+        "conflict markers left in the file; resolve them, then `tkt check`"
+    } else {
+        "our version left in the file"
+    };
+    writeln!(out, "tkt merge-driver: {conflict}; {left}")
+}
+
+/// A file given to `fix-conflicts` that is not text.
+pub fn not_utf8(out: &mut impl Write, file: &Path) -> io::Result<()> {
+    writeln!(out, "refused {}: not valid UTF-8", file.display())
+}
+
+/// A file given to `fix-conflicts` that has nothing to repair.
+pub fn unchanged(out: &mut impl Write, file: &Path) -> io::Result<()> {
+    writeln!(out, "unchanged {}: no conflict markers", file.display())
+}
+
+/// A repaired file and how many events it now holds.
+pub fn fixed(out: &mut impl Write, file: &Path, events: usize) -> io::Result<()> {
+    writeln!(
+        out,
+        "fixed {}: both sides kept, {events} events",
+        file.display()
+    )
+}
+
+/// A file whose conflict cannot be repaired, with the line when known.
+pub fn refused(out: &mut impl Write, file: &Path, e: &RepairError) -> io::Result<()> {
+    match e.line() {
+        Some(line) => writeln!(out, "refused {}:{line}: {e}", file.display()),
+        None => writeln!(out, "refused {}: {e}", file.display()),
+    }
+}
+
+/// `fix-conflicts` without files found no file to repair.
+pub fn nothing_to_fix(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "nothing to fix: no ticket file holds conflict markers")
+}
+
+/// `setup-git`: the `.gitattributes` line if it was added, and the driver.
+pub fn setup_git(out: &mut impl Write, gitattributes: bool, driver: &str) -> io::Result<()> {
+    if gitattributes {
+        writeln!(
+            out,
+            "added `{GITATTRIBUTES_LINE}` to .gitattributes (commit it)"
+        )?;
+    }
+    writeln!(
+        out,
+        "set merge.tkt.driver = {driver} (in .git/config, this clone only)"
+    )
+}

@@ -1,0 +1,17 @@
+//! `tkt notify`: the notice text as recorded, and the empty `--due` list.
+
+use std::io::{self, Write};
+
+/// The notice as sent, indented under the confirmation.
+pub fn notice(out: &mut impl Write, message: &str) -> io::Result<()> {
+    writeln!(out)?;
+    for line in message.lines() {
+        writeln!(out, "    {line}")?;
+    }
+    Ok(())
+}
+
+/// `notify --due` when no customer is owed word.
+pub fn nothing_due(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "no customer is owed an update")
+}
