@@ -2,7 +2,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
+use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::changes;
 
 #[derive(Args, Debug)]
@@ -15,8 +15,7 @@ pub struct ChangesArgs {
 pub fn run(ctx: &Ctx, args: ChangesArgs) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Markdown, Format::Json, Format::Text])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let (merge_base, list) = tkt::changes::changes(&repo, &policy, &args.base, ctx.now)
-        .map_err(|e| CliError::new(Kind::Environment, e.to_string()))?;
+    let (merge_base, list) = tkt::changes::changes(&repo, &policy, &args.base, ctx.now)?;
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => changes::json(&mut out, &args.base, &merge_base, &list, ctx.now)?,

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
+use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::check;
 
 #[derive(Args, Debug)]
@@ -37,8 +37,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
             skew_s: tkt::workflow::FUTURE_SKEW_SECONDS,
             now: ctx.clock(),
         };
-        tkt::check::check_history(&repo, base, rules, &mut report)
-            .map_err(|e| CliError::new(Kind::Environment, e.to_string()))?;
+        tkt::check::check_history(&repo, base, rules, &mut report)?;
     }
     let mut out = anstream::stdout().lock();
     match format {

@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tkt::policy::DEFAULT_POLICY;
-use tkt::store::Repo;
+use tkt::store::{Repo, StoreError};
 
-use crate::cli::{CliError, Ctx, Outcome};
+use crate::cli::{CliError, Ctx, Kind, Outcome};
 use crate::render::init as render;
 
 #[derive(Args, Debug)]
@@ -29,15 +29,21 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
             policy.display()
         )));
     }
-    std::fs::create_dir_all(repo.tickets_dir())?;
-    // create_new: never clobber a policy that appeared meanwhile.
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&policy)?;
-    file.write_all(DEFAULT_POLICY.as_bytes())?;
-    file.sync_all()?;
+    let tickets = repo.tickets_dir();
+    std::fs::create_dir_all(&tickets)
+        .map_err(|e| CliError::new(Kind::Environment, format!("{}: {e}", tickets.display())))?;
+    // Atomic and exclusive: a full or read-only disk leaves no half-written
+    // policy, and a policy that appeared meanwhile is never clobbered.
+    match tkt::store::create_new_file(&policy, DEFAULT_POLICY.as_bytes()) {
+        Ok(()) => {}
+        Err(StoreError::Exists { .. }) => {
+            return Err(CliError::refused(format!(
+                "{} already exists; not overwriting it",
+                policy.display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
     let attributes = super::merge::ensure_gitattributes(&root)?;
     render::initialised(&mut anstream::stdout().lock(), &root, attributes)?;
     Ok(Outcome::Clean)

@@ -77,13 +77,10 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
             message: workflow::notice_text(d.policy, d.ticket, d.status, kind, &message, d.at),
         })
     })?;
-    let outcome = record::confirm(ctx, &recorded)?;
-    if ctx.format(&[Format::Text, Format::Json])? == Format::Text
-        && let Event::Notified { message, .. } = &recorded.event
-    {
-        render_notify::notice(&mut anstream::stdout().lock(), message)?;
-    }
-    Ok(outcome)
+    record::confirm_then(ctx, &recorded, |out| match &recorded.event {
+        Event::Notified { message, .. } => render_notify::notice(out, message),
+        _ => Ok(()),
+    })
 }
 
 fn due(ctx: &Ctx) -> Result<Outcome, CliError> {

@@ -92,16 +92,47 @@ pub fn record_on(
 
 /// Prints the one-line confirmation (or JSON) of a recorded event.
 pub fn confirm(ctx: &Ctx, recorded: &Recorded) -> Result<Outcome, CliError> {
+    confirm_then(ctx, recorded, |_| Ok(()))
+}
+
+/// Stdout as the confirmations write it.
+pub type Out = anstream::AutoStream<std::io::StdoutLock<'static>>;
+
+/// [`confirm`], then `more` (text output only). The event is on disk
+/// whatever happens to stdout: when printing fails (stdout closed or full)
+/// the command still succeeds, and says on stderr what was recorded, so a
+/// retry does not record it twice.
+pub fn confirm_then(
+    ctx: &Ctx,
+    recorded: &Recorded,
+    more: impl FnOnce(&mut Out) -> std::io::Result<()>,
+) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let status = workflow::replay(&recorded.ticket);
-    let mut out = anstream::stdout().lock();
-    match format {
-        Format::Json => {
-            confirmation::confirmation_json(&mut out, &recorded.ticket, &recorded.event, &status)?
+    let printed = (|| {
+        let mut out = anstream::stdout().lock();
+        match format {
+            Format::Json => confirmation::confirmation_json(
+                &mut out,
+                &recorded.ticket,
+                &recorded.event,
+                &status,
+            )?,
+            _ => {
+                confirmation::confirmation(&mut out, &recorded.ticket, &recorded.event, &status)?;
+                more(&mut out)?;
+            }
         }
-        _ => confirmation::confirmation(&mut out, &recorded.ticket, &recorded.event, &status)?,
+        out.flush()
+    })();
+    if let Err(e) = printed {
+        let _ = confirmation::unprinted(
+            &mut anstream::stderr(),
+            &recorded.ticket,
+            &recorded.event,
+            &e,
+        );
     }
-    out.flush()?;
     Ok(Outcome::Clean)
 }
 

@@ -84,13 +84,15 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
             action_items: args.actions,
         })
     })?;
-    let outcome = record::confirm(ctx, &recorded)?;
     let status = workflow::replay(&recorded.ticket);
     let missing = workflow::missing_review_parts(&recorded.policy, &status);
-    if !missing.is_empty() && ctx.format(&[Format::Text, Format::Json])? == Format::Text {
-        review::incomplete(&mut anstream::stdout().lock(), &missing)?;
-    }
-    Ok(outcome)
+    record::confirm_then(ctx, &recorded, |out| {
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            review::incomplete(out, &missing)
+        }
+    })
 }
 
 fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {

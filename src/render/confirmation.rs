@@ -159,3 +159,20 @@ pub fn checklist_json(out: &mut impl Write, ticket: &Ticket, _status: &Status) -
     )?;
     writeln!(out)
 }
+
+/// On stderr, when the confirmation could not be printed: what was
+/// recorded all the same.
+pub fn unprinted(
+    out: &mut impl Write,
+    ticket: &Ticket,
+    event: &Event,
+    error: &io::Error,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: recorded {} at {} (the confirmation could not be printed: {error})",
+        ticket.id,
+        event.kind(),
+        event.at()
+    )
+}

@@ -264,3 +264,38 @@ fn a_desk_owned_by_another_user_is_not_trusted_unless_git_says_so() {
     chown(me);
     let _ = std::fs::remove_file(Path::new(&gitconfig));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_recorded_event_whose_confirmation_cannot_be_printed_still_succeeds() {
+    let repo = TestRepo::new();
+    repo.write(&file(ID), &ticket_text(ID, ""));
+    for args in [
+        vec!["note", ID, "-m", "written anyway"],
+        vec!["notify", ID, "-m", "on it"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = tkt_command(repo.path())
+            .args(&args)
+            .stdout(full)
+            .output()
+            .expect("tkt runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{ID}: recorded {} at",
+                args[0].replace("notify", "notified")
+            )) && stderr.contains("the confirmation could not be printed"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let text = repo.read(&file(ID));
+    assert!(
+        text.contains("written anyway") && text.contains("on it"),
+        "{text}"
+    );
+}
