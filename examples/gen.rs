@@ -724,6 +724,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 } else {
                     Vec::new()
                 },
+                attachments: Vec::new(),
             },
             Step::Analyze => Event::Diagnosed {
                 at,
@@ -733,6 +734,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 result: None,
                 error_codes: Vec::new(),
                 logs: Vec::new(),
+                attachments: Vec::new(),
             },
             Step::Test => {
                 let (text, result) = *rng.pick(TESTS);
@@ -744,6 +746,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                     result: Some(result.to_string()),
                     error_codes: Vec::new(),
                     logs: Vec::new(),
+                    attachments: Vec::new(),
                 }
             }
             Step::Document => Event::Diagnosed {
@@ -754,6 +757,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 result: None,
                 error_codes: Vec::new(),
                 logs: Vec::new(),
+                attachments: Vec::new(),
             },
             Step::Correct => Event::Diagnosed {
                 at,
@@ -763,6 +767,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 result: None,
                 error_codes: Vec::new(),
                 logs: Vec::new(),
+                attachments: Vec::new(),
             },
             Step::Escalate => {
                 level += 1;

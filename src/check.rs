@@ -64,7 +64,7 @@ pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
     };
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
-        check_file(policy.as_ref(), entry, &file, bytes)
+        check_file(repo, policy.as_ref(), entry, &file, bytes)
     })?;
     let files = per_file.len();
     let mut tickets = 0;
@@ -120,6 +120,7 @@ struct FileOutcome {
 }
 
 fn check_file(
+    repo: &Repo,
     policy: Option<&Policy>,
     entry: &Entry,
     file: &str,
@@ -202,6 +203,21 @@ fn check_file(
     }
     for f in check_ticket(policy, &ticket, text) {
         add(f.0, f.1, f.2, f.3);
+    }
+    // Every attachment an event references is stored, intact.
+    let starts = file::event_lines(text);
+    for (i, event) in ticket.events.iter().enumerate() {
+        for attachment in event.attachments() {
+            if let Err(problem) = repo.verify_attachment(&ticket.id, attachment) {
+                let line = starts.get(i).copied().unwrap_or(1);
+                add(
+                    line,
+                    1,
+                    "attachment",
+                    format!("`{}`: {problem}", attachment.name),
+                );
+            }
+        }
     }
     out.claimed_id = Some((ticket.id, id_line));
     out

@@ -75,6 +75,8 @@ pub enum Command {
     Show(commands::show::ShowArgs),
     /// Add an internal note to a ticket
     Note(commands::note::NoteArgs),
+    /// Attach evidence that is not a log (screenshots, dumps); stored beside the tickets
+    Attach(commands::attach::AttachArgs),
     /// Record a troubleshooting step (identify, analyze, test, document, correct), with logs and error codes
     Diagnose(commands::diagnose::DiagnoseArgs),
     /// Escalate to a higher level, if the documentation it requires is present; --due lists escalations owed
@@ -280,6 +282,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Note(args) => commands::note::run(&ctx, args),
         Command::Diagnose(args) => commands::diagnose::run(&ctx, args),
+        Command::Attach(args) => commands::attach::run(&ctx, args),
         Command::Escalate(args) => commands::escalate::run(&ctx, args),
         Command::Notify(args) => commands::notify::run(&ctx, args),
         Command::Pause(args) => commands::pause::pause(&ctx, args),

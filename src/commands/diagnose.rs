@@ -2,17 +2,21 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use tkt::ticket::{DiagnosisStep, Event, LogExcerpt};
+use tkt::ticket::{Attachment, DiagnosisStep, Event, LogExcerpt};
 use tkt::workflow;
 
 use super::input;
-use super::record::{self, Draft};
+use super::record::{self, Draft, Recorded};
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::confirmation;
 
-/// A log excerpt keeps at most this much of a file: its end, where the
-/// error usually is. Larger files are cut, with a marker saying so.
+/// A log up to this size is kept inline in the ticket, whole.
 pub const MAX_LOG_BYTES: u64 = 16 * 1024;
+
+/// A larger log is stored in full as an attachment, and the ticket keeps
+/// this much of its end inline (where the error usually is), so the ticket
+/// stays small however many logs an incident collects.
+pub const ATTACHED_LOG_TAIL_BYTES: u64 = 4 * 1024;
 
 #[derive(Args, Debug)]
 pub struct DiagnoseArgs {
@@ -27,7 +31,7 @@ pub struct DiagnoseArgs {
     /// The outcome of the step
     #[arg(long)]
     pub result: Option<String>,
-    /// Attach the end of a log file (at most 16 KiB each; repeatable)
+    /// A log file (repeatable): kept inline up to 16 KiB; a larger one is attached in full, with its last 4 KiB inline
     #[arg(long, value_name = "FILE")]
     pub log: Vec<PathBuf>,
     /// An error code seen (repeatable)
@@ -90,7 +94,21 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
         .filter(|c| !c.is_empty())
         .collect();
     let result = input::optional(args.result);
-    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let id = repo.resolve(&args.id)?;
+    let by = ctx.actor(&repo)?;
+    // Large logs are stored in full beside the ticket before the append;
+    // a refusal takes them back.
+    let large = args
+        .log
+        .iter()
+        .zip(&logs)
+        .filter(|(_, (_, whole))| !whole)
+        .map(|(path, (excerpt, _))| (path.clone(), Some(Attachment::safe_name(&excerpt.name))));
+    let stored = super::attach::store_all(&repo, &id, large)?;
+    let attachments: Vec<Attachment> = stored.iter().map(|s| s.attachment.clone()).collect();
+    let logs: Vec<LogExcerpt> = logs.into_iter().map(|(excerpt, _)| excerpt).collect();
+    let appended = record::record_on(ctx, &repo, &policy, &id, &args.time, by, |d: &Draft<'_>| {
         Ok(Event::Diagnosed {
             at: d.at,
             by: d.by.clone(),
@@ -99,15 +117,36 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
             result,
             error_codes,
             logs,
+            attachments,
         })
-    })?;
-    record::confirm(ctx, &recorded)
+    });
+    match appended {
+        Ok((ticket, event)) => record::confirm(
+            ctx,
+            &Recorded {
+                policy,
+                ticket,
+                event,
+            },
+        ),
+        Err(e) => {
+            repo.unstore(&stored);
+            Err(e)
+        }
+    }
 }
 
-/// The last `MAX_LOG_BYTES` of a file, as text.
-fn read_log(path: &Path) -> Result<LogExcerpt, CliError> {
+/// A log's inline excerpt: the whole file up to [`MAX_LOG_BYTES`] (then
+/// `true`), else its last [`ATTACHED_LOG_TAIL_BYTES`] (then `false`: the
+/// file is attached in full).
+fn read_log(path: &Path) -> Result<(LogExcerpt, bool), CliError> {
     let fail = |e: std::io::Error| CliError::usage(format!("--log {}: {e}", path.display()));
-    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Never wait on a FIFO: its type is checked once it is open.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path).map_err(fail)?;
     let len = file.metadata().map_err(fail)?.len();
     if !file.metadata().map_err(fail)?.is_file() {
         return Err(CliError::usage(format!(
@@ -115,12 +154,12 @@ fn read_log(path: &Path) -> Result<LogExcerpt, CliError> {
             path.display()
         )));
     }
-    let skipped = len.saturating_sub(MAX_LOG_BYTES);
+    let whole = len <= MAX_LOG_BYTES;
+    let keep = if whole { len } else { ATTACHED_LOG_TAIL_BYTES };
+    let skipped = len.saturating_sub(keep);
     file.seek(SeekFrom::Start(skipped)).map_err(fail)?;
-    let mut bytes = Vec::with_capacity(len.min(MAX_LOG_BYTES) as usize);
-    file.take(MAX_LOG_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
+    let mut bytes = Vec::with_capacity(keep as usize);
+    file.take(keep).read_to_end(&mut bytes).map_err(fail)?;
     let mut text = String::from_utf8_lossy(&bytes).into_owned();
     if skipped > 0 {
         // Start at a line boundary so the excerpt does not open mid-line.
@@ -130,9 +169,8 @@ fn read_log(path: &Path) -> Result<LogExcerpt, CliError> {
         text.insert_str(
             0,
             &format!(
-                "[… {} earlier bytes of {} not kept]\n",
-                len - text.len() as u64,
-                path.display()
+                "[… {} earlier bytes; the whole file is attached]\n",
+                len - text.len() as u64
             ),
         );
     }
@@ -151,10 +189,13 @@ fn read_log(path: &Path) -> Result<LogExcerpt, CliError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    Ok(LogExcerpt {
-        name,
-        text: text.trim_end().to_string(),
-    })
+    Ok((
+        LogExcerpt {
+            name,
+            text: text.trim_end().to_string(),
+        },
+        whole,
+    ))
 }
 
 fn checklist(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {

@@ -3,6 +3,7 @@
 
 pub mod amend;
 pub mod assign;
+pub mod attach;
 pub mod changes;
 pub mod check;
 pub mod completions;

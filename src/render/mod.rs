@@ -87,6 +87,7 @@ pub fn event_summary(event: &Event) -> String {
             text,
             error_codes,
             logs,
+            attachments,
             ..
         } => {
             let mut s = format!("diagnosed ({}): {}", kebab(step), first_line(text));
@@ -99,6 +100,9 @@ pub fn event_summary(event: &Event) -> String {
                     logs.len(),
                     if logs.len() == 1 { "" } else { "s" }
                 ));
+            }
+            if !attachments.is_empty() {
+                s.push_str(&format!(", attached {}", attachment_list(attachments)));
             }
             s
         }
@@ -147,6 +151,33 @@ pub fn event_summary(event: &Event) -> String {
         }
         Event::Reopened { reason, .. } => format!("reopened: {}", first_line(reason)),
         Event::Reviewed { .. } => "review recorded".to_string(),
+        Event::Attached { files, note, .. } => {
+            let mut s = format!("attached {}", attachment_list(files));
+            if let Some(note) = note {
+                s.push_str(&format!(": {}", first_line(note)));
+            }
+            s
+        }
+    }
+}
+
+/// "crash.dmp (1.2 MiB), screen.png (340 KiB)".
+fn attachment_list(files: &[tkt::ticket::Attachment]) -> String {
+    files
+        .iter()
+        .map(|f| format!("{} ({})", f.name, bytes(f.size)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A size people read: `512 B`, `340 KiB`, `1.2 MiB`.
+pub fn bytes(size: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    match size {
+        s if s < KIB => format!("{s} B"),
+        s if s < MIB => format!("{} KiB", s.div_ceil(KIB)),
+        s => format!("{}.{} MiB", s / MIB, (s % MIB) * 10 / MIB),
     }
 }
 

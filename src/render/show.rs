@@ -111,6 +111,23 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             event_summary(event)
         )?;
     }
+    let attachments: Vec<&tkt::ticket::Attachment> =
+        t.events.iter().flat_map(|e| e.attachments()).collect();
+    if !attachments.is_empty() {
+        writeln!(out, "\n{b}Attachments{b:#}")?;
+        for a in attachments {
+            writeln!(
+                out,
+                "  {}  {}  {}attachments/{}/{}{:#}",
+                a.name,
+                super::bytes(a.size),
+                style::DIM,
+                t.id,
+                a.file_name(),
+                style::DIM
+            )?;
+        }
+    }
     if let Some(next) = &v.next_step {
         writeln!(
             out,

@@ -399,7 +399,8 @@ impl<'p> Replay<'p> {
             | Event::Flagged { .. }
             | Event::Assigned { .. }
             | Event::Involved { .. }
-            | Event::Answered { .. } => {}
+            | Event::Answered { .. }
+            | Event::Attached { .. } => {}
         }
     }
 

@@ -25,10 +25,17 @@ use crate::ticket::file::{self, ParseError, WriteError};
 use crate::ticket::{Event, Ticket};
 
 pub use io::{create_new_file, read_capped};
+
+mod attachments;
+pub use attachments::{AttachmentProblem, Stored};
 use io::{foreign_owner, read_regular, sync_dir, write_temp};
 
 pub const POLICY_FILE: &str = "policy.toml";
 pub const TICKETS_DIR: &str = "tickets";
+/// Evidence too large for a ticket file: `attachments/<id>/<sha256>-<name>`.
+pub const ATTACHMENTS_DIR: &str = "attachments";
+/// Attachments larger than this are refused: evidence, not archives.
+pub const MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
 
 /// Where writers keep their temporary files, inside `tickets/`. It ignores
 /// itself in git (a `.gitignore` of `*`), so a killed writer's leftovers are

@@ -419,6 +419,21 @@ events:
                         root_cause
                     }
                 ),
+                (
+                    text(),
+                    "[a-z][a-z0-9._-]{0,19}",
+                    0u64..u64::MAX,
+                    "[0-9a-f]{64}",
+                    proptest::option::of(text())
+                )
+                    .prop_map(move |(by, name, size, sha256, note)| {
+                        Event::Attached {
+                            at: ts,
+                            by,
+                            files: vec![crate::ticket::Attachment { name, size, sha256 }],
+                            note,
+                        }
+                    }),
             ]
         }
 

@@ -119,6 +119,66 @@ pub struct LogExcerpt {
     pub text: String,
 }
 
+/// Evidence stored beside the tickets, under
+/// `attachments/<ticket-id>/<sha256>-<name>`, and referenced from an event
+/// by name, size and hash, so the ticket file stays small however large the
+/// evidence. The hash names the content: the same file attached twice is
+/// stored once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// A bare, safe file name (letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+}
+
+impl Attachment {
+    /// The stored file's name: `<sha256>-<name>`.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}", self.sha256, self.name)
+    }
+
+    /// `path`'s last component reduced to a bare, safe file name: letters,
+    /// digits, `.`, `_` and `-` kept, anything else `_`, no leading dot, at
+    /// most 100 characters; `file` when nothing is left.
+    pub fn safe_name(path: &str) -> String {
+        let last = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let mut name: String = last
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(100)
+            .collect();
+        while name.starts_with('.') {
+            name.remove(0);
+        }
+        if name.is_empty() || name.chars().all(|c| c == '_') {
+            "file".to_string()
+        } else {
+            name
+        }
+    }
+
+    /// Whether the reference is well-formed: a safe name and a 64-digit
+    /// lower-case hex hash (a hand edit could write anything).
+    pub fn is_well_formed(&self) -> bool {
+        Attachment::safe_name(&self.name) == self.name
+            && self.sha256.len() == 64
+            && self
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
+}
+
 /// Header facts learned after open are recorded as `amended` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -196,6 +256,9 @@ pub enum Event {
         error_codes: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         logs: Vec<LogExcerpt>,
+        /// Logs too large to keep inline, stored in full.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     Flagged {
         at: Timestamp,
@@ -275,6 +338,14 @@ pub enum Event {
         by: String,
         reason: String,
     },
+    /// Evidence that is not a log: screenshots, dumps, exports.
+    Attached {
+        at: Timestamp,
+        by: String,
+        files: Vec<Attachment>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     Reviewed {
         at: Timestamp,
         by: String,
@@ -347,6 +418,9 @@ macro_rules! each_variant {
             }
             | Event::Reviewed {
                 at: $at, by: $by, ..
+            }
+            | Event::Attached {
+                at: $at, by: $by, ..
             } => $body,
         }
     };
@@ -381,6 +455,7 @@ impl Event {
             Event::Closed { .. } => "closed",
             Event::Reopened { .. } => "reopened",
             Event::Reviewed { .. } => "reviewed",
+            Event::Attached { .. } => "attached",
         }
     }
 }
@@ -414,6 +489,17 @@ impl Event {
             parts.push(ReviewPart::ActionItems);
         }
         parts
+    }
+}
+
+impl Event {
+    /// The attachments an event references.
+    pub fn attachments(&self) -> &[Attachment] {
+        match self {
+            Event::Diagnosed { attachments, .. } => attachments,
+            Event::Attached { files, .. } => files,
+            _ => &[],
+        }
     }
 }
 

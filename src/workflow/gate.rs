@@ -358,6 +358,21 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.text(reason, "no reason given", Input::Reason);
             g.finish()
         }
+        Event::Attached { files, .. } => {
+            let mut g = Gate::new("cannot record the attachment");
+            g.need(!files.is_empty(), "no file attached", None);
+            for file in files {
+                g.need(
+                    file.is_well_formed(),
+                    format!(
+                        "`{}` is not a stored attachment reference (a safe name and a SHA-256)",
+                        file.name
+                    ),
+                    None,
+                );
+            }
+            g.finish()
+        }
         Event::Reviewed {
             satisfaction,
             action_items,

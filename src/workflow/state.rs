@@ -243,7 +243,7 @@ fn start_work(s: &mut Status) {
 fn apply(s: &mut Status, event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
     match event {
-        Event::Opened { .. } | Event::Note { .. } => {}
+        Event::Opened { .. } | Event::Note { .. } | Event::Attached { .. } => {}
         Event::Amended {
             field: AmendedField::Title,
             text,

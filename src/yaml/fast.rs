@@ -121,7 +121,12 @@ impl<'a> Parser<'a> {
     fn entry(&mut self, map: &mut Map<String, Value>, text: &str, at: usize) -> Option<()> {
         let colon = text.find(':')?;
         let key = &text[..colon];
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        // tkt's keys: lower-case words, digits after the first letter
+        // (`sha256`); a key that starts with a digit is left to saphyr.
+        let word = |b: u8| b.is_ascii_lowercase() || b == b'_';
+        if !key.bytes().next().is_some_and(word)
+            || !key.bytes().all(|b| word(b) || b.is_ascii_digit())
+        {
             return None;
         }
         let rest = &text[colon + 1..];

@@ -686,50 +686,81 @@ fn bad_arguments_are_exit_2_and_write_nothing() {
 }
 
 #[test]
-fn a_huge_log_is_kept_as_its_last_16_kib() {
+fn a_large_log_is_attached_in_full_and_its_end_kept_inline() {
     let repo = TestRepo::new();
     let id = "T-AB00000001";
     repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
-    let log = repo.file("huge.log");
-    let file = std::fs::File::create(&log).unwrap();
-    file.set_len(50 * 1024 * 1024).unwrap();
-    drop(file);
-    use std::io::Write;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log)
-        .unwrap()
-        .write_all(b"\nFATAL the last line\n")
-        .unwrap();
-    repo.tkt(&[
-        "diagnose",
-        id,
-        "--step",
-        "test",
-        "-m",
-        "big log",
-        "--log",
-        log.to_str().unwrap(),
-    ])
-    .ok();
+    let big = |name: &str, size: u64| {
+        let log = repo.file(name);
+        let file = std::fs::File::create(&log).unwrap();
+        file.set_len(size).unwrap();
+        drop(file);
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .unwrap()
+            .write_all(b"\nFATAL the last line\n")
+            .unwrap();
+        log.to_str().unwrap().to_string()
+    };
+    let log = big("huge.log", 8 * 1024 * 1024);
+    let diagnose = |log: &str| {
+        repo.tkt(&[
+            "diagnose", id, "--step", "test", "-m", "big log", "--log", log,
+        ])
+    };
+    // Eight large logs: the ticket stays small, the evidence is whole.
+    for _ in 0..8 {
+        diagnose(&log).ok();
+    }
     let doc: Value =
         serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
-    let text = doc["events"][1]["logs"][0]["text"].as_str().unwrap();
+    let event = &doc["events"][1];
+    let text = event["logs"][0]["text"].as_str().unwrap();
     assert!(
         text.starts_with("[… ")
-            && text.contains("earlier bytes of")
+            && text.contains("earlier bytes; the whole file is attached")
             && text.ends_with("FATAL the last line"),
         "{}",
         &text[..200.min(text.len())]
     );
-    assert!(text.len() <= 16 * 1024 + 200);
+    assert!(text.len() <= 4 * 1024 + 200);
+    let attached = &event["attachments"][0];
+    assert_eq!(attached["name"], "huge.log");
+    assert_eq!(attached["size"].as_u64(), Some(8 * 1024 * 1024 + 21));
+    let stored = repo.file(&format!(
+        "attachments/{id}/{}-huge.log",
+        attached["sha256"].as_str().unwrap()
+    ));
+    assert_eq!(
+        std::fs::read(&stored).unwrap(),
+        std::fs::read(&log).unwrap()
+    );
+    // The same content is stored once, however often it is attached.
+    assert_eq!(
+        std::fs::read_dir(repo.file(&format!("attachments/{id}")))
+            .unwrap()
+            .count(),
+        1
+    );
     assert!(
         std::fs::metadata(repo.file(&repo.ticket_file(id)))
             .unwrap()
             .len()
-            < 80 * 1024
+            < 64 * 1024
     );
     repo.tkt(&["check"]).ok();
+    // Over the attachment limit: refused, nothing written.
+    let before = repo.snapshot();
+    let too_big = big("dump.log", 65 * 1024 * 1024);
+    let run = diagnose(&too_big).code(2);
+    assert!(
+        run.stderr.contains("limit of an attachment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.snapshot(), before);
 }
 
 #[test]
@@ -846,4 +877,87 @@ fn long_text_comes_from_a_file_or_stdin() {
         "not both",
     );
     bad_argument(&repo, &["note", id, "-F", "missing.txt"], "missing.txt");
+}
+
+#[test]
+fn attach_stores_evidence_by_hash_and_check_verifies_it() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    let shot = repo.file("shot.png");
+    std::fs::write(&shot, b"\x89PNG screenshot bytes").unwrap();
+    let odd = repo.file("weird name; rm -rf.txt");
+    std::fs::write(&odd, b"notes").unwrap();
+    let run = repo
+        .tkt(&[
+            "attach",
+            id,
+            shot.to_str().unwrap(),
+            odd.to_str().unwrap(),
+            "-m",
+            "what the customer sees",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains(
+            "attached shot.png (21 B), weird_name__rm_-rf.txt (5 B): what the customer sees"
+        ),
+        "{}",
+        run.stdout
+    );
+    let doc: Value =
+        serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
+    let files = doc["events"][1]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let sha = files[0]["sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    let stored = format!("attachments/{id}/{sha}-shot.png");
+    assert_eq!(
+        std::fs::read(repo.file(&stored)).unwrap(),
+        std::fs::read(&shot).unwrap()
+    );
+    let show = repo.tkt(&["show", id]).ok();
+    assert!(show.stdout.contains(&stored), "{}", show.stdout);
+    repo.tkt(&["check"]).ok();
+
+    // Tampered, then missing: check says so, on the event's line.
+    std::fs::write(repo.file(&stored), b"\x89PNG screenshot bytez").unwrap();
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout.contains("error[attachment] `shot.png`: ")
+            && run.stdout.contains("content does not match its SHA-256"),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(repo.file(&stored)).unwrap();
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(run.stdout.contains("is missing"), "{}", run.stdout);
+
+    // A refused command takes back what it stored: a date before the
+    // ticket's last event.
+    let dump = repo.file("core.dump");
+    std::fs::write(&dump, b"core").unwrap();
+    let before: Vec<_> = std::fs::read_dir(repo.file(&format!("attachments/{id}")))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    repo.tkt(&[
+        "attach",
+        id,
+        dump.to_str().unwrap(),
+        "--at",
+        "2026-11-20T09:00:00Z",
+    ])
+    .code(2);
+    let after: Vec<_> = std::fs::read_dir(repo.file(&format!("attachments/{id}")))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(before.len(), after.len());
+    // A missing file: exit 2, nothing recorded.
+    let text = repo.read(&repo.ticket_file(id));
+    repo.tkt(&["attach", id, "/nonexistent/file.log"]).code(2);
+    assert_eq!(repo.read(&repo.ticket_file(id)), text);
 }
