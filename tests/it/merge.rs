@@ -273,3 +273,59 @@ fn fix_conflicts_reports_unreadable_files_with_exit_2() {
         .code(2);
     assert!(run.stderr.contains("T-0000000000.yaml"), "{}", run.stderr);
 }
+
+#[test]
+fn a_merge_whose_union_would_be_over_the_size_cap_is_refused_and_stays_fixable() {
+    // Each branch appends 300 KB of notes to a 600 KB ticket: both sides
+    // fit, their union does not.
+    for driver in [true, false] {
+        let repo = TestRepo::new();
+        if driver {
+            repo.tkt(&["setup-git"]).ok();
+        }
+        let id = "T-B1GB1GB1G0";
+        let filler = "d".repeat(600 * 1024);
+        let text = crate::support::ticket_text(id, "").replacen(
+            "customer:",
+            &format!("description: {filler}\ncustomer:"),
+            1,
+        );
+        repo.write(&format!("tickets/{id}.yaml"), &text);
+        commit_all(&repo, "open");
+        let note = |at: &str| {
+            repo.tkt(&["note", id, "-m", &"n".repeat(60 * 1024), "--at", at])
+                .ok();
+        };
+        git(repo.path(), &["checkout", "-qb", "other"]);
+        for minute in 10..15 {
+            note(&format!("2026-11-20T10:{minute}:00Z"));
+        }
+        commit_all(&repo, "notes on other");
+        git(repo.path(), &["checkout", "-q", "main"]);
+        for minute in 20..25 {
+            note(&format!("2026-11-20T10:{minute}:00Z"));
+        }
+        commit_all(&repo, "notes on main");
+        let (merged, output) = git_try(repo.path(), &["merge", "--no-edit", "other"]);
+        assert!(!merged, "the merge must not succeed: {output}");
+        if driver {
+            assert!(
+                output.contains("the merged ticket cannot be written")
+                    && output.contains("1048576-byte limit"),
+                "{output}"
+            );
+        }
+        // The file holds conflict markers; fix-conflicts reads it and says
+        // why it cannot merge it, without touching it.
+        let before = repo.read(&format!("tickets/{id}.yaml"));
+        let run = repo.tkt(&["fix-conflicts"]);
+        assert_ne!(run.code, 0);
+        assert!(
+            (run.stdout.clone() + &run.stderr).contains("1048576-byte limit"),
+            "driver {driver}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+        assert_eq!(repo.read(&format!("tickets/{id}.yaml")), before);
+    }
+}
