@@ -19,7 +19,8 @@ pub use error::{CliError, Kind};
 #[derive(Parser, Debug)]
 #[command(
     name = "tkt",
-    version,
+    // The package version and the commit it was built from (build.rs).
+    version = env!("TKT_VERSION"),
     about = "Git-native technical-support escalation: tickets as YAML, SLAs on business calendars, CI gates",
     propagate_version = true,
     max_term_width = 100

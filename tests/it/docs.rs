@@ -716,6 +716,64 @@ fn readme_tour_runs() {
     assert!(codes.lines().count() >= 20, "{codes}");
 }
 
+/// An install line installs exactly tkt, pinned: `--locked`, our package
+/// name (never crates.io's unrelated `tkt`), and a tag, a revision or an
+/// exact version.
+fn assert_pinned_install(line: &str) -> Result<(), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "install")
+        .ok_or("no `install`")?;
+    let args = &words[at + 1..];
+    if !args.contains(&"--locked") {
+        return Err("not --locked".into());
+    }
+    let pinned = args.windows(2).any(|w| {
+        (w[0] == "--tag" || w[0] == "--rev") && !w[1].is_empty()
+            || w[0] == "--version" && w[1].trim_matches('"').starts_with('=')
+    });
+    if !pinned {
+        return Err("not pinned to a tag, revision or exact version".into());
+    }
+    // Positional arguments: the packages installed.
+    let mut packages = Vec::new();
+    let mut skip = false;
+    for arg in args {
+        if skip {
+            skip = false;
+        } else if arg.starts_with("--") {
+            skip = !matches!(*arg, "--locked" | "--force" | "--no-track");
+        } else {
+            packages.push(*arg);
+        }
+    }
+    if packages != ["tkt-desk"] {
+        return Err(format!("installs {packages:?}, not exactly tkt-desk"));
+    }
+    Ok(())
+}
+
+#[test]
+fn the_install_pin_check_refuses_what_it_should() {
+    for bad in [
+        "cargo install --locked tkt",
+        "cargo install tkt-desk --tag v1 --git x",
+        "cargo install --locked --git x tkt-desk",
+        "cargo install --locked --git x --tag v1 tkt",
+        "cargo install --locked --version 1.0 tkt-desk",
+    ] {
+        assert!(assert_pinned_install(bad).is_err(), "{bad}");
+    }
+    for good in [
+        "cargo install --locked --root ~/.tkt --git \"$TKT_SOURCE\" --tag \"v$TKT_VERSION\" tkt-desk",
+        "cargo install --locked --version =0.1.0 tkt-desk",
+        "cargo install --locked --git x --rev abc123 tkt-desk",
+    ] {
+        assert_pinned_install(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
 /// The CI recipes are valid YAML and every `tkt` command they run exists.
 #[test]
 fn ci_recipes_parse_and_name_real_commands() {
@@ -730,6 +788,11 @@ fn ci_recipes_parse_and_name_real_commands() {
         assert!(doc.is_object(), "{}", path.display());
         files += 1;
         for line in text.lines() {
+            // Commands, not comments or step names.
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            if trimmed.starts_with('#') || trimmed.starts_with("name:") {
+                continue;
+            }
             let mut words = line.split_whitespace().skip_while(|w| *w != "tkt");
             if words.next().is_some()
                 && let Some(verb) = words.next()
@@ -744,6 +807,19 @@ fn ci_recipes_parse_and_name_real_commands() {
         verbs.contains("check") && verbs.contains("sla") && verbs.contains("changes"),
         "{verbs:?}"
     );
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let installs: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("cargo install") || l.contains("cargo binstall"))
+            .collect();
+        assert!(!installs.is_empty(), "{}: installs nothing", path.display());
+        for line in installs {
+            assert_pinned_install(line)
+                .unwrap_or_else(|e| panic!("{}: {e}: {line}", path.display()));
+        }
+    }
     let repo = TestRepo::empty();
     for verb in &verbs {
         repo.tkt(&[verb, "--help"]).ok();

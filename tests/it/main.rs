@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod merge;
 mod sla;
+mod version;
 mod workflow;
 
 /// Every file under tests/it/ is a module of this binary: a test file that
