@@ -144,7 +144,7 @@ fn escape(text: &str, keep_newline: bool) -> String {
 mod tests {
     use super::*;
 
-    fn borrowed(c: &Cow<'_, str>) -> bool {
+    fn borrowed(c: Cow<'_, str>) -> bool {
         matches!(c, Cow::Borrowed(_))
     }
 
@@ -172,13 +172,11 @@ mod tests {
             "ratio 1:2 and a::b",
             "C:\\path\\n is two characters",
         ] {
-            let l = line(text);
-            assert!(borrowed(&l) && l == text, "{text:?}");
-            let b = block(text);
-            assert!(borrowed(&b) && b == text, "{text:?}");
+            assert!(borrowed(line(text)), "{text:?}");
+            assert!(borrowed(block(text)), "{text:?}");
         }
         let body = "first line\nsecond line\n\n  indented";
-        assert!(borrowed(&block(body)));
+        assert!(borrowed(block(body)));
         assert_eq!(line(body), "first line\\nsecond line\\n\\n  indented");
     }
 
@@ -207,17 +205,17 @@ mod tests {
         assert_eq!(line("###[x"), "#\\u{23}#[x");
         assert_eq!(block("x\n##[group]y"), "x\n\\u{23}#[group]y");
         // `::` inside a line is not a command.
-        assert!(borrowed(&line("see a::b")));
-        assert!(borrowed(&block("see\na::b")));
+        assert!(borrowed(line("see a::b")));
+        assert!(borrowed(block("see\na::b")));
     }
 
     #[test]
     fn escaping_twice_changes_nothing() {
         for text in ["a\u{1b}b", "::x", "##[x", "a\nb", "\u{202e}"] {
             let once = line(text).into_owned();
-            assert!(borrowed(&line(&once)), "{once:?}");
+            assert!(borrowed(line(&once)), "{once:?}");
             let once = block(text).into_owned();
-            assert!(borrowed(&block(&once)), "{once:?}");
+            assert!(borrowed(block(&once)), "{once:?}");
         }
     }
 
