@@ -18,9 +18,11 @@ pub mod sla;
 pub mod style;
 pub mod table;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use tkt::duration;
+use tkt::sanitize;
 use tkt::ticket::Event;
 use tkt::time::Timestamp;
 
@@ -59,8 +61,18 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim()
 }
 
-/// One line saying what an event did.
+/// One line saying what an event did, safe to print: the file's text in
+/// it is escaped as `tkt::sanitize::line` does.
 pub fn event_summary(event: &Event) -> String {
+    let summary = event_summary_exact(event);
+    match sanitize::line(&summary) {
+        Cow::Borrowed(_) => summary,
+        Cow::Owned(safe) => safe,
+    }
+}
+
+/// [`event_summary`] with the file's text exactly as written, for JSON.
+pub fn event_summary_exact(event: &Event) -> String {
     match event {
         Event::Opened {
             severity,
@@ -158,11 +170,16 @@ fn kebab<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes a message for a GitHub Actions workflow command.
+/// Escapes a message for a GitHub Actions workflow command: line breaks
+/// and `%` percent-encoded as the syntax requires (the annotation shows
+/// the line breaks), every other control shown escaped, no `##[` left.
 pub fn github_escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    // The visible escapes hold no `%`, `:` or `,`, so the order is free.
+    sanitize::line(&encoded).into_owned()
 }
 
 /// Escapes a property value (file, title) of a workflow command.
@@ -170,6 +187,17 @@ pub fn github_escape_property(text: &str) -> String {
     github_escape_data(text)
         .replace(':', "%3A")
         .replace(',', "%2C")
+}
+
+/// A field inside a Markdown table cell: one line (controls and line
+/// breaks shown escaped), pipes escaped so it stays one cell.
+pub fn md_cell(text: &str) -> String {
+    let text = sanitize::line(text);
+    if text.contains('|') {
+        text.replace('|', "\\|")
+    } else {
+        text.into_owned()
+    }
 }
 
 #[cfg(test)]
@@ -188,5 +216,19 @@ mod tests {
     fn github_escaping() {
         assert_eq!(github_escape_data("a%b\nc"), "a%25b%0Ac");
         assert_eq!(github_escape_property("x:y,z"), "x%3Ay%2Cz");
+        assert_eq!(
+            github_escape_data("a\u{1b}[2J\r\n::error file=x::spoof\u{7}"),
+            "a\\u{1b}[2J%0D%0A::error file=x::spoof\\u{7}"
+        );
+        assert_eq!(github_escape_property("t\u{202e}:\n"), "t\\u{202e}%3A%0A");
+    }
+
+    #[test]
+    fn markdown_cells_stay_one_cell_on_one_line() {
+        assert_eq!(
+            md_cell("a|b\r\n| fake | row |"),
+            "a\\|b\\r\\n\\| fake \\| row \\|"
+        );
+        assert_eq!(md_cell("plain"), "plain");
     }
 }
