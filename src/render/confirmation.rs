@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
+use tkt::sanitize;
 use tkt::ticket::{DiagnosisStep, Event, Ticket};
 use tkt::workflow::Status;
 
@@ -42,7 +43,7 @@ pub fn confirmation(
         event_summary(event),
         style::DIM,
         status.state.name(),
-        status.level,
+        sanitize::line(&status.level),
         style::DIM
     )
 }
@@ -81,7 +82,7 @@ pub fn checklist(out: &mut impl Write, ticket: &Ticket, status: &Status) -> io::
         style::BOLD,
         ticket.id,
         style::BOLD,
-        status.title
+        sanitize::line(&status.title)
     )?;
     for step in DiagnosisStep::ALL {
         let done: Vec<&Event> = ticket
@@ -100,7 +101,7 @@ pub fn checklist(out: &mut impl Write, ticket: &Ticket, status: &Status) -> io::
                 done.len(),
                 if done.len() == 1 { "" } else { "s" },
                 super::short_time(last.at()),
-                last.by()
+                sanitize::line(last.by())
             )?,
             None => writeln!(
                 out,
@@ -170,9 +171,10 @@ pub fn unprinted(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{}: recorded {} at {} (the confirmation could not be printed: {error})",
+        "{}: recorded {} at {} (the confirmation could not be printed: {})",
         ticket.id,
         event.kind(),
-        event.at()
+        event.at(),
+        sanitize::line(&error.to_string())
     )
 }
