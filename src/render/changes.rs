@@ -120,7 +120,7 @@ pub fn json(
     now: Timestamp,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ChangesJson {
             schema: JSON_SCHEMA,
             now,

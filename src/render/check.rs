@@ -99,7 +99,7 @@ struct CheckJson<'a> {
 
 pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &CheckJson {
             schema: JSON_SCHEMA,
             files: report.files,

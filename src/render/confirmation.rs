@@ -24,7 +24,8 @@ pub fn opened_json(out: &mut impl Write, id: &str, file: &Path) -> io::Result<()
         "id": id,
         "file": file.display().to_string(),
     });
-    writeln!(out, "{doc}")
+    serde_json::to_writer(super::JsonOut(&mut *out), &doc)?;
+    writeln!(out)
 }
 
 /// `T-7FQ2M9KD3A: escalated to L2: … (in-progress, L2)`.
@@ -63,7 +64,7 @@ pub fn confirmation_json(
     status: &Status,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ConfirmationJson {
             schema: JSON_SCHEMA,
             id: ticket.id.as_str(),
@@ -151,7 +152,7 @@ pub fn checklist_json(out: &mut impl Write, ticket: &Ticket, _status: &Status) -
         })
         .collect();
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ChecklistJson {
             schema: JSON_SCHEMA,
             id: ticket.id.as_str(),

@@ -265,6 +265,6 @@ pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }

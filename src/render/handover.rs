@@ -163,7 +163,7 @@ pub fn json(
     now: Timestamp,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &HandoverJson {
             schema: JSON_SCHEMA,
             now,

@@ -29,6 +29,31 @@ use tkt::time::Timestamp;
 /// Version of every `--format json` document (docs/json.md).
 pub const JSON_SCHEMA: u32 = 1;
 
+/// The writer every `--format json` document goes through. serde_json
+/// leaves DEL (U+007F) raw in strings, and the stream that drops colour
+/// when stdout is not a terminal (anstream) drops DEL with it; written as
+/// `\u007f` it survives, and the document parses back to the exact text.
+/// (A raw 0x7F byte in JSON is always inside a string: it is ASCII, never
+/// part of a longer UTF-8 sequence.)
+pub struct JsonOut<W>(pub W);
+
+impl<W: Write> Write for JsonOut<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match buf.iter().position(|&b| b == 0x7f) {
+            Some(0) => {
+                self.0.write_all(b"\\u007f")?;
+                Ok(1)
+            }
+            Some(n) => self.0.write(&buf[..n]),
+            None => self.0.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// For stderr: listings skip files that do not parse; say how many, if any.
 pub fn warn_unreadable(out: &mut impl Write, count: usize) -> io::Result<()> {
     if count > 0 {
@@ -221,6 +246,17 @@ mod tests {
             "a\\u{1b}[2J%0D%0A::error file=x::spoof\\u{7}"
         );
         assert_eq!(github_escape_property("t\u{202e}:\n"), "t\\u{202e}%3A%0A");
+    }
+
+    #[test]
+    fn json_keeps_del_through_a_colourless_stream() {
+        let text = "a\u{7f}b\u{202e}\u{1b}";
+        let mut out = Vec::new();
+        serde_json::to_writer(JsonOut(&mut out), &text).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        assert_eq!(written, "\"a\\u007fb\u{202e}\\u001b\"");
+        let stripped = anstream::adapter::strip_str(&written).to_string();
+        assert_eq!(serde_json::from_str::<String>(&stripped).unwrap(), text);
     }
 
     #[test]

@@ -231,6 +231,6 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         timers: v.timers,
         events: &v.ticket.events,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }

@@ -193,7 +193,7 @@ pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::R
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }
 
@@ -441,6 +441,6 @@ pub fn policy_flips_json(
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }
