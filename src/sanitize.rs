@@ -88,7 +88,10 @@ fn starts_command(line: &str) -> bool {
 /// `##[` (GitHub's v1 commands) or `##vso[` (Azure's), which both
 /// runners find anywhere in a line.
 fn has_anywhere_command(text: &str) -> bool {
-    text.contains("##[") || text.contains("##vso[")
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        bytes[i] == b'#' && (bytes[i..].starts_with(b"##[") || bytes[i..].starts_with(b"##vso["))
+    })
 }
 
 fn is_clean(text: &str, keep_newline: bool) -> bool {
