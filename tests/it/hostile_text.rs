@@ -763,6 +763,24 @@ fn no_view_in_any_format_passes_hostile_text_through() {
     let out = check(&["review", "--due", "--format", "json"], Kind::Json);
     assert_title_exact(&out, C, "C");
 
+    // A file name given on the command line, echoed in the report.
+    check(&["fix-conflicts", &format!("tickets/{ESC_FILE}")], text);
+
+    // Timers a policy change would flip (the working tree against main).
+    let policy_text = repo.read("policy.toml");
+    repo.write(
+        "policy.toml",
+        &policy_text.replacen("resolution = \"8h\"", "resolution = \"1h\"", 1),
+    );
+    let out = check(&["sla", "--policy-from", "main"], table);
+    assert!(out.stdout.contains(A), "{}", out.stdout);
+    let out = check(
+        &["sla", "--policy-from", "main", "--format", "json"],
+        Kind::Json,
+    );
+    assert_title_exact(&out, A, "A");
+    repo.write("policy.toml", &policy_text);
+
     assert!(covered.len() > 50, "{covered:#?}");
 }
 
