@@ -17,6 +17,7 @@ pub mod id;
 pub mod merge;
 pub mod names;
 pub mod policy;
+pub mod sanitize;
 pub mod sla;
 pub mod store;
 pub mod ticket;

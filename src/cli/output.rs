@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anstream::ColorChoice;
+use tkt::sanitize;
 
 use super::{CliError, ColorWhen};
 use crate::render::style;
@@ -17,18 +18,31 @@ pub fn set_color(when: ColorWhen) {
     choice.write_global();
 }
 
+/// The error, its details and hints, one line each: they quote names
+/// typed, file names and file contents, so each is shown escaped
+/// (`tkt::sanitize::line`; a line break in one shows as `\n`).
 pub fn print_error(e: &CliError) {
     let mut err = anstream::stderr().lock();
     let (label, style) = match e.kind {
         super::Kind::Refused => ("refused", style::WARN),
         _ => ("error", style::ERROR),
     };
-    let _ = writeln!(err, "{style}{label}{style:#}: {}", e.message);
+    let _ = writeln!(
+        err,
+        "{style}{label}{style:#}: {}",
+        sanitize::line(&e.message)
+    );
     for detail in &e.details {
-        let _ = writeln!(err, "  {detail}");
+        let _ = writeln!(err, "  {}", sanitize::line(detail));
     }
     for hint in &e.hints {
-        let _ = writeln!(err, "{}hint{:#}: {hint}", style::HINT, style::HINT);
+        let _ = writeln!(
+            err,
+            "{}hint{:#}: {}",
+            style::HINT,
+            style::HINT,
+            sanitize::line(hint)
+        );
     }
 }
 
@@ -44,6 +58,6 @@ pub fn lock_wait(root: &std::path::Path, wait: &tkt::store::LockWait) {
         "{}waiting{:#} for the lock on {}{holder} (TKT_LOCK_TIMEOUT sets how long)",
         style::WARN,
         style::WARN,
-        path.display()
+        sanitize::line(&path.display().to_string())
     );
 }

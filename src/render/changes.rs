@@ -9,10 +9,10 @@ use tkt::history::Change;
 use tkt::time::Timestamp;
 
 use super::sla::metric_name;
-use super::{JSON_SCHEMA, event_summary, short_time};
+use super::{JSON_SCHEMA, event_summary, md_cell, short_time};
 
 fn sla_line(c: &SlaChange) -> String {
-    let name = metric_name(c.metric, c.level.as_deref());
+    let name = md(&metric_name(c.metric, c.level.as_deref()));
     let used = format!(
         "{} of {}",
         duration::format_hours(c.elapsed_s),
@@ -28,11 +28,10 @@ fn sla_line(c: &SlaChange) -> String {
     }
 }
 
+/// User text on one Markdown line: controls and line breaks shown escaped
+/// (`\r` as well as `\n`), and kept from opening structures (tables, HTML).
 fn md(text: &str) -> String {
-    // Keep user text from opening markdown structures.
-    text.replace('\n', " ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
+    md_cell(text).replace('<', "&lt;")
 }
 
 pub fn markdown(
@@ -61,7 +60,7 @@ pub fn markdown(
         if events == 1 { "" } else { "s" }
     )?;
     for c in changes {
-        let id = c.id.as_deref().unwrap_or(&c.file);
+        let id = md(c.id.as_deref().unwrap_or(&c.file));
         let title = c.title.as_deref().map(md).unwrap_or_default();
         let label = match c.change {
             Change::Added => "new",
@@ -72,8 +71,8 @@ pub fn markdown(
             Some(s) => writeln!(
                 out,
                 "### `{id}` {title}\n\n{label} · {} · {} · {}\n",
-                s.severity,
-                s.level,
+                md(&s.severity),
+                md(&s.level),
                 s.state.name()
             )?,
             None => writeln!(out, "### `{id}` {title}\n\n{label}\n")?,
@@ -121,7 +120,7 @@ pub fn json(
     now: Timestamp,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ChangesJson {
             schema: JSON_SCHEMA,
             now,

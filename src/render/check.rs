@@ -20,18 +20,20 @@ fn message(f: &Finding) -> String {
     }
 }
 
+/// Compiler-style lines; file names and messages (which may quote the
+/// file) shown escaped (`tkt::sanitize::line`).
 pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for f in &report.findings {
         writeln!(
             out,
             "{}:{}:{}: {}error[{}]{:#} {}",
-            f.file,
+            tkt::sanitize::line(&f.file),
             f.line,
             f.column,
             style::ERROR,
             f.rule,
             style::ERROR,
-            message(f)
+            tkt::sanitize::line(&message(f))
         )?;
     }
     Ok(())
@@ -97,7 +99,7 @@ struct CheckJson<'a> {
 
 pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &CheckJson {
             schema: JSON_SCHEMA,
             files: report.files,

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
+use tkt::sanitize;
 use tkt::ticket::{DiagnosisStep, Event, Ticket};
 use tkt::workflow::Status;
 
@@ -23,7 +24,8 @@ pub fn opened_json(out: &mut impl Write, id: &str, file: &Path) -> io::Result<()
         "id": id,
         "file": file.display().to_string(),
     });
-    writeln!(out, "{doc}")
+    serde_json::to_writer(super::JsonOut(&mut *out), &doc)?;
+    writeln!(out)
 }
 
 /// `T-7FQ2M9KD3A: escalated to L2: … (in-progress, L2)`.
@@ -42,7 +44,7 @@ pub fn confirmation(
         event_summary(event),
         style::DIM,
         status.state.name(),
-        status.level,
+        sanitize::line(&status.level),
         style::DIM
     )
 }
@@ -62,7 +64,7 @@ pub fn confirmation_json(
     status: &Status,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ConfirmationJson {
             schema: JSON_SCHEMA,
             id: ticket.id.as_str(),
@@ -81,7 +83,7 @@ pub fn checklist(out: &mut impl Write, ticket: &Ticket, status: &Status) -> io::
         style::BOLD,
         ticket.id,
         style::BOLD,
-        status.title
+        sanitize::line(&status.title)
     )?;
     for step in DiagnosisStep::ALL {
         let done: Vec<&Event> = ticket
@@ -100,7 +102,7 @@ pub fn checklist(out: &mut impl Write, ticket: &Ticket, status: &Status) -> io::
                 done.len(),
                 if done.len() == 1 { "" } else { "s" },
                 super::short_time(last.at()),
-                last.by()
+                sanitize::line(last.by())
             )?,
             None => writeln!(
                 out,
@@ -150,7 +152,7 @@ pub fn checklist_json(out: &mut impl Write, ticket: &Ticket, _status: &Status) -
         })
         .collect();
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ChecklistJson {
             schema: JSON_SCHEMA,
             id: ticket.id.as_str(),
@@ -170,9 +172,10 @@ pub fn unprinted(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{}: recorded {} at {} (the confirmation could not be printed: {error})",
+        "{}: recorded {} at {} (the confirmation could not be printed: {})",
         ticket.id,
         event.kind(),
-        event.at()
+        event.at(),
+        sanitize::line(&error.to_string())
     )
 }

@@ -88,7 +88,7 @@ pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io
         })
         .collect();
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &DueListJson {
             schema: JSON_SCHEMA,
             now,

@@ -6,13 +6,14 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use tkt::duration;
 use tkt::policy::Policy;
+use tkt::sanitize;
 use tkt::sla::{Action, Effect, Evaluation, Segment, Timer};
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
 use super::sla::{describe, metric_label, metric_name};
-use super::{JSON_SCHEMA, event_summary};
+use super::{JSON_SCHEMA, event_summary, event_summary_exact};
 use crate::render::style;
 
 pub struct ExplainView<'a> {
@@ -81,12 +82,13 @@ fn long_time(t: Timestamp) -> String {
 
 pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
     let b = style::BOLD;
-    writeln!(out, "{b}{}{b:#}  {}", v.ticket.id, v.ticket.title)?;
+    let safe = sanitize::line;
+    writeln!(out, "{b}{}{b:#}  {}", v.ticket.id, safe(&v.ticket.title))?;
     writeln!(
         out,
         "  {} · {} · {} · evaluated at {}",
-        v.status.severity,
-        v.status.level,
+        safe(&v.status.severity),
+        safe(&v.status.level),
         v.status.state.name(),
         v.now
     )?;
@@ -119,15 +121,15 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
             .map(effect_label)
             .collect();
         if !effects.is_empty() {
-            writeln!(out, "        → {}", effects.join("; "))?;
+            writeln!(out, "        → {}", safe(&effects.join("; ")))?;
         }
     }
     for timer in &v.evaluation.timers {
         writeln!(
             out,
             "\n{b}{}{b:#} · {} · target {} ({} s)",
-            metric_label(timer),
-            calendar_label(v.policy, &timer.calendar),
+            safe(&metric_label(timer)),
+            safe(&calendar_label(v.policy, &timer.calendar)),
             duration::format_hours(timer.target_s),
             timer.target_s
         )?;
@@ -146,7 +148,7 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
                 to,
                 duration::format_hours(seg.business_s),
                 seg.business_s,
-                seg.calendar
+                safe(&seg.calendar)
             )?;
             let n = notes(v.policy, seg, v.now);
             for day in n.holidays {
@@ -181,7 +183,7 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
         writeln!(
             out,
             "\nno timers: the severity `{}` has no targets in policy.toml",
-            v.status.severity
+            safe(&v.status.severity)
         )?;
     }
     Ok(())
@@ -236,7 +238,7 @@ pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
                 index: i,
                 at: e.at(),
                 kind: e.kind(),
-                summary: event_summary(e),
+                summary: event_summary_exact(e),
                 ignored: v.evaluation.ignored_future.contains(&i),
                 effects: v
                     .evaluation
@@ -263,6 +265,6 @@ pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use tkt::desk::TicketAt;
 use tkt::due::{NextStep, Outlook};
+use tkt::sanitize;
 use tkt::sla::Timer;
 use tkt::time::Timestamp;
 
@@ -69,7 +70,8 @@ pub fn nothing_open(out: &mut impl Write, owner: Option<&str>) -> io::Result<()>
     match owner {
         Some(who) => writeln!(
             out,
-            "no open tickets assigned to {who}: nothing to hand over"
+            "no open tickets assigned to {}: nothing to hand over",
+            sanitize::line(who)
         ),
         None => writeln!(out, "no open tickets"),
     }
@@ -78,7 +80,7 @@ pub fn nothing_open(out: &mut impl Write, owner: Option<&str>) -> io::Result<()>
 /// For stderr: the tickets left out of a handover, and why.
 pub fn skipped(out: &mut impl Write, reasons: &[String]) -> io::Result<()> {
     for reason in reasons {
-        writeln!(out, "skipped: {reason}")?;
+        writeln!(out, "skipped: {}", sanitize::line(reason))?;
     }
     Ok(())
 }
@@ -90,7 +92,8 @@ pub fn markdown(
     note: Option<&str>,
     now: Timestamp,
 ) -> io::Result<()> {
-    writeln!(out, "# {heading}\n")?;
+    let safe = sanitize::line;
+    writeln!(out, "# {}\n", safe(heading))?;
     writeln!(
         out,
         "At {now}: {} open ticket{}.\n",
@@ -98,16 +101,22 @@ pub fn markdown(
         if items.len() == 1 { "" } else { "s" }
     )?;
     if let Some(note) = note {
+        // Pipes escaped: no line of the quote can make a table row.
+        let note = sanitize::block(note).replace('|', "\\|");
         writeln!(out, "> {}\n", note.replace('\n', "\n> "))?;
     }
     for item in items {
         writeln!(
             out,
             "## {} {} ({}, {}, {})\n",
-            item.id, item.title, item.severity, item.level, item.state
+            item.id,
+            safe(item.title),
+            safe(item.severity),
+            safe(item.level),
+            item.state
         )?;
         if let Some(text) = &item.next_deadline_text {
-            writeln!(out, "- next deadline: {text}")?;
+            writeln!(out, "- next deadline: {}", safe(text))?;
         }
         match item.last_customer_update {
             Some(t) => writeln!(
@@ -119,17 +128,17 @@ pub fn markdown(
             None => writeln!(out, "- last customer update: none yet")?,
         }
         for q in &item.open_questions {
-            writeln!(out, "- open: {q}")?;
+            writeln!(out, "- open: {}", safe(q))?;
         }
         if let Some(next) = &item.next {
             writeln!(
                 out,
                 "- next step: {} (`{}`)",
-                next.step.action(),
-                step(&next.step, item.id)
+                safe(&next.step.action()),
+                safe(&step(&next.step, item.id))
             )?;
             for need in &next.needs {
-                writeln!(out, "  - needs {}", need.what)?;
+                writeln!(out, "  - needs {}", safe(&need.what))?;
             }
         }
         writeln!(out)?;
@@ -154,7 +163,7 @@ pub fn json(
     now: Timestamp,
 ) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &HandoverJson {
             schema: JSON_SCHEMA,
             now,

@@ -16,6 +16,6 @@ pub fn initialised(out: &mut impl Write, root: &Path, gitattributes: bool) -> io
     writeln!(
         out,
         "initialised {}: {POLICY_FILE} (edit it to match your SOP), {TICKETS_DIR}/{attributes}",
-        root.display()
+        tkt::sanitize::line(&root.display().to_string())
     )
 }

@@ -55,7 +55,7 @@ struct ListJson<'a> {
 
 pub fn json(out: &mut impl Write, rows: &[TicketAt], now: Timestamp) -> io::Result<()> {
     serde_json::to_writer_pretty(
-        &mut *out,
+        super::JsonOut(&mut *out),
         &ListJson {
             schema: JSON_SCHEMA,
             now,

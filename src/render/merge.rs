@@ -5,6 +5,12 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use tkt::merge::{Conflict, GITATTRIBUTES_LINE, RepairError};
+use tkt::sanitize;
+
+/// A path given on the command line or found on disk, safe to print.
+fn shown(file: &Path) -> String {
+    sanitize::line(&file.display().to_string()).into_owned()
+}
 
 /// The merge driver's conflict: why, and what was left in the file.
 pub fn driver_conflict(
@@ -17,17 +23,21 @@ pub fn driver_conflict(
     } else {
         "our version left in the file"
     };
-    writeln!(out, "tkt merge-driver: {conflict}; {left}")
+    writeln!(
+        out,
+        "tkt merge-driver: {}; {left}",
+        sanitize::line(&conflict.to_string())
+    )
 }
 
 /// A file given to `fix-conflicts` that is not text.
 pub fn not_utf8(out: &mut impl Write, file: &Path) -> io::Result<()> {
-    writeln!(out, "refused {}: not valid UTF-8", file.display())
+    writeln!(out, "refused {}: not valid UTF-8", shown(file))
 }
 
 /// A file given to `fix-conflicts` that has nothing to repair.
 pub fn unchanged(out: &mut impl Write, file: &Path) -> io::Result<()> {
-    writeln!(out, "unchanged {}: no conflict markers", file.display())
+    writeln!(out, "unchanged {}: no conflict markers", shown(file))
 }
 
 /// A repaired file and how many events it now holds.
@@ -35,15 +45,25 @@ pub fn fixed(out: &mut impl Write, file: &Path, events: usize) -> io::Result<()>
     writeln!(
         out,
         "fixed {}: both sides kept, {events} events",
-        file.display()
+        shown(file)
     )
 }
 
 /// A file whose conflict cannot be repaired, with the line when known.
 pub fn refused(out: &mut impl Write, file: &Path, e: &RepairError) -> io::Result<()> {
     match e.line() {
-        Some(line) => writeln!(out, "refused {}:{line}: {e}", file.display()),
-        None => writeln!(out, "refused {}: {e}", file.display()),
+        Some(line) => writeln!(
+            out,
+            "refused {}:{line}: {}",
+            shown(file),
+            sanitize::line(&e.to_string())
+        ),
+        None => writeln!(
+            out,
+            "refused {}: {}",
+            shown(file),
+            sanitize::line(&e.to_string())
+        ),
     }
 }
 
@@ -62,6 +82,7 @@ pub fn setup_git(out: &mut impl Write, gitattributes: bool, driver: &str) -> io:
     }
     writeln!(
         out,
-        "set merge.tkt.driver = {driver} (in .git/config, this clone only)"
+        "set merge.tkt.driver = {} (in .git/config, this clone only)",
+        sanitize::line(driver)
     )
 }

@@ -18,14 +18,41 @@ pub mod sla;
 pub mod style;
 pub mod table;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use tkt::duration;
+use tkt::sanitize;
 use tkt::ticket::Event;
 use tkt::time::Timestamp;
 
 /// Version of every `--format json` document (docs/json.md).
 pub const JSON_SCHEMA: u32 = 1;
+
+/// The writer every `--format json` document goes through. serde_json
+/// leaves DEL (U+007F) raw in strings, and the stream that drops colour
+/// when stdout is not a terminal (anstream) drops DEL with it; written as
+/// `\u007f` it survives, and the document parses back to the exact text.
+/// (A raw 0x7F byte in JSON is always inside a string: it is ASCII, never
+/// part of a longer UTF-8 sequence.)
+pub struct JsonOut<W>(pub W);
+
+impl<W: Write> Write for JsonOut<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match buf.iter().position(|&b| b == 0x7f) {
+            Some(0) => {
+                self.0.write_all(b"\\u007f")?;
+                Ok(1)
+            }
+            Some(n) => self.0.write(&buf[..n]),
+            None => self.0.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
 
 /// For stderr: listings skip files that do not parse; say how many, if any.
 pub fn warn_unreadable(out: &mut impl Write, count: usize) -> io::Result<()> {
@@ -59,8 +86,18 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim()
 }
 
-/// One line saying what an event did.
+/// One line saying what an event did, safe to print: the file's text in
+/// it is escaped as `tkt::sanitize::line` does.
 pub fn event_summary(event: &Event) -> String {
+    let summary = event_summary_exact(event);
+    match sanitize::line(&summary) {
+        Cow::Borrowed(_) => summary,
+        Cow::Owned(safe) => safe,
+    }
+}
+
+/// [`event_summary`] with the file's text exactly as written, for JSON.
+pub fn event_summary_exact(event: &Event) -> String {
     match event {
         Event::Opened {
             severity,
@@ -189,11 +226,16 @@ fn kebab<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes a message for a GitHub Actions workflow command.
+/// Escapes a message for a GitHub Actions workflow command: line breaks
+/// and `%` percent-encoded as the syntax requires (the annotation shows
+/// the line breaks), every other control shown escaped, no `##[` left.
 pub fn github_escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    // The visible escapes hold no `%`, `:` or `,`, so the order is free.
+    sanitize::line(&encoded).into_owned()
 }
 
 /// Escapes a property value (file, title) of a workflow command.
@@ -201,6 +243,17 @@ pub fn github_escape_property(text: &str) -> String {
     github_escape_data(text)
         .replace(':', "%3A")
         .replace(',', "%2C")
+}
+
+/// A field inside a Markdown table cell: one line (controls and line
+/// breaks shown escaped), pipes escaped so it stays one cell.
+pub fn md_cell(text: &str) -> String {
+    let text = sanitize::line(text);
+    if text.contains('|') {
+        text.replace('|', "\\|")
+    } else {
+        text.into_owned()
+    }
 }
 
 #[cfg(test)]
@@ -219,5 +272,30 @@ mod tests {
     fn github_escaping() {
         assert_eq!(github_escape_data("a%b\nc"), "a%25b%0Ac");
         assert_eq!(github_escape_property("x:y,z"), "x%3Ay%2Cz");
+        assert_eq!(
+            github_escape_data("a\u{1b}[2J\r\n::error file=x::spoof\u{7}"),
+            "a\\u{1b}[2J%0D%0A::error file=x::spoof\\u{7}"
+        );
+        assert_eq!(github_escape_property("t\u{202e}:\n"), "t\\u{202e}%3A%0A");
+    }
+
+    #[test]
+    fn json_keeps_del_through_a_colourless_stream() {
+        let text = "a\u{7f}b\u{202e}\u{1b}";
+        let mut out = Vec::new();
+        serde_json::to_writer(JsonOut(&mut out), &text).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        assert_eq!(written, "\"a\\u007fb\u{202e}\\u001b\"");
+        let stripped = anstream::adapter::strip_str(&written).to_string();
+        assert_eq!(serde_json::from_str::<String>(&stripped).unwrap(), text);
+    }
+
+    #[test]
+    fn markdown_cells_stay_one_cell_on_one_line() {
+        assert_eq!(
+            md_cell("a|b\r\n| fake | row |"),
+            "a\\|b\\r\\n\\| fake \\| row \\|"
+        );
+        assert_eq!(md_cell("plain"), "plain");
     }
 }

@@ -2,10 +2,11 @@
 
 use std::io::{self, Write};
 
-/// The notice as sent, indented under the confirmation.
+/// The notice as sent, indented under the confirmation; controls in it
+/// (the policy's template, the message) shown escaped.
 pub fn notice(out: &mut impl Write, message: &str) -> io::Result<()> {
     writeln!(out)?;
-    for line in message.lines() {
+    for line in tkt::sanitize::block(message).lines() {
         writeln!(out, "    {line}")?;
     }
     Ok(())

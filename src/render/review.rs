@@ -5,16 +5,36 @@ use std::io::{self, Write};
 
 use tkt::desk::TicketAt;
 use tkt::duration;
+use tkt::sanitize;
 use tkt::sla::Timer;
 use tkt::ticket::{Event, ReviewPart, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
 use super::sla::metric_label;
-use super::{event_summary, short_time};
+use super::{event_summary, md_cell as cell, short_time};
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// A recorded review text as a Markdown paragraph: controls escaped, its
+/// lines after the first indented (they continue the paragraph), pipes
+/// escaped so that no line of it can make a table row.
+fn paragraph(text: &str) -> String {
+    let body = sanitize::block(text);
+    let body = if body.contains('|') {
+        body.replace('|', "\\|")
+    } else {
+        body.into_owned()
+    };
+    let mut out = String::with_capacity(body.len());
+    for (i, line) in body.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str("  ");
+            }
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// `review incomplete: still needs …`, after the confirmation.
@@ -32,7 +52,13 @@ pub fn nothing_due(out: &mut impl Write) -> io::Result<()> {
 /// per ticket.
 pub fn due_tickets(out: &mut impl Write, tickets: &[TicketAt]) -> io::Result<()> {
     for t in tickets {
-        writeln!(out, "{}  {}  {}", t.id, t.status.severity, t.title)?;
+        writeln!(
+            out,
+            "{}  {}  {}",
+            t.id,
+            sanitize::line(&t.status.severity),
+            sanitize::line(&t.title)
+        )?;
     }
     Ok(())
 }
@@ -47,11 +73,12 @@ pub fn draft(
     writeln!(
         out,
         "# Post-escalation review: {} {}\n",
-        ticket.id, status.title
+        ticket.id,
+        sanitize::line(&status.title)
     )?;
     let mut facts = vec![
-        format!("severity {}", status.severity),
-        format!("highest level {}", status.level),
+        format!("severity {}", sanitize::line(&status.severity)),
+        format!("highest level {}", sanitize::line(&status.level)),
         format!("opened {}", short_time(status.opened_at)),
     ];
     if let Some(t) = status.resolved_at {
@@ -62,7 +89,7 @@ pub fn draft(
     }
     writeln!(out, "{}\n", facts.join(" · "))?;
     if !ticket.customer.name.is_empty() {
-        writeln!(out, "Customer: {}\n", ticket.customer.name)?;
+        writeln!(out, "Customer: {}\n", sanitize::line(&ticket.customer.name))?;
     }
     writeln!(out, "## Timeline\n\n| when | who | what |\n|---|---|---|")?;
     for event in ticket.events.iter().filter(|e| e.at() <= now) {
@@ -83,7 +110,7 @@ pub fn draft(
             writeln!(
                 out,
                 "| {} | {} | {} of {} |",
-                metric_label(t),
+                cell(&metric_label(t)),
                 t.status.name(),
                 duration::format_hours(t.elapsed_s),
                 duration::format_hours(t.target_s)
@@ -122,7 +149,9 @@ pub fn draft(
             if items.is_empty() {
                 writeln!(out, "_{prompt}_")
             } else {
-                items.iter().try_for_each(|i| writeln!(out, "{i}"))
+                items
+                    .iter()
+                    .try_for_each(|i| writeln!(out, "{}", paragraph(i)))
             }
         };
     writeln!(out, "\n## Assessment")?;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use tkt::due::NextStep;
 use tkt::policy::{Doc, Level};
+use tkt::sanitize;
 use tkt::sla::{Timer, TimerStatus};
 use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
@@ -25,23 +26,26 @@ pub struct ShowView<'a> {
     pub now: Timestamp,
 }
 
+/// The page for people: every text from the file is escaped
+/// (`tkt::sanitize`), bodies indented under their heading.
 pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
     let (t, s) = (v.ticket, v.status);
     let b = style::BOLD;
-    writeln!(out, "{b}{}{b:#}  {}", t.id, s.title)?;
+    let safe = sanitize::line;
+    writeln!(out, "{b}{}{b:#}  {}", t.id, safe(&s.title))?;
     writeln!(
         out,
         "  {} · {} · {} · assignee {} · team {}",
-        s.severity,
-        s.level,
+        safe(&s.severity),
+        safe(&s.level),
         s.state.name(),
-        s.assignee.as_deref().unwrap_or("-"),
-        s.team.as_deref().unwrap_or("-"),
+        safe(s.assignee.as_deref().unwrap_or("-")),
+        safe(s.team.as_deref().unwrap_or("-")),
     )?;
-    match (t.customer.name.as_str(), t.customer.contact.as_str()) {
-        ("", "") => {}
-        (name, "") => writeln!(out, "  customer {name}")?,
-        ("", contact) => writeln!(out, "  customer contact {contact}")?,
+    match (safe(&t.customer.name), safe(&t.customer.contact)) {
+        (name, contact) if name.is_empty() && contact.is_empty() => {}
+        (name, contact) if contact.is_empty() => writeln!(out, "  customer {name}")?,
+        (name, contact) if name.is_empty() => writeln!(out, "  customer contact {contact}")?,
         (name, contact) => writeln!(out, "  customer {name} <{contact}>")?,
     }
     writeln!(
@@ -62,15 +66,19 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         writeln!(out, "  {}repeated outage{:#}", style::WARN, style::WARN)?;
     }
     if let Some(reason) = &s.pause_reason {
-        writeln!(out, "  paused: {reason}")?;
+        writeln!(out, "  paused: {}", safe(reason))?;
     }
     if !s.waiting_on_teams.is_empty() {
-        writeln!(out, "  waiting on: {}", s.waiting_on_teams.join(", "))?;
+        writeln!(
+            out,
+            "  waiting on: {}",
+            safe(&s.waiting_on_teams.join(", "))
+        )?;
     }
     for (heading, body) in [("Description", &t.description), ("Impact", &t.impact)] {
         if !body.is_empty() {
             writeln!(out, "\n{b}{heading}{b:#}")?;
-            for line in body.lines() {
+            for line in sanitize::block(body).lines() {
                 writeln!(out, "  {line}")?;
             }
         }
@@ -80,7 +88,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         let width = v
             .timers
             .iter()
-            .map(|t| metric_label(t).len())
+            .map(|t| safe(&metric_label(t)).chars().count())
             .max()
             .unwrap_or(0);
         for timer in v.timers {
@@ -93,7 +101,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             writeln!(
                 out,
                 "  {:width$}  {s}{:8}{s:#}  {}",
-                metric_label(timer),
+                safe(&metric_label(timer)),
                 timer.status.name(),
                 describe(timer, v.now),
             )?;
@@ -106,7 +114,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             "  {}  {}{}{:#}  {}",
             short_time(event.at()),
             style::DIM,
-            event.by(),
+            safe(event.by()),
             style::DIM,
             event_summary(event)
         )?;
@@ -132,9 +140,9 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         writeln!(
             out,
             "\n{b}Next step{b:#}: {}  {}{}{:#}",
-            next.step.action(),
+            safe(&next.step.action()),
             style::DIM,
-            step(&next.step, t.id.as_str()),
+            safe(&step(&next.step, t.id.as_str())),
             style::DIM
         )?;
         for need in &next.needs {
@@ -144,15 +152,26 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
                     "  {}needs{:#} {}: {}",
                     style::WARN,
                     style::WARN,
-                    need.what,
-                    remedy(fix, t.id.as_str())
+                    safe(&need.what),
+                    safe(&remedy(fix, t.id.as_str()))
                 )?,
-                None => writeln!(out, "  {}needs{:#} {}", style::WARN, style::WARN, need.what)?,
+                None => writeln!(
+                    out,
+                    "  {}needs{:#} {}",
+                    style::WARN,
+                    style::WARN,
+                    safe(&need.what)
+                )?,
             }
         }
     }
     if let Some((level, missing)) = &v.next_level {
-        writeln!(out, "\n{b}Next level{b:#}: {} ({})", level.id, level.name)?;
+        writeln!(
+            out,
+            "\n{b}Next level{b:#}: {} ({})",
+            safe(&level.id),
+            safe(&level.name)
+        )?;
         if missing.is_empty() {
             writeln!(out, "  {}documentation complete{:#}", style::OK, style::OK)?;
         } else {
@@ -229,6 +248,6 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         timers: v.timers,
         events: &v.ticket.events,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }

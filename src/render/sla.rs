@@ -10,7 +10,7 @@ use tkt::sla::{Metric, Timer, TimerStatus};
 use tkt::time::Timestamp;
 
 use super::table::Table;
-use super::{JSON_SCHEMA, github_escape_data, github_escape_property};
+use super::{JSON_SCHEMA, github_escape_data, github_escape_property, md_cell};
 use crate::render::style;
 
 /// "first response", "escalation to L3".
@@ -193,7 +193,7 @@ pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::R
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }
 
@@ -235,7 +235,12 @@ pub fn github(
     Ok(())
 }
 
+/// One line of text for an XML attribute or element. XML 1.0 cannot
+/// carry most control characters at all, even as references, so they are
+/// shown escaped first (`tkt::sanitize::line`), as are the non-characters
+/// U+FFFE and U+FFFF.
 fn xml_escape(text: &str) -> String {
+    let text = tkt::sanitize::line(text);
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -244,8 +249,7 @@ fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            '\u{fffe}' | '\u{ffff}' => tkt::sanitize::escape_char(ch, &mut out),
             c => out.push(c),
         }
     }
@@ -310,10 +314,6 @@ pub fn junit(
     writeln!(out, "</testsuites>")
 }
 
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 /// A summary for a pull request comment or `$GITHUB_STEP_SUMMARY`.
 pub fn markdown(
     out: &mut impl Write,
@@ -339,10 +339,10 @@ pub fn markdown(
             out,
             "| `{}` | {} | {} | {} | {} | **{}** | {} | {} |",
             ticket.id,
-            ticket.status.severity,
-            ticket.status.level,
+            md_cell(&ticket.status.severity),
+            md_cell(&ticket.status.level),
             md_cell(ticket.status.assignee.as_deref().unwrap_or("-")),
-            metric_label(timer),
+            md_cell(&metric_label(timer)),
             timer.status.name(),
             describe(timer, now),
             md_cell(&ticket.title)
@@ -364,7 +364,8 @@ pub fn policy_flips(out: &mut impl Write, rev: &str, tickets: &[Flipped]) -> io:
     if tickets.is_empty() {
         return writeln!(
             out,
-            "no open ticket's timers change between policy.toml at {rev} and the working tree"
+            "no open ticket's timers change between policy.toml at {} and the working tree",
+            tkt::sanitize::line(rev)
         );
     }
     let before = format!("AT {rev}");
@@ -440,6 +441,6 @@ pub fn policy_flips_json(
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)
 }

@@ -3,10 +3,16 @@
 //! tkt's tables have no borders or wrapping, and at 100,000 rows a general
 //! table library's per-cell structures doubled the peak memory of `tkt sla`;
 //! this keeps one `String` per cell and writes row by row.
+//!
+//! Every cell is untrusted text: it is escaped with `tkt::sanitize::line`
+//! as it goes in (borrowed, so free, when there is nothing to escape), so
+//! no cell can break its row, move the cursor or fake a row of its own.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anstyle::Style;
+use tkt::sanitize;
 
 pub struct Table {
     header: Vec<String>,
@@ -16,13 +22,21 @@ pub struct Table {
 impl Table {
     pub fn new(header: &[&str]) -> Self {
         Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
+            header: header
+                .iter()
+                .map(|h| sanitize::line(h).into_owned())
+                .collect(),
             rows: Vec::new(),
         }
     }
 
-    pub fn row(&mut self, style: Style, cells: Vec<String>) {
+    pub fn row(&mut self, style: Style, mut cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.header.len());
+        for cell in &mut cells {
+            if let Cow::Owned(safe) = sanitize::line(cell) {
+                *cell = safe;
+            }
+        }
         self.rows.push((style, cells));
     }
 
@@ -83,5 +97,20 @@ mod tests {
             anstream::adapter::strip_str(&text).to_string(),
             "ID    STATE        TITLE\nT-1   in-progress  Checkout\nT-22  new          VPN\n"
         );
+    }
+
+    #[test]
+    fn a_cell_cannot_break_its_row_or_reach_the_terminal() {
+        let mut t = Table::new(&["ID", "TITLE"]);
+        t.row(
+            Style::new(),
+            vec!["T-1".into(), "a\u{1b}[2J\n| fake | row |\tx".into()],
+        );
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows.len(), 2, "{text:?}");
+        assert_eq!(rows[1], "T-1  a\\u{1b}[2J\\n| fake | row |\\tx");
     }
 }

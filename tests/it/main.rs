@@ -11,6 +11,7 @@ mod docs;
 mod golden;
 mod history;
 mod hostile;
+mod hostile_text;
 mod merge;
 mod sla;
 mod version;
