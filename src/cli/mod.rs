@@ -260,9 +260,15 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // Help and version are successes; everything else is a usage
+            // error, whose text may quote what was typed: print it plain,
+            // with controls escaped, never raw.
+            if e.use_stderr() {
+                output::usage_error(&e.render().to_string());
+                return ExitCode::from(2);
+            }
             let _ = e.print();
-            // Help and version are successes; everything else is a usage error.
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
         }
     };
     output::set_color(cli.color);

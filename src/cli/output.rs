@@ -61,3 +61,9 @@ pub fn lock_wait(root: &std::path::Path, wait: &tkt::store::LockWait) {
         sanitize::line(&path.display().to_string())
     );
 }
+
+/// A command-line parsing error (clap's text), with what was typed shown
+/// escaped.
+pub fn usage_error(text: &str) {
+    let _ = write!(anstream::stderr(), "{}", tkt::sanitize::block(text));
+}

@@ -127,11 +127,11 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {}attachments/{}/{}{:#}",
-                a.name,
+                tkt::sanitize::line(&a.name),
                 super::bytes(a.size),
                 style::DIM,
                 t.id,
-                a.file_name(),
+                tkt::sanitize::line(&a.file_name()),
                 style::DIM
             )?;
         }

@@ -299,3 +299,25 @@ fn a_recorded_event_whose_confirmation_cannot_be_printed_still_succeeds() {
         "{text}"
     );
 }
+
+#[test]
+fn command_line_errors_show_what_was_typed_escaped() {
+    let repo = TestRepo::new();
+    for args in [
+        vec!["--format", "x\u{1b}]52;c;aGk=\u{7}\u{202e}", "list"],
+        vec!["list", "--state", "o\u{9b}2Jpen"],
+        vec!["note", "T-1", "--at", "2026\u{1b}[2J"],
+    ] {
+        let (code, stdout, stderr) = bounded(&repo, &args, &[]);
+        assert_eq!(code, 2, "{args:?}");
+        for text in [&stdout, &stderr] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+                "{args:?}: {text:?}"
+            );
+        }
+        assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
+    }
+}
