@@ -104,6 +104,8 @@ pub enum Command {
     Review(commands::review::ReviewArgs),
     /// Add to or correct what was known at open (description, impact, contact, …)
     Amend(commands::amend::AmendArgs),
+    /// Void an earlier event (a correction, appended): the replay ignores it from now on
+    Void(commands::void::VoidArgs),
     /// Flag (or clear) a ticket as a repeated outage
     Flag(commands::amend::FlagArgs),
     /// Change a ticket's severity
@@ -247,6 +249,36 @@ impl Ctx {
             Timestamp::from_utc(chrono::Utc::now())
         }
     }
+
+    /// The system clock, whatever --now says: new events may not be dated
+    /// after it (by more than the skew allowance), so that a typo in
+    /// `TKT_NOW` cannot write a future event.
+    pub fn system_clock(&self) -> Timestamp {
+        Timestamp::from_utc(chrono::Utc::now())
+    }
+
+    /// Where a new event's time came from, for messages.
+    pub fn event_time_source(&self, time: &EventTime) -> &'static str {
+        match (time.at, self.fixed_now) {
+            (Some(_), _) => "--at",
+            (None, true) => "--now (or TKT_NOW)",
+            (None, false) => "the clock",
+        }
+    }
+
+    /// Refuses a new event dated after the system clock (plus the skew
+    /// allowance), naming where the date came from.
+    pub fn refuse_future(&self, at: Timestamp, time: &EventTime) -> Result<(), CliError> {
+        let clock = self.system_clock();
+        if at > clock.plus(tkt::workflow::FUTURE_SKEW_SECONDS) {
+            return Err(CliError::usage(format!(
+                "{at} (from {}) is in the future: the system clock says {clock}, and events may be dated at most {} minutes ahead of it",
+                self.event_time_source(time),
+                tkt::workflow::FUTURE_SKEW_SECONDS / 60
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// What a command that worked reports: 0 or 1 (found or refused something).
@@ -303,6 +335,7 @@ pub fn main() -> ExitCode {
         Command::Review(args) => commands::review::run(&ctx, args),
         Command::Amend(args) => commands::amend::amend(&ctx, args),
         Command::Flag(args) => commands::amend::flag(&ctx, args),
+        Command::Void(args) => commands::void::run(&ctx, args),
         Command::Severity(args) => commands::amend::severity(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),

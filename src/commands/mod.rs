@@ -25,6 +25,7 @@ pub mod resolve;
 pub mod review;
 pub mod show;
 pub mod sla;
+pub mod void;
 
 use tkt::ticket::Ticket;
 use tkt::time::Timestamp;

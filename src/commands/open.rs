@@ -80,12 +80,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     let impact = input::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
     let by = ctx.actor(&repo)?;
     let at = ctx.event_time(&args.time);
-    if at > ctx.clock().plus(tkt::workflow::FUTURE_SKEW_SECONDS) {
-        return Err(CliError::usage(format!(
-            "--at {at} is in the future (now is {})",
-            ctx.clock()
-        )));
-    }
+    ctx.refuse_future(at, &args.time)?;
     let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).unwrap_or_default();
     let mut ticket = Ticket {
         schema: SCHEMA,

@@ -74,7 +74,8 @@ pub fn record_on(
 ) -> Result<(Ticket, Event), CliError> {
     let appended = repo.append(id, |ticket| {
         let at = ctx.event_time(time);
-        workflow::check_event_time(ticket, at, ctx.clock())
+        ctx.refuse_future(at, time)?;
+        workflow::check_event_time(ticket, at, ctx.system_clock())
             .map_err(|e| CliError::usage(e.to_string()))?;
         let status = workflow::replay(ticket);
         let event = make(&Draft {
@@ -84,7 +85,12 @@ pub fn record_on(
             at,
             by,
         })?;
-        workflow::admit(policy, &status, &event).map_err(|r| refused(id.as_str(), r))?;
+        match event {
+            // A correction is judged on the whole history.
+            Event::Voided { .. } => workflow::admit_void(policy, ticket, &event),
+            _ => workflow::admit(policy, &status, &event),
+        }
+        .map_err(|r| refused(id.as_str(), r))?;
         Ok::<_, CliError>(event)
     })??;
     Ok(appended)

@@ -188,6 +188,9 @@ pub fn event_summary_exact(event: &Event) -> String {
         }
         Event::Reopened { reason, .. } => format!("reopened: {}", first_line(reason)),
         Event::Reviewed { .. } => "review recorded".to_string(),
+        Event::Voided { event, reason, .. } => {
+            format!("voided event {event}: {}", first_line(reason))
+        }
         Event::Attached { files, note, .. } => {
             let mut s = format!("attached {}", attachment_list(files));
             if let Some(note) = note {

@@ -108,10 +108,17 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         }
     }
     writeln!(out, "\n{b}Timeline{b:#}")?;
+    let voided = tkt::workflow::voided_refs(t, v.now);
     for event in &t.events {
+        let reference = event.reference();
+        let (summary, note) = if voided.contains(&reference) {
+            (style::VOIDED, " (voided)")
+        } else {
+            (anstyle::Style::new(), "")
+        };
         writeln!(
             out,
-            "  {}  {}{}{:#}  {}",
+            "  {}  {}{reference}  {}{:#}  {summary}{}{summary:#}{note}",
             short_time(event.at()),
             style::DIM,
             safe(event.by()),
@@ -204,6 +211,17 @@ struct NextLevelJson<'a> {
     missing: Vec<MissingJson>,
 }
 
+/// An event as in the file, with its stable reference and whether a
+/// correction voided it.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    #[serde(rename = "ref")]
+    reference: String,
+    voided: bool,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
 #[derive(Serialize)]
 struct ShowJson<'a> {
     schema: u32,
@@ -218,10 +236,11 @@ struct ShowJson<'a> {
     next_level: Option<NextLevelJson<'a>>,
     next_step: Option<NextStepJson>,
     timers: &'a [Timer],
-    events: &'a [Event],
+    events: Vec<EventJson<'a>>,
 }
 
 pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
+    let voided = tkt::workflow::voided_refs(v.ticket, v.now);
     let doc = ShowJson {
         schema: JSON_SCHEMA,
         now: v.now,
@@ -246,7 +265,19 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         }),
         next_step: v.next_step.as_ref().map(|n| NextStepJson::new(n, "ID")),
         timers: v.timers,
-        events: &v.ticket.events,
+        events: v
+            .ticket
+            .events
+            .iter()
+            .map(|event| {
+                let reference = event.reference();
+                EventJson {
+                    voided: voided.contains(&reference),
+                    reference,
+                    event,
+                }
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)

@@ -9,3 +9,5 @@ pub const OK: Style = AnsiColor::Green.on_default();
 pub const DIM: Style = Style::new().dimmed();
 pub const BOLD: Style = Style::new().bold();
 pub const HINT: Style = AnsiColor::Cyan.on_default();
+/// An event a correction voided: still shown, struck out.
+pub const VOIDED: Style = Style::new().strikethrough().dimmed();

@@ -400,7 +400,8 @@ impl<'p> Replay<'p> {
             | Event::Assigned { .. }
             | Event::Involved { .. }
             | Event::Answered { .. }
-            | Event::Attached { .. } => {}
+            | Event::Attached { .. }
+            | Event::Voided { .. } => {}
         }
     }
 

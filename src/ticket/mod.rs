@@ -338,6 +338,15 @@ pub enum Event {
         by: String,
         reason: String,
     },
+    /// A correction: the replay ignores the event `event` names (by its
+    /// [`Event::reference`]) from this event's instant on. The voided event
+    /// stays in the file.
+    Voided {
+        at: Timestamp,
+        by: String,
+        event: String,
+        reason: String,
+    },
     /// Evidence that is not a log: screenshots, dumps, exports.
     Attached {
         at: Timestamp,
@@ -421,6 +430,9 @@ macro_rules! each_variant {
             }
             | Event::Attached {
                 at: $at, by: $by, ..
+            }
+            | Event::Voided {
+                at: $at, by: $by, ..
             } => $body,
         }
     };
@@ -456,6 +468,7 @@ impl Event {
             Event::Reopened { .. } => "reopened",
             Event::Reviewed { .. } => "reviewed",
             Event::Attached { .. } => "attached",
+            Event::Voided { .. } => "voided",
         }
     }
 }
@@ -492,7 +505,25 @@ impl Event {
     }
 }
 
+/// How many hex digits of an event's hash make its reference.
+pub const REFERENCE_LEN: usize = 10;
+
 impl Event {
+    /// The event's stable reference: the first [`REFERENCE_LEN`] hex
+    /// digits of the SHA-256 of its canonical form. It names the event
+    /// whatever its position (merges and late logging reorder files), and
+    /// the same fact recorded twice has the same reference.
+    pub fn reference(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serializing our own plain data types cannot fail.
+        let canonical = serde_json::to_vec(self).expect("event serializes");
+        Sha256::digest(&canonical)
+            .iter()
+            .take(REFERENCE_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The attachments an event references.
     pub fn attachments(&self) -> &[Attachment] {
         match self {

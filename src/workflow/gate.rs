@@ -358,6 +358,11 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.text(reason, "no reason given", Input::Reason);
             g.finish()
         }
+        Event::Voided { event, reason, .. } => {
+            let mut g = Gate::new(format!("cannot void event {event}"));
+            g.text(reason, "no reason given", Input::Reason);
+            g.finish()
+        }
         Event::Attached { files, .. } => {
             let mut g = Gate::new("cannot record the attachment");
             g.need(!files.is_empty(), "no file attached", None);
@@ -407,6 +412,66 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.finish()
         }
     }
+}
+
+/// Whether a correction may void the event `target` (a reference) of
+/// `ticket`: it must name exactly one kind of event that is there, not the
+/// `opened` event, not a correction, not voided already; and the history
+/// without it must pass every gate that it passes now (voiding a step that
+/// later steps relied on is refused, naming the first that would break).
+pub fn admit_void(policy: &Policy, ticket: &Ticket, void: &Event) -> Result<(), Refusal> {
+    let Event::Voided { event: target, .. } = void else {
+        return admit(policy, &super::state::replay(ticket), void);
+    };
+    let mut g = Gate::new(format!("cannot void event {target}"));
+    let matches: Vec<&Event> = ticket
+        .events
+        .iter()
+        .filter(|e| &e.reference() == target)
+        .collect();
+    let voided = super::state::voided_refs(ticket, Timestamp::MAX);
+    match matches.first() {
+        None => g.need(false, format!("{} has no event {target}", ticket.id), None),
+        Some(Event::Opened { .. }) => g.need(false, "the opening event cannot be voided", None),
+        Some(Event::Voided { .. }) => g.need(false, "a correction cannot itself be voided", None),
+        Some(_) if voided.contains(target) => {
+            g.need(false, format!("event {target} is voided already"), None)
+        }
+        Some(_) => {
+            let failing = |t: &Ticket| {
+                let mut out = Vec::new();
+                super::state::walk(t, |i, status, event| {
+                    if let Err(refusal) = admit(policy, status, event) {
+                        out.push((i, refusal));
+                    }
+                });
+                out
+            };
+            let before: Vec<usize> = failing(ticket).into_iter().map(|(i, _)| i).collect();
+            let mut after = ticket.clone();
+            after.events.push(void.clone());
+            if let Some((i, refusal)) = failing(&after)
+                .into_iter()
+                .find(|(i, _)| !before.contains(i))
+            {
+                let later = &after.events[i];
+                g.need(
+                    false,
+                    format!(
+                        "without it, event {} ({} at {}) would be refused: {refusal}",
+                        later.reference(),
+                        later.kind(),
+                        later.at()
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    if let Event::Voided { reason, .. } = void {
+        g.text(reason, "no reason given", Input::Reason);
+    }
+    g.finish()
 }
 
 /// How far past `now` an event may be dated (clock skew between machines).

@@ -8,10 +8,11 @@ pub mod notice;
 pub mod state;
 
 pub use gate::{
-    FUTURE_SKEW_SECONDS, Input, Missing, Refusal, Remedy, TimeError, admit, check_event_time,
+    FUTURE_SKEW_SECONDS, Input, Missing, Refusal, Remedy, TimeError, admit, admit_void,
+    check_event_time,
 };
 pub use notice::{NoticeValues, default_notice_kind, notice_text, render_notice};
 pub use state::{
     State, Status, Timeline, missing_docs, missing_review_parts, needs_review, next_level, replay,
-    replay_at, walk,
+    replay_at, voided_refs, walk,
 };

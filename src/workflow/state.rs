@@ -119,6 +119,11 @@ impl Timeline {
         }
         let split = order.partition_point(|&i| events[i].at() <= now);
         let future = order.split_off(split);
+        // Corrections in force at `now` take their events out of the replay.
+        let voided = voided_refs(ticket, now);
+        if !voided.is_empty() {
+            order.retain(|&i| !voided.contains(&events[i].reference()));
+        }
         order.insert(0, 0);
         Timeline {
             current: order,
@@ -132,6 +137,26 @@ impl Timeline {
         t.current.append(&mut t.future);
         t.current
     }
+}
+
+/// The references of the events voided by `voided` events dated at or
+/// before `now` (the opening event is never voided).
+pub fn voided_refs(ticket: &Ticket, now: Timestamp) -> BTreeSet<String> {
+    let mut voided: BTreeSet<String> = ticket
+        .events
+        .iter()
+        .filter(|e| e.at() <= now)
+        .filter_map(|e| match e {
+            Event::Voided { event, .. } => Some(event.clone()),
+            _ => None,
+        })
+        .collect();
+    if let Some(opened) = ticket.events.first()
+        && !voided.is_empty()
+    {
+        voided.remove(&opened.reference());
+    }
+    voided
 }
 
 impl Status {
@@ -243,7 +268,10 @@ fn start_work(s: &mut Status) {
 fn apply(s: &mut Status, event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
     match event {
-        Event::Opened { .. } | Event::Note { .. } | Event::Attached { .. } => {}
+        Event::Opened { .. }
+        | Event::Note { .. }
+        | Event::Attached { .. }
+        | Event::Voided { .. } => {}
         Event::Amended {
             field: AmendedField::Title,
             text,

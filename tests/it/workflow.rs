@@ -961,3 +961,177 @@ fn attach_stores_evidence_by_hash_and_check_verifies_it() {
     repo.tkt(&["attach", id, "/nonexistent/file.log"]).code(2);
     assert_eq!(repo.read(&repo.ticket_file(id)), text);
 }
+
+#[test]
+fn void_appends_a_correction_that_the_replay_honours_from_its_instant() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    let events = "- type: notified\n  at: 2026-11-20T09:10:00Z\n  by: ana@example.com\n  channel: email\n  kind: acknowledgement\n  message: On it\n\
+- type: note\n  at: 2026-11-20T09:20:00Z\n  by: ana@example.com\n  text: wrong ticket\n";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, events));
+    let refs = |now: &str| -> Vec<(String, bool)> {
+        let doc: Value = serde_json::from_str(
+            &repo
+                .tkt(&["show", id, "--format", "json", "--now", now])
+                .ok()
+                .stdout,
+        )
+        .unwrap();
+        doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["ref"].as_str().unwrap().to_string(),
+                    e["voided"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let before = refs("2026-11-20T10:00:00Z");
+    assert!(before.iter().all(|(r, v)| r.len() == 10 && !v));
+    let (ack, note) = (before[1].0.clone(), before[2].0.clone());
+    // By reference prefix, and by position.
+    repo.tkt(&[
+        "void",
+        id,
+        &note[..6],
+        "--reason",
+        "meant for another ticket",
+        "--at",
+        "2026-11-20T10:00:00Z",
+    ])
+    .ok();
+    repo.tkt(&[
+        "void",
+        id,
+        "2",
+        "--reason",
+        "sent to the wrong contact",
+        "--at",
+        "2026-11-20T11:00:00Z",
+    ])
+    .ok();
+    let after = refs("2026-11-20T12:00:00Z");
+    assert!(after[1].1 && after[2].1, "{after:?}");
+    assert_eq!(
+        (after[1].0.as_str(), after[2].0.as_str()),
+        (ack.as_str(), note.as_str())
+    );
+    // History replays as it stood: before the void, the ticket had been
+    // acknowledged; after it, it had not.
+    let state = |now: &str| {
+        let doc: Value = serde_json::from_str(
+            &repo
+                .tkt(&["show", id, "--format", "json", "--now", now])
+                .ok()
+                .stdout,
+        )
+        .unwrap();
+        doc["status"]["state"].as_str().unwrap().to_string()
+    };
+    assert_eq!(state("2026-11-20T10:30:00Z"), "in-progress");
+    assert_eq!(state("2026-11-20T12:00:00Z"), "new");
+    let show = repo
+        .tkt(&["show", id, "--now", "2026-11-20T12:00:00Z"])
+        .ok();
+    assert!(
+        show.stdout.contains(&format!(
+            "{note}  ana@example.com  note: wrong ticket (voided)"
+        )),
+        "{}",
+        show.stdout
+    );
+    // Refusals: the opening event, a correction, twice the same event.
+    let opened = &after[0].0;
+    let run = repo.tkt(&["void", id, opened, "--reason", "x"]).code(1);
+    assert!(
+        run.stderr.contains("the opening event cannot be voided"),
+        "{}",
+        run.stderr
+    );
+    let run = repo
+        .tkt(&["void", id, &after[3].0, "--reason", "x"])
+        .code(1);
+    assert!(
+        run.stderr.contains("a correction cannot itself be voided"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.tkt(&["void", id, &note, "--reason", "x"]).code(1);
+    assert!(run.stderr.contains("is voided already"), "{}", run.stderr);
+    let run = repo.tkt(&["void", id, "ffffff", "--reason", "x"]).code(2);
+    assert!(run.stderr.contains("has no event ffffff"), "{}", run.stderr);
+    // A void that would leave a later event illegal: the resolution of a
+    // closed ticket.
+    repo.tkt(&[
+        "resolve",
+        id,
+        "--summary",
+        "fixed",
+        "--at",
+        "2026-11-20T12:00:00Z",
+    ])
+    .ok();
+    repo.tkt(&[
+        "close",
+        id,
+        "--confirmed-by",
+        "ops@acme.example",
+        "--approved-by",
+        "cy@example.com",
+        "--at",
+        "2026-11-20T12:10:00Z",
+    ])
+    .ok();
+    let doc: Value =
+        serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
+    let resolved = doc["events"][5]["ref"].as_str().unwrap().to_string();
+    let file = repo.read(&repo.ticket_file(id));
+    let run = repo
+        .tkt(&[
+            "void",
+            id,
+            &resolved,
+            "--reason",
+            "x",
+            "--at",
+            "2026-11-20T12:30:00Z",
+        ])
+        .code(1);
+    assert!(
+        run.stderr
+            .contains("(closed at 2026-11-20T12:10:00Z) would be refused"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.read(&repo.ticket_file(id)), file);
+    repo.tkt(&["check"]).ok();
+}
+
+#[test]
+fn a_future_date_from_a_typo_in_tkt_now_is_refused_against_the_system_clock() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    let file = repo.read(&repo.ticket_file(id));
+    // TKT_NOW 2062 instead of 2026: reading at that instant is fine,
+    // writing an event there is not.
+    let typo = "2062-11-20T12:00:00Z";
+    repo.tkt(&["show", id, "--now", typo]).ok();
+    let run = repo.tkt(&["note", id, "-m", "x", "--now", typo]).code(2);
+    assert!(
+        run.stderr
+            .contains("(from --now (or TKT_NOW)) is in the future: the system clock says"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.tkt(&["note", id, "-m", "x", "--at", typo]).code(2);
+    assert!(
+        run.stderr.contains("(from --at) is in the future"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.read(&repo.ticket_file(id)), file);
+}
