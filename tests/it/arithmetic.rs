@@ -1,0 +1,72 @@
+//! Policy values and time arithmetic at their limits: dates written in
+//! full, durations no longer than ten years.
+
+use crate::support::TestRepo;
+
+/// The repository's policy with `from` replaced by `to` (once), and the
+/// 1-based line and column at which `to` starts.
+fn edit_policy(repo: &TestRepo, from: &str, to: &str) -> (usize, usize) {
+    let policy = repo.read("policy.toml");
+    assert!(policy.contains(from), "{from}");
+    let policy = policy.replacen(from, to, 1);
+    repo.write("policy.toml", &policy);
+    let (n, line) = policy
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(to))
+        .expect("edited line");
+    (n + 1, line.find(to).expect("on the line") + 1)
+}
+
+#[test]
+fn a_short_holiday_and_a_huge_duration_are_refused_where_they_are() {
+    let repo = TestRepo::new();
+    let original = repo.read("policy.toml");
+    let (hl, hc) = edit_policy(&repo, "\"2026-12-28\"", "\"26-12-28\"");
+    let (dl, dc) = edit_policy(
+        &repo,
+        "{ level = \"L3\", within = \"12h\" }",
+        "{ level = \"L3\", within = \"9223372036854775807s\" }",
+    );
+    let dc = dc + "{ level = \"L3\", within = ".len();
+    let before = repo.snapshot();
+    let run = repo
+        .tkt(&["open", "--title", "x", "--severity", "low"])
+        .code(2);
+    for expected in [
+        format!("policy.toml:{hl}:{hc}: holiday `26-12-28` is not a date like 2026-12-25"),
+        format!(
+            "policy.toml:{dl}:{dc}: `9223372036854775807s` is longer than the longest duration allowed, 3650d (ten years)"
+        ),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout
+            .contains(&format!("policy.toml:{dl}:{dc}: error[policy]")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(repo.snapshot(), before);
+
+    // Other spellings of too long, and of dates not written in full.
+    for (from, to) in [
+        ("\"12h\"", "\"3650d 1s\""),
+        ("\"12h\"", "\"522w\""),
+        ("\"12h\"", "\"99999999999999999999d\""),
+        ("\"2026-12-28\"", "\"+2026-12-28\""),
+        ("\"2026-12-28\"", "\"2026-12-8\""),
+        ("\"2026-12-28\"", "\"02026-12-28\""),
+    ] {
+        repo.write("policy.toml", &original);
+        let (line, column) = edit_policy(&repo, from, to);
+        let run = repo.tkt(&["list"]).code(2);
+        assert!(
+            run.stderr
+                .contains(&format!("policy.toml:{line}:{column}: ")),
+            "{to}: {}",
+            run.stderr
+        );
+    }
+}
