@@ -1,7 +1,7 @@
 //! Policy values and time arithmetic at their limits: dates written in
-//! full, durations no longer than ten years.
+//! full, durations no longer than ten years, targets that never wrap.
 
-use crate::support::TestRepo;
+use crate::support::{TestRepo, ticket_text};
 
 /// The repository's policy with `from` replaced by `to` (once), and the
 /// 1-based line and column at which `to` starts.
@@ -69,4 +69,36 @@ fn a_short_holiday_and_a_huge_duration_are_refused_where_they_are() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn the_longest_target_runs_and_breaches_on_time() {
+    let repo = TestRepo::new();
+    edit_policy(&repo, "resolution = \"8h\"", "resolution = \"3650d\"");
+    let id = "T-7FQ2M9KD3A";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, ""));
+    let resolution = |now: &str| {
+        let run = repo
+            .tkt(&["sla", "--all", "--format", "json", "--now", now])
+            .ok();
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        doc["tickets"][0]["timers"]
+            .as_array()
+            .expect("timers")
+            .iter()
+            .find(|t| t["metric"] == "resolution")
+            .expect("a resolution timer")
+            .clone()
+    };
+    // Opened 09:00; an hour in, a ten-year target is far from its warning.
+    let timer = resolution("2026-11-20T10:00:00Z");
+    assert_eq!(timer["status"], "running", "{timer}");
+    assert_eq!(timer["target_s"], 315_360_000);
+    assert_eq!(timer["remaining_s"], 315_360_000 - 3_600);
+    assert_eq!(timer["due"], "2036-11-17T09:00:00Z");
+    // 7.5 years in: warning; past ten years: breached when it was due.
+    assert_eq!(resolution("2034-05-20T09:00:00Z")["status"], "warning");
+    let timer = resolution("9999-12-31T23:59:59Z");
+    assert_eq!(timer["status"], "breached", "{timer}");
+    assert_eq!(timer["breached_at"], "2036-11-17T09:00:00Z");
 }
