@@ -1,5 +1,6 @@
 //! Policy values and time arithmetic at their limits: dates written in
-//! full, durations no longer than ten years, targets that never wrap.
+//! full, durations no longer than ten years, targets that never wrap,
+//! tickets from antiquity.
 
 use crate::support::{TestRepo, ticket_text};
 
@@ -101,4 +102,44 @@ fn the_longest_target_runs_and_breaches_on_time() {
     let timer = resolution("9999-12-31T23:59:59Z");
     assert_eq!(timer["status"], "breached", "{timer}");
     assert_eq!(timer["breached_at"], "2036-11-17T09:00:00Z");
+}
+
+#[test]
+fn tickets_opened_in_year_one_are_judged_now() {
+    let repo = TestRepo::new();
+    // Medium: 40h resolution on the Mon-Fri 09:00-17:00 UTC calendar.
+    for n in 0..32 {
+        let id = format!("T-7FQ2M9KD{n:02}");
+        let text = ticket_text(&id, "")
+            .replace("2026-11-20T09:00:00Z", "0001-01-01T00:00:00Z")
+            .replace("severity: critical", "severity: medium");
+        repo.write(&repo.ticket_file(&id), &text);
+    }
+    let run = repo.tkt(&["sla", "--format", "json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let tickets = doc["tickets"].as_array().expect("tickets");
+    assert_eq!(tickets.len(), 32);
+    // 0001-01-01 was a Monday; 2026-11-20 (now, 12:00) is a Friday. Every
+    // weekday between counts 8 hours, and Friday morning 3.
+    let days = 739_939;
+    let weekdays = days / 7 * 5 + 4;
+    let elapsed = weekdays * 8 * 3_600 + 3 * 3_600;
+    assert_eq!(elapsed, 15_221_646_000_i64);
+    for ticket in tickets {
+        let timers = ticket["timers"].as_array().expect("timers");
+        let find = |metric: &str| {
+            timers
+                .iter()
+                .find(|t| t["metric"] == metric)
+                .unwrap_or_else(|| panic!("{metric}: {ticket}"))
+        };
+        let resolution = find("resolution");
+        assert_eq!(resolution["status"], "breached");
+        assert_eq!(resolution["elapsed_s"], elapsed);
+        assert_eq!(resolution["breached_at"], "0001-01-05T17:00:00Z");
+        assert_eq!(
+            find("first_response")["breached_at"],
+            "0001-01-01T13:00:00Z"
+        );
+    }
 }
