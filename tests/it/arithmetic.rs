@@ -1,6 +1,6 @@
 //! Policy values and time arithmetic at their limits: dates written in
 //! full, durations no longer than ten years, targets that never wrap,
-//! tickets from antiquity.
+//! tickets from antiquity, and notice templates filled in one pass.
 
 use crate::support::{TestRepo, ticket_text};
 
@@ -142,4 +142,35 @@ fn tickets_opened_in_year_one_are_judged_now() {
             "0001-01-01T13:00:00Z"
         );
     }
+}
+
+#[test]
+fn a_title_with_placeholders_is_notified_as_written() {
+    let repo = TestRepo::new();
+    let id = repo.open(&[
+        "--title",
+        "Export shows {message} and {id} literally",
+        "--severity",
+        "high",
+        "--at",
+        "2026-11-20T11:00:00Z",
+    ]);
+    let run = repo
+        .tkt(&["notify", &id, "-m", "We are on {title} for {id}."])
+        .ok();
+    let lines: Vec<&str> = run.stdout.lines().map(str::trim).collect();
+    let expected = format!(
+        "We have received your report \"Export shows {{message}} and {{id}} literally\" ({id}) and are working on it at severity high."
+    );
+    let at = lines.iter().position(|l| *l == expected);
+    assert!(at.is_some(), "{}", run.stdout);
+    assert_eq!(
+        lines[at.unwrap() + 1],
+        "We are on {title} for {id}.",
+        "{}",
+        run.stdout
+    );
+    let file = repo.read(&repo.ticket_file(&id));
+    assert!(file.contains("{message} and {id} literally"), "{file}");
+    assert!(file.contains("We are on {title} for {id}."), "{file}");
 }
