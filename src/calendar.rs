@@ -349,11 +349,19 @@ impl Calendar {
             return Vec::new();
         };
         // A transition at x means offset(x - 1) != offset(x); want f < x < t,
-        // i.e. compare points in [f, t - 1].
-        scan_offset_changes(z.zone, f..t - 1, 3_600)
-            .into_iter()
-            .filter_map(instant)
-            .collect()
+        // i.e. compare points in [f, t - 1]: hourly probes, or over a long
+        // span the zone's changes found once, not millions of probes.
+        let changes = if t - f > FAST_MIN_WEEKS * 7 * 86_400 {
+            let changes = offset_changes(z.zone);
+            changes
+                .iter()
+                .copied()
+                .filter(|&x| f < x && x < t)
+                .collect()
+        } else {
+            scan_offset_changes(z.zone, f..t - 1, 3_600)
+        };
+        changes.into_iter().filter_map(instant).collect()
     }
 }
 
@@ -1575,6 +1583,34 @@ mod tests {
                 assert_eq!(answer, found.then_some(expected), "{from}");
             }
         }
+    }
+
+    #[test]
+    fn long_spans_list_the_transitions_hourly_probes_find() {
+        let (from, to) = (at("1900-01-01T00:00:00Z"), at("1960-01-01T00:00:00Z"));
+        for zone in ZONES {
+            let cal = Calendar::new(zone, weekdays(&["09:00-17:00"]), BTreeSet::new()).unwrap();
+            let hourly: Vec<DateTime<Utc>> =
+                scan_offset_changes(zone, from.timestamp()..to.timestamp() - 1, 3_600)
+                    .into_iter()
+                    .filter_map(instant)
+                    .collect();
+            assert_eq!(cal.dst_transitions_between(from, to), hourly, "{zone}");
+        }
+        let cal = berlin();
+        let changes =
+            cal.dst_transitions_between(at("0001-01-01T00:00:00Z"), at("9999-01-01T00:00:00Z"));
+        assert!(changes.contains(&at("2026-03-29T01:00:00Z")));
+        assert!(changes.windows(2).all(|p| p[0] < p[1]));
+        // The ends are excluded, as in the hourly scan.
+        let x = at("2026-03-29T01:00:00Z");
+        let long = TimeDelta::days(365);
+        assert!(!cal.dst_transitions_between(x, x + long).contains(&x));
+        assert!(!cal.dst_transitions_between(x - long, x).contains(&x));
+        assert!(
+            cal.dst_transitions_between(x - long, x + TimeDelta::seconds(1))
+                .contains(&x)
+        );
     }
 
     #[test]
