@@ -5,46 +5,63 @@
 //! a target is business time, so `40h` on a 09:00–17:00 calendar is five
 //! working days.
 
+/// The longest duration tkt takes: 3650 days, ten years. A target longer
+/// than that is a typo, and the bound keeps every sum of targets and
+/// business seconds far from `i64`'s range.
+pub const MAX_SECONDS: i64 = 3_650 * 86_400;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a duration (use a number and a unit: s, m, h, d, w; e.g. `30m`, `1h30m`, `5d`)"
-)]
-pub struct InvalidDuration(pub String);
+pub enum InvalidDuration {
+    #[error(
+        "`{0}` is not a duration (use a number and a unit: s, m, h, d, w; e.g. `30m`, `1h30m`, `5d`)"
+    )]
+    Malformed(String),
+    #[error("`{0}` is longer than the longest duration allowed, 3650d (ten years)")]
+    TooLong(String),
+}
 
 /// Parses `30m`, `2h`, `1h30m`, `1h 30m`, `90s`, `5d`, `2w` into seconds.
-/// Zero and negative durations are refused: a target of nothing is a mistake.
+/// Zero and negative durations are refused: a target of nothing is a mistake;
+/// so is one longer than [`MAX_SECONDS`]. Any number of digits is read
+/// without overflow: past the maximum the value only counts as too long.
 pub fn parse(text: &str) -> Result<i64, InvalidDuration> {
-    let err = || InvalidDuration(text.to_string());
-    let mut total: i64 = 0;
-    let mut digits = String::new();
+    let malformed = || InvalidDuration::Malformed(text.to_string());
+    // Both saturate just past the maximum, so nothing here can overflow.
+    let cap = MAX_SECONDS as u64 + 1;
+    let mut total: u64 = 0;
+    let mut number: Option<u64> = None;
     let mut any = false;
     for ch in text.trim().chars() {
-        if ch.is_ascii_digit() {
-            digits.push(ch);
-        } else if ch == ' ' && digits.is_empty() {
+        if let Some(digit) = ch.to_digit(10) {
+            let n = number.unwrap_or(0);
+            number = Some(
+                n.saturating_mul(10)
+                    .saturating_add(u64::from(digit))
+                    .min(cap),
+            );
+        } else if ch == ' ' && number.is_none() {
             continue;
         } else {
-            let unit = match ch {
+            let unit: u64 = match ch {
                 's' => 1,
                 'm' => 60,
                 'h' => 3_600,
                 'd' => 86_400,
                 'w' => 604_800,
-                _ => return Err(err()),
+                _ => return Err(malformed()),
             };
-            let n: i64 = digits.parse().map_err(|_| err())?;
-            total = n
-                .checked_mul(unit)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(err)?;
-            digits.clear();
+            let n = number.take().ok_or_else(malformed)?;
+            total = total.saturating_add(n.saturating_mul(unit)).min(cap);
             any = true;
         }
     }
-    if !digits.is_empty() || !any || total == 0 {
-        return Err(err());
+    if number.is_some() || !any || total == 0 {
+        return Err(malformed());
     }
-    Ok(total)
+    if total >= cap {
+        return Err(InvalidDuration::TooLong(text.to_string()));
+    }
+    Ok(total as i64)
 }
 
 /// Compact human form with at most two units: `45s`, `23m`, `1h 5m`, `3d 4h`.
@@ -105,17 +122,50 @@ mod tests {
         assert_eq!(parse("5d"), Ok(432_000));
         assert_eq!(parse("1w"), Ok(604_800));
         for bad in [
-            "2x",
-            "",
-            "h",
-            "30",
-            "0m",
-            "-5m",
-            "1.5h",
-            "99999999999999999w",
+            "2x", "", "h", "30", "0m", "-5m", "1.5h", "h30m", "1h m", "30m 5", "٣m",
         ] {
-            assert!(parse(bad).is_err(), "{bad}");
+            assert_eq!(
+                parse(bad),
+                Err(InvalidDuration::Malformed(bad.into())),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn the_maximum_is_ten_years_and_nothing_overflows() {
+        assert_eq!(MAX_SECONDS, 315_360_000);
+        assert_eq!(parse("3650d"), Ok(MAX_SECONDS));
+        assert_eq!(parse("521w 3d"), Ok(MAX_SECONDS));
+        assert_eq!(parse("315360000s"), Ok(MAX_SECONDS));
+        assert_eq!(parse("3649d 23h 59m 60s"), Ok(MAX_SECONDS));
+        for long in [
+            "3650d 1s",
+            "315360001s",
+            "3651d",
+            "522w",
+            "9223372036854775807s",
+            "9223372036854775808s",
+            "99999999999999999999d",
+            "99999999999999999w",
+            "18446744073709551615w 18446744073709551615w",
+            "00000000000000000000000000000000000000003651d",
+        ] {
+            assert_eq!(
+                parse(long),
+                Err(InvalidDuration::TooLong(long.into())),
+                "{long}"
+            );
+        }
+        // Leading zeros are only digits.
+        assert_eq!(parse("0000000000000000000000000000000030m"), Ok(1_800));
+        // Malformed wins over too long: the text is not a duration at all.
+        assert!(matches!(
+            parse("99999999999999999999x"),
+            Err(InvalidDuration::Malformed(_))
+        ));
+        let message = parse("9223372036854775807s").unwrap_err().to_string();
+        assert!(message.contains("3650d"), "{message}");
     }
 
     #[test]

@@ -55,12 +55,20 @@ impl Timestamp {
         self.0.timestamp()
     }
 
-    /// `self + seconds`, saturating at chrono's range.
+    /// `self + seconds`, saturating at chrono's range (its first and last
+    /// whole seconds). Never panics: `TimeDelta::seconds` would, past about
+    /// `i64::MAX / 1000`.
     pub fn plus(self, seconds: i64) -> Self {
-        self.0
-            .checked_add_signed(chrono::TimeDelta::seconds(seconds))
+        chrono::TimeDelta::try_seconds(seconds)
+            .and_then(|delta| self.0.checked_add_signed(delta))
             .map(Timestamp)
-            .unwrap_or(self)
+            .unwrap_or_else(|| {
+                Timestamp::from_utc(if seconds < 0 {
+                    DateTime::<Utc>::MIN_UTC
+                } else {
+                    DateTime::<Utc>::MAX_UTC
+                })
+            })
     }
 }
 
@@ -94,5 +102,22 @@ mod tests {
         let t = Timestamp::parse("2026-03-08T06:30:00.987Z").unwrap();
         assert_eq!(t.to_string(), "2026-03-08T06:30:00Z");
         assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn plus_saturates_at_the_range_and_never_panics() {
+        let t = Timestamp::parse("2026-03-08T06:30:00Z").unwrap();
+        assert_eq!(t.plus(90).to_string(), "2026-03-08T06:31:30Z");
+        assert_eq!(t.plus(-90).to_string(), "2026-03-08T06:28:30Z");
+        let last = Timestamp::from_utc(DateTime::<Utc>::MAX_UTC);
+        let first = Timestamp::from_utc(DateTime::<Utc>::MIN_UTC);
+        for huge in [i64::MAX, i64::MAX / 1000 + 1, 1 << 50] {
+            assert_eq!(t.plus(huge), last, "{huge}");
+            assert_eq!(t.plus(-huge), first, "{huge}");
+        }
+        assert_eq!(t.plus(i64::MIN), first);
+        assert_eq!(last.plus(1), last);
+        assert_eq!(first.plus(-1), first);
+        assert_eq!(last.plus(-1).unix(), last.unix() - 1);
     }
 }

@@ -299,6 +299,28 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
     }
 
     #[test]
+    fn holidays_must_be_written_in_full() {
+        for bad in ["26-12-25", "+2026-12-25", "2026-1-5", "12026-12-25"] {
+            let text = DEFAULT_POLICY.replacen("\"2026-12-28\"", &format!("\"{bad}\""), 1);
+            let quoted = format!("\"{bad}\"");
+            let line = text.lines().position(|l| l.contains(&quoted)).unwrap();
+            let column = text.lines().nth(line).unwrap().find(&quoted).unwrap();
+            let found = issues(&text);
+            // The calendar is refused, so the severities that use it
+            // report it unknown after this.
+            assert_eq!(
+                found[0],
+                (
+                    line as u64 + 1,
+                    column as u64 + 1,
+                    format!("holiday `{bad}` is not a date like 2026-12-25")
+                ),
+                "{bad}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_unknown_key_is_reported_at_once() {
         let text = DEFAULT_POLICY
             .replacen(

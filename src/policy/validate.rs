@@ -214,11 +214,11 @@ impl<'a> Validator<'a> {
         }
         let mut holidays = BTreeSet::new();
         for h in &raw.holidays {
-            match NaiveDate::parse_from_str(h.get_ref(), "%Y-%m-%d") {
-                Ok(date) => {
+            match parse_date(h.get_ref()) {
+                Some(date) => {
                     holidays.insert(date);
                 }
-                Err(_) => {
+                None => {
                     self.issue(
                         h.span(),
                         format!("holiday `{}` is not a date like 2026-12-25", h.get_ref()),
@@ -360,6 +360,27 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// A date written exactly `YYYY-MM-DD`: a four-digit year, two-digit month
+/// and day, nothing around them. chrono's `%Y-%m-%d` alone also takes
+/// `26-12-25` (the year 26), `+2026-12-25` or `2026-1-5`; a policy date
+/// that is not written in full is a typo, not a date in antiquity.
+pub(super) fn parse_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let digits = |r: Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return None;
+    }
+    let (year, month, day) = (
+        text[0..4].parse().ok()?,
+        text[5..7].parse().ok()?,
+        text[8..10].parse().ok()?,
+    );
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 /// The first `{name}` in `template` that is not a known placeholder.
 fn unknown_placeholder(template: &str) -> Option<&str> {
     let mut rest = template;
@@ -395,4 +416,43 @@ fn check_name(v: &mut Validator<'_>, name: &Spanned<String>, what: &str) {
 
 fn unknown<'s>(kind: NameKind, name: &str, known: impl Iterator<Item = &'s String>) -> String {
     UnknownName::new(kind, name, known.map(String::as_str)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_exactly_four_two_two_digits() {
+        assert_eq!(
+            parse_date("2026-12-25"),
+            NaiveDate::from_ymd_opt(2026, 12, 25)
+        );
+        assert_eq!(parse_date("0001-01-01"), NaiveDate::from_ymd_opt(1, 1, 1));
+        assert_eq!(
+            parse_date("2028-02-29"),
+            NaiveDate::from_ymd_opt(2028, 2, 29)
+        );
+        for bad in [
+            "26-12-25",
+            "026-12-25",
+            "+2026-12-25",
+            "-2026-12-25",
+            "02026-12-25",
+            "2026-1-25",
+            "2026-12-5",
+            "2026-12-25 ",
+            " 2026-12-25",
+            "2026-12-25T00:00",
+            "2026/12/25",
+            "2026-13-01",
+            "2026-12-32",
+            "2027-02-29",
+            "2026-12-+5",
+            "2026-१२-25",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -320,6 +320,62 @@ mod tests {
     const NOTIFY: &str = "notified\nchannel: email\nkind: acknowledgement\nmessage: m";
 
     #[test]
+    fn huge_targets_neither_wrap_nor_warn_at_once() {
+        // Past what policy.toml takes (3650d), as a policy built in code may
+        // hold: the verdict must still be plain arithmetic.
+        for target in [crate::duration::MAX_SECONDS, i64::MAX / 750 + 1, i64::MAX] {
+            let mut p = policy();
+            for sev in &mut p.severities {
+                sev.resolution = Some(target);
+                sev.first_response = Some(target);
+            }
+            for (severity, opened, now) in [
+                ("critical", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z"),
+                ("low", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z"),
+                ("low", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+            ] {
+                let tk = ticket(severity, opened, &[]);
+                let timers = timers(&p, &tk, t(now));
+                for metric in [Metric::FirstResponse, Metric::Resolution] {
+                    let timer = find(&timers, metric, None);
+                    let label = format!("{target} {severity} {opened} {metric:?}");
+                    assert!(timer.elapsed_s > 0, "{label}");
+                    if target == crate::duration::MAX_SECONDS && opened.starts_with("0001") {
+                        assert_eq!(timer.status, TimerStatus::Breached, "{label}");
+                        assert!(timer.remaining_s < 0, "{label}");
+                        continue;
+                    }
+                    assert_eq!(timer.status, TimerStatus::Running, "{label}");
+                    assert_eq!(timer.remaining_s, target - timer.elapsed_s, "{label}");
+                    assert!(timer.breached_at.is_none(), "{label}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_ticket_opened_in_year_one_breached_long_ago() {
+        let p = policy();
+        let tk = ticket("medium", "0001-01-01T00:00:00Z", &[]);
+        let now = t("2026-11-20T12:00:00Z");
+        let timers = timers(&p, &tk, now);
+        let resolution = find(&timers, Metric::Resolution, None);
+        assert_eq!(resolution.status, TimerStatus::Breached);
+        // 40 business hours on Mon-Fri 09:00-17:00 UTC from Monday
+        // 0001-01-01: Friday 17:00 of that week.
+        assert_eq!(resolution.breached_at, Some(t("0001-01-05T17:00:00Z")));
+        assert_eq!(
+            resolution.target_s - resolution.elapsed_s,
+            resolution.remaining_s
+        );
+        let calendar = p.calendar("business").unwrap();
+        assert_eq!(
+            resolution.elapsed_s,
+            calendar.business_seconds(t("0001-01-01T00:00:00Z").utc(), now.utc())
+        );
+    }
+
+    #[test]
     fn a_fresh_critical_ticket_runs_the_sops_30m_2h_4h_clocks() {
         let p = policy();
         let tk = ticket("critical", "2026-11-20T09:00:00Z", &[]);

@@ -84,8 +84,12 @@ impl Clock {
         self.stopped.is_none()
     }
 
+    /// Business seconds over every segment; saturating, though a segment is
+    /// never longer than the wall time it spans.
     pub(super) fn elapsed(&self) -> i64 {
-        self.segments.iter().map(|s| s.business_s).sum()
+        self.segments
+            .iter()
+            .fold(0, |sum: i64, s| sum.saturating_add(s.business_s))
     }
 }
 

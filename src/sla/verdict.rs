@@ -46,7 +46,7 @@ pub(super) fn judge(
         TimerStatus::Breached
     } else if running_at_now.is_none() {
         TimerStatus::Paused
-    } else if elapsed * 1000 >= target * warning_permille {
+    } else if reached_warning(elapsed, target, warning_permille) {
         TimerStatus::Warning
     } else {
         TimerStatus::Running
@@ -63,7 +63,7 @@ pub(super) fn judge(
         status,
         target_s: target,
         elapsed_s: elapsed,
-        remaining_s: target - elapsed,
+        remaining_s: remaining(target, elapsed),
         due,
         started_at: clock.started_at,
         stopped_at: clock.stopped.map(|(at, _)| at),
@@ -72,19 +72,58 @@ pub(super) fn judge(
     }
 }
 
+/// Whether `elapsed` has used `warning_permille` per mille of `target`.
+/// Widened to `i128`: both factors are `i64`, so the products always fit,
+/// whatever a policy built in code holds.
+fn reached_warning(elapsed: i64, target: i64, warning_permille: i64) -> bool {
+    i128::from(elapsed) * 1000 >= i128::from(target) * i128::from(warning_permille)
+}
+
+/// `target - elapsed`, saturating, and never `i64::MIN`, so that a renderer
+/// may negate it.
+fn remaining(target: i64, elapsed: i64) -> i64 {
+    target.saturating_sub(elapsed).max(-i64::MAX)
+}
+
 /// The instant cumulative elapsed time reaches `target`, walking the
 /// segments and extending the last open one into the future.
 fn crossing(calendars: Calendars<'_>, segments: &[Segment], target: i64) -> Option<Timestamp> {
-    let mut before = 0;
+    let mut before: i64 = 0;
     for seg in segments {
         let open = seg.to.is_none();
-        if open || before + seg.business_s >= target {
+        if open || before.saturating_add(seg.business_s) >= target {
             let calendar = calendars.get(&seg.calendar);
             return calendar
-                .add_business(seg.from.utc(), target - before)
+                .add_business(seg.from.utc(), target.saturating_sub(before))
                 .map(Timestamp::from_utc);
         }
-        before += seg.business_s;
+        before = before.saturating_add(seg.business_s);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warning_threshold_never_overflows() {
+        assert!(reached_warning(750, 1_000, 750));
+        assert!(!reached_warning(749, 1_000, 750));
+        assert!(!reached_warning(3_600, i64::MAX, 750));
+        assert!(!reached_warning(i64::MAX / 2, i64::MAX, 750));
+        assert!(reached_warning(i64::MAX, i64::MAX, 1_000));
+        assert!(reached_warning(i64::MAX, i64::MAX, 750));
+        assert!(reached_warning(0, 1_000, 0));
+    }
+
+    #[test]
+    fn remaining_saturates_and_can_be_negated() {
+        assert_eq!(remaining(100, 30), 70);
+        assert_eq!(remaining(100, 130), -30);
+        assert_eq!(remaining(i64::MAX, -1), i64::MAX);
+        assert_eq!(remaining(i64::MIN, 1), -i64::MAX);
+        assert_eq!(remaining(0, i64::MAX), -i64::MAX);
+        assert_eq!(-remaining(0, i64::MAX), i64::MAX);
+    }
 }

@@ -19,20 +19,42 @@ pub struct NoticeValues<'a> {
     pub next_update: &'a str,
 }
 
-/// Fills a template's `{placeholders}` (validated at policy load).
+/// Fills a template's `{placeholders}` (validated at policy load) in one
+/// left-to-right pass: a value is written as it is, so a title or message
+/// that contains `{message}` or `{id}` reads literally instead of being
+/// expanded in turn. Text that is not a known placeholder (a lone `{`) is
+/// copied unchanged.
 pub fn render_notice(template: &str, v: &NoticeValues<'_>) -> String {
-    let mut out = template.trim().to_string();
-    for (name, value) in [
-        ("id", v.id),
-        ("title", v.title),
-        ("severity", v.severity),
-        ("level", v.level),
-        ("state", v.state),
-        ("message", v.message),
-        ("next_update", v.next_update),
-    ] {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let value = |name: &str| match name {
+        "id" => Some(v.id),
+        "title" => Some(v.title),
+        "severity" => Some(v.severity),
+        "level" => Some(v.level),
+        "state" => Some(v.state),
+        "message" => Some(v.message),
+        "next_update" => Some(v.next_update),
+        _ => None,
+    };
+    let mut rest = template.trim();
+    let mut out = String::with_capacity(rest.len());
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after
+            .find('}')
+            .and_then(|close| Some((value(&after[..close])?, close)));
+        match filled {
+            Some((text, close)) => {
+                out.push_str(text);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -82,4 +104,86 @@ pub fn notice_text(
             next_update: &next_update,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>(title: &'a str, message: &'a str) -> NoticeValues<'a> {
+        NoticeValues {
+            id: "T-1",
+            title,
+            severity: "high",
+            level: "L2",
+            state: "open",
+            message,
+            next_update: "2026-11-20 13:00Z",
+        }
+    }
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        let template = "  {id} {title} {severity} {level} {state} {message} {next_update}\n";
+        assert_eq!(
+            render_notice(template, &values("Down", "Looking")),
+            "T-1 Down high L2 open Looking 2026-11-20 13:00Z"
+        );
+        assert_eq!(render_notice("{id}{id}", &values("", "")), "T-1T-1");
+        assert_eq!(
+            render_notice("no placeholders", &values("", "")),
+            "no placeholders"
+        );
+    }
+
+    #[test]
+    fn values_are_written_as_they_are() {
+        let template = "Update on \"{title}\" ({id}): {message}";
+        // A title holding a placeholder that comes later in the template.
+        assert_eq!(
+            render_notice(template, &values("{message}", "secret")),
+            "Update on \"{message}\" (T-1): secret"
+        );
+        // A message holding placeholders that came earlier, and itself.
+        assert_eq!(
+            render_notice(
+                template,
+                &values("Down", "{title} {id} {message} {next_update}")
+            ),
+            "Update on \"Down\" (T-1): {title} {id} {message} {next_update}"
+        );
+        // Braces that split or nest around a value.
+        for hostile in [
+            "{",
+            "}",
+            "{{message}}",
+            "{message",
+            "message}",
+            "{}",
+            "{{",
+            "}}{",
+        ] {
+            assert_eq!(
+                render_notice("[{title}|{message}]", &values(hostile, hostile)),
+                format!("[{hostile}|{hostile}]"),
+                "{hostile:?}"
+            );
+        }
+        // Values that close a brace opened in the template do not make a
+        // placeholder: the scan never looks into a value.
+        assert_eq!(
+            render_notice("{{title}message}", &values("x", "m")),
+            "{xmessage}"
+        );
+    }
+
+    #[test]
+    fn braces_that_are_not_placeholders_are_copied() {
+        let v = values("t", "m");
+        assert_eq!(render_notice("{ {title}", &v), "{ t");
+        assert_eq!(render_notice("a { b", &v), "a { b");
+        assert_eq!(render_notice("}{title}{", &v), "}t{");
+        assert_eq!(render_notice("{unknown} {title}", &v), "{unknown} t");
+        assert_eq!(render_notice("é{title}ü", &v), "étü");
+    }
 }

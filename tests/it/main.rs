@@ -4,6 +4,7 @@
 mod support;
 
 mod architecture;
+mod arithmetic;
 mod bad_input;
 mod basics;
 mod concurrency;
