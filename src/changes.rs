@@ -17,6 +17,7 @@ use crate::workflow::{self, Status};
 pub struct SlaChange {
     pub metric: Metric,
     pub level: Option<String>,
+    pub cycle: u32,
     /// `None` when the timer did not exist on the base.
     pub before: Option<TimerStatus>,
     pub after: TimerStatus,
@@ -104,10 +105,11 @@ fn describe(
         .filter_map(|n| {
             let o = old
                 .iter()
-                .find(|o| o.metric == n.metric && o.level == n.level);
+                .find(|o| o.metric == n.metric && o.level == n.level && o.cycle == n.cycle);
             (o.map(|o| o.status) != Some(n.status)).then(|| SlaChange {
                 metric: n.metric,
                 level: n.level.clone(),
+                cycle: n.cycle,
                 before: o.map(|o| o.status),
                 after: n.status,
                 elapsed_s: n.elapsed_s,

@@ -175,24 +175,30 @@ pub struct Answer {
 
 impl Answer {
     /// Every (ticket, timer) pair, most urgent first, then by ticket ID.
-    pub fn timer_rows(&self) -> Vec<(&TicketAt, &Timer)> {
-        timer_rows(&self.tickets)
+    pub fn timer_rows(&self, policy: &Policy) -> Vec<(&TicketAt, &Timer)> {
+        timer_rows(&self.tickets, policy)
     }
 }
 
-/// Every (ticket, timer) pair of `tickets`, most urgent first, then by ID.
-pub fn timer_rows(tickets: &[TicketAt]) -> Vec<(&TicketAt, &Timer)> {
+/// Every (ticket, timer) pair of `tickets` in the order of
+/// [`urgency_key`] (ongoing breaches of the most severe tickets first,
+/// history last), then by ticket ID and cycle.
+pub fn timer_rows<'t>(tickets: &'t [TicketAt], policy: &Policy) -> Vec<(&'t TicketAt, &'t Timer)> {
     use rayon::prelude::*;
-    let mut rows: Vec<(&TicketAt, &Timer)> = tickets
+    let mut rows: Vec<(usize, &TicketAt, &Timer)> = tickets
         .iter()
-        .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+        .flat_map(|t| {
+            let rank = severity_rank(policy, t);
+            t.timers.iter().map(move |x| (rank, t, x))
+        })
         .collect();
     rows.par_sort_by(|a, b| {
-        urgency_key(a.1)
-            .cmp(&urgency_key(b.1))
-            .then_with(|| a.0.id.cmp(&b.0.id))
+        urgency_key(a.2, a.0)
+            .cmp(&urgency_key(b.2, b.0))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+            .then_with(|| (a.2.metric, a.2.cycle).cmp(&(b.2.metric, b.2.cycle)))
     });
-    rows
+    rows.into_iter().map(|(_, t, x)| (t, x)).collect()
 }
 
 /// What the query reads of one ticket. A parsed [`Ticket`] is one; a cached

@@ -97,7 +97,7 @@ pub fn next_deadline(timers: &[Timer]) -> Option<&Timer> {
     timers
         .iter()
         .filter(|t| !t.is_stopped() && t.status != TimerStatus::Paused)
-        .min_by_key(|t| urgency_key(t))
+        .min_by_key(|t| urgency_key(t, 0))
 }
 
 /// What a ticket can be owed (the `--needs` filter of listings).
@@ -125,7 +125,7 @@ pub fn needs(
         Need::Review => {
             status.state == State::Closed
                 && workflow::needs_review(policy, status)
-                && !workflow::missing_review_parts(policy, status).is_empty()
+                && !workflow::review_done(policy, status)
         }
     }
 }
@@ -235,10 +235,10 @@ pub fn next_step(
             step(Step::Close, needs)
         }
         State::Closed if workflow::needs_review(policy, status) => {
-            let missing = workflow::missing_review_parts(policy, status);
-            if missing.is_empty() {
+            if workflow::review_done(policy, status) {
                 return None;
             }
+            let missing = workflow::missing_review_parts(policy, status);
             let needs = missing
                 .into_iter()
                 .map(|p| Missing {

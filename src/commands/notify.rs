@@ -97,7 +97,7 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     for t in &mut tickets {
         t.timers.retain(due::owes_customer);
     }
-    let rows = desk::timer_rows(&tickets);
+    let rows = desk::timer_rows(&tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

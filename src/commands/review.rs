@@ -130,9 +130,10 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let unreadable = answer.unreadable.len();
     let mut tickets = answer.tickets;
     for t in &mut tickets {
-        t.timers.retain(|x| x.metric == Metric::Review);
+        t.timers
+            .retain(|x| x.metric == Metric::Review && !x.is_stopped());
     }
-    let rows = desk::timer_rows(&tickets);
+    let rows = desk::timer_rows(&tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

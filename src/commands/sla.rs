@@ -1,7 +1,8 @@
 use clap::{Args, Subcommand, ValueEnum};
 use tkt::desk::{self, Filter, Query, Timers};
 use tkt::names::{NameKind, UnknownName};
-use tkt::sla::{Gate, TimerFilter, TimerStatus};
+use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
+use tkt::time::Timestamp;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::sla as render;
@@ -23,18 +24,21 @@ pub struct SlaArgs {
     /// Only tickets at these escalation levels
     #[arg(long, value_delimiter = ',')]
     pub level: Vec<String>,
-    /// Only timers with these statuses (breached, warning, running, paused, met); default: all but met
+    /// Only timer cycles with these statuses (breached, warning, running, paused, met), history included; default: the cycles still counting
     #[arg(long, value_delimiter = ',', value_parser = parse_status)]
     pub status: Vec<TimerStatus>,
-    /// Include resolved and closed tickets, and met timers
+    /// Include resolved and closed tickets, and every cycle (met and stopped ones: the history)
     #[arg(long)]
     pub all: bool,
-    /// Exit 1 if a selected timer is breached (see --fail-on)
+    /// Exit 1 on an ongoing breach (a cycle still counting past its target) on any ticket, closed ones included
     #[arg(long)]
     pub check: bool,
     /// What fails --check
     #[arg(long, value_enum, default_value_t = FailOn::Breach, requires = "check")]
     pub fail_on: FailOn,
+    /// With --check, also fail on cycles that breached after this instant and have stopped since (RFC 3339, or a duration back from now such as 15m)
+    #[arg(long, value_name = "TIME|DURATION", requires = "check")]
+    pub since: Option<String>,
     /// Review a policy change: list the timers whose verdict or due time
     /// differs between policy.toml at REV and the working tree
     #[arg(long, value_name = "REV", conflicts_with_all = ["check", "status"])]
@@ -54,6 +58,20 @@ pub enum SlaCommand {
 pub enum FailOn {
     Breach,
     Warning,
+}
+
+/// `--since`: an instant, or a duration back from `now`.
+fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, CliError> {
+    if let Ok(at) = Timestamp::parse(text) {
+        return Ok(at);
+    }
+    tkt::duration::parse(text)
+        .map(|seconds| now.plus(-seconds))
+        .map_err(|_| {
+            CliError::usage(format!(
+                "--since `{text}` is neither an RFC 3339 instant nor a duration such as 15m"
+            ))
+        })
 }
 
 fn parse_status(text: &str) -> Result<TimerStatus, String> {
@@ -85,7 +103,8 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         levels: args.level,
         assignees: args.assignee,
         teams: args.team,
-        all: args.all,
+        // The watchdog reads every ticket: a review runs after the close.
+        all: args.all || args.check,
         ..Filter::default()
     };
     if let Some(rev) = &args.policy_from {
@@ -93,9 +112,20 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     }
     let timer_filter = TimerFilter {
         statuses: args.status,
-        include_met: args.all,
+        history: args.all,
     };
     let now = ctx.now;
+    let gate = Gate {
+        fail_on: match args.fail_on {
+            FailOn::Breach => sla::FailOn::Breach,
+            FailOn::Warning => sla::FailOn::Warning,
+        },
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_since(s, now))
+            .transpose()?,
+    };
     let query = Query {
         filter,
         timers: Timers::Summary,
@@ -105,20 +135,21 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     let unreadable = answer.unreadable.len();
     let mut tickets = answer.tickets;
     for ticket in &mut tickets {
-        ticket.timers.retain(|t| timer_filter.matches(t));
+        // Under --check, what fails the gate always shows.
+        ticket
+            .timers
+            .retain(|t| timer_filter.matches(t) || (args.check && gate.fails(t)));
     }
-    let rows = desk::timer_rows(&tickets);
-
-    let gate = match args.fail_on {
-        FailOn::Breach => Gate::Breach,
-        FailOn::Warning => Gate::Warning,
-    };
-    let warnings = args.check && gate == Gate::Warning;
+    if args.check && !args.all {
+        // Closed tickets were read for the gate; show those that fail it.
+        tickets.retain(|t| t.status.state.is_open() || t.timers.iter().any(|x| gate.fails(x)));
+    }
+    let rows = desk::timer_rows(&tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render::json(&mut out, &tickets, now)?,
-        Format::Github => render::github(&mut out, &rows, now, warnings)?,
-        Format::Junit => render::junit(&mut out, &rows, now, warnings)?,
+        Format::Github => render::github(&mut out, &rows, now, gate)?,
+        Format::Junit => render::junit(&mut out, &rows, now, gate)?,
         Format::Markdown => render::markdown(&mut out, &rows, now)?,
         Format::Text => {
             render::table(&mut out, &rows, now)?;

@@ -106,11 +106,50 @@ pub struct Templates {
     pub resolution: String,
 }
 
+/// A decimal fraction held exactly, `num / den` with `den` a power of ten:
+/// `0.3333` is 3333/10000, so comparisons stay in integers and never round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fraction {
+    pub num: i64,
+    pub den: i64,
+}
+
+impl Fraction {
+    /// The fraction `value` means as written: the shortest decimal that
+    /// reads back as `value` (what Rust prints for an `f64`). `None` for a
+    /// negative, non-finite or over-precise value (more than 15 decimals).
+    pub fn from_f64(value: f64) -> Option<Fraction> {
+        if !value.is_finite() || value < 0.0 {
+            return None;
+        }
+        let text = format!("{value}");
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        if frac.len() > 15 || int.len() > 3 {
+            return None;
+        }
+        let den = 10i64.checked_pow(frac.len() as u32)?;
+        let int: i64 = int.parse().ok()?;
+        let frac: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
+        Some(Fraction {
+            num: int.checked_mul(den)?.checked_add(frac)?,
+            den,
+        })
+    }
+
+    /// Whether `part` is at least this fraction of `whole`, exactly.
+    pub fn reached(self, part: i64, whole: i64) -> bool {
+        i128::from(part) * i128::from(self.den) >= i128::from(whole) * i128::from(self.num)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
-    /// Warning threshold in per-mille of a target (0.75 → 750), so the SLA
-    /// math stays in integers.
-    pub warning_permille: i64,
+    /// The warning threshold, a fraction of a target, exactly as written.
+    pub warning: Fraction,
     pub teams: Vec<String>,
     pub calendars: BTreeMap<String, Calendar>,
     /// Lowest first.
@@ -266,7 +305,7 @@ mod tests {
         );
         assert_eq!(policy.level_ids(), ["L1", "L2", "L3", "manager"]);
         assert_eq!(policy.severity_ids(), ["critical", "high", "medium", "low"]);
-        assert_eq!(policy.warning_permille, 750);
+        assert_eq!(policy.warning, Fraction { num: 75, den: 100 });
     }
 
     fn issues(text: &str) -> Vec<(u64, u64, String)> {
@@ -390,6 +429,31 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
                 .any(|m| m.contains("unknown placeholder `{next_updte}`")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn warning_fractions_are_exact_as_written() {
+        let f = |v: f64| Fraction::from_f64(v).unwrap();
+        assert_eq!(
+            f(0.3333),
+            Fraction {
+                num: 3333,
+                den: 10000
+            }
+        );
+        assert_eq!(f(0.75), Fraction { num: 75, den: 100 });
+        assert_eq!(f(1.0), Fraction { num: 1, den: 1 });
+        assert_eq!(f(0.0), Fraction { num: 0, den: 1 });
+        // 0.3333 of 10,000 s is 3,333 s: not one second early or late.
+        assert!(!f(0.3333).reached(3332, 10_000));
+        assert!(f(0.3333).reached(3333, 10_000));
+        // 2/3 written as 0.6667 warns at 6,667 of 10,000, not 6,670.
+        assert!(!f(0.6667).reached(6666, 10_000));
+        assert!(f(0.6667).reached(6667, 10_000));
+        assert!(f(0.1).reached(1, 10) && !f(0.1).reached(0, 10));
+        assert_eq!(Fraction::from_f64(-0.5), None);
+        assert_eq!(Fraction::from_f64(f64::NAN), None);
+        assert_eq!(Fraction::from_f64(1e-20), None);
     }
 
     #[test]

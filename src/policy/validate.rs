@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::raw::{RawCalendar, RawLevel, RawPolicy, RawSeverity};
 use super::{
-    ALWAYS, EscalationTarget, Level, PLACEHOLDERS, Policy, PolicyError, PolicyIssue, ReviewPolicy,
-    SCHEMA, Severity, Templates, line_col,
+    ALWAYS, EscalationTarget, Fraction, Level, PLACEHOLDERS, Policy, PolicyError, PolicyIssue,
+    ReviewPolicy, SCHEMA, Severity, Templates, line_col,
 };
 use crate::calendar::{Calendar, Window};
 use crate::duration;
@@ -58,12 +58,24 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
-        let warning_permille = match &raw.warning_fraction {
-            None => 750,
-            Some(f) if (0.0..=1.0).contains(f.get_ref()) => (f.get_ref() * 1000.0).round() as i64,
+        let default_warning = Fraction { num: 75, den: 100 };
+        let warning = match &raw.warning_fraction {
+            None => default_warning,
+            Some(f) if (0.0..=1.0).contains(f.get_ref()) => {
+                match Fraction::from_f64(*f.get_ref()) {
+                    Some(fraction) => fraction,
+                    None => {
+                        self.issue(
+                            f.span(),
+                            "warning_fraction has too many decimals (at most 15)",
+                        );
+                        default_warning
+                    }
+                }
+            }
             Some(f) => {
                 self.issue(f.span(), "warning_fraction must be between 0 and 1");
-                750
+                default_warning
             }
         };
 
@@ -145,7 +157,7 @@ impl<'a> Validator<'a> {
             return Err(PolicyError(self.issues));
         }
         Ok(Policy {
-            warning_permille,
+            warning,
             teams: raw.teams,
             calendars,
             levels,

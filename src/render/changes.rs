@@ -8,11 +8,11 @@ use tkt::duration;
 use tkt::history::Change;
 use tkt::time::Timestamp;
 
-use super::sla::metric_name;
+use super::sla::cycle_name;
 use super::{JSON_SCHEMA, event_summary, md_cell, short_time};
 
 fn sla_line(c: &SlaChange) -> String {
-    let name = md(&metric_name(c.metric, c.level.as_deref()));
+    let name = md(&cycle_name(c.metric, c.level.as_deref(), c.cycle));
     let used = format!(
         "{} of {}",
         duration::format_hours(c.elapsed_s),

@@ -12,7 +12,7 @@ use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
-use super::sla::{describe, metric_label, metric_name};
+use super::sla::{cycle_name, describe, metric_label};
 use super::{JSON_SCHEMA, event_summary, event_summary_exact};
 use crate::render::style;
 
@@ -57,14 +57,14 @@ fn action_word(action: Action) -> &'static str {
         Action::Stopped => "stopped",
         Action::Restarted => "restarted",
         Action::Recalendared => "moved to the new tier's calendar",
-        Action::Discarded => "discarded",
+        Action::Dropped => "dropped",
     }
 }
 
 fn effect_label(effect: &Effect) -> String {
     format!(
         "{} {}",
-        metric_name(effect.metric, effect.level.as_deref()),
+        cycle_name(effect.metric, effect.level.as_deref(), effect.cycle),
         action_word(effect.action)
     )
 }
@@ -179,6 +179,20 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
             describe(timer, v.now)
         )?;
     }
+    for dropped in &v.evaluation.dropped {
+        writeln!(
+            out,
+            "\n{b}{}{b:#} · dropped {} after {} business ({} s): no verdict",
+            safe(&cycle_name(
+                dropped.metric,
+                dropped.level.as_deref(),
+                dropped.cycle
+            )),
+            long_time(dropped.dropped_at),
+            duration::format_hours(dropped.elapsed_s),
+            dropped.elapsed_s
+        )?;
+    }
     if v.evaluation.timers.is_empty() {
         writeln!(
             out,
@@ -222,6 +236,8 @@ struct ExplainJson<'a> {
     id: &'a str,
     events: Vec<EventJson<'a>>,
     timers: Vec<TimerJson<'a>>,
+    /// Cycles that ended without a verdict (only explain shows them).
+    dropped: &'a [tkt::sla::Dropped],
 }
 
 pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
@@ -264,6 +280,7 @@ pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
                     .collect(),
             })
             .collect(),
+        dropped: &v.evaluation.dropped,
     };
     serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)

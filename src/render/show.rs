@@ -91,7 +91,18 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             .map(|t| safe(&metric_label(t)).chars().count())
             .max()
             .unwrap_or(0);
-        for timer in v.timers {
+        // Every cycle still counting or breached; of the met history only
+        // the latest cycle of each timer (JSON and `sla explain` list all).
+        let latest = |t: &Timer| {
+            !v.timers
+                .iter()
+                .any(|o| o.metric == t.metric && o.level == t.level && o.cycle > t.cycle)
+        };
+        for timer in v
+            .timers
+            .iter()
+            .filter(|t| t.status != TimerStatus::Met || latest(t))
+        {
             let s = match timer.status {
                 TimerStatus::Breached => style::ERROR,
                 TimerStatus::Warning => style::WARN,

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use tkt::desk::{Flipped, TicketAt};
 use tkt::duration;
-use tkt::sla::{Metric, Timer, TimerStatus};
+use tkt::sla::{Gate, Metric, Timer, TimerStatus};
 use tkt::time::Timestamp;
 
 use super::table::Table;
@@ -14,8 +14,19 @@ use super::{JSON_SCHEMA, github_escape_data, github_escape_property, md_cell};
 use crate::render::style;
 
 /// "first response", "escalation to L3".
+/// "first response", "customer update #3" (a cycle after the first).
 pub fn metric_label(timer: &Timer) -> String {
-    metric_name(timer.metric, timer.level.as_deref())
+    cycle_name(timer.metric, timer.level.as_deref(), timer.cycle)
+}
+
+/// A metric's name with its cycle number when it is not the first.
+pub fn cycle_name(metric: Metric, level: Option<&str>, cycle: u32) -> String {
+    let name = metric_name(metric, level);
+    if cycle > 1 {
+        format!("{name} #{cycle}")
+    } else {
+        name
+    }
 }
 
 pub fn metric_name(metric: Metric, level: Option<&str>) -> String {
@@ -199,16 +210,20 @@ pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::R
 
 /// One annotation per breach (and per warning when `warnings`), on the
 /// ticket's file.
+/// One annotation per row that fails the gate (`error`; `warning` for a
+/// warning under `--fail-on warning`), and a `notice` for a breach that is
+/// history.
 pub fn github(
     out: &mut impl Write,
     rows: &[(&TicketAt, &Timer)],
     now: Timestamp,
-    warnings: bool,
+    gate: Gate,
 ) -> io::Result<()> {
     for (ticket, timer) in rows {
-        let level = match timer.status {
-            TimerStatus::Breached => "error",
-            TimerStatus::Warning if warnings => "warning",
+        let level = match (gate.fails(timer), timer.status) {
+            (true, TimerStatus::Warning) => "warning",
+            (true, _) => "error",
+            (false, TimerStatus::Breached) => "notice",
             _ => continue,
         };
         let message = format!(
@@ -261,11 +276,9 @@ pub fn junit(
     out: &mut impl Write,
     rows: &[(&TicketAt, &Timer)],
     now: Timestamp,
-    warnings: bool,
+    gate: Gate,
 ) -> io::Result<()> {
-    let fails = |t: &Timer| {
-        t.status == TimerStatus::Breached || (warnings && t.status == TimerStatus::Warning)
-    };
+    let fails = |t: &Timer| gate.fails(t);
     let failures = rows.iter().filter(|(_, t)| fails(t)).count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
@@ -376,7 +389,7 @@ pub fn policy_flips(out: &mut impl Write, rev: &str, tickets: &[Flipped]) -> io:
                 anstyle::Style::new(),
                 vec![
                     id.clone(),
-                    metric_name(f.metric, f.level.as_deref()),
+                    cycle_name(f.metric, f.level.as_deref(), f.cycle),
                     flip_side(&f.before),
                     flip_side(&f.after),
                     title.clone(),

@@ -115,6 +115,9 @@ pub struct Timer {
     pub metric: Metric,
     /// The level an escalation timer requires; `None` for other metrics.
     pub level: Option<String>,
+    /// 1-based per ticket, metric and (for escalations) level; a number is
+    /// never reused, also not by a dropped cycle.
+    pub cycle: u32,
     pub calendar: String,
     pub status: TimerStatus,
     pub target_s: i64,
@@ -147,7 +150,21 @@ pub enum Action {
     Stopped,
     Restarted,
     Recalendared,
-    Discarded,
+    /// Ended without a verdict: its metric left the tier, or a reopen ended
+    /// a review that had not breached.
+    Dropped,
+}
+
+/// A cycle that ended without a verdict. It keeps its number, and only
+/// `sla explain` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    pub metric: Metric,
+    pub level: Option<String>,
+    pub cycle: u32,
+    pub started_at: Timestamp,
+    pub dropped_at: Timestamp,
+    pub elapsed_s: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +173,7 @@ pub struct Effect {
     pub event: usize,
     pub metric: Metric,
     pub level: Option<String>,
+    pub cycle: u32,
     pub action: Action,
 }
 
@@ -164,7 +182,10 @@ pub struct Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluation {
     pub status: Status,
+    /// Every cycle with a verdict (or still running), in metric, level and
+    /// cycle order.
     pub timers: Vec<Timer>,
+    pub dropped: Vec<Dropped>,
     pub effects: Vec<Effect>,
     /// Events after `now` that were ignored, by file index.
     pub ignored_future: Vec<usize>,
@@ -189,58 +210,102 @@ pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation 
         }
         clocks.apply(i, event, event.at().max(opened_at));
     }
-    let (timers, effects) = clocks.finish();
+    let (timers, dropped, effects) = clocks.finish();
     Evaluation {
         status,
         timers,
+        dropped,
         effects,
         ignored_future: timeline.future,
     }
 }
 
-/// Which timers a listing shows.
+/// Which timer cycles a listing shows.
 #[derive(Debug, Clone, Default)]
 pub struct TimerFilter {
-    /// Only these statuses; empty means every status but `met` (unless
-    /// `include_met`).
+    /// Only these statuses (any cycle, history included); empty means the
+    /// cycles still counting (running, warning, paused, an ongoing breach),
+    /// or every cycle with `history`.
     pub statuses: Vec<TimerStatus>,
-    pub include_met: bool,
+    pub history: bool,
 }
 
 impl TimerFilter {
     pub fn matches(&self, timer: &Timer) -> bool {
         if self.statuses.is_empty() {
-            self.include_met || timer.status != TimerStatus::Met
+            self.history || !timer.is_stopped()
         } else {
             self.statuses.contains(&timer.status)
         }
     }
 }
 
-/// Most urgent first: breached (longest overdue first), warning, running,
-/// paused, met; then by due instant.
-pub fn urgency_key(timer: &Timer) -> (TimerStatus, i64, i64) {
-    let due = timer
-        .due
-        .or(timer.breached_at)
-        .map(Timestamp::unix)
-        .unwrap_or(i64::MAX);
-    (timer.status, due, timer.remaining_s)
+/// Whether a cycle is breached and still counting: someone can still act.
+pub fn is_ongoing_breach(timer: &Timer) -> bool {
+    timer.status == TimerStatus::Breached && !timer.is_stopped()
 }
 
-/// How a `--check` gate reads timers.
+/// The order of timer rows: ongoing breaches first (most severe ticket
+/// first, then the most recently breached); then warnings and running
+/// cycles by due instant; then paused ones; history (stopped cycles) last,
+/// the most recent first. `severity_rank` is the ticket's (0 = most
+/// severe).
+pub fn urgency_key(timer: &Timer, severity_rank: usize) -> (u8, usize, i64, i64) {
+    let unix = |t: Option<Timestamp>| t.map(Timestamp::unix);
+    match timer.status {
+        _ if timer.is_stopped() => (
+            3,
+            0,
+            -unix(timer.stopped_at).unwrap_or(i64::MIN + 1),
+            timer.remaining_s,
+        ),
+        TimerStatus::Breached => (
+            0,
+            severity_rank,
+            -unix(timer.breached_at).unwrap_or(i64::MIN + 1),
+            timer.remaining_s,
+        ),
+        TimerStatus::Warning | TimerStatus::Running => {
+            (1, 0, unix(timer.due).unwrap_or(i64::MAX), timer.remaining_s)
+        }
+        TimerStatus::Paused | TimerStatus::Met => (2, 0, timer.remaining_s, 0),
+    }
+}
+
+/// How a `--check` gate reads timers: it fails on what someone can still
+/// act on. An ongoing breach fails it (any ticket, closed ones included:
+/// a review runs after the close); with `since`, so does a cycle that
+/// breached after that instant and has stopped since (a breach that began
+/// and ended between two runs of a watchdog). History never fails alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gate {
+pub struct Gate {
+    pub fail_on: FailOn,
+    pub since: Option<Timestamp>,
+}
+
+/// What fails a gate besides breaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
     Breach,
+    /// Breaches and cycles still counting past the warning fraction.
     Warning,
 }
 
 impl Gate {
     pub fn fails(self, timer: &Timer) -> bool {
-        match self {
-            Gate::Breach => timer.status == TimerStatus::Breached,
-            Gate::Warning => matches!(timer.status, TimerStatus::Breached | TimerStatus::Warning),
-        }
+        let recent = |t: &Timer| {
+            t.is_stopped()
+                && t.status == TimerStatus::Breached
+                && self
+                    .since
+                    .zip(t.breached_at)
+                    .is_some_and(|(since, at)| at > since)
+        };
+        is_ongoing_breach(timer)
+            || recent(timer)
+            || (self.fail_on == FailOn::Warning
+                && timer.status == TimerStatus::Warning
+                && !timer.is_stopped())
     }
 }
 
@@ -249,6 +314,7 @@ impl Gate {
 pub struct PolicyFlip {
     pub metric: Metric,
     pub level: Option<String>,
+    pub cycle: u32,
     /// Status and due under the old policy (`None`: no such timer).
     pub before: Option<(TimerStatus, Option<Timestamp>)>,
     pub after: Option<(TimerStatus, Option<Timestamp>)>,
@@ -257,21 +323,22 @@ pub struct PolicyFlip {
 /// How a ticket's timers change from `a` (under one policy) to `b` (under
 /// another), both evaluated at the same instant.
 pub fn policy_flips(a: &[Timer], b: &[Timer]) -> Vec<PolicyFlip> {
-    let key = |t: &Timer| (t.metric, t.level.clone());
-    let mut keys: Vec<(Metric, Option<String>)> = a.iter().chain(b).map(key).collect();
+    let key = |t: &Timer| (t.metric, t.level.clone(), t.cycle);
+    let mut keys: Vec<(Metric, Option<String>, u32)> = a.iter().chain(b).map(key).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
-        .filter_map(|(metric, level)| {
+        .filter_map(|(metric, level, cycle)| {
             let find = |list: &[Timer]| {
                 list.iter()
-                    .find(|t| t.metric == metric && t.level == level)
+                    .find(|t| t.metric == metric && t.level == level && t.cycle == cycle)
                     .map(|t| (t.status, t.due))
             };
             let (before, after) = (find(a), find(b));
             (before != after).then_some(PolicyFlip {
                 metric,
                 level,
+                cycle,
                 before,
                 after,
             })
@@ -310,11 +377,20 @@ mod tests {
         file::parse(text.as_bytes()).unwrap()
     }
 
+    /// The latest cycle of a metric (and level).
     fn find<'a>(timers: &'a [Timer], metric: Metric, level: Option<&str>) -> &'a Timer {
         timers
             .iter()
-            .find(|t| t.metric == metric && t.level.as_deref() == level)
+            .rfind(|t| t.metric == metric && t.level.as_deref() == level)
             .unwrap_or_else(|| panic!("no {metric:?} {level:?} timer in {timers:#?}"))
+    }
+
+    /// Every cycle of a metric (and level), in cycle order.
+    fn cycles<'a>(timers: &'a [Timer], metric: Metric, level: Option<&str>) -> Vec<&'a Timer> {
+        timers
+            .iter()
+            .filter(|t| t.metric == metric && t.level.as_deref() == level)
+            .collect()
     }
 
     const NOTIFY: &str = "notified\nchannel: email\nkind: acknowledgement\nmessage: m";
@@ -699,6 +775,328 @@ mod tests {
         assert_eq!((last.from, last.to), (t("2026-11-20T09:40:00Z"), None));
     }
 
+    /// The default policy with `low` lacking a first response and an
+    /// update cadence, and `[review] requires` as given.
+    fn policy_with(requires: &str) -> Policy {
+        let text = DEFAULT_POLICY
+            .replace(
+                "calendar = \"business\"\nfirst_response = \"8h\"\nupdate_every = \"24h\"\n",
+                "calendar = \"business\"\n",
+            )
+            .replace(
+                "requires = [\"assessment\", \"feedback\", \"lessons\", \"action-items\"]",
+                &format!("requires = [{requires}]"),
+            );
+        Policy::parse(&text).unwrap()
+    }
+
+    const ALL_PARTS: &str = "reviewed\nwent_well: w\nsatisfaction: 4\nlessons: l\naction_items:\n- text: x\n  owner: o\n  due: 2026-12-01";
+
+    #[test]
+    fn every_cadence_cycle_is_kept_with_its_own_verdict() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:05:00Z", NOTIFY),
+                ("2026-11-20T10:15:00Z", NOTIFY),
+                ("2026-11-20T10:45:00Z", NOTIFY),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T11:00:00Z"));
+        let cadence = cycles(&timers, Metric::UpdateCadence, None);
+        let seen: Vec<_> = cadence
+            .iter()
+            .map(|c| (c.cycle, c.status, c.started_at, c.stopped_at))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    1,
+                    TimerStatus::Breached,
+                    t("2026-11-20T09:05:00Z"),
+                    Some(t("2026-11-20T10:15:00Z"))
+                ),
+                (
+                    2,
+                    TimerStatus::Met,
+                    t("2026-11-20T10:15:00Z"),
+                    Some(t("2026-11-20T10:45:00Z"))
+                ),
+                (3, TimerStatus::Running, t("2026-11-20T10:45:00Z"), None),
+            ]
+        );
+        // The late update stays breached however many updates follow.
+        assert_eq!(cadence[0].breached_at, Some(t("2026-11-20T10:05:00Z")));
+    }
+
+    #[test]
+    fn a_reopen_voids_the_review_so_far_and_the_next_close_asks_again() {
+        // Rule A: a running review cycle stops at the reopen, dropped if it
+        // had not breached; the next close starts a new cycle.
+        let p = policy();
+        let events = [
+            ("2026-11-16T09:10:00Z", NOTIFY),
+            ("2026-11-16T12:00:00Z", "resolved\nsummary: s"),
+            (
+                "2026-11-16T13:00:00Z",
+                "closed\nconfirmed_by: c\napproved_by: m",
+            ),
+            ("2026-11-17T10:00:00Z", "reviewed\nwent_well: w\nlessons: l"),
+            ("2026-11-17T11:00:00Z", "reopened\nreason: back"),
+            ("2026-11-17T12:00:00Z", "resolved\nsummary: s2"),
+            (
+                "2026-11-17T13:00:00Z",
+                "closed\nconfirmed_by: c\napproved_by: m",
+            ),
+        ];
+        let tk = ticket("critical", "2026-11-16T09:00:00Z", &events);
+        let eval = evaluate(&p, &tk, t("2026-11-17T14:00:00Z"));
+        let reviews = cycles(&eval.timers, Metric::Review, None);
+        assert_eq!(reviews.len(), 1, "{reviews:#?}");
+        assert_eq!(
+            (reviews[0].cycle, reviews[0].status),
+            (2, TimerStatus::Running)
+        );
+        assert_eq!(reviews[0].started_at, t("2026-11-17T13:00:00Z"));
+        let dropped: Vec<_> = eval.dropped.iter().map(|d| (d.metric, d.cycle)).collect();
+        assert_eq!(dropped, [(Metric::Review, 1)]);
+        // Parts recorded before the reopen no longer count.
+        assert!(eval.status.review_parts.is_empty());
+        assert!(!crate::workflow::review_done(&p, &eval.status));
+        let mut events = events.to_vec();
+        events.push(("2026-11-17T15:00:00Z", ALL_PARTS));
+        let tk = ticket("critical", "2026-11-16T09:00:00Z", &events);
+        let eval = evaluate(&p, &tk, t("2026-11-17T16:00:00Z"));
+        let review = find(&eval.timers, Metric::Review, None);
+        assert_eq!(
+            (review.cycle, review.status, review.stopped_at),
+            (2, TimerStatus::Met, Some(t("2026-11-17T15:00:00Z")))
+        );
+        assert!(crate::workflow::review_done(&p, &eval.status));
+    }
+
+    #[test]
+    fn a_review_breached_before_a_reopen_stays_breached() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-16T09:00:00Z",
+            &[
+                ("2026-11-16T09:10:00Z", NOTIFY),
+                ("2026-11-16T12:00:00Z", "resolved\nsummary: s"),
+                (
+                    "2026-11-16T13:00:00Z",
+                    "closed\nconfirmed_by: c\napproved_by: m",
+                ),
+                // 40 business hours later is Monday the 23rd at 13:00.
+                ("2026-11-24T10:00:00Z", "reopened\nreason: back"),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-24T11:00:00Z"));
+        let review = find(&timers, Metric::Review, None);
+        assert_eq!(
+            (
+                review.cycle,
+                review.status,
+                review.stopped_at,
+                review.breached_at
+            ),
+            (
+                1,
+                TimerStatus::Breached,
+                Some(t("2026-11-24T10:00:00Z")),
+                Some(t("2026-11-23T13:00:00Z"))
+            )
+        );
+    }
+
+    #[test]
+    fn a_notice_while_resolved_starts_the_cadence_at_a_reopen() {
+        // Rule B.
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T10:00:00Z", "resolved\nsummary: s"),
+                (
+                    "2026-11-20T10:30:00Z",
+                    "notified\nchannel: email\nkind: resolution\nmessage: m",
+                ),
+                ("2026-11-20T11:00:00Z", "reopened\nreason: r"),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T11:20:00Z"));
+        let cadence = find(&timers, Metric::UpdateCadence, None);
+        assert_eq!(
+            (
+                cadence.cycle,
+                cadence.started_at,
+                cadence.elapsed_s,
+                cadence.status
+            ),
+            (1, t("2026-11-20T11:00:00Z"), 1200, TimerStatus::Running)
+        );
+    }
+
+    #[test]
+    fn a_stopped_timer_keeps_the_target_and_calendar_it_stopped_with() {
+        // Rule C: a critical first response breached and stopped; later
+        // tiers (8h on the business calendar) do not rewrite it.
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:45:00Z", NOTIFY),
+                (
+                    "2026-11-20T10:00:00Z",
+                    "severity-changed\nto: low\nreason: r",
+                ),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T11:00:00Z"));
+        let fr = find(&timers, Metric::FirstResponse, None);
+        assert_eq!(
+            (fr.status, fr.target_s, fr.calendar.as_str(), fr.elapsed_s),
+            (TimerStatus::Breached, 1800, "24x7", 2700)
+        );
+        // Also when the new tier lacks the metric.
+        let p = policy_with("\"assessment\"");
+        let timers = super::timers(&p, &tk, t("2026-11-20T11:00:00Z"));
+        let fr = find(&timers, Metric::FirstResponse, None);
+        assert_eq!((fr.status, fr.target_s), (TimerStatus::Breached, 1800));
+    }
+
+    #[test]
+    fn with_no_required_parts_the_first_review_after_the_close_meets_it() {
+        // Rule E.
+        let p = policy_with("");
+        let closed = [
+            ("2026-11-16T09:10:00Z", NOTIFY),
+            ("2026-11-16T12:00:00Z", "resolved\nsummary: s"),
+            (
+                "2026-11-16T13:00:00Z",
+                "closed\nconfirmed_by: c\napproved_by: m",
+            ),
+        ];
+        let tk = ticket("critical", "2026-11-16T09:00:00Z", &closed);
+        let eval = evaluate(&p, &tk, t("2026-11-17T13:00:00Z"));
+        assert_eq!(
+            find(&eval.timers, Metric::Review, None).status,
+            TimerStatus::Running
+        );
+        assert!(!crate::workflow::review_done(&p, &eval.status));
+        assert!(crate::due::needs(
+            &p,
+            &eval.status,
+            &eval.timers,
+            t("2026-11-17T13:00:00Z"),
+            crate::due::Need::Review
+        ));
+        let mut events = closed.to_vec();
+        events.push(("2026-11-17T14:00:00Z", "reviewed\nlessons: l"));
+        let tk = ticket("critical", "2026-11-16T09:00:00Z", &events);
+        let eval = evaluate(&p, &tk, t("2026-11-17T15:00:00Z"));
+        let review = find(&eval.timers, Metric::Review, None);
+        assert_eq!(
+            (review.status, review.stopped_at),
+            (TimerStatus::Met, Some(t("2026-11-17T14:00:00Z")))
+        );
+        assert!(crate::workflow::review_done(&p, &eval.status));
+    }
+
+    #[test]
+    fn a_tier_without_a_metric_drops_its_cycle_and_a_later_tier_starts_fresh() {
+        // Rule F: first response, cadence and escalations.
+        let p = policy_with("\"assessment\"");
+        let tk = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                (
+                    "2026-11-20T09:10:00Z",
+                    "severity-changed\nto: low\nreason: r",
+                ),
+                (
+                    "2026-11-20T09:40:00Z",
+                    "severity-changed\nto: high\nreason: r",
+                ),
+            ],
+        );
+        let eval = evaluate(&p, &tk, t("2026-11-20T10:00:00Z"));
+        let fr = find(&eval.timers, Metric::FirstResponse, None);
+        assert_eq!(
+            (fr.cycle, fr.started_at, fr.elapsed_s, fr.status),
+            (2, t("2026-11-20T09:40:00Z"), 1200, TimerStatus::Running)
+        );
+        let l2 = find(&eval.timers, Metric::Escalation, Some("L2"));
+        assert_eq!(
+            (l2.cycle, l2.started_at, l2.elapsed_s),
+            (2, t("2026-11-20T09:40:00Z"), 1200)
+        );
+        let dropped: Vec<_> = eval
+            .dropped
+            .iter()
+            .map(|d| (d.metric, d.level.as_deref(), d.cycle, d.elapsed_s))
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                (Metric::FirstResponse, None, 1, 600),
+                (Metric::Escalation, Some("L2"), 1, 600),
+                (Metric::Escalation, Some("L3"), 1, 600),
+            ]
+        );
+        // Dropped cycles are not timers: the five statuses stay the five.
+        assert_eq!(cycles(&eval.timers, Metric::FirstResponse, None).len(), 1);
+    }
+
+    #[test]
+    fn a_restored_level_the_ticket_already_reached_needs_no_new_cycle() {
+        let p = policy();
+        let tk = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:30:00Z", "escalated\nto: L2\nreason: r"),
+                (
+                    "2026-11-20T10:00:00Z",
+                    "severity-changed\nto: low\nreason: r",
+                ),
+                (
+                    "2026-11-20T11:00:00Z",
+                    "severity-changed\nto: high\nreason: r",
+                ),
+            ],
+        );
+        let eval = evaluate(&p, &tk, t("2026-11-20T12:00:00Z"));
+        let l2 = cycles(&eval.timers, Metric::Escalation, Some("L2"));
+        assert_eq!(l2.len(), 1);
+        assert_eq!((l2[0].cycle, l2[0].status), (1, TimerStatus::Met));
+        let l3 = find(&eval.timers, Metric::Escalation, Some("L3"));
+        assert_eq!(
+            (l3.cycle, l3.started_at, l3.elapsed_s),
+            (2, t("2026-11-20T11:00:00Z"), 3600)
+        );
+    }
+
+    #[test]
+    fn a_ticket_opened_at_a_level_has_that_target_met_at_opening() {
+        let p = policy();
+        let text = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\nevents:\n- type: opened\n  at: 2026-11-20T09:00:00Z\n  by: a\n  severity: critical\n  level: L2\n";
+        let tk = file::parse(text.as_bytes()).unwrap();
+        let timers = timers(&p, &tk, t("2026-11-20T12:00:00Z"));
+        let l2 = find(&timers, Metric::Escalation, Some("L2"));
+        assert_eq!(
+            (l2.status, l2.stopped_at, l2.elapsed_s),
+            (TimerStatus::Met, Some(t("2026-11-20T09:00:00Z")), 0)
+        );
+    }
+
     mod laws {
         use super::*;
         use proptest::prelude::*;
@@ -733,6 +1131,29 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// The ledger is append-only: a cycle that had stopped (met or
+            /// breached) reads the same after any later events.
+            #[test]
+            fn stopped_cycles_never_change_when_events_follow(
+                steps in proptest::collection::vec((0u16..600, 0u8..4), 1..12),
+                keep in 0usize..12,
+                severity in prop_oneof![Just("critical"), Just("medium")],
+            ) {
+                let p = policy();
+                let full = build(&steps, severity);
+                let keep = keep.min(steps.len());
+                let prefix = build(&steps[..keep], severity);
+                let now = full.events.last().unwrap().at().plus(7 * 86_400);
+                let before = timers(&p, &prefix, now);
+                let after = timers(&p, &full, now);
+                for cycle in before.iter().filter(|t| t.is_stopped()) {
+                    let same = after
+                        .iter()
+                        .find(|a| a.metric == cycle.metric && a.level == cycle.level && a.cycle == cycle.cycle);
+                    prop_assert_eq!(same, Some(cycle));
+                }
+            }
 
             #[test]
             fn pausing_never_increases_elapsed(

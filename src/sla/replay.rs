@@ -1,13 +1,17 @@
-//! The clocks of one ticket: what each event does to each timer (start,
-//! pause, resume, stop, restart, re-calendar, discard), as business-time
-//! segments. Verdicts are [`super::verdict`]'s.
+//! The clocks of one ticket: what each event does to each timer cycle
+//! (start, pause, resume, stop, restart, re-calendar, drop), as
+//! business-time segments. Every cycle is kept: a cycle that stops goes to
+//! the ledger with the target and calendar in force then, and a later
+//! event never rewrites it. Verdicts are [`super::verdict`]'s.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::calendar::Calendar;
 use crate::policy::{Policy, Severity};
 use crate::ticket::{Event, ReviewPart};
 use crate::time::Timestamp;
 
-use super::{Action, Effect, Metric, Segment, Timer, verdict};
+use super::{Action, Dropped, Effect, Metric, Segment, Timer, verdict};
 
 /// The target of a metric under a severity (`None`: the tier has no such
 /// target, so there is no timer).
@@ -31,37 +35,27 @@ fn target_of(
     }
 }
 
-/// One timer being built.
+/// Which metric (and, for escalations, level) a cycle measures.
+type Key = (Metric, Option<String>);
+
+/// One timer cycle being built.
 pub(super) struct Clock {
     pub(super) metric: Metric,
     pub(super) level: Option<String>,
+    /// 1-based per ticket, metric and level; never reused.
+    pub(super) cycle: u32,
     pub(super) started_at: Timestamp,
     pub(super) segments: Vec<Segment>,
     pub(super) running_since: Option<Timestamp>,
     /// When it stopped, and the target in force then.
-    pub(super) stopped: Option<(Timestamp, Option<i64>)>,
+    pub(super) stopped: Option<(Timestamp, i64)>,
+    /// When it was dropped without a verdict (its metric left the tier, or
+    /// a reopen ended a review that had not breached).
+    pub(super) dropped: Option<Timestamp>,
     pub(super) calendar: String,
 }
 
 impl Clock {
-    fn new(
-        metric: Metric,
-        level: Option<String>,
-        at: Timestamp,
-        calendar: &str,
-        running: bool,
-    ) -> Self {
-        Clock {
-            metric,
-            level,
-            started_at: at,
-            segments: Vec::new(),
-            running_since: running.then_some(at),
-            stopped: None,
-            calendar: calendar.to_string(),
-        }
-    }
-
     fn close_segment(&mut self, at: Timestamp, calendars: &Calendars<'_>) {
         if let Some(since) = self.running_since.take() {
             let business_s = calendars
@@ -81,7 +75,7 @@ impl Clock {
     }
 
     fn is_active(&self) -> bool {
-        self.stopped.is_none()
+        self.stopped.is_none() && self.dropped.is_none()
     }
 
     /// Business seconds over every segment; saturating, though a segment is
@@ -113,16 +107,24 @@ pub(super) struct Replay<'p> {
     now: Timestamp,
     severity: Option<&'p Severity>,
     level_rank: usize,
+    opened_at: Option<Timestamp>,
     /// Whether the ticket is paused (waiting).
     paused: bool,
     open: bool,
+    /// Whether the customer was ever notified (also while resolved).
     notified_once: bool,
+    /// The current cycle of each metric (escalations: one per level).
     first_response: Option<Clock>,
     cadence: Option<Clock>,
     resolution: Option<Clock>,
     escalations: Vec<Clock>,
     review: Option<Clock>,
-    review_parts: Vec<ReviewPart>,
+    /// Cycles that are over: stopped with a verdict, or dropped.
+    ledger: Vec<Clock>,
+    /// The last cycle number given, per metric and level.
+    cycles: BTreeMap<Key, u32>,
+    /// Review parts recorded since the last reopen.
+    review_parts: BTreeSet<ReviewPart>,
     reached_review_level: bool,
     effects: Vec<Effect>,
 }
@@ -135,6 +137,7 @@ impl<'p> Replay<'p> {
             now,
             severity: None,
             level_rank: 0,
+            opened_at: None,
             paused: false,
             open: true,
             notified_once: false,
@@ -143,7 +146,9 @@ impl<'p> Replay<'p> {
             resolution: None,
             escalations: Vec::new(),
             review: None,
-            review_parts: Vec::new(),
+            ledger: Vec::new(),
+            cycles: BTreeMap::new(),
+            review_parts: BTreeSet::new(),
             reached_review_level: false,
             effects: Vec::new(),
         }
@@ -155,17 +160,103 @@ impl<'p> Replay<'p> {
             .unwrap_or_else(|| crate::policy::ALWAYS.to_string())
     }
 
+    /// A new cycle of `metric` (and `level`), numbered after the last.
+    fn new_clock(
+        &mut self,
+        metric: Metric,
+        level: Option<String>,
+        at: Timestamp,
+        calendar: &str,
+        running: bool,
+    ) -> Clock {
+        let cycle = self.cycles.entry((metric, level.clone())).or_insert(0);
+        *cycle += 1;
+        Clock {
+            metric,
+            level,
+            cycle: *cycle,
+            started_at: at,
+            segments: Vec::new(),
+            running_since: running.then_some(at),
+            stopped: None,
+            dropped: None,
+            calendar: calendar.to_string(),
+        }
+    }
+
+    /// Whether the ticket ever had a cycle of `key`.
+    fn ever_had(&self, key: &Key) -> bool {
+        self.cycles.contains_key(key)
+    }
+
     fn effect(&mut self, event: usize, clock: &Clock, action: Action) {
         self.effects.push(Effect {
             event,
             metric: clock.metric,
             level: clock.level.clone(),
+            cycle: clock.cycle,
             action,
         });
     }
 
-    /// Every clock that exists, mutable, for bulk actions.
-    fn clocks_mut(&mut self) -> Vec<&mut Clock> {
+    fn target(&self, metric: Metric, level: Option<&str>) -> Option<i64> {
+        target_of(self.policy, self.severity, metric, level)
+    }
+
+    /// Stops `clock` at `at` with the target in force now (dropped when
+    /// there is none); returns what happened.
+    fn stop_clock(&self, clock: &mut Clock, at: Timestamp) -> Action {
+        clock.close_segment(at, &self.calendars);
+        match self.target(clock.metric, clock.level.as_deref()) {
+            Some(target) => {
+                clock.stopped = Some((at, target));
+                Action::Stopped
+            }
+            None => {
+                clock.dropped = Some(at);
+                Action::Dropped
+            }
+        }
+    }
+
+    /// Ends `clock` without a verdict.
+    fn drop_clock(&self, clock: &mut Clock, at: Timestamp) {
+        clock.close_segment(at, &self.calendars);
+        clock.dropped = Some(at);
+    }
+
+    /// Stops the current cycle in `slot` if it is active and `which`
+    /// selects it, recording the effect.
+    fn stop_slot(
+        &mut self,
+        i: usize,
+        at: Timestamp,
+        take: impl Fn(&mut Self) -> &mut Option<Clock>,
+    ) {
+        let Some(mut clock) = take(self).take() else {
+            return;
+        };
+        if clock.is_active() {
+            let action = self.stop_clock(&mut clock, at);
+            self.effect(i, &clock, action);
+        }
+        *take(self) = Some(clock);
+    }
+
+    /// Stops the active escalation cycles `which` selects.
+    fn stop_escalations(&mut self, i: usize, at: Timestamp, which: impl Fn(&Clock) -> bool) {
+        let mut clocks = std::mem::take(&mut self.escalations);
+        for clock in &mut clocks {
+            if clock.is_active() && which(clock) {
+                let action = self.stop_clock(clock, at);
+                self.effect(i, clock, action);
+            }
+        }
+        self.escalations = clocks;
+    }
+
+    /// Every current cycle, mutable, for pause, resume and re-calendar.
+    fn current_mut(&mut self) -> Vec<&mut Clock> {
         let mut all: Vec<&mut Clock> = Vec::new();
         all.extend(self.first_response.as_mut());
         all.extend(self.cadence.as_mut());
@@ -175,45 +266,26 @@ impl<'p> Replay<'p> {
         all
     }
 
-    /// Runs `f` on each clock and records the actions it reports.
-    fn each_clock(
+    /// Runs `f` on each current cycle and records the actions it reports.
+    fn each_current(
         &mut self,
         event: usize,
         mut f: impl FnMut(&mut Clock, &Calendars<'_>) -> Option<Action>,
     ) {
         let mut done = Vec::new();
         let calendars = self.calendars;
-        for clock in self.clocks_mut() {
+        for clock in self.current_mut() {
             if let Some(action) = f(clock, &calendars) {
                 done.push(Effect {
                     event,
                     metric: clock.metric,
                     level: clock.level.clone(),
+                    cycle: clock.cycle,
                     action,
                 });
             }
         }
         self.effects.extend(done);
-    }
-
-    fn target(&self, metric: Metric, level: Option<&str>) -> Option<i64> {
-        target_of(self.policy, self.severity, metric, level)
-    }
-
-    /// Stops the active clocks `which` selects, judging each later against
-    /// the target in force now.
-    fn stop(&mut self, event: usize, at: Timestamp, which: impl Fn(&Clock) -> bool) {
-        let (policy, severity) = (self.policy, self.severity);
-        self.each_clock(event, |clock, calendars| {
-            if clock.is_active() && which(clock) {
-                clock.close_segment(at, calendars);
-                let target = target_of(policy, severity, clock.metric, clock.level.as_deref());
-                clock.stopped = Some((at, target));
-                Some(Action::Stopped)
-            } else {
-                None
-            }
-        });
     }
 
     /// Applies event `i` (file index), taking effect at `at`.
@@ -222,29 +294,32 @@ impl<'p> Replay<'p> {
             Event::Opened {
                 severity, level, ..
             } => {
+                self.opened_at = Some(at);
                 self.severity = self.policy.severity(severity);
                 self.level_rank = self.policy.level_rank(level).unwrap_or(0);
                 self.reached_review_level = self.policy.review.levels.iter().any(|l| l == level);
                 let cal = self.calendar_name();
                 let Some(sev) = self.severity else { return };
                 if sev.first_response.is_some() {
-                    let clock = Clock::new(Metric::FirstResponse, None, at, &cal, true);
+                    let clock = self.new_clock(Metric::FirstResponse, None, at, &cal, true);
                     self.effect(i, &clock, Action::Started);
                     self.first_response = Some(clock);
                 }
                 if sev.resolution.is_some() {
-                    let clock = Clock::new(Metric::Resolution, None, at, &cal, true);
+                    let clock = self.new_clock(Metric::Resolution, None, at, &cal, true);
                     self.effect(i, &clock, Action::Started);
                     self.resolution = Some(clock);
                 }
                 self.sync_escalations(i, at);
             }
             Event::Notified { .. } => {
+                // Counted whenever it happened: a cadence starts at a later
+                // reopen even if this notice went out while resolved.
+                self.notified_once = true;
                 if !self.open {
                     return;
                 }
-                self.notified_once = true;
-                self.stop(i, at, |c| c.metric == Metric::FirstResponse);
+                self.stop_slot(i, at, |r| &mut r.first_response);
                 self.restart_cadence(i, at);
             }
             Event::Paused { .. } => {
@@ -252,7 +327,7 @@ impl<'p> Replay<'p> {
                     return;
                 }
                 self.paused = true;
-                self.each_clock(i, |clock, calendars| {
+                self.each_current(i, |clock, calendars| {
                     let pausable = matches!(
                         clock.metric,
                         Metric::UpdateCadence | Metric::Resolution | Metric::Escalation
@@ -270,7 +345,7 @@ impl<'p> Replay<'p> {
                     return;
                 }
                 self.paused = false;
-                self.each_clock(i, |clock, _| {
+                self.each_current(i, |clock, _| {
                     if clock.is_active() && !clock.is_running() {
                         clock.running_since = Some(at);
                         Some(Action::Resumed)
@@ -279,52 +354,7 @@ impl<'p> Replay<'p> {
                     }
                 });
             }
-            Event::SeverityChanged { to, .. } => {
-                let Some(new) = self.policy.severity(to) else {
-                    return;
-                };
-                self.severity = Some(new);
-                let cal = new.calendar.clone();
-                self.each_clock(i, |clock, calendars| {
-                    if clock.is_active() && clock.metric != Metric::Review && clock.calendar != cal
-                    {
-                        let running = clock.is_running();
-                        clock.close_segment(at, calendars);
-                        clock.calendar = cal.clone();
-                        if running {
-                            clock.running_since = Some(at);
-                        }
-                        Some(Action::Recalendared)
-                    } else {
-                        None
-                    }
-                });
-                // Metrics the new tier has and the old did not start now.
-                if new.first_response.is_some()
-                    && self.first_response.is_none()
-                    && !self.notified_once
-                    && self.open
-                {
-                    let clock = Clock::new(Metric::FirstResponse, None, at, &cal, true);
-                    self.effect(i, &clock, Action::Started);
-                    self.first_response = Some(clock);
-                }
-                if new.resolution.is_some() && self.resolution.is_none() && self.open {
-                    let clock = Clock::new(Metric::Resolution, None, at, &cal, !self.paused);
-                    self.effect(i, &clock, Action::Started);
-                    self.resolution = Some(clock);
-                }
-                if new.update_every.is_some()
-                    && self.cadence.is_none()
-                    && self.notified_once
-                    && self.open
-                {
-                    let clock = Clock::new(Metric::UpdateCadence, None, at, &cal, !self.paused);
-                    self.effect(i, &clock, Action::Started);
-                    self.cadence = Some(clock);
-                }
-                self.sync_escalations(i, at);
-            }
+            Event::SeverityChanged { to, .. } => self.change_severity(i, at, to),
             Event::Escalated { to, .. } => {
                 let Some(rank) = self.policy.level_rank(to) else {
                     return;
@@ -335,56 +365,25 @@ impl<'p> Replay<'p> {
                 }
                 let policy = self.policy;
                 let reached = self.level_rank;
-                self.stop(i, at, |c| {
-                    c.metric == Metric::Escalation
-                        && c.level
-                            .as_deref()
-                            .and_then(|l| policy.level_rank(l))
-                            .is_some_and(|r| r <= reached)
+                self.stop_escalations(i, at, |c| {
+                    c.level
+                        .as_deref()
+                        .and_then(|l| policy.level_rank(l))
+                        .is_some_and(|r| r <= reached)
                 });
             }
             Event::Resolved { .. } => {
                 self.open = false;
                 self.paused = false;
-                self.stop(i, at, |c| c.metric != Metric::Review);
+                self.stop_work(i, at);
             }
             Event::Closed { .. } => {
                 self.open = false;
                 self.paused = false;
-                self.stop(i, at, |c| c.metric != Metric::Review);
+                self.stop_work(i, at);
                 self.start_review(i, at);
             }
-            Event::Reopened { .. } => {
-                self.open = true;
-                if let Some(review) = self.review.take() {
-                    self.effect(i, &review, Action::Discarded);
-                }
-                self.review_parts.clear();
-                // Resolution and unmet escalations continue where they were.
-                let policy = self.policy;
-                let reached = self.level_rank;
-                self.each_clock(i, |clock, _| {
-                    let resumes = match clock.metric {
-                        Metric::Resolution => true,
-                        Metric::Escalation => clock
-                            .level
-                            .as_deref()
-                            .and_then(|l| policy.level_rank(l))
-                            .is_some_and(|r| r > reached),
-                        _ => false,
-                    };
-                    if resumes && clock.stopped.is_some() {
-                        clock.stopped = None;
-                        clock.running_since = Some(at);
-                        Some(Action::Resumed)
-                    } else {
-                        None
-                    }
-                });
-                if self.notified_once {
-                    self.restart_cadence(i, at);
-                }
-            }
+            Event::Reopened { .. } => self.reopen(i, at),
             Event::Reviewed { .. } => {
                 self.review_parts.extend(event.review_parts());
                 let complete = self
@@ -394,7 +393,7 @@ impl<'p> Replay<'p> {
                     .iter()
                     .all(|p| self.review_parts.contains(p));
                 if complete {
-                    self.stop(i, at, |c| c.metric == Metric::Review);
+                    self.stop_slot(i, at, |r| &mut r.review);
                 }
             }
             Event::Note { .. }
@@ -409,51 +408,174 @@ impl<'p> Replay<'p> {
         }
     }
 
+    /// Resolution and closure stop every cycle of the work itself.
+    fn stop_work(&mut self, i: usize, at: Timestamp) {
+        self.stop_slot(i, at, |r| &mut r.first_response);
+        self.stop_slot(i, at, |r| &mut r.cadence);
+        self.stop_slot(i, at, |r| &mut r.resolution);
+        self.stop_escalations(i, at, |_| true);
+    }
+
+    fn reopen(&mut self, i: usize, at: Timestamp) {
+        self.open = true;
+        // Review parts recorded before the reopen no longer count. A review
+        // cycle still running stops here: breached stays breached, anything
+        // else is dropped; the next close starts a new one.
+        self.review_parts.clear();
+        if let Some(mut review) = self.review.take() {
+            if review.is_active() {
+                review.close_segment(at, &self.calendars);
+                let target = self.target(Metric::Review, None).unwrap_or(i64::MAX);
+                if review.elapsed() > target {
+                    review.stopped = Some((at, target));
+                    self.effect(i, &review, Action::Stopped);
+                } else {
+                    review.dropped = Some(at);
+                    self.effect(i, &review, Action::Dropped);
+                }
+            }
+            self.ledger.push(review);
+        }
+        // Resolution and unmet escalations continue where they were.
+        let policy = self.policy;
+        let reached = self.level_rank;
+        self.each_current(i, |clock, _| {
+            let resumes = match clock.metric {
+                Metric::Resolution => true,
+                Metric::Escalation => clock
+                    .level
+                    .as_deref()
+                    .and_then(|l| policy.level_rank(l))
+                    .is_some_and(|r| r > reached),
+                _ => false,
+            };
+            if resumes && clock.stopped.is_some() {
+                clock.stopped = None;
+                clock.running_since = Some(at);
+                Some(Action::Resumed)
+            } else {
+                None
+            }
+        });
+        if self.notified_once {
+            self.restart_cadence(i, at);
+        }
+    }
+
+    /// A severity change: running cycles move to the new tier's calendar;
+    /// cycles of metrics the tier lacks are dropped; metrics it adds start.
+    /// Stopped cycles keep the target and calendar they stopped with.
+    fn change_severity(&mut self, i: usize, at: Timestamp, to: &str) {
+        let Some(new) = self.policy.severity(to) else {
+            return;
+        };
+        self.severity = Some(new);
+        let cal = new.calendar.clone();
+        self.each_current(i, |clock, calendars| {
+            if clock.is_active() && clock.metric != Metric::Review && clock.calendar != cal {
+                let running = clock.is_running();
+                clock.close_segment(at, calendars);
+                clock.calendar = cal.clone();
+                if running {
+                    clock.running_since = Some(at);
+                }
+                Some(Action::Recalendared)
+            } else {
+                None
+            }
+        });
+        for (slot, has) in [
+            (0, new.first_response.is_some()),
+            (1, new.update_every.is_some()),
+            (2, new.resolution.is_some()),
+        ] {
+            let current = match slot {
+                0 => &mut self.first_response,
+                1 => &mut self.cadence,
+                _ => &mut self.resolution,
+            };
+            if !has && let Some(mut clock) = current.take() {
+                if clock.is_active() {
+                    self.drop_clock(&mut clock, at);
+                    self.effect(i, &clock, Action::Dropped);
+                }
+                self.ledger.push(clock);
+            }
+        }
+        // Metrics the new tier has and the ticket has no cycle of start now,
+        // with nothing elapsed (a dropped one comes back fresh).
+        if new.first_response.is_some()
+            && self.first_response.is_none()
+            && !self.notified_once
+            && self.open
+        {
+            let clock = self.new_clock(Metric::FirstResponse, None, at, &cal, true);
+            self.effect(i, &clock, Action::Started);
+            self.first_response = Some(clock);
+        }
+        if new.resolution.is_some() && self.resolution.is_none() && self.open {
+            let clock = self.new_clock(Metric::Resolution, None, at, &cal, !self.paused);
+            self.effect(i, &clock, Action::Started);
+            self.resolution = Some(clock);
+        }
+        if new.update_every.is_some() && self.cadence.is_none() && self.notified_once && self.open {
+            let clock = self.new_clock(Metric::UpdateCadence, None, at, &cal, !self.paused);
+            self.effect(i, &clock, Action::Started);
+            self.cadence = Some(clock);
+        }
+        self.sync_escalations(i, at);
+    }
+
+    /// A new update-cadence cycle at `at`; the current one stops there.
     fn restart_cadence(&mut self, i: usize, at: Timestamp) {
         let Some(sev) = self.severity else { return };
         if sev.update_every.is_none() {
             return;
         }
-        let cal = self.calendar_name();
-        let target = sev.update_every.unwrap_or(0);
-        let restarted = if let Some(mut old) = self.cadence.take() {
-            if old.is_active() {
-                old.close_segment(at, &self.calendars);
-                old.stopped = Some((at, Some(target)));
+        let restarted = match self.cadence.take() {
+            Some(mut old) => {
+                if old.is_active() {
+                    let action = self.stop_clock(&mut old, at);
+                    self.effect(i, &old, action);
+                }
+                self.ledger.push(old);
+                true
             }
-            true
-        } else {
-            false
+            None => false,
         };
-        let clock = Clock::new(Metric::UpdateCadence, None, at, &cal, !self.paused);
-        self.effect(
-            i,
-            &clock,
-            if restarted {
-                Action::Restarted
-            } else {
-                Action::Started
-            },
-        );
+        let cal = self.calendar_name();
+        let clock = self.new_clock(Metric::UpdateCadence, None, at, &cal, !self.paused);
+        let action = if restarted {
+            Action::Restarted
+        } else {
+            Action::Started
+        };
+        self.effect(i, &clock, action);
         self.cadence = Some(clock);
     }
 
-    /// Makes the escalation clocks match the current severity's targets.
+    /// Makes the escalation cycles match the current severity's targets.
+    /// A level the tier no longer has: its running cycle is dropped, a
+    /// stopped one keeps its verdict. A level it has that the ticket has no
+    /// cycle for: if the ticket never had that target, it counts from
+    /// opening on the resolution clock's time (met at once if the ticket is
+    /// already at the level); if a cycle was dropped, a fresh one starts now,
+    /// unless the ticket already reached the level.
     fn sync_escalations(&mut self, i: usize, at: Timestamp) {
         let Some(sev) = self.severity else { return };
         let cal = self.calendar_name();
-        let opened_at = self.resolution.as_ref().map(|c| c.started_at).unwrap_or(at);
+        let opened_at = self.opened_at.unwrap_or(at);
         let wanted: Vec<String> = sev.escalations.iter().map(|e| e.level.clone()).collect();
-        // Targets the new tier no longer has are dropped.
-        let dropped: Vec<Clock> = {
-            let (keep, drop): (Vec<Clock>, Vec<Clock>) = std::mem::take(&mut self.escalations)
-                .into_iter()
-                .partition(|c| c.level.as_ref().is_some_and(|l| wanted.contains(l)));
-            self.escalations = keep;
-            drop
-        };
-        for clock in &dropped {
-            self.effect(i, clock, Action::Discarded);
+        let (keep, gone): (Vec<Clock>, Vec<Clock>) = std::mem::take(&mut self.escalations)
+            .into_iter()
+            .partition(|c| c.level.as_ref().is_some_and(|l| wanted.contains(l)));
+        self.escalations = keep;
+        for mut clock in gone {
+            if clock.is_active() {
+                self.drop_clock(&mut clock, at);
+                self.effect(i, &clock, Action::Dropped);
+            }
+            self.ledger.push(clock);
         }
         for level in wanted {
             if self
@@ -463,90 +585,113 @@ impl<'p> Replay<'p> {
             {
                 continue;
             }
+            let key = (Metric::Escalation, Some(level.clone()));
             let rank = self.policy.level_rank(&level).unwrap_or(usize::MAX);
-            let already = rank <= self.level_rank;
-            let mut clock = Clock::new(
+            let reached = rank <= self.level_rank;
+            let restored = self.ever_had(&key);
+            if restored && reached {
+                continue;
+            }
+            let fresh = restored || reached;
+            let start = if fresh { at } else { opened_at };
+            let mut clock = self.new_clock(
                 Metric::Escalation,
                 Some(level),
-                opened_at,
+                start,
                 &cal,
-                !already && !self.paused && self.open,
+                !reached && !self.paused && self.open && fresh,
             );
-            // A target added by a severity change counts from opening, on
-            // the time the resolution clock has already run.
-            if let Some(res) = &self.resolution
-                && opened_at < at
-                && !already
-            {
-                clock.segments = res.segments.clone();
-                if let Some(since) = res.running_since {
-                    clock.running_since = Some(since);
+            // A target the ticket never had counts from opening: added by a
+            // severity change, on the time the resolution clock has run.
+            if !fresh {
+                match &self.resolution {
+                    Some(res) if opened_at < at => {
+                        clock.segments = res.segments.clone();
+                        clock.running_since = res.running_since;
+                    }
+                    _ => clock.running_since = (!self.paused && self.open).then_some(opened_at),
                 }
             }
-            if already || !self.open {
-                clock.stopped = Some((at, None));
-            }
             self.effect(i, &clock, Action::Started);
-            if already {
-                self.effect(i, &clock, Action::Stopped);
+            if reached || !self.open {
+                let action = self.stop_clock(&mut clock, at);
+                self.effect(i, &clock, action);
             }
             self.escalations.push(clock);
         }
+        let policy = self.policy;
         self.escalations
-            .sort_by_key(|c| c.level.as_deref().and_then(|l| self.policy.level_rank(l)));
+            .sort_by_key(|c| c.level.as_deref().and_then(|l| policy.level_rank(l)));
     }
 
+    /// A review cycle starts at a close, for tickets the policy says need
+    /// one; it is met at the first review event by which every required
+    /// part has been recorded since the last reopen.
     fn start_review(&mut self, i: usize, at: Timestamp) {
         let Some(sev) = self.severity else { return };
         if self.policy.review.within.is_none() || !(sev.review || self.reached_review_level) {
             return;
         }
-        if self.review.is_some() {
+        if self.review.as_ref().is_some_and(Clock::is_active) {
             return;
         }
-        let complete = !self.review_parts.is_empty()
-            && self
-                .policy
-                .review
-                .requires
-                .iter()
-                .all(|p| self.review_parts.contains(p));
-        let mut clock = Clock::new(
-            Metric::Review,
-            None,
-            at,
-            &self.policy.review.calendar,
-            !complete,
-        );
-        if complete {
-            clock.stopped = Some((at, self.policy.review.within));
+        if let Some(old) = self.review.take() {
+            self.ledger.push(old);
         }
+        let calendar = self.policy.review.calendar.clone();
+        let clock = self.new_clock(Metric::Review, None, at, &calendar, true);
         self.effect(i, &clock, Action::Started);
         self.review = Some(clock);
     }
 
-    /// Every timer with its verdict at `now`, and the effects trail.
-    pub(super) fn finish(mut self) -> (Vec<Timer>, Vec<Effect>) {
+    /// Every cycle with its verdict at `now`, the dropped ones apart, and
+    /// the effects trail.
+    pub(super) fn finish(mut self) -> (Vec<Timer>, Vec<Dropped>, Vec<Effect>) {
         let now = self.now;
-        let mut timers = Vec::new();
-        let mut clocks: Vec<Clock> = Vec::new();
+        let mut clocks: Vec<Clock> = std::mem::take(&mut self.ledger);
         clocks.extend(self.first_response.take());
         clocks.extend(self.cadence.take());
         clocks.extend(self.resolution.take());
         clocks.append(&mut self.escalations);
         clocks.extend(self.review.take());
+        let policy = self.policy;
+        clocks.sort_by_key(|c| {
+            (
+                c.metric,
+                c.level.as_deref().and_then(|l| policy.level_rank(l)),
+                c.cycle,
+            )
+        });
+        let mut timers = Vec::new();
+        let mut dropped = Vec::new();
         for clock in clocks {
-            let Some(current_target) = self.target(clock.metric, clock.level.as_deref()) else {
+            if let Some(at) = clock.dropped {
+                dropped.push(Dropped {
+                    metric: clock.metric,
+                    level: clock.level.clone(),
+                    cycle: clock.cycle,
+                    started_at: clock.started_at,
+                    dropped_at: at,
+                    elapsed_s: clock.elapsed(),
+                });
                 continue;
+            }
+            let target = match clock.stopped {
+                Some((_, target)) => target,
+                None => match self.target(clock.metric, clock.level.as_deref()) {
+                    Some(target) => target,
+                    // Unreachable: a cycle whose target left is dropped.
+                    None => continue,
+                },
             };
             timers.push(verdict::judge(
                 clock,
-                current_target,
+                target,
                 now,
                 self.calendars,
-                self.policy.warning_permille,
+                self.policy.warning,
             ));
         }
-        (timers, self.effects)
+        (timers, dropped, self.effects)
     }
 }

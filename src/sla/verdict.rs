@@ -2,20 +2,21 @@
 //! warning, running, paused, met), its due instant and, once breached, the
 //! instant it breached.
 
+use crate::policy::Fraction;
 use crate::time::Timestamp;
 
 use super::replay::{Calendars, Clock};
 use super::{Segment, Timer, TimerStatus};
 
 /// The verdict on `clock` at `now`: its open segment counted up to `now`,
-/// judged against the target in force when it stopped (or `current_target`
-/// while it runs).
+/// judged against `target` (the one in force when it stopped, or the
+/// current one while it runs).
 pub(super) fn judge(
     mut clock: Clock,
-    current_target: i64,
+    target: i64,
     now: Timestamp,
     calendars: Calendars<'_>,
-    warning_permille: i64,
+    warning: Fraction,
 ) -> Timer {
     let running_at_now = clock.running_since;
     // Count the open segment up to now, but remember it is open.
@@ -31,10 +32,6 @@ pub(super) fn judge(
         });
     }
     let elapsed = clock.elapsed();
-    let target = match clock.stopped {
-        Some((_, Some(target_then))) => target_then,
-        _ => current_target,
-    };
     let breached = elapsed > target;
     let status = if clock.stopped.is_some() {
         if breached {
@@ -46,7 +43,7 @@ pub(super) fn judge(
         TimerStatus::Breached
     } else if running_at_now.is_none() {
         TimerStatus::Paused
-    } else if reached_warning(elapsed, target, warning_permille) {
+    } else if warning.reached(elapsed, target) {
         TimerStatus::Warning
     } else {
         TimerStatus::Running
@@ -59,6 +56,7 @@ pub(super) fn judge(
     Timer {
         metric: clock.metric,
         level: clock.level,
+        cycle: clock.cycle,
         calendar: clock.calendar,
         status,
         target_s: target,
@@ -70,13 +68,6 @@ pub(super) fn judge(
         breached_at: if breached { crossing } else { None },
         segments: clock.segments,
     }
-}
-
-/// Whether `elapsed` has used `warning_permille` per mille of `target`.
-/// Widened to `i128`: both factors are `i64`, so the products always fit,
-/// whatever a policy built in code holds.
-fn reached_warning(elapsed: i64, target: i64, warning_permille: i64) -> bool {
-    i128::from(elapsed) * 1000 >= i128::from(target) * i128::from(warning_permille)
 }
 
 /// `target - elapsed`, saturating, and never `i64::MIN`, so that a renderer
@@ -108,13 +99,16 @@ mod tests {
 
     #[test]
     fn the_warning_threshold_never_overflows() {
-        assert!(reached_warning(750, 1_000, 750));
-        assert!(!reached_warning(749, 1_000, 750));
-        assert!(!reached_warning(3_600, i64::MAX, 750));
-        assert!(!reached_warning(i64::MAX / 2, i64::MAX, 750));
-        assert!(reached_warning(i64::MAX, i64::MAX, 1_000));
-        assert!(reached_warning(i64::MAX, i64::MAX, 750));
-        assert!(reached_warning(0, 1_000, 0));
+        let f = |num, den| Fraction { num, den };
+        assert!(f(75, 100).reached(750, 1_000));
+        assert!(!f(75, 100).reached(749, 1_000));
+        assert!(!f(75, 100).reached(3_600, i64::MAX));
+        assert!(!f(75, 100).reached(i64::MAX / 2, i64::MAX));
+        assert!(f(1, 1).reached(i64::MAX, i64::MAX));
+        assert!(f(75, 100).reached(i64::MAX, i64::MAX));
+        assert!(f(0, 1).reached(0, 1_000));
+        let tiny = f(1, 1_000_000_000_000_000);
+        assert!(tiny.reached(1, 1_000) && !tiny.reached(0, 1));
     }
 
     #[test]

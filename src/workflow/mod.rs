@@ -14,5 +14,5 @@ pub use gate::{
 pub use notice::{NoticeValues, default_notice_kind, notice_text, render_notice};
 pub use state::{
     State, Status, Timeline, missing_docs, missing_review_parts, needs_review, next_level, replay,
-    replay_at, voided_refs, walk,
+    replay_at, review_done, voided_refs, walk,
 };

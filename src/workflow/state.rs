@@ -75,8 +75,11 @@ pub struct Status {
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
-    /// Parts of the post-escalation review recorded so far.
+    /// Parts of the post-escalation review recorded since the last reopen.
     pub review_parts: BTreeSet<ReviewPart>,
+    /// The parts recorded (since the last reopen) as of the last review
+    /// event at or after the last close; `None` before one.
+    pub reviewed_after_close: Option<BTreeSet<ReviewPart>>,
     pub docs: BTreeSet<Doc>,
     pub checklist: BTreeSet<DiagnosisStep>,
 }
@@ -204,6 +207,7 @@ impl Status {
             resolved_at: None,
             closed_at: None,
             review_parts: BTreeSet::new(),
+            reviewed_after_close: None,
             docs: header_docs(ticket),
             checklist: BTreeSet::new(),
         }
@@ -358,13 +362,22 @@ fn apply(s: &mut Status, event: &Event) {
         Event::Closed { at, .. } => {
             s.state = State::Closed;
             s.closed_at = Some(*at);
+            s.reviewed_after_close = None;
         }
         Event::Reopened { .. } => {
             s.state = State::InProgress;
             s.resolved_at = None;
             s.closed_at = None;
+            // A reopen voids the review so far; the next close asks again.
+            s.review_parts.clear();
+            s.reviewed_after_close = None;
         }
-        Event::Reviewed { .. } => s.review_parts.extend(event.review_parts()),
+        Event::Reviewed { .. } => {
+            s.review_parts.extend(event.review_parts());
+            if s.state == State::Closed {
+                s.reviewed_after_close = Some(s.review_parts.clone());
+            }
+        }
     }
 }
 
@@ -374,7 +387,20 @@ pub fn needs_review(policy: &Policy, status: &Status) -> bool {
         || policy.review.levels.contains(&status.level)
 }
 
-/// The review parts the policy requires that are not recorded yet.
+/// Whether the review of the last close is done: a review event at or
+/// after the close by which every part the policy requires had been
+/// recorded since the last reopen (with no parts required, any review
+/// event after the close). The review timer, `review --due`, the next step
+/// and the gates all read this.
+pub fn review_done(policy: &Policy, status: &Status) -> bool {
+    status
+        .reviewed_after_close
+        .as_ref()
+        .is_some_and(|parts| policy.review.requires.iter().all(|p| parts.contains(p)))
+}
+
+/// The review parts the policy requires that are not recorded yet (since
+/// the last reopen).
 pub fn missing_review_parts(policy: &Policy, status: &Status) -> Vec<ReviewPart> {
     policy
         .review

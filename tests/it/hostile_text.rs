@@ -409,7 +409,8 @@ fn assert_safe(out: &Out, kind: Kind) {
                 let ours = kind == Kind::Github
                     && name == "stdout"
                     && (line.starts_with("::error file=tickets/")
-                        || line.starts_with("::warning file=tickets/"));
+                        || line.starts_with("::warning file=tickets/")
+                        || line.starts_with("::notice file=tickets/"));
                 assert!(
                     ours && !line.starts_with("::error file=x::"),
                     "a workflow command tkt did not emit: {line:?} in {}",

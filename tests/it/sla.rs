@@ -49,13 +49,22 @@ fn sla_json(repo: &TestRepo, now: &str, extra: &[&str]) -> Value {
     serde_json::from_str(&run.stdout).unwrap()
 }
 
+/// The latest cycle of a timer; `metric#N` names cycle N.
 fn timer<'a>(doc: &'a Value, metric: &str, level: Option<&str>) -> &'a Value {
+    let (metric, cycle) = match metric.split_once('#') {
+        Some((m, n)) => (m, Some(n.parse::<u64>().unwrap())),
+        None => (metric, None),
+    };
     doc["tickets"][0]["timers"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["metric"] == metric && t["level"].as_str() == level)
-        .unwrap_or_else(|| panic!("no {metric} {level:?} in {doc:#}"))
+        .rfind(|t| {
+            t["metric"] == metric
+                && t["level"].as_str() == level
+                && cycle.is_none_or(|c| t["cycle"].as_u64() == Some(c))
+        })
+        .unwrap_or_else(|| panic!("no {metric} {level:?} {cycle:?} in {doc:#}"))
 }
 
 #[test]
@@ -86,7 +95,7 @@ fn the_sops_30m_2h_4h_triggers_for_a_critical_ticket() {
     assert_eq!(
         fr,
         &serde_json::json!({
-            "metric": "first_response", "level": null, "calendar": "24x7", "status": "running",
+            "metric": "first_response", "level": null, "cycle": 1, "calendar": "24x7", "status": "running",
             "target_s": 1800, "elapsed_s": 1200, "remaining_s": 600, "due": "2026-11-20T09:30:00Z",
             "started_at": "2026-11-20T09:00:00Z", "stopped_at": null, "breached_at": null
         })
@@ -514,4 +523,113 @@ fn the_worked_examples_in_docs_sla_md_hold() {
         }
     }
     assert!(checked >= 15, "only {checked} expectations found");
+}
+
+#[test]
+fn the_watchdog_fails_on_ongoing_breaches_and_recent_ones_under_since() {
+    let repo = TestRepo::new();
+    // A first response that breached long ago and stopped: history.
+    let old = "T-01DBREACH0";
+    repo.write(
+        &format!("tickets/{old}.yaml"),
+        &ticket_text(
+            old,
+            &event(
+                "notified",
+                "2026-11-20T10:00:00Z",
+                "channel: email\nkind: acknowledgement\nmessage: late",
+            ),
+        ),
+    );
+    let now = "2026-11-20T10:29:00Z";
+    // Acknowledged at 10:00 (30m target): breached by 30m, stopped. The
+    // cadence (1h) runs, escalations run within their targets.
+    let run = repo.tkt(&["sla", "--check", "--now", now]);
+    assert_eq!(
+        run.code, 0,
+        "old stopped breach must not fail: {}",
+        run.stdout
+    );
+    // Under --since 15m, only breaches after 10:14 fail: this one breached
+    // at 09:30.
+    repo.tkt(&["sla", "--check", "--since", "15m", "--now", now])
+        .code(0);
+    // Since 09:00 it is recent: fail, and the annotation shows it.
+    let run = repo
+        .tkt(&[
+            "sla",
+            "--check",
+            "--since",
+            "2026-11-20T09:00:00Z",
+            "--format",
+            "github",
+            "--now",
+            now,
+        ])
+        .code(1);
+    assert!(
+        run.stdout.contains(
+            "::error file=tickets/T-01DBREACH0.yaml,line=1,title=SLA breached%3A first response::"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Without --since the same breach is history: a notice with --all,
+    // never a failure.
+    let run = repo
+        .tkt(&["sla", "--check", "--format", "github", "--now", now])
+        .code(0);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let run = repo
+        .tkt(&[
+            "sla", "--all", "--check", "--format", "github", "--now", now,
+        ])
+        .code(0);
+    assert!(run.stdout.starts_with("::notice "), "{}", run.stdout);
+    // An ongoing breach fails at once: the cadence at 11:01.
+    repo.tkt(&["sla", "--check", "--now", "2026-11-20T11:01:00Z"])
+        .code(1);
+    repo.tkt(&["sla", "--check", "--since", "bogus", "--now", now])
+        .code(2);
+}
+
+#[test]
+fn a_review_running_on_a_closed_ticket_fails_the_watchdog() {
+    let repo = TestRepo::new();
+    let id = "T-C10SEDREV1";
+    let events = [
+        event(
+            "notified",
+            "2026-11-16T09:10:00Z",
+            "channel: email\nkind: acknowledgement\nmessage: on it",
+        ),
+        event("escalated", "2026-11-16T09:20:00Z", "to: L2\nreason: r"),
+        event("resolved", "2026-11-16T10:00:00Z", "summary: fixed"),
+        event(
+            "closed",
+            "2026-11-16T11:00:00Z",
+            "confirmed_by: c\napproved_by: m",
+        ),
+    ]
+    .concat();
+    repo.write(
+        &format!("tickets/{id}.yaml"),
+        &ticket_text(id, &events).replace("2026-11-20T09:00:00Z", "2026-11-16T09:00:00Z"),
+    );
+    // 40 business hours after Monday 11:00 is the next Monday 11:00.
+    repo.tkt(&["sla", "--check", "--now", "2026-11-20T12:00:00Z"])
+        .code(0);
+    let run = repo
+        .tkt(&["sla", "--check", "--now", "2026-11-23T12:00:00Z"])
+        .code(1);
+    assert!(
+        run.stdout.contains(&format!("{id}  critical")) && run.stdout.contains("review"),
+        "{}",
+        run.stdout
+    );
+    // The review --due list and the timer agree.
+    let due = repo
+        .tkt(&["review", "--due", "--now", "2026-11-23T12:00:00Z"])
+        .ok();
+    assert!(due.stdout.contains(id), "{}", due.stdout);
 }
