@@ -286,21 +286,33 @@ fn check_ticket(
             ));
         }
     }
+    // An event may be logged late (dated before the event above it) by up
+    // to the policy's late tolerance; never before the ticket was opened.
+    let tolerance = policy.map_or(crate::policy::DEFAULT_LATE_TOLERANCE, |p| p.late_tolerance);
+    let opened = ticket.opened_at();
     for (i, pair) in ticket.events.windows(2).enumerate() {
-        if pair[1].at() < pair[0].at() {
-            found.push((
-                lines.field(i + 1, "at"),
-                1,
-                "time-order",
-                format!(
-                    "event {} ({}) at {} is earlier than the event before it ({})",
-                    i + 2,
-                    pair[1].kind(),
-                    pair[1].at(),
-                    pair[0].at()
-                ),
-            ));
-        }
+        let (previous, event) = (&pair[0], &pair[1]);
+        let message = if opened.is_some_and(|o| event.at() < o) {
+            format!(
+                "event {} ({}) at {} is dated before the ticket was opened ({})",
+                i + 2,
+                event.kind(),
+                event.at(),
+                opened.map(|o| o.to_string()).unwrap_or_default()
+            )
+        } else if event.at().unix() < previous.at().unix().saturating_sub(tolerance) {
+            format!(
+                "event {} ({}) at {} is earlier than the event before it ({}) by more than the late tolerance ({})",
+                i + 2,
+                event.kind(),
+                event.at(),
+                previous.at(),
+                crate::duration::format_hours(tolerance)
+            )
+        } else {
+            continue;
+        };
+        found.push((lines.field(i + 1, "at"), 1, "time-order", message));
     }
     let Some(policy) = policy else { return found };
     let before_rules = found.len();

@@ -11,9 +11,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
     /// With --base: how far before the base's last event a new event may be
-    /// dated (a call logged late)
-    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration, requires = "base")]
-    pub late_tolerance: i64,
+    /// dated (a call logged late); default: the policy's late_tolerance
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "base")]
+    pub late_tolerance: Option<i64>,
 }
 
 fn parse_duration(text: &str) -> Result<i64, String> {
@@ -32,8 +32,12 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     let repo = ctx.repo()?;
     let mut report = tkt::check::check_repo(&repo)?;
     if let Some(base) = &args.base {
+        let policy_tolerance = repo
+            .load_policy()
+            .map(|p| p.late_tolerance)
+            .unwrap_or(tkt::policy::DEFAULT_LATE_TOLERANCE);
         let rules = tkt::check::HistoryRules {
-            late_tolerance_s: args.late_tolerance,
+            late_tolerance_s: args.late_tolerance.unwrap_or(policy_tolerance),
             skew_s: tkt::workflow::FUTURE_SKEW_SECONDS,
             now: ctx.clock(),
         };

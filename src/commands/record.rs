@@ -75,8 +75,9 @@ pub fn record_on(
     let appended = repo.append(id, |ticket| {
         let at = ctx.event_time(time);
         ctx.refuse_future(at, time)?;
-        workflow::check_event_time(ticket, at, ctx.system_clock())
+        workflow::check_event_time(policy, ticket, at, ctx.clock(), ctx.system_clock())
             .map_err(|e| CliError::usage(e.to_string()))?;
+        let late = ticket.events.iter().any(|e| e.at() > at);
         let status = workflow::replay(ticket);
         let event = make(&Draft {
             ticket,
@@ -86,8 +87,10 @@ pub fn record_on(
             by,
         })?;
         match event {
-            // A correction is judged on the whole history.
+            // A correction, and an event logged late, are judged on the
+            // whole history.
             Event::Voided { .. } => workflow::admit_void(policy, ticket, &event),
+            _ if late => workflow::admit_late(policy, ticket, &event),
             _ => workflow::admit(policy, &status, &event),
         }
         .map_err(|r| refused(id.as_str(), r))?;

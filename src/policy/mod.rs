@@ -23,6 +23,9 @@ pub const DEFAULT_POLICY: &str = include_str!("../../policy.toml");
 /// The version of the policy format this build reads.
 pub const SCHEMA: u32 = 1;
 
+/// `late_tolerance` when the policy does not set it: one hour.
+pub const DEFAULT_LATE_TOLERANCE: i64 = 3600;
+
 /// The name of the built-in calendar that counts every second.
 pub const ALWAYS: &str = "24x7";
 
@@ -150,6 +153,10 @@ impl Fraction {
 pub struct Policy {
     /// The warning threshold, a fraction of a target, exactly as written.
     pub warning: Fraction,
+    /// How far back an event may be dated when it is recorded late (a phone
+    /// call logged after a later note): seconds before the time of writing
+    /// for the verbs, before the commit that added it for `check --base`.
+    pub late_tolerance: i64,
     pub teams: Vec<String>,
     pub calendars: BTreeMap<String, Calendar>,
     /// Lowest first.

@@ -18,6 +18,8 @@ pub(super) struct RawPolicy {
     #[serde(default)]
     pub(super) warning_fraction: Option<Spanned<f64>>,
     #[serde(default)]
+    pub(super) late_tolerance: Option<Spanned<String>>,
+    #[serde(default)]
     pub(super) teams: Vec<String>,
     #[serde(default)]
     pub(super) calendars: BTreeMap<Spanned<String>, RawCalendar>,
@@ -152,6 +154,7 @@ fn known_keys(path: &str) -> Option<&'static [&'static str]> {
         "" => &[
             "schema",
             "warning_fraction",
+            "late_tolerance",
             "teams",
             "calendars",
             "levels",

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::raw::{RawCalendar, RawLevel, RawPolicy, RawSeverity};
 use super::{
-    ALWAYS, EscalationTarget, Fraction, Level, PLACEHOLDERS, Policy, PolicyError, PolicyIssue,
-    ReviewPolicy, SCHEMA, Severity, Templates, line_col,
+    ALWAYS, DEFAULT_LATE_TOLERANCE, EscalationTarget, Fraction, Level, PLACEHOLDERS, Policy,
+    PolicyError, PolicyIssue, ReviewPolicy, SCHEMA, Severity, Templates, line_col,
 };
 use crate::calendar::{Calendar, Window};
 use crate::duration;
@@ -78,6 +78,12 @@ impl<'a> Validator<'a> {
                 default_warning
             }
         };
+
+        let late_tolerance = raw
+            .late_tolerance
+            .as_ref()
+            .and_then(|d| self.duration(d))
+            .unwrap_or(DEFAULT_LATE_TOLERANCE);
 
         let mut calendars = BTreeMap::new();
         calendars.insert(ALWAYS.to_string(), Calendar::always());
@@ -158,6 +164,7 @@ impl<'a> Validator<'a> {
         }
         Ok(Policy {
             warning,
+            late_tolerance,
             teams: raw.teams,
             calendars,
             levels,

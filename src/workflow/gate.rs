@@ -438,19 +438,13 @@ pub fn admit_void(policy: &Policy, ticket: &Ticket, void: &Event) -> Result<(), 
             g.need(false, format!("event {target} is voided already"), None)
         }
         Some(_) => {
-            let failing = |t: &Ticket| {
-                let mut out = Vec::new();
-                super::state::walk(t, |i, status, event| {
-                    if let Err(refusal) = admit(policy, status, event) {
-                        out.push((i, refusal));
-                    }
-                });
-                out
-            };
-            let before: Vec<usize> = failing(ticket).into_iter().map(|(i, _)| i).collect();
+            let before: Vec<usize> = refused_events(policy, ticket)
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect();
             let mut after = ticket.clone();
             after.events.push(void.clone());
-            if let Some((i, refusal)) = failing(&after)
+            if let Some((i, refusal)) = refused_events(policy, &after)
                 .into_iter()
                 .find(|(i, _)| !before.contains(i))
             {
@@ -479,22 +473,102 @@ pub const FUTURE_SKEW_SECONDS: i64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("{at} is before the ticket's last event ({last}); events are recorded in time order")]
-    BeforeLastEvent { at: Timestamp, last: Timestamp },
+    #[error("{at} is before the ticket was opened ({opened})")]
+    BeforeOpened { at: Timestamp, opened: Timestamp },
+    #[error(
+        "{at} is before the ticket's last event ({last}) by more than the policy's late_tolerance allows ({tolerance} before now, {now})"
+    )]
+    TooLate {
+        at: Timestamp,
+        last: Timestamp,
+        now: Timestamp,
+        tolerance: String,
+    },
     #[error("{at} is in the future (now is {now})")]
     InTheFuture { at: Timestamp, now: Timestamp },
 }
 
-/// A new event's time must not go back before the ticket's last event, nor
-/// lie in the future.
-pub fn check_event_time(ticket: &Ticket, at: Timestamp, now: Timestamp) -> Result<(), TimeError> {
+/// A new event's time: not before `opened`; dated before the ticket's last
+/// event (recorded late: a phone call logged after a later note) only
+/// within the policy's `late_tolerance` of `now`, the time of writing; and
+/// not in the future (past `clock`, the system clock, by more than the
+/// skew allowance).
+pub fn check_event_time(
+    policy: &Policy,
+    ticket: &Ticket,
+    at: Timestamp,
+    now: Timestamp,
+    clock: Timestamp,
+) -> Result<(), TimeError> {
+    if let Some(opened) = ticket.opened_at()
+        && at < opened
+    {
+        return Err(TimeError::BeforeOpened { at, opened });
+    }
     if let Some(last) = ticket.events.iter().map(Event::at).max()
         && at < last
+        && at.unix() < now.unix().saturating_sub(policy.late_tolerance)
     {
-        return Err(TimeError::BeforeLastEvent { at, last });
+        return Err(TimeError::TooLate {
+            at,
+            last,
+            now,
+            tolerance: crate::duration::format_hours(policy.late_tolerance),
+        });
     }
-    if at > now.plus(FUTURE_SKEW_SECONDS) {
-        return Err(TimeError::InTheFuture { at, now });
+    if at > clock.plus(FUTURE_SKEW_SECONDS) {
+        return Err(TimeError::InTheFuture { at, now: clock });
+    }
+    Ok(())
+}
+
+/// The events of `ticket` the gates refuse, replayed in time order, by file
+/// index.
+fn refused_events(policy: &Policy, ticket: &Ticket) -> Vec<(usize, Refusal)> {
+    let mut out = Vec::new();
+    super::state::walk(ticket, |i, status, event| {
+        if let Err(refusal) = admit(policy, status, event) {
+            out.push((i, refusal));
+        }
+    });
+    out
+}
+
+/// Whether `event`, dated before the ticket's last event (recorded late),
+/// may be appended: replayed in time order with it, the whole history must
+/// still pass every gate, the new event at its place and every event after
+/// it. The refusal names the later event it would invalidate.
+pub fn admit_late(policy: &Policy, ticket: &Ticket, event: &Event) -> Result<(), Refusal> {
+    let before: Vec<usize> = refused_events(policy, ticket)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
+    let mut with = ticket.clone();
+    with.events.push(event.clone());
+    let new = with.events.len() - 1;
+    for (i, refusal) in refused_events(policy, &with) {
+        if i == new {
+            return Err(refusal);
+        }
+        if !before.contains(&i) {
+            let later = &with.events[i];
+            let mut g = Gate::new(format!(
+                "cannot record the {} dated {}",
+                event.kind(),
+                event.at()
+            ));
+            g.need(
+                false,
+                format!(
+                    "it would make event {} ({} at {}) invalid: {refusal}",
+                    later.reference(),
+                    later.kind(),
+                    later.at()
+                ),
+                None,
+            );
+            return g.finish();
+        }
     }
     Ok(())
 }
@@ -859,25 +933,54 @@ mod tests {
     }
 
     #[test]
-    fn new_events_go_forward_in_time_within_the_skew() {
+    fn late_events_within_the_tolerance_and_none_from_the_future() {
+        // Opened 09:00, a diagnosis at 09:01; written at 10:00 with the
+        // default one-hour tolerance.
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         let t = ticket(&[WORKING]);
         let at = |s: &str| Timestamp::parse(s).unwrap();
         let now = at("2026-11-20T10:00:00Z");
-        assert_eq!(
-            check_event_time(&t, at("2026-11-20T09:01:00Z"), now),
-            Ok(())
-        );
+        let check = |when: Timestamp| check_event_time(&policy, &t, when, now, now);
+        assert_eq!(check(at("2026-11-20T09:01:00Z")), Ok(()));
+        // Before the last event, within an hour of now: logged late.
+        assert_eq!(check(at("2026-11-20T09:00:30Z")), Ok(()));
         assert!(matches!(
-            check_event_time(&t, at("2026-11-20T09:00:59Z"), now),
-            Err(TimeError::BeforeLastEvent { .. })
+            check(at("2026-11-20T08:59:59Z")),
+            Err(TimeError::BeforeOpened { .. })
         ));
-        assert_eq!(
-            check_event_time(&t, now.plus(FUTURE_SKEW_SECONDS), now),
-            Ok(())
-        );
+        let late_now = at("2026-11-20T10:00:31Z");
+        let early = check_event_time(&policy, &t, at("2026-11-20T09:00:30Z"), late_now, late_now);
+        assert!(matches!(early, Err(TimeError::TooLate { .. })), "{early:?}");
+        assert_eq!(check(now.plus(FUTURE_SKEW_SECONDS)), Ok(()));
         assert!(matches!(
-            check_event_time(&t, now.plus(FUTURE_SKEW_SECONDS + 1), now),
+            check(now.plus(FUTURE_SKEW_SECONDS + 1)),
             Err(TimeError::InTheFuture { .. })
         ));
+    }
+
+    #[test]
+    fn a_late_event_must_leave_the_whole_history_legal() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        // Resolved at 09:01, closed at 09:02, then a diagnosis logged late,
+        // dated 09:00:30: legal where it falls.
+        let t = ticket(&[RESOLVED, CLOSED]);
+        let late = |body: &str, at: &str| {
+            let mut with = ticket(&[RESOLVED, CLOSED, body]);
+            let mut event = with.events.pop().unwrap();
+            if let Event::Diagnosed { at: a, .. } | Event::Paused { at: a, .. } = &mut event {
+                *a = Timestamp::parse(at).unwrap();
+            }
+            admit_late(&policy, &t, &event)
+        };
+        assert_eq!(late(WORKING, "2026-11-20T09:00:30Z"), Ok(()));
+        // A pause dated before the resolution: the resolution still stands,
+        // but the pause itself is legal there too.
+        assert_eq!(late(WAITING, "2026-11-20T09:00:30Z"), Ok(()));
+        // A diagnosis dated after the resolution is refused at its place.
+        let refused = late(WORKING, "2026-11-20T09:01:30Z").unwrap_err();
+        assert!(
+            refused.missing[0].what.contains("the ticket is resolved"),
+            "{refused:?}"
+        );
     }
 }

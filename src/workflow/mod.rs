@@ -8,7 +8,7 @@ pub mod notice;
 pub mod state;
 
 pub use gate::{
-    FUTURE_SKEW_SECONDS, Input, Missing, Refusal, Remedy, TimeError, admit, admit_void,
+    FUTURE_SKEW_SECONDS, Input, Missing, Refusal, Remedy, TimeError, admit, admit_late, admit_void,
     check_event_time,
 };
 pub use notice::{NoticeValues, default_notice_kind, notice_text, render_notice};

@@ -197,6 +197,12 @@ fn format_lists_every_check_rule_the_code_has() {
             .or_else(|| {
                 line.strip_prefix("rule: \"")
                     .and_then(|rest| rest.strip_suffix("\","))
+            })
+            .or_else(|| {
+                // A finding pushed on one line: `(line, 1, "rule", message)`.
+                line.split_once(", 1, \"")
+                    .and_then(|(_, rest)| rest.split_once('"'))
+                    .map(|(name, _)| name)
             });
         if let Some(name) = literal
             && !name.is_empty()

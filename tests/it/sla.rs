@@ -349,16 +349,24 @@ fn explain_names_holidays_and_clock_changes() {
 
 #[test]
 fn events_out_of_time_order_are_reported_but_still_computed() {
+    // The notice is dated 1h50m before the note above it: more than the
+    // late tolerance (1h), so check reports it; the replay takes events in
+    // time order all the same.
     let repo = TestRepo::new();
-    let events = event("note", "2026-11-20T10:00:00Z", "text: later")
+    let events = event("note", "2026-11-20T11:00:00Z", "text: later")
         + &event(
             "notified",
             "2026-11-20T09:10:00Z",
             "channel: phone\nkind: acknowledgement\nmessage: m",
         );
     repo.write(&format!("tickets/{ID}.yaml"), &ticket_text(ID, &events));
-    repo.tkt(&["check"]).code(1);
-    let doc = sla_json(&repo, "2026-11-20T11:00:00Z", &[]);
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout.contains("by more than the late tolerance (1h)"),
+        "{}",
+        run.stdout
+    );
+    let doc = sla_json(&repo, "2026-11-20T11:30:00Z", &[]);
     let fr = timer(&doc, "first_response", None);
     assert_eq!(
         (fr["status"].as_str(), fr["elapsed_s"].as_i64()),
@@ -632,4 +640,112 @@ fn a_review_running_on_a_closed_ticket_fails_the_watchdog() {
         .tkt(&["review", "--due", "--now", "2026-11-23T12:00:00Z"])
         .ok();
     assert!(due.stdout.contains(id), "{}", due.stdout);
+}
+
+#[test]
+fn a_call_logged_late_counts_when_it_happened() {
+    let repo = TestRepo::new();
+    let id = "T-1ATE1ATE10";
+    repo.write(
+        &format!("tickets/{id}.yaml"),
+        &ticket_text(
+            id,
+            &event(
+                "note",
+                "2026-11-20T09:40:00Z",
+                "text: looked at the gateway",
+            ),
+        ),
+    );
+    let now = "2026-11-20T09:50:00Z";
+    // The phone call at 09:20, logged at 09:50 after the 09:40 note.
+    repo.tkt(&[
+        "notify",
+        id,
+        "--channel",
+        "phone",
+        "-m",
+        "We are on it",
+        "--at",
+        "2026-11-20T09:20:00Z",
+        "--now",
+        now,
+    ])
+    .ok();
+    let fr = timer(&sla_json(&repo, now, &[]), "first_response", None).clone();
+    assert_eq!(
+        (
+            fr["status"].as_str(),
+            fr["elapsed_s"].as_i64(),
+            fr["stopped_at"].as_str()
+        ),
+        (Some("met"), Some(1200), Some("2026-11-20T09:20:00Z"))
+    );
+    repo.tkt(&["check", "--now", now]).ok();
+    // An update at 09:45, then a resolution logged late at 09:30: the
+    // update would no longer be legal (the ticket was resolved), so the
+    // late resolution is refused, naming it.
+    repo.tkt(&[
+        "notify",
+        id,
+        "-m",
+        "Fix in test",
+        "--at",
+        "2026-11-20T09:45:00Z",
+        "--now",
+        now,
+    ])
+    .ok();
+    let file = repo.read(&format!("tickets/{id}.yaml"));
+    let run = repo
+        .tkt(&[
+            "resolve",
+            id,
+            "--summary",
+            "done",
+            "--at",
+            "2026-11-20T09:30:00Z",
+            "--now",
+            now,
+        ])
+        .code(1);
+    assert!(
+        run.stderr.contains("it would make event")
+            && run
+                .stderr
+                .contains("(notified at 2026-11-20T09:45:00Z) invalid"),
+        "{}",
+        run.stderr
+    );
+    // More than the late tolerance (default 1h) before the time of writing.
+    let run = repo
+        .tkt(&[
+            "note",
+            id,
+            "-m",
+            "x",
+            "--at",
+            "2026-11-20T09:10:00Z",
+            "--now",
+            "2026-11-20T11:00:00Z",
+        ])
+        .code(2);
+    assert!(run.stderr.contains("late_tolerance"), "{}", run.stderr);
+    assert_eq!(repo.read(&format!("tickets/{id}.yaml")), file);
+    // A policy with two hours allows it.
+    let policy =
+        repo.read("policy.toml")
+            .replacen("late_tolerance = \"1h\"", "late_tolerance = \"2h\"", 1);
+    repo.write("policy.toml", &policy);
+    repo.tkt(&[
+        "note",
+        id,
+        "-m",
+        "x",
+        "--at",
+        "2026-11-20T09:10:00Z",
+        "--now",
+        "2026-11-20T11:00:00Z",
+    ])
+    .ok();
 }

@@ -675,7 +675,7 @@ fn bad_arguments_are_exit_2_and_write_nothing() {
     bad_argument(
         &repo,
         &["note", id, "-m", "x", "--at", "2026-11-20T08:00:00Z"],
-        "before the ticket's last event",
+        "before the ticket was opened",
     );
     bad_argument(
         &repo,
