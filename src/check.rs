@@ -28,12 +28,14 @@ pub struct Finding {
 }
 
 /// A tkt command that fixes a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Fix {
     /// Merge the conflicting appends (`fix-conflicts`).
     FixConflicts,
     /// Record the team change as an assignment event.
     AssignTeam,
+    /// Void the event (a correction, appended).
+    Void { id: String, reference: String },
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -45,7 +47,10 @@ pub struct Report {
 
 /// Checks the whole repository. Only failing to list `tickets/` is an error;
 /// everything wrong inside files is a finding.
-pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
+/// Checks the whole repository at `now` (events dated after it, beyond
+/// the clock-skew allowance, are findings). Only failing to list `tickets/`
+/// is an error; everything wrong inside files is a finding.
+pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, StoreError> {
     let mut findings = Vec::new();
     let policy = match repo.read_policy_text().map(|t| Policy::parse(&t)) {
         Ok(Ok(policy)) => Some(policy),
@@ -64,7 +69,7 @@ pub fn check_repo(repo: &Repo) -> Result<Report, StoreError> {
     };
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
-        check_file(repo, policy.as_ref(), entry, &file, bytes)
+        check_file(repo, policy.as_ref(), entry, &file, bytes, now)
     })?;
     let files = per_file.len();
     let mut tickets = 0;
@@ -125,6 +130,7 @@ fn check_file(
     entry: &Entry,
     file: &str,
     bytes: Result<Vec<u8>, StoreError>,
+    now: crate::time::Timestamp,
 ) -> FileOutcome {
     let mut out = FileOutcome {
         file: file.to_string(),
@@ -219,6 +225,30 @@ fn check_file(
             }
         }
     }
+    // An event from the future (a typo in a date): the fix is a void.
+    let voided = workflow::voided_refs(&ticket, crate::time::Timestamp::MAX);
+    for (i, event) in ticket.events.iter().enumerate() {
+        if event.at() > now.plus(workflow::FUTURE_SKEW_SECONDS)
+            && !voided.contains(&event.reference())
+        {
+            out.findings.push(Finding {
+                file: file.to_string(),
+                line: starts.get(i).copied().unwrap_or(1),
+                column: 1,
+                rule: "future",
+                message: format!(
+                    "event {} ({}) is dated {}, after now ({now})",
+                    i + 1,
+                    event.kind(),
+                    event.at()
+                ),
+                fix: (i > 0).then(|| Fix::Void {
+                    id: ticket.id.to_string(),
+                    reference: event.reference(),
+                }),
+            });
+        }
+    }
     out.claimed_id = Some((ticket.id, id_line));
     out
 }
@@ -290,29 +320,40 @@ fn check_ticket(
     // to the policy's late tolerance; never before the ticket was opened.
     let tolerance = policy.map_or(crate::policy::DEFAULT_LATE_TOLERANCE, |p| p.late_tolerance);
     let opened = ticket.opened_at();
-    for (i, pair) in ticket.events.windows(2).enumerate() {
-        let (previous, event) = (&pair[0], &pair[1]);
+    // Compared with the nearest event above that a correction has not
+    // voided (a voided typo in a date does not make its successors late).
+    let voided = workflow::voided_refs(ticket, crate::time::Timestamp::MAX);
+    let counts = |e: &Event| voided.is_empty() || !voided.contains(&e.reference());
+    let mut previous: Option<&Event> = ticket.events.first();
+    for (i, event) in ticket.events.iter().enumerate().skip(1) {
+        let Some(prev) = previous else { break };
         let message = if opened.is_some_and(|o| event.at() < o) {
             format!(
                 "event {} ({}) at {} is dated before the ticket was opened ({})",
-                i + 2,
+                i + 1,
                 event.kind(),
                 event.at(),
                 opened.map(|o| o.to_string()).unwrap_or_default()
             )
-        } else if event.at().unix() < previous.at().unix().saturating_sub(tolerance) {
+        } else if event.at().unix() < prev.at().unix().saturating_sub(tolerance) {
             format!(
                 "event {} ({}) at {} is earlier than the event before it ({}) by more than the late tolerance ({})",
-                i + 2,
+                i + 1,
                 event.kind(),
                 event.at(),
-                previous.at(),
+                prev.at(),
                 crate::duration::format_hours(tolerance)
             )
         } else {
+            if counts(event) {
+                previous = Some(event);
+            }
             continue;
         };
-        found.push((lines.field(i + 1, "at"), 1, "time-order", message));
+        if counts(event) {
+            previous = Some(event);
+        }
+        found.push((lines.field(i, "at"), 1, "time-order", message));
     }
     let Some(policy) = policy else { return found };
     let before_rules = found.len();

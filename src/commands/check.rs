@@ -30,7 +30,8 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     };
     let format = ctx.format(supported)?;
     let repo = ctx.repo()?;
-    let mut report = tkt::check::check_repo(&repo)?;
+    // Future-dated means after the real clock, whatever --now says.
+    let mut report = tkt::check::check_repo(&repo, ctx.system_clock())?;
     if let Some(base) = &args.base {
         let policy_tolerance = repo
             .load_policy()

@@ -13,10 +13,14 @@ pub const FIX_CONFLICTS: &str = "run `tkt fix-conflicts` or resolve by hand";
 
 /// A finding's message with the command that fixes it, if one does.
 fn message(f: &Finding) -> String {
-    match f.fix {
+    match &f.fix {
         None => f.message.clone(),
         Some(Fix::FixConflicts) => format!("{} ({FIX_CONFLICTS})", f.message),
         Some(Fix::AssignTeam) => format!("{}; record `tkt assign --team` instead", f.message),
+        Some(Fix::Void { id, reference }) => format!(
+            "{}; if the date is a mistake, correct it with `tkt void {id} {reference} --reason …` and record it again",
+            f.message
+        ),
     }
 }
 

@@ -1135,3 +1135,29 @@ fn a_future_date_from_a_typo_in_tkt_now_is_refused_against_the_system_clock() {
     );
     assert_eq!(repo.read(&repo.ticket_file(id)), file);
 }
+
+#[test]
+fn check_suggests_void_for_a_future_dated_event_and_void_settles_it() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    // A hand edit typed 2062 for 2026.
+    let typo =
+        "- type: note\n  at: 2062-11-20T10:00:00Z\n  by: ana@example.com\n  text: typo year\n";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, typo));
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout
+            .contains("error[future] event 2 (note) is dated 2062-11-20T10:00:00Z")
+            && run
+                .stdout
+                .contains(&format!("correct it with `tkt void {id} ")),
+        "{}",
+        run.stdout
+    );
+    let doc: Value =
+        serde_json::from_str(&repo.tkt(&["show", id, "--format", "json"]).ok().stdout).unwrap();
+    let reference = doc["events"][1]["ref"].as_str().unwrap().to_string();
+    repo.tkt(&["void", id, &reference, "--reason", "typo in the year"])
+        .ok();
+    repo.tkt(&["check"]).ok();
+}
