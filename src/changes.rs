@@ -20,6 +20,9 @@ pub struct SlaChange {
     pub cycle: u32,
     /// `None` when the timer did not exist on the base.
     pub before: Option<TimerStatus>,
+    /// Whether the cycle had already stopped on the base: its verdict was
+    /// final, and the branch changed it (a late-logged event, a void).
+    pub rewrites_history: bool,
     pub after: TimerStatus,
     pub elapsed_s: i64,
     pub target_s: i64,
@@ -35,6 +38,9 @@ pub struct TicketChange {
     pub status: Option<Status>,
     /// Events the branch appended (every event, for a new ticket).
     pub added: Vec<Event>,
+    /// The references of the added events logged late: dated before the
+    /// base's last event.
+    pub late: Vec<String>,
     /// `false` when the base's events are not a prefix of the new ones (the
     /// history was rewritten; `check --base` says where).
     pub append_only: bool,
@@ -110,12 +116,19 @@ fn describe(
                 metric: n.metric,
                 level: n.level.clone(),
                 cycle: n.cycle,
+                rewrites_history: o.is_some_and(Timer::is_stopped),
                 before: o.map(|o| o.status),
                 after: n.status,
                 elapsed_s: n.elapsed_s,
                 target_s: n.target_s,
             })
         })
+        .collect();
+    let base_last = base_events.iter().map(Event::at).max();
+    let late = added
+        .iter()
+        .filter(|e| base_last.is_some_and(|last| e.at() < last))
+        .map(Event::reference)
         .collect();
     let shown = after.or(before);
     TicketChange {
@@ -127,6 +140,7 @@ fn describe(
             .or_else(|| before.map(|t| t.title.clone())),
         status: after.map(|t| workflow::replay_at(t, now)),
         added,
+        late,
         append_only,
         sla,
     }

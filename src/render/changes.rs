@@ -18,9 +18,14 @@ fn sla_line(c: &SlaChange) -> String {
         duration::format_hours(c.elapsed_s),
         duration::format_hours(c.target_s)
     );
+    let rewritten = if c.rewrites_history {
+        " ⚠️ *a stopped cycle's verdict changed*"
+    } else {
+        ""
+    };
     match c.before {
         Some(before) => format!(
-            "{name}: {} → **{}** ({used})",
+            "{name}: {} → **{}** ({used}){rewritten}",
             before.name(),
             c.after.name()
         ),
@@ -84,9 +89,14 @@ pub fn markdown(
             )?;
         }
         for e in &c.added {
+            let late = if c.late.contains(&e.reference()) {
+                " ⏪ *logged late*"
+            } else {
+                ""
+            };
             writeln!(
                 out,
-                "- {} **{}**: {}",
+                "- {} **{}**: {}{late}",
                 short_time(e.at()),
                 md(e.by()),
                 md(&event_summary(e))

@@ -475,3 +475,51 @@ fn changes_sees_tickets_git_does_not_track_yet() {
     assert_eq!(doc["tickets"][0]["id"], id.as_str());
     assert_eq!(doc["tickets"][0]["change"], "added");
 }
+
+#[test]
+fn changes_calls_out_late_logging_that_turns_a_breach_into_a_met() {
+    // On main: acknowledged at 09:45, 15 minutes late (critical: 30m).
+    let repo = TestRepo::new();
+    let base = ticket_text(
+        ID,
+        &event(
+            "notified",
+            "2026-11-20T09:45:00Z",
+            "channel: email\nkind: acknowledgement\nmessage: On it",
+        ),
+    );
+    repo.write(&repo.ticket_file(ID), &base);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "base"]);
+    git(repo.path(), &["checkout", "-qb", "pr"]);
+    // The branch logs the 09:20 phone call that really was the first
+    // response, 40 minutes after the fact.
+    repo.tkt(&[
+        "notify",
+        ID,
+        "--channel",
+        "phone",
+        "-m",
+        "Called the customer",
+        "--at",
+        "2026-11-20T09:20:00Z",
+        "--now",
+        "2026-11-20T10:00:00Z",
+    ])
+    .ok();
+    git(repo.path(), &["commit", "-qam", "late call"]);
+    let run = repo
+        .tkt(&["changes", "--base", "main", "--now", "2026-11-20T10:00:00Z"])
+        .ok();
+    assert!(run.stdout.contains("⏪ *logged late*"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "first response: breached → **met** (20m of 30m) ⚠️ *a stopped cycle's verdict changed*"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Within the tolerance: check --base has nothing to say.
+    repo.tkt(&["check", "--base", "main", "--now", "2026-11-20T10:00:00Z"])
+        .ok();
+}
