@@ -42,6 +42,18 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
             note,
         })
     });
+    confirm_or_unstore(ctx, &repo, policy, &stored, appended)
+}
+
+/// Confirms an event that references attachments this command stored; if
+/// it was refused or failed, takes them back.
+pub fn confirm_or_unstore(
+    ctx: &Ctx,
+    repo: &tkt::store::Repo,
+    policy: tkt::policy::Policy,
+    stored: &[Stored],
+    appended: Result<(tkt::ticket::Ticket, Event), CliError>,
+) -> Result<Outcome, CliError> {
     match appended {
         Ok((ticket, event)) => record::confirm(
             ctx,
@@ -52,8 +64,7 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
             },
         ),
         Err(e) => {
-            // Refused or failed: take back what this command stored.
-            repo.unstore(&stored);
+            repo.unstore(stored);
             Err(e)
         }
     }

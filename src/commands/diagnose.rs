@@ -6,7 +6,7 @@ use tkt::ticket::{Attachment, DiagnosisStep, Event, LogExcerpt};
 use tkt::workflow;
 
 use super::input;
-use super::record::{self, Draft, Recorded};
+use super::record::{self, Draft};
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::confirmation;
 
@@ -120,20 +120,7 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
             attachments,
         })
     });
-    match appended {
-        Ok((ticket, event)) => record::confirm(
-            ctx,
-            &Recorded {
-                policy,
-                ticket,
-                event,
-            },
-        ),
-        Err(e) => {
-            repo.unstore(&stored);
-            Err(e)
-        }
-    }
+    super::attach::confirm_or_unstore(ctx, &repo, policy, &stored, appended)
 }
 
 /// A log's inline excerpt: the whole file up to [`MAX_LOG_BYTES`] (then
