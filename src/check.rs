@@ -67,6 +67,30 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
         }
         Err(e) => return Err(e),
     };
+    // `people.toml`, against the policy (only when the policy reads).
+    if let Some(policy) = &policy {
+        match repo.load_people(policy) {
+            Ok(_) => {}
+            Err(StoreError::People { error, .. }) => {
+                findings.extend(error.0.into_iter().map(|i| Finding {
+                    file: crate::people::PEOPLE_FILE.to_string(),
+                    line: i.line,
+                    column: i.column,
+                    rule: "people",
+                    message: i.message,
+                    fix: None,
+                }));
+            }
+            Err(other) => findings.push(Finding {
+                file: crate::people::PEOPLE_FILE.to_string(),
+                line: 1,
+                column: 1,
+                rule: "people",
+                message: other.to_string(),
+                fix: None,
+            }),
+        }
+    }
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
         check_file(repo, policy.as_ref(), entry, &file, bytes, now)

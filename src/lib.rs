@@ -16,6 +16,7 @@ pub mod history;
 pub mod id;
 pub mod merge;
 pub mod names;
+pub mod people;
 pub mod policy;
 pub mod sanitize;
 pub mod sla;

@@ -15,6 +15,7 @@ pub enum NameKind {
     PauseReason,
     State,
     TimerStatus,
+    Person,
 }
 
 impl NameKind {
@@ -28,6 +29,7 @@ impl NameKind {
             NameKind::PauseReason => "pause reason",
             NameKind::State => "state",
             NameKind::TimerStatus => "status",
+            NameKind::Person => "person",
         }
     }
 
@@ -69,10 +71,14 @@ impl UnknownName {
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "unknown {} `{}` ", self.kind.noun(), self.name)?;
-        match (self.kind.policy_defined(), self.valid.is_empty()) {
-            (true, true) => f.write_str("(policy.toml defines none)")?,
-            (true, false) => write!(f, "(policy.toml defines: {})", self.valid.join(", "))?,
-            (false, _) => write!(f, "(one of: {})", self.valid.join(", "))?,
+        match (self.kind, self.kind.policy_defined(), self.valid.is_empty()) {
+            (NameKind::Person, _, true) => f.write_str("(people.toml lists nobody)")?,
+            (NameKind::Person, _, false) => {
+                write!(f, "(people.toml lists: {})", self.valid.join(", "))?
+            }
+            (_, true, true) => f.write_str("(policy.toml defines none)")?,
+            (_, true, false) => write!(f, "(policy.toml defines: {})", self.valid.join(", "))?,
+            (_, false, _) => write!(f, "(one of: {})", self.valid.join(", "))?,
         }
         if let Some(suggestion) = self.suggestion() {
             write!(f, "; did you mean `{suggestion}`?")?;

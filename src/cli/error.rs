@@ -82,6 +82,22 @@ impl From<io::Error> for CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::People { path, error } => {
+                let mut err = CliError::new(
+                    Kind::Environment,
+                    format!("{}: invalid people file", path.display()),
+                );
+                for issue in error.0 {
+                    err.details.push(format!(
+                        "{}:{}:{}: {}",
+                        path.display(),
+                        issue.line,
+                        issue.column,
+                        issue.message
+                    ));
+                }
+                err
+            }
             StoreError::Policy { path, error } => {
                 let mut err = CliError::new(
                     Kind::Environment,

@@ -44,6 +44,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
         }
         Err(e) => return Err(e.into()),
     }
+    // A commented example: nobody is listed until the team says so.
+    match tkt::store::create_new_file(&repo.people_path(), tkt::people::EXAMPLE.as_bytes()) {
+        Ok(()) | Err(StoreError::Exists { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
     let attributes = super::merge::ensure_gitattributes(&root)?;
     render::initialised(&mut anstream::stdout().lock(), &root, attributes)?;
     Ok(Outcome::Clean)

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use tkt::people::PEOPLE_FILE;
 use tkt::store::{POLICY_FILE, TICKETS_DIR};
 
 /// `initialised DIR: policy.toml (…), tickets/`, naming `.gitattributes`
@@ -15,7 +16,7 @@ pub fn initialised(out: &mut impl Write, root: &Path, gitattributes: bool) -> io
     };
     writeln!(
         out,
-        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {TICKETS_DIR}/{attributes}",
+        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {PEOPLE_FILE} (list who works the desk), {TICKETS_DIR}/{attributes}",
         tkt::sanitize::line(&root.display().to_string())
     )
 }

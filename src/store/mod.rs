@@ -57,6 +57,12 @@ pub enum StoreError {
     NoRepository(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: stdio::Error },
+    #[error("{path}: invalid people file")]
+    People {
+        path: PathBuf,
+        #[source]
+        error: PolicyError,
+    },
     #[error("{path}: invalid policy")]
     Policy {
         path: PathBuf,
@@ -237,6 +243,28 @@ impl Repo {
     /// `path` relative to the root, for messages and annotations.
     pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
         path.strip_prefix(&self.root).unwrap_or(path)
+    }
+
+    pub fn people_path(&self) -> PathBuf {
+        self.root.join(crate::people::PEOPLE_FILE)
+    }
+
+    /// `people.toml`, checked against `policy`; nobody when there is no
+    /// such file.
+    pub fn load_people(&self, policy: &Policy) -> Result<crate::people::People, StoreError> {
+        let path = self.people_path();
+        if fs::symlink_metadata(&path).is_err_and(|e| e.kind() == stdio::ErrorKind::NotFound) {
+            return Ok(crate::people::People::default());
+        }
+        let bytes = read_regular(&path, MAX_POLICY_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            io_err(&path)(stdio::Error::new(
+                stdio::ErrorKind::InvalidData,
+                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+            ))
+        })?;
+        crate::people::People::parse(&text, policy)
+            .map_err(|error| StoreError::People { path, error })
     }
 
     /// `policy.toml`: a regular file (never a link), within its cap.

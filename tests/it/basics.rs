@@ -456,3 +456,34 @@ fn open_and_empty_listings_speak_json_when_asked() {
     repo.tkt(&["review", "T-00", "--draft", "--format", "json"])
         .code(2);
 }
+
+#[test]
+fn people_toml_is_optional_written_as_an_example_and_checked() {
+    let repo = TestRepo::new();
+    // init writes a commented example that lists nobody.
+    assert!(repo.read("people.toml").contains("# [[people]]"));
+    repo.tkt(&["check"]).ok();
+    repo.write(
+        "people.toml",
+        "schema = 1\n\n[[people]]\nhandle = \"ana\"\nname = \"Ana\"\nemail = \"ana@example.com\"\nteams = [\"paymnts\"]\nlevels = [\"L7\"]\n\n[[people]]\nhandle = \"bo\"\nname = \"Bo\"\nemail = \"ANA@example.com\"\n",
+    );
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout
+            .contains("people.toml:7:10: error[people] unknown team `paymnts`")
+            && run.stdout.contains("did you mean `payments`?")
+            && run
+                .stdout
+                .contains("people.toml:8:11: error[people] unknown level `L7`")
+            && run
+                .stdout
+                .contains("people.toml:13:9: error[people] `ANA@example.com` already names ana"),
+        "{}",
+        run.stdout
+    );
+    // init never overwrites it.
+    let again = TestRepo::empty();
+    again.write("people.toml", "schema = 1\n");
+    again.tkt(&["init"]).ok();
+    assert_eq!(again.read("people.toml"), "schema = 1\n");
+}

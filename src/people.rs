@@ -1,0 +1,311 @@
+//! `people.toml`: who works the desk. Each person has a handle, a name, an
+//! email (and aliases), the teams they belong to, the escalation levels
+//! they serve and the roles they hold; `left` marks someone who has gone.
+//! The file is optional: without it (or with nobody in it) tkt knows no
+//! people and takes names as written.
+//!
+//! Loading checks everything against the policy (teams and levels must be
+//! defined there) and reports every problem with its line and column.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::names::{NameKind, UnknownName};
+use crate::policy::{Policy, PolicyError, PolicyIssue, line_col};
+
+/// The people file, beside `policy.toml`.
+pub const PEOPLE_FILE: &str = "people.toml";
+
+/// What `init` writes: an example, commented out, so that a new desk
+/// has no people until the team lists them.
+pub const EXAMPLE: &str = include_str!("people.example.toml");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Short and stable: what tkt records in new events.
+    pub handle: String,
+    pub name: String,
+    pub email: String,
+    /// Other addresses the person writes from.
+    pub aliases: Vec<String>,
+    pub teams: Vec<String>,
+    /// The escalation levels they serve (L2 engineers serve `L2`).
+    pub levels: Vec<String>,
+    /// Roles such as `manager` or `approver`.
+    pub roles: Vec<String>,
+    /// The day they left: history naming them stays valid.
+    pub left: Option<NaiveDate>,
+}
+
+impl Person {
+    /// Whether `name` is this person: the handle, the email or an alias
+    /// (emails without regard to case).
+    pub fn is(&self, name: &str) -> bool {
+        let name = name.trim();
+        self.handle == name
+            || self.email.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Everyone in `people.toml`, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct People {
+    pub people: Vec<Person>,
+}
+
+impl People {
+    /// Parses and checks `people.toml` against `policy`.
+    pub fn parse(text: &str, policy: &Policy) -> Result<People, PolicyError> {
+        let raw: RawPeople = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            PolicyError(vec![PolicyIssue {
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }])
+        })?;
+        Checker {
+            text,
+            issues: Vec::new(),
+        }
+        .people(raw, policy)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    /// The person `name` (handle, email or alias) names, if any.
+    pub fn find(&self, name: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.is(name))
+    }
+
+    /// The person `name` names, or the error listing every handle with the
+    /// closest one.
+    pub fn expect(&self, name: &str) -> Result<&Person, UnknownName> {
+        self.find(name).ok_or_else(|| {
+            UnknownName::new(
+                NameKind::Person,
+                name,
+                self.people.iter().map(|p| p.handle.as_str()),
+            )
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeople {
+    schema: Spanned<u32>,
+    #[serde(default)]
+    people: Vec<RawPerson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    handle: Spanned<String>,
+    name: String,
+    email: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    teams: Vec<Spanned<String>>,
+    #[serde(default)]
+    levels: Vec<Spanned<String>>,
+    #[serde(default)]
+    roles: Vec<Spanned<String>>,
+    left: Option<Spanned<String>>,
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    issues: Vec<PolicyIssue>,
+}
+
+impl Checker<'_> {
+    fn issue(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, column) = line_col(self.text, span.start);
+        self.issues.push(PolicyIssue {
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    fn people(mut self, raw: RawPeople, policy: &Policy) -> Result<People, PolicyError> {
+        if *raw.schema.get_ref() != 1 {
+            self.issue(
+                raw.schema.span(),
+                format!(
+                    "unsupported people schema {} (this tkt reads schema 1)",
+                    raw.schema.get_ref()
+                ),
+            );
+        }
+        // Every handle, email and alias names one person only.
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut people = Vec::new();
+        for p in raw.people {
+            let handle = p.handle.get_ref().clone();
+            let handle_ok = !handle.is_empty()
+                && handle
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+            if !handle_ok {
+                self.issue(
+                    p.handle.span(),
+                    format!(
+                        "handle `{handle}` must be lower-case letters, digits, `.`, `_` or `-`"
+                    ),
+                );
+            }
+            let mut claim = |checker: &mut Self, name: &Spanned<String>, what: &str| {
+                let key = name.get_ref().trim().to_ascii_lowercase();
+                if !what.eq("handle") && !key.contains('@') {
+                    checker.issue(
+                        name.span(),
+                        format!("{what} `{}` is not an email address", name.get_ref()),
+                    );
+                }
+                if let Some(other) = names.insert(key, handle.clone()) {
+                    checker.issue(
+                        name.span(),
+                        format!("`{}` already names {other}", name.get_ref()),
+                    );
+                }
+            };
+            claim(&mut self, &p.handle, "handle");
+            claim(&mut self, &p.email, "email");
+            for alias in &p.aliases {
+                claim(&mut self, alias, "alias");
+            }
+            for team in &p.teams {
+                if let Err(unknown) = policy.expect_team(team.get_ref()) {
+                    self.issue(team.span(), unknown.to_string());
+                }
+            }
+            for level in &p.levels {
+                if let Err(unknown) = policy.expect_level(level.get_ref()) {
+                    self.issue(level.span(), unknown.to_string());
+                }
+            }
+            for role in &p.roles {
+                let ok = !role.get_ref().is_empty()
+                    && role
+                        .get_ref()
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-');
+                if !ok {
+                    self.issue(
+                        role.span(),
+                        format!(
+                            "role `{}` must be lower-case words joined by `-`",
+                            role.get_ref()
+                        ),
+                    );
+                }
+            }
+            let left = p.left.as_ref().and_then(|d| {
+                let parsed = (d.get_ref().len() == 10)
+                    .then(|| NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").ok())
+                    .flatten();
+                if parsed.is_none() {
+                    self.issue(
+                        d.span(),
+                        format!("left `{}` is not a date like 2026-12-31", d.get_ref()),
+                    );
+                }
+                parsed
+            });
+            people.push(Person {
+                handle,
+                name: p.name,
+                email: p.email.into_inner().trim().to_string(),
+                aliases: p.aliases.into_iter().map(|a| a.into_inner()).collect(),
+                teams: p.teams.into_iter().map(|t| t.into_inner()).collect(),
+                levels: p.levels.into_iter().map(|l| l.into_inner()).collect(),
+                roles: p.roles.into_iter().map(|r| r.into_inner()).collect(),
+                left,
+            });
+        }
+        if self.issues.is_empty() {
+            Ok(People { people })
+        } else {
+            self.issues.sort_by_key(|i| (i.line, i.column));
+            Err(PolicyError(self.issues))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::DEFAULT_POLICY;
+
+    fn policy() -> Policy {
+        Policy::parse(DEFAULT_POLICY).unwrap()
+    }
+
+    const TWO: &str = "schema = 1\n\
+[[people]]\nhandle = \"ana\"\nname = \"Ana Ruiz\"\nemail = \"ana@example.com\"\naliases = [\"a.ruiz@example.com\"]\nteams = [\"payments\"]\nlevels = [\"L1\"]\n\
+[[people]]\nhandle = \"bo\"\nname = \"Bo Lind\"\nemail = \"Bo@Example.com\"\nlevels = [\"L2\"]\nroles = [\"manager\"]\nleft = \"2026-12-31\"\n";
+
+    #[test]
+    fn people_are_found_by_handle_email_or_alias() {
+        let people = People::parse(TWO, &policy()).unwrap();
+        assert_eq!(people.find("ana").unwrap().handle, "ana");
+        assert_eq!(people.find("A.Ruiz@example.com").unwrap().handle, "ana");
+        assert_eq!(people.find("bo@example.com").unwrap().handle, "bo");
+        assert_eq!(people.people[1].left, NaiveDate::from_ymd_opt(2026, 12, 31));
+        let unknown = people.expect("anna").unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "unknown person `anna` (people.toml lists: ana, bo); did you mean `ana`?"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let text = "schema = 1\n\
+[[people]]\nhandle = \"Ana!\"\nname = \"A\"\nemail = \"ana@example.com\"\nteams = [\"payment\"]\nlevels = [\"L9\"]\n\
+[[people]]\nhandle = \"bo\"\nname = \"B\"\nemail = \"ANA@example.com\"\nleft = \"soon\"\n";
+        let issues = People::parse(text, &policy()).unwrap_err().0;
+        let found: Vec<(u64, &str)> = issues
+            .iter()
+            .map(|i| (i.line, i.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[0].1.starts_with("handle `Ana!` must be"), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 6 && m.starts_with("unknown team `payment`"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 7 && m.starts_with("unknown level `L9`"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 11 && m.contains("already names Ana!"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 12 && m.contains("not a date"))
+        );
+    }
+
+    #[test]
+    fn the_example_defines_nobody() {
+        assert!(People::parse(EXAMPLE, &policy()).unwrap().is_empty());
+    }
+}
