@@ -47,6 +47,9 @@ pub struct UnknownName {
     pub name: String,
     /// Every valid name, in the vocabulary's own order.
     pub valid: Vec<String>,
+    /// Other spellings of the same names (a person's emails), considered
+    /// for the suggestion but not listed.
+    pub others: Vec<String>,
 }
 
 impl UnknownName {
@@ -59,12 +62,22 @@ impl UnknownName {
             kind,
             name: name.to_string(),
             valid: valid.into_iter().map(Into::into).collect(),
+            others: Vec::new(),
         }
+    }
+
+    /// The same error, also suggesting from `others`.
+    pub fn with_others(mut self, others: impl IntoIterator<Item = String>) -> Self {
+        self.others = others.into_iter().collect();
+        self
     }
 
     /// The valid name `name` most likely meant, if any is close.
     pub fn suggestion(&self) -> Option<&str> {
-        did_you_mean(&self.name, self.valid.iter().map(String::as_str))
+        did_you_mean(
+            &self.name,
+            self.valid.iter().chain(&self.others).map(String::as_str),
+        )
     }
 }
 

@@ -85,6 +85,22 @@ impl People {
         self.people.iter().find(|p| p.is(name))
     }
 
+    /// The only person whose handle (or email) starts with `prefix`, without
+    /// regard to case.
+    pub fn find_prefix(&self, prefix: &str) -> Option<&Person> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if prefix.is_empty() {
+            return None;
+        }
+        let mut found = self.people.iter().filter(|p| {
+            p.handle.starts_with(&prefix) || p.email.to_ascii_lowercase().starts_with(&prefix)
+        });
+        match (found.next(), found.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+
     /// The person `name` names, or the error listing every handle with the
     /// closest one.
     pub fn expect(&self, name: &str) -> Result<&Person, UnknownName> {
@@ -93,6 +109,11 @@ impl People {
                 NameKind::Person,
                 name,
                 self.people.iter().map(|p| p.handle.as_str()),
+            )
+            .with_others(
+                self.people
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.email.clone()).chain(p.aliases.clone())),
             )
         })
     }
@@ -268,6 +289,15 @@ mod tests {
             unknown.to_string(),
             "unknown person `anna` (people.toml lists: ana, bo); did you mean `ana`?"
         );
+    }
+
+    #[test]
+    fn a_unique_prefix_finds_a_person() {
+        let people = People::parse(TWO, &policy()).unwrap();
+        assert_eq!(people.find_prefix("b").unwrap().handle, "bo");
+        assert_eq!(people.find_prefix("AN").unwrap().handle, "ana");
+        assert_eq!(people.find_prefix("x"), None);
+        assert_eq!(people.find_prefix(""), None);
     }
 
     #[test]

@@ -197,16 +197,21 @@ impl Ctx {
     }
 
     /// The acting person: --by, $TKT_USER, then git's user.email.
+    /// When `people.toml` lists anyone, the acting person must be one of
+    /// them (handle, email or alias, never a prefix), still with the team;
+    /// the handle is what new events record.
     pub fn actor(&self, repo: &Repo) -> Result<String, CliError> {
-        if let Some(by) = self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            return Ok(by.to_string());
-        }
-        match tkt::git::user_email(repo.root()) {
-            Some(email) => Ok(email),
-            None => Err(CliError::usage(
-                "who is acting? pass --by WHO, set TKT_USER, or set git's user.email",
-            )),
-        }
+        let named = match self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(by) => by.to_string(),
+            None => tkt::git::user_email(repo.root()).ok_or_else(|| {
+                CliError::usage(
+                    "who is acting? pass --by WHO, set TKT_USER, or set git's user.email",
+                )
+            })?,
+        };
+        let policy = repo.load_policy()?;
+        let who = commands::who::Who::load(repo, &policy)?;
+        who.resolve(&named, commands::who::Role::Actor, self.clock())
     }
 
     /// The format asked for, checked against what a command supports; the

@@ -3,6 +3,7 @@ use tkt::ticket::Event;
 
 use super::input;
 use super::record::{self, Draft};
+use super::who::Role;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -32,7 +33,7 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
         Ok(Event::Assigned {
             at: d.at,
             by: d.by.clone(),
-            to: args.to.trim().to_string(),
+            to: d.who.resolve(&args.to, Role::Assignee, d.at)?,
             team: args.team,
             note,
         })

@@ -40,9 +40,13 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     } else {
         args.from.clone()
     };
+    let who = super::who::Who::load(&repo, &policy)?;
+    // Every name the owner goes by: old events may hold an email, new ones
+    // the handle.
+    let owner_names = who.filter(owner.iter().cloned().collect())?;
     let query = Query {
         filter: Filter {
-            assignees: owner.iter().cloned().collect(),
+            assignees: owner_names.clone(),
             ..Filter::default()
         },
         timers: Timers::Summary,
@@ -72,7 +76,12 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
                 by.clone(),
                 |d: &Draft<'_>| {
                     // Someone may have reassigned it since the scan.
-                    if d.status.assignee.as_deref() != Some(from.as_str()) {
+                    if !d
+                        .status
+                        .assignee
+                        .as_ref()
+                        .is_some_and(|a| owner_names.contains(a))
+                    {
                         return Err(CliError::refused(format!(
                             "{id} is no longer assigned to {from}; skipped"
                         )));
@@ -80,7 +89,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
                     Ok(Event::Assigned {
                         at: d.at,
                         by: d.by.clone(),
-                        to: to.clone(),
+                        to: d.who.resolve(to, super::who::Role::Assignee, d.at)?,
                         team: None,
                         note: note.clone(),
                     })

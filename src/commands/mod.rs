@@ -26,6 +26,7 @@ pub mod review;
 pub mod show;
 pub mod sla;
 pub mod void;
+pub mod who;
 
 use tkt::ticket::Ticket;
 use tkt::time::Timestamp;

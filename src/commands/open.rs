@@ -81,6 +81,11 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
     let by = ctx.actor(&repo)?;
     let at = ctx.event_time(&args.time);
     ctx.refuse_future(at, &args.time)?;
+    let who = super::who::Who::load(&repo, &policy)?;
+    let assignee = args
+        .assignee
+        .map(|a| who.resolve(&a, super::who::Role::Assignee, at))
+        .transpose()?;
     let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).unwrap_or_default();
     let mut ticket = Ticket {
         schema: SCHEMA,
@@ -98,7 +103,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
             by,
             severity: args.severity,
             level,
-            assignee: args.assignee,
+            assignee,
             repeated_outage: args.repeated_outage,
         }],
     };

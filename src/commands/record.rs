@@ -10,6 +10,7 @@ use tkt::ticket::{Event, Ticket};
 use tkt::time::Timestamp;
 use tkt::workflow::{self, Refusal, Status};
 
+use super::who::Who;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::confirmation;
 use crate::render::remedy;
@@ -19,6 +20,8 @@ pub struct Draft<'a> {
     pub ticket: &'a Ticket,
     pub status: &'a Status,
     pub policy: &'a Policy,
+    /// People named in the event resolve through it.
+    pub who: &'a Who,
     pub at: Timestamp,
     pub by: String,
 }
@@ -72,6 +75,7 @@ pub fn record_on(
     by: String,
     make: impl FnOnce(&Draft<'_>) -> Result<Event, CliError>,
 ) -> Result<(Ticket, Event), CliError> {
+    let who = Who::load(repo, policy)?;
     let appended = repo.append(id, |ticket| {
         let at = ctx.event_time(time);
         ctx.refuse_future(at, time)?;
@@ -83,6 +87,7 @@ pub fn record_on(
             ticket,
             status: &status,
             policy,
+            who: &who,
             at,
             by,
         })?;

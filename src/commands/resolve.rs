@@ -6,6 +6,7 @@ use tkt::ticket::Event;
 
 use super::input;
 use super::record::{self, Draft};
+use super::who::Role;
 use crate::cli::{CliError, Ctx, EventTime, Outcome};
 
 #[derive(Args, Debug)]
@@ -90,6 +91,10 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
         input::optional(args.approved_by),
     );
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        // The customer who confirmed is no person of the desk; the approver is.
+        let approved_by = approved_by
+            .map(|a| d.who.resolve(&a, Role::Approver, d.at))
+            .transpose()?;
         Ok(Event::Closed {
             at: d.at,
             by: d.by.clone(),

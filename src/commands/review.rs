@@ -10,6 +10,7 @@ use tkt::workflow::{self, State};
 
 use super::input;
 use super::record::{self, Draft};
+use super::who::Role;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::{self, review, sla as render_sla};
 
@@ -81,7 +82,14 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
             satisfaction: args.satisfaction,
             customer_feedback: input::optional(args.feedback),
             lessons: input::optional(args.lessons),
-            action_items: args.actions,
+            action_items: args
+                .actions
+                .into_iter()
+                .map(|mut item| {
+                    item.owner = d.who.resolve(&item.owner, Role::Owner, d.at)?;
+                    Ok::<_, CliError>(item)
+                })
+                .collect::<Result<_, _>>()?,
         })
     })?;
     let status = workflow::replay(&recorded.ticket);

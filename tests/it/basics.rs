@@ -487,3 +487,78 @@ fn people_toml_is_optional_written_as_an_example_and_checked() {
     again.tkt(&["init"]).ok();
     assert_eq!(again.read("people.toml"), "schema = 1\n");
 }
+
+#[test]
+fn with_people_listed_names_resolve_to_handles_and_typos_are_refused() {
+    let repo = TestRepo::new();
+    repo.write(
+        "people.toml",
+        "schema = 1\n\n[[people]]\nhandle = \"ana\"\nname = \"Ana\"\nemail = \"ana@example.com\"\n\n\
+[[people]]\nhandle = \"bo\"\nname = \"Bo\"\nemail = \"bo@example.com\"\naliases = [\"bo.lind@example.com\"]\n\n\
+[[people]]\nhandle = \"fay\"\nname = \"Fay\"\nemail = \"fay@example.com\"\nroles = [\"manager\"]\n\n\
+[[people]]\nhandle = \"gone\"\nname = \"Gone Away\"\nemail = \"gone@example.com\"\nleft = \"2026-11-01\"\n",
+    );
+    // An old event names bo by email; new events record handles.
+    let id = "T-AB00000001";
+    repo.write(
+        &repo.ticket_file(id),
+        &ticket_text(id, "- type: assigned\n  at: 2026-11-20T09:05:00Z\n  by: ana@example.com\n  to: bo@example.com\n"),
+    );
+    let other = repo.open(&["--title", "Second", "--severity", "low", "--assignee", "b"]);
+    let text = repo.read(&repo.ticket_file(&other));
+    assert!(
+        text.contains("  by: ana\n") && text.contains("  assignee: bo\n"),
+        "{text}"
+    );
+    // A filter finds bo under either name.
+    let run = repo
+        .tkt(&["list", "--assignee", "bo.lind@example.com"])
+        .ok();
+    assert!(
+        run.stdout.contains(id) && run.stdout.contains(&other),
+        "{}",
+        run.stdout
+    );
+    // A typo is refused with the closest name.
+    let run = repo.tkt(&["assign", id, "--to", "bo@exmaple.com"]).code(2);
+    assert!(
+        run.stderr
+            .contains("unknown person `bo@exmaple.com` (people.toml lists: ana, bo, fay, gone)"),
+        "{}",
+        run.stderr
+    );
+    // Who acts is named exactly: no prefixes.
+    let run = repo.tkt(&["note", id, "-m", "x", "--by", "an"]).code(2);
+    assert!(run.stderr.contains("unknown person `an`"), "{}", run.stderr);
+    // Someone who has left can neither be assigned nor act.
+    let run = repo.tkt(&["assign", id, "--to", "gone"]).code(2);
+    assert!(
+        run.stderr
+            .contains("gone (Gone Away) left on 2026-11-01: they can no longer be assigned"),
+        "{}",
+        run.stderr
+    );
+    let run = repo
+        .tkt(&["note", id, "-m", "x", "--by", "gone@example.com"])
+        .code(2);
+    assert!(
+        run.stderr.contains("they can no longer act"),
+        "{}",
+        run.stderr
+    );
+    // Customers are not people: a confirmation names anyone.
+    repo.tkt(&["resolve", id, "--summary", "fixed"]).ok();
+    repo.tkt(&[
+        "close",
+        id,
+        "--confirmed-by",
+        "ops@acme.example",
+        "--approved-by",
+        "fay@example.com",
+    ])
+    .ok();
+    assert!(
+        repo.read(&repo.ticket_file(id))
+            .contains("  approved_by: fay\n")
+    );
+}
