@@ -253,7 +253,7 @@ fn check_file(
     let voided = workflow::voided_refs(&ticket, crate::time::Timestamp::MAX);
     for (i, event) in ticket.events.iter().enumerate() {
         if event.at() > now.plus(workflow::FUTURE_SKEW_SECONDS)
-            && !voided.contains(&event.reference())
+            && !voided.contains(&ticket.references()[i])
         {
             out.findings.push(Finding {
                 file: file.to_string(),
@@ -268,7 +268,7 @@ fn check_file(
                 ),
                 fix: (i > 0).then(|| Fix::Void {
                     id: ticket.id.to_string(),
-                    reference: event.reference(),
+                    reference: ticket.references()[i].clone(),
                 }),
             });
         }
@@ -347,7 +347,12 @@ fn check_ticket(
     // Compared with the nearest event above that a correction has not
     // voided (a voided typo in a date does not make its successors late).
     let voided = workflow::voided_refs(ticket, crate::time::Timestamp::MAX);
-    let counts = |e: &Event| voided.is_empty() || !voided.contains(&e.reference());
+    let refs = if voided.is_empty() {
+        Vec::new()
+    } else {
+        ticket.references()
+    };
+    let counts = |i: usize| voided.is_empty() || !voided.contains(&refs[i]);
     let mut previous: Option<&Event> = ticket.events.first();
     for (i, event) in ticket.events.iter().enumerate().skip(1) {
         let Some(prev) = previous else { break };
@@ -369,12 +374,12 @@ fn check_ticket(
                 crate::duration::format_hours(tolerance)
             )
         } else {
-            if counts(event) {
+            if counts(i) {
                 previous = Some(event);
             }
             continue;
         };
-        if counts(event) {
+        if counts(i) {
             previous = Some(event);
         }
         found.push((lines.field(i, "at"), 1, "time-order", message));

@@ -81,7 +81,7 @@ pub fn record_on(
         ctx.refuse_future(at, time)?;
         workflow::check_event_time(policy, ticket, at, ctx.clock(), ctx.system_clock())
             .map_err(|e| CliError::usage(e.to_string()))?;
-        let late = ticket.events.iter().any(|e| e.at() > at);
+        let late = workflow::last_counted_at(ticket).is_some_and(|last| last > at);
         let status = workflow::replay(ticket);
         let event = make(&Draft {
             ticket,

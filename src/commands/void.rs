@@ -47,9 +47,9 @@ fn resolve_event(ticket: &Ticket, typed: &str) -> Result<String, CliError> {
         && typed.len() < 4
     {
         return ticket
-            .events
+            .references()
             .get(position.wrapping_sub(1))
-            .map(Event::reference)
+            .cloned()
             .ok_or_else(|| {
                 CliError::usage(format!(
                     "{} has {} events; there is no event {position}",
@@ -67,13 +67,11 @@ fn resolve_event(ticket: &Ticket, typed: &str) -> Result<String, CliError> {
         )));
     }
     let mut found: Vec<String> = ticket
-        .events
-        .iter()
-        .map(Event::reference)
+        .references()
+        .into_iter()
         .filter(|r| r.starts_with(&typed))
         .collect();
     found.sort();
-    found.dedup();
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(CliError::usage(format!(

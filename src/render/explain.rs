@@ -94,24 +94,30 @@ pub fn text(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "\n{b}Events{b:#} (in time order; same instant: file order)"
+        "\n{b}Events{b:#} (in replay order: opened first, then by time; same instant: file order)"
     )?;
-    let mut order: Vec<usize> = (0..v.ticket.events.len()).collect();
-    order.sort_by_key(|&i| v.ticket.events[i].at());
+    // The replay's own order; voided events follow, marked.
+    let timeline = tkt::workflow::Timeline::of(v.ticket, tkt::time::Timestamp::MAX);
+    let mut order = timeline.current;
+    let voided: Vec<usize> = (0..v.ticket.events.len())
+        .filter(|i| !order.contains(i))
+        .collect();
+    order.extend(voided);
     for i in order {
         let event: &Event = &v.ticket.events[i];
-        let future = v.evaluation.ignored_future.contains(&i);
+        let note = if v.evaluation.ignored_future.contains(&i) {
+            "  (after the evaluation instant: ignored)"
+        } else if !v.evaluation.replayed.contains(&i) {
+            "  (voided: ignored)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  #{:<3} {}  {}{}",
+            "  #{:<3} {}  {}{note}",
             i + 1,
             long_time(event.at()),
             event_summary(event),
-            if future {
-                "  (after the evaluation instant: ignored)"
-            } else {
-                ""
-            }
         )?;
         let effects: Vec<String> = v
             .evaluation
@@ -255,7 +261,7 @@ pub fn json(out: &mut impl Write, v: &ExplainView<'_>) -> io::Result<()> {
                 at: e.at(),
                 kind: e.kind(),
                 summary: event_summary_exact(e),
-                ignored: v.evaluation.ignored_future.contains(&i),
+                ignored: !v.evaluation.replayed.contains(&i),
                 effects: v
                     .evaluation
                     .effects

@@ -120,8 +120,7 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
     }
     writeln!(out, "\n{b}Timeline{b:#}")?;
     let voided = tkt::workflow::voided_refs(t, v.now);
-    for event in &t.events {
-        let reference = event.reference();
+    for (event, reference) in t.events.iter().zip(t.references()) {
         let (summary, note) = if voided.contains(&reference) {
             (style::VOIDED, " (voided)")
         } else {
@@ -280,13 +279,11 @@ pub fn json(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             .ticket
             .events
             .iter()
-            .map(|event| {
-                let reference = event.reference();
-                EventJson {
-                    voided: voided.contains(&reference),
-                    reference,
-                    event,
-                }
+            .zip(v.ticket.references())
+            .map(|(event, reference)| EventJson {
+                voided: voided.contains(&reference),
+                reference,
+                event,
             })
             .collect(),
     };

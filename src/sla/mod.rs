@@ -187,6 +187,8 @@ pub struct Evaluation {
     pub timers: Vec<Timer>,
     pub dropped: Vec<Dropped>,
     pub effects: Vec<Effect>,
+    /// The events replayed, by file index, in replay order.
+    pub replayed: Vec<usize>,
     /// Events after `now` that were ignored, by file index.
     pub ignored_future: Vec<usize>,
 }
@@ -216,6 +218,7 @@ pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation 
         timers,
         dropped,
         effects,
+        replayed: timeline.current,
         ignored_future: timeline.future,
     }
 }
@@ -296,10 +299,13 @@ impl Gate {
         let recent = |t: &Timer| {
             t.is_stopped()
                 && t.status == TimerStatus::Breached
+                // The breach begins right after `breached_at` (elapsed
+                // reaches the target there): a run at that very instant saw
+                // it met, so the next run must count it.
                 && self
                     .since
                     .zip(t.breached_at)
-                    .is_some_and(|(since, at)| at > since)
+                    .is_some_and(|(since, at)| at >= since)
         };
         is_ongoing_breach(timer)
             || recent(timer)
@@ -1094,6 +1100,75 @@ mod tests {
         assert_eq!(
             (l2.status, l2.stopped_at, l2.elapsed_s),
             (TimerStatus::Met, Some(t("2026-11-20T09:00:00Z")), 0)
+        );
+    }
+
+    #[test]
+    fn a_second_opened_event_changes_nothing() {
+        let p = policy();
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:10:00Z", NOTIFY),
+                ("2026-11-20T09:20:00Z", "opened\nseverity: low\nlevel: L1"),
+            ],
+        );
+        let timers = timers(&p, &tk, t("2026-11-20T10:00:00Z"));
+        let fr = cycles(&timers, Metric::FirstResponse, None);
+        assert_eq!(fr.len(), 1);
+        assert_eq!((fr[0].status, fr[0].elapsed_s), (TimerStatus::Met, 600));
+        assert_eq!(find(&timers, Metric::Resolution, None).elapsed_s, 3600);
+    }
+
+    #[test]
+    fn a_reopen_resumes_on_the_current_tier_and_ends_a_pause() {
+        let p = policy();
+        // Critical (24x7) resolved, lowered to medium (business hours),
+        // reopened on Friday at 18:00: the resolution resumes on business
+        // hours, counting nothing until Monday.
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:05:00Z", NOTIFY),
+                ("2026-11-20T10:00:00Z", "resolved\nsummary: s"),
+                (
+                    "2026-11-20T11:00:00Z",
+                    "severity-changed\nto: medium\nreason: r",
+                ),
+                ("2026-11-20T18:00:00Z", "reopened\nreason: r"),
+            ],
+        );
+        let res = find(
+            &timers(&p, &tk, t("2026-11-20T19:00:00Z")),
+            Metric::Resolution,
+            None,
+        )
+        .clone();
+        assert_eq!((res.calendar.as_str(), res.elapsed_s), ("business", 3600));
+        // Reopened while waiting (a hand edit): the clocks run again.
+        let tk = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[
+                ("2026-11-20T09:05:00Z", NOTIFY),
+                (
+                    "2026-11-20T09:20:00Z",
+                    "paused\nreason: waiting-on-customer",
+                ),
+                ("2026-11-20T09:30:00Z", "reopened\nreason: r"),
+            ],
+        );
+        let res = find(
+            &timers(&p, &tk, t("2026-11-20T10:30:00Z")),
+            Metric::Resolution,
+            None,
+        )
+        .clone();
+        assert_eq!(
+            (res.status, res.elapsed_s),
+            (TimerStatus::Running, 1200 + 3600)
         );
     }
 

@@ -39,6 +39,7 @@ fn target_of(
 type Key = (Metric, Option<String>);
 
 /// One timer cycle being built.
+#[derive(Clone)]
 pub(super) struct Clock {
     pub(super) metric: Metric,
     pub(super) level: Option<String>,
@@ -291,6 +292,9 @@ impl<'p> Replay<'p> {
     /// Applies event `i` (file index), taking effect at `at`.
     pub(super) fn apply(&mut self, i: usize, event: &Event, at: Timestamp) {
         match event {
+            // A second `opened` (a hand edit) changes nothing, as in the
+            // status replay.
+            Event::Opened { .. } if self.opened_at.is_some() => {}
             Event::Opened {
                 severity, level, ..
             } => {
@@ -310,7 +314,7 @@ impl<'p> Replay<'p> {
                     self.effect(i, &clock, Action::Started);
                     self.resolution = Some(clock);
                 }
-                self.sync_escalations(i, at);
+                self.sync_escalations(i, at, None);
             }
             Event::Notified { .. } => {
                 // Counted whenever it happened: a cadence starts at a later
@@ -436,9 +440,12 @@ impl<'p> Replay<'p> {
             }
             self.ledger.push(review);
         }
-        // Resolution and unmet escalations continue where they were.
+        // Resolution and unmet escalations continue where they were, on
+        // the current tier's calendar; a pause does not survive a reopen.
+        let was_paused = std::mem::take(&mut self.paused);
         let policy = self.policy;
         let reached = self.level_rank;
+        let calendar = self.calendar_name();
         self.each_current(i, |clock, _| {
             let resumes = match clock.metric {
                 Metric::Resolution => true,
@@ -451,6 +458,10 @@ impl<'p> Replay<'p> {
             };
             if resumes && clock.stopped.is_some() {
                 clock.stopped = None;
+                clock.calendar = calendar.clone();
+                clock.running_since = Some(at);
+                Some(Action::Resumed)
+            } else if was_paused && clock.is_active() && !clock.is_running() {
                 clock.running_since = Some(at);
                 Some(Action::Resumed)
             } else {
@@ -484,6 +495,9 @@ impl<'p> Replay<'p> {
                 None
             }
         });
+        // The time the resolution clock has run, for escalation targets the
+        // new tier adds (taken before the change may drop it).
+        let resolution_time = self.resolution.clone();
         for (slot, has) in [
             (0, new.first_response.is_some()),
             (1, new.update_every.is_some()),
@@ -523,7 +537,7 @@ impl<'p> Replay<'p> {
             self.effect(i, &clock, Action::Started);
             self.cadence = Some(clock);
         }
-        self.sync_escalations(i, at);
+        self.sync_escalations(i, at, resolution_time.as_ref());
     }
 
     /// A new update-cadence cycle at `at`; the current one stops there.
@@ -561,7 +575,7 @@ impl<'p> Replay<'p> {
     /// opening on the resolution clock's time (met at once if the ticket is
     /// already at the level); if a cycle was dropped, a fresh one starts now,
     /// unless the ticket already reached the level.
-    fn sync_escalations(&mut self, i: usize, at: Timestamp) {
+    fn sync_escalations(&mut self, i: usize, at: Timestamp, resolution: Option<&Clock>) {
         let Some(sev) = self.severity else { return };
         let cal = self.calendar_name();
         let opened_at = self.opened_at.unwrap_or(at);
@@ -601,15 +615,22 @@ impl<'p> Replay<'p> {
                 &cal,
                 !reached && !self.paused && self.open && fresh,
             );
-            // A target the ticket never had counts from opening: added by a
-            // severity change, on the time the resolution clock has run.
+            // A target the ticket never had counts from opening: at opening
+            // itself, from now; added by a severity change, on the time the
+            // resolution clock has run (from the change when there was
+            // none).
             if !fresh {
-                match &self.resolution {
-                    Some(res) if opened_at < at => {
+                let running = !self.paused && self.open;
+                match resolution.filter(|_| opened_at < at) {
+                    Some(res) => {
                         clock.segments = res.segments.clone();
                         clock.running_since = res.running_since;
                     }
-                    _ => clock.running_since = (!self.paused && self.open).then_some(opened_at),
+                    None if opened_at < at => {
+                        clock.started_at = at;
+                        clock.running_since = running.then_some(at);
+                    }
+                    None => clock.running_since = running.then_some(opened_at),
                 }
             }
             self.effect(i, &clock, Action::Started);

@@ -508,20 +508,24 @@ impl Event {
 /// How many hex digits of an event's hash make its reference.
 pub const REFERENCE_LEN: usize = 10;
 
+/// The first [`REFERENCE_LEN`] hex digits of the SHA-256 of `text`.
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(REFERENCE_LEN / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl Event {
     /// The event's stable reference: the first [`REFERENCE_LEN`] hex
     /// digits of the SHA-256 of its canonical form. It names the event
     /// whatever its position (merges and late logging reorder files), and
     /// the same fact recorded twice has the same reference.
     pub fn reference(&self) -> String {
-        use sha2::{Digest, Sha256};
         // Serializing our own plain data types cannot fail.
-        let canonical = serde_json::to_vec(self).expect("event serializes");
-        Sha256::digest(&canonical)
-            .iter()
-            .take(REFERENCE_LEN / 2)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        digest(&serde_json::to_string(self).expect("event serializes"))
     }
 
     /// The attachments an event references.
@@ -535,6 +539,27 @@ impl Event {
 }
 
 impl Ticket {
+    /// Every event's [reference](Event::reference), in file order. The same
+    /// fact recorded twice (identical events) gets distinct references: the
+    /// second and later copies are hashed with their occurrence number, so a
+    /// correction can name one of them.
+    pub fn references(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        self.events
+            .iter()
+            .map(|event| {
+                let first = event.reference();
+                let count = seen.entry(first.clone()).or_insert(0);
+                *count += 1;
+                if *count == 1 {
+                    first
+                } else {
+                    digest(&format!("{first}#{count}"))
+                }
+            })
+            .collect()
+    }
+
     /// When the ticket was opened: its first event's time.
     pub fn opened_at(&self) -> Option<Timestamp> {
         self.events.first().map(Event::at)

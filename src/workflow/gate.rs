@@ -424,10 +424,13 @@ pub fn admit_void(policy: &Policy, ticket: &Ticket, void: &Event) -> Result<(), 
         return admit(policy, &super::state::replay(ticket), void);
     };
     let mut g = Gate::new(format!("cannot void event {target}"));
+    let refs = ticket.references();
     let matches: Vec<&Event> = ticket
         .events
         .iter()
-        .filter(|e| &e.reference() == target)
+        .zip(&refs)
+        .filter(|(_, r)| *r == target)
+        .map(|(e, _)| e)
         .collect();
     let voided = super::state::voided_refs(ticket, Timestamp::MAX);
     match matches.first() {
@@ -453,7 +456,7 @@ pub fn admit_void(policy: &Policy, ticket: &Ticket, void: &Event) -> Result<(), 
                     false,
                     format!(
                         "without it, event {} ({} at {}) would be refused: {refusal}",
-                        later.reference(),
+                        after.references()[i],
                         later.kind(),
                         later.at()
                     ),
@@ -505,7 +508,7 @@ pub fn check_event_time(
     {
         return Err(TimeError::BeforeOpened { at, opened });
     }
-    if let Some(last) = ticket.events.iter().map(Event::at).max()
+    if let Some(last) = super::state::last_counted_at(ticket)
         && at < last
         && at.unix() < now.unix().saturating_sub(policy.late_tolerance)
     {
@@ -561,7 +564,7 @@ pub fn admit_late(policy: &Policy, ticket: &Ticket, event: &Event) -> Result<(),
                 false,
                 format!(
                     "it would make event {} ({} at {}) invalid: {refusal}",
-                    later.reference(),
+                    with.references()[i],
                     later.kind(),
                     later.at()
                 ),

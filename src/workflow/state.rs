@@ -75,6 +75,8 @@ pub struct Status {
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// Every level the ticket has been at (opened at, or escalated to).
+    pub levels_reached: BTreeSet<String>,
     /// Parts of the post-escalation review recorded since the last reopen.
     pub review_parts: BTreeSet<ReviewPart>,
     /// The parts recorded (since the last reopen) as of the last review
@@ -125,7 +127,8 @@ impl Timeline {
         // Corrections in force at `now` take their events out of the replay.
         let voided = voided_refs(ticket, now);
         if !voided.is_empty() {
-            order.retain(|&i| !voided.contains(&events[i].reference()));
+            let refs = ticket.references();
+            order.retain(|&i| !voided.contains(&refs[i]));
         }
         order.insert(0, 0);
         Timeline {
@@ -154,12 +157,28 @@ pub fn voided_refs(ticket: &Ticket, now: Timestamp) -> BTreeSet<String> {
             _ => None,
         })
         .collect();
-    if let Some(opened) = ticket.events.first()
-        && !voided.is_empty()
+    if !voided.is_empty()
+        && let Some(opened) = ticket.references().into_iter().next()
     {
-        voided.remove(&opened.reference());
+        voided.remove(&opened);
     }
     voided
+}
+
+/// The latest `at` among the events that count (no correction voids them):
+/// what a new event is "late" against.
+pub fn last_counted_at(ticket: &Ticket) -> Option<Timestamp> {
+    let voided = voided_refs(ticket, Timestamp::MAX);
+    if voided.is_empty() {
+        return ticket.events.iter().map(Event::at).max();
+    }
+    ticket
+        .events
+        .iter()
+        .zip(ticket.references())
+        .filter(|(_, r)| !voided.contains(r))
+        .map(|(e, _)| e.at())
+        .max()
 }
 
 impl Status {
@@ -190,6 +209,7 @@ impl Status {
                 false,
             ),
         };
+        let level_reached = level.clone();
         Status {
             title: ticket.title.clone(),
             state: State::New,
@@ -206,6 +226,7 @@ impl Status {
             waiting_on_teams: Vec::new(),
             resolved_at: None,
             closed_at: None,
+            levels_reached: BTreeSet::from([level_reached]),
             review_parts: BTreeSet::new(),
             reviewed_after_close: None,
             docs: header_docs(ticket),
@@ -324,6 +345,7 @@ fn apply(s: &mut Status, event: &Event) {
         Event::Escalated { to, .. } => {
             start_work(s);
             s.level = to.clone();
+            s.levels_reached.insert(to.clone());
         }
         Event::Assigned { to, team, .. } => {
             s.assignee = Some(to.clone());
@@ -384,7 +406,11 @@ fn apply(s: &mut Status, event: &Event) {
 /// Whether the policy asks for a post-escalation review of this ticket.
 pub fn needs_review(policy: &Policy, status: &Status) -> bool {
     policy.severity(&status.severity).is_some_and(|s| s.review)
-        || policy.review.levels.contains(&status.level)
+        || policy
+            .review
+            .levels
+            .iter()
+            .any(|l| status.levels_reached.contains(l))
 }
 
 /// Whether the review of the last close is done: a review event at or
@@ -485,6 +511,39 @@ mod tests {
             State::Waiting
         );
         assert_eq!(replay(&t).state, State::InProgress);
+    }
+
+    #[test]
+    fn a_review_is_needed_for_any_level_reached_not_just_the_current_one() {
+        let policy = Policy::parse(&crate::policy::DEFAULT_POLICY.replace(
+            "[review]\nlevels = [\"L3\", \"manager\"]",
+            "[review]\nlevels = [\"L3\"]",
+        ))
+        .unwrap();
+        let t = ticket(
+            "- type: escalated\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  to: L3\n  reason: r\n\
+- type: escalated\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  to: manager\n  reason: r\n",
+        );
+        let s = replay(&t);
+        assert_eq!(s.level, "manager");
+        assert!(s.levels_reached.contains("L3"));
+        assert!(needs_review(&policy, &s));
+    }
+
+    #[test]
+    fn voiding_one_of_two_identical_events_voids_only_that_one() {
+        let note = "- type: note\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  text: twice\n";
+        let plain = ticket(&format!("{note}{note}"));
+        let refs = plain.references();
+        assert_ne!(refs[1], refs[2]);
+        let void = format!(
+            "- type: voided\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  event: {}\n  reason: recorded twice\n",
+            refs[2]
+        );
+        let t = ticket(&format!("{note}{note}{void}"));
+        assert_eq!(t.references()[..3], refs[..3]);
+        let at = Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+        assert_eq!(Timeline::of(&t, at).current, [0, 1, 3]);
     }
 
     #[test]

@@ -562,6 +562,17 @@ fn the_watchdog_fails_on_ongoing_breaches_and_recent_ones_under_since() {
     // at 09:30.
     repo.tkt(&["sla", "--check", "--since", "15m", "--now", now])
         .code(0);
+    // A run at the breach instant saw it met: the next run, since then,
+    // must count it.
+    repo.tkt(&[
+        "sla",
+        "--check",
+        "--since",
+        "2026-11-20T09:30:00Z",
+        "--now",
+        now,
+    ])
+    .code(1);
     // Since 09:00 it is recent: fail, and the annotation shows it.
     let run = repo
         .tkt(&[

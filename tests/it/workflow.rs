@@ -1160,4 +1160,7 @@ fn check_suggests_void_for_a_future_dated_event_and_void_settles_it() {
     repo.tkt(&["void", id, &reference, "--reason", "typo in the year"])
         .ok();
     repo.tkt(&["check"]).ok();
+    // The voided date no longer makes every new event "late".
+    repo.tkt(&["note", id, "-m", "the call", "--at", "2026-11-20T11:30:00Z"])
+        .ok();
 }
