@@ -1104,6 +1104,35 @@ mod tests {
     }
 
     #[test]
+    fn a_target_added_without_a_resolution_clock_counts_from_the_change() {
+        let text = DEFAULT_POLICY.replace(
+            "[[severities]]\nid = \"low\"",
+            "[[severities]]\nid = \"watch\"\ncalendar = \"24x7\"\nfirst_response = \"8h\"\n\n\
+[[severities]]\nid = \"hot\"\ncalendar = \"24x7\"\nescalations = [{ level = \"L2\", within = \"4h\" }]\n\n\
+[[severities]]\nid = \"low\"",
+        );
+        let p = Policy::parse(&text).unwrap();
+        let tk = ticket(
+            "watch",
+            "2026-11-20T09:00:00Z",
+            &[(
+                "2026-11-20T10:00:00Z",
+                "severity-changed\nto: hot\nreason: r",
+            )],
+        );
+        let l2 = find(
+            &timers(&p, &tk, t("2026-11-20T12:00:00Z")),
+            Metric::Escalation,
+            Some("L2"),
+        )
+        .clone();
+        assert_eq!(
+            (l2.started_at, l2.elapsed_s),
+            (t("2026-11-20T10:00:00Z"), 7200)
+        );
+    }
+
+    #[test]
     fn a_second_opened_event_changes_nothing() {
         let p = policy();
         let tk = ticket(
