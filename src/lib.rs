@@ -11,6 +11,8 @@ pub mod check;
 pub mod desk;
 pub mod due;
 pub mod duration;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod history;
 pub mod id;
