@@ -17,8 +17,13 @@ use serde_json::{Map, Number, Value};
 /// Parses a document in tkt's block subset into a JSON value, or `None`.
 pub fn parse(text: &str) -> Option<Value> {
     // Tabs, carriage returns and anything outside YAML's printable set are
-    // left to saphyr (which refuses the latter).
-    if text.chars().any(|c| c != '\n' && !printable(c)) {
+    // left to saphyr (which refuses the latter). So is a byte-order mark
+    // after the start: saphyr refuses one where a token starts (`title:
+    // \u{feff}x`) and reads it as text elsewhere (`title: x\u{feff}`).
+    if text
+        .chars()
+        .any(|c| c == '\u{feff}' || (c != '\n' && !printable(c)))
+    {
         return None;
     }
     let mut p = Parser {
@@ -515,6 +520,10 @@ mod tests {
             "a: x\u{7f}y\n",
             "a: \"x\u{9c}\"\n",
             "a: b\tc\n",
+            // Found by fuzzing: saphyr refuses a BOM that starts a token.
+            "a: \u{feff}\n",
+            "a:\n- \u{feff}b\n",
+            "a: b\u{feff}\n",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }
