@@ -143,6 +143,9 @@ fn exercise(policy: &Policy) {
 ///   file left behind holds conflict markers that take apart again and
 ///   that fix-conflicts refuses too.
 pub fn merge_driver(data: &[u8]) {
+    if let Some(recipe) = data.strip_prefix(&[STRUCTURED]) {
+        return merge_built(&Built::from(recipe));
+    }
     let mut parts = data.splitn(3, |b| *b == SEPARATOR);
     let (base, ours, theirs) = match (parts.next(), parts.next(), parts.next()) {
         (Some(b), Some(o), Some(t)) => (Some(b), o, t),
@@ -223,6 +226,9 @@ fn check_conflict_text(base: Option<&[u8]>, ours: &[u8], theirs: &[u8]) {
 /// the repaired ticket and passes `file::writable`; a refusal's line is
 /// within the text.
 pub fn fix_conflicts(data: &[u8]) {
+    if let Some(recipe) = data.strip_prefix(&[STRUCTURED]) {
+        return fix_built(&Built::from(recipe));
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -250,6 +256,253 @@ fn assert_line_within(data: &[u8], line: u64, error: &dyn std::fmt::Debug) {
     assert!(
         (1..=lines).contains(&line),
         "line {line} outside the text ({lines} lines): {error:?}"
+    );
+}
+
+/// The first byte of a structured input of [`merge_driver`] and
+/// [`fix_conflicts`] (never the start of a ticket file: not UTF-8). The
+/// bytes after it are a recipe for three versions of one ticket that all
+/// parse ([`Built`]), so that the fuzzer spends its time in the merge
+/// rather than in the YAML reader.
+pub const STRUCTURED: u8 = 0xff;
+
+/// Reads a recipe: each call takes the next byte (0 past the end).
+struct Recipe<'a>(std::slice::Iter<'a, u8>);
+
+impl Recipe<'_> {
+    fn byte(&mut self) -> u8 {
+        self.0.next().copied().unwrap_or(0)
+    }
+
+    fn pick<T: Clone>(&mut self, from: &[T]) -> T {
+        from[usize::from(self.byte()) % from.len()].clone()
+    }
+}
+
+/// Text people type, with what YAML makes special.
+const TEXTS: [&str; 14] = [
+    "a",
+    "b",
+    "yes",
+    "line one\nline two\n",
+    " leading and trailing ",
+    "#not a comment",
+    "- item",
+    "key: value",
+    "ünïcödé ✓",
+    "'quoted'",
+    "a\n\n  indented\n",
+    "0x1F",
+    "x\u{feff}y",
+    "",
+];
+
+fn built_event(recipe: &mut Recipe<'_>) -> Event {
+    let at = Timestamp::parse("2026-11-20T10:00:00Z")
+        .expect("a timestamp")
+        .plus(60 * i64::from(recipe.byte() % 6));
+    let by = recipe.pick(&["ana", "bo"]).to_string();
+    let text = recipe.pick(&TEXTS).to_string();
+    match recipe.byte() % 5 {
+        0 | 1 => Event::Note { at, by, text },
+        2 => Event::Escalated {
+            at,
+            by,
+            to: "L2".into(),
+            reason: text,
+        },
+        3 => Event::Resolved {
+            at,
+            by,
+            summary: text,
+            root_cause: recipe
+                .byte()
+                .is_multiple_of(2)
+                .then(|| recipe.pick(&TEXTS).to_string()),
+        },
+        _ => Event::Resumed { at, by },
+    }
+}
+
+/// Three versions of one ticket, built from a recipe: a common history,
+/// events each side appends, header fields each side may change, and
+/// optionally no ancestor, an edited common event, and the layouts people
+/// write (indented items, a comment, CRLF).
+struct Built {
+    base: Option<String>,
+    ours: String,
+    theirs: String,
+    /// Whether one side rewrote the common history.
+    rewritten: bool,
+    tickets: [Ticket; 3],
+}
+
+const BUILT_BASE: &str = "schema: 1
+id: T-7FQ2M9KD3A
+title: Checkout returns 502
+customer:
+  name: Acme GmbH
+  contact: ops@acme.example
+team: payments
+events:
+- type: opened
+  at: 2026-11-20T09:00:00Z
+  by: ana@example.com
+  severity: critical
+  level: L1
+";
+
+impl Built {
+    fn from(bytes: &[u8]) -> Built {
+        let mut recipe = Recipe(bytes.iter());
+        let mut text = match recipe.byte() % 4 {
+            0 => BUILT_BASE
+                .replace("\n  ", "\n    ")
+                .replace("\n- ", "\n  - "),
+            1 => BUILT_BASE.replace("events:", "# hand-written\nevents:"),
+            2 => BUILT_BASE.replace('\n', "\r\n"),
+            _ => BUILT_BASE.to_string(),
+        };
+        let mut base = file::parse(text.as_bytes()).expect("the recipe's base parses");
+        for _ in 0..recipe.byte() % 3 {
+            append(&mut text, &mut base, built_event(&mut recipe));
+        }
+        let no_ancestor = recipe.byte() % 4 == 0;
+        let rewrite = recipe.byte() % 8 == 0 && base.events.len() > 1;
+        let mut sides = [(text.clone(), base.clone()), (text.clone(), base.clone())];
+        for (text, ticket) in &mut sides {
+            for _ in 0..recipe.byte() % 4 {
+                append(text, ticket, built_event(&mut recipe));
+            }
+            let mut header = ticket.clone();
+            match recipe.byte() % 6 {
+                0 => header.title = recipe.pick(&["A", "B", "Checkout returns 502"]).into(),
+                1 => header.customer.name = recipe.pick(&["Acme AG", "Acme GmbH"]).into(),
+                2 => header.team = recipe.pick(&[None, Some("platform".into())]),
+                _ => {}
+            }
+            if header != *ticket {
+                *text = file::to_text(&header);
+                *ticket = header;
+            }
+        }
+        if rewrite {
+            let (text, ticket) = &mut sides[1];
+            ticket.events.remove(1);
+            *text = file::to_text(ticket);
+        }
+        let [(ours, a), (theirs, b)] = sides;
+        Built {
+            base: (!no_ancestor).then_some(text),
+            ours,
+            theirs,
+            rewritten: rewrite,
+            tickets: [base, a, b],
+        }
+    }
+
+    /// Whether the sides changed one header field to different values.
+    fn header_conflict(&self) -> bool {
+        let [o, a, b] = &self.tickets;
+        let fields = |t: &Ticket| {
+            [
+                t.title.clone(),
+                t.customer.name.clone(),
+                format!("{:?}", t.team),
+            ]
+        };
+        let (o, a, b) = (fields(o), fields(a), fields(b));
+        (0..o.len()).any(|i| a[i] != o[i] && b[i] != o[i] && a[i] != b[i])
+    }
+}
+
+fn append(text: &mut String, ticket: &mut Ticket, event: Event) {
+    *text = file::append_event(text, ticket, &event).expect("a built event appends");
+    ticket.events.push(event);
+}
+
+/// The merge driver on built versions: the general invariants, and the
+/// merge succeeds whenever there is an ancestor, the common history is
+/// kept and the headers do not conflict; then each header field is the
+/// side's that changed it, and when the header is ours, so are its bytes.
+fn merge_built(built: &Built) {
+    let base = built.base.as_deref().map(str::as_bytes);
+    let (ours, theirs) = (built.ours.as_bytes(), built.theirs.as_bytes());
+    let mut input = base.unwrap_or_default().to_vec();
+    if base.is_some() {
+        input.push(SEPARATOR);
+    }
+    input.extend(ours);
+    input.push(SEPARATOR);
+    input.extend(theirs);
+    merge_driver(&input);
+    let result = merge::merge(base, ours, theirs);
+    if base.is_none() || built.rewritten || built.header_conflict() {
+        return;
+    }
+    let merged = match result {
+        Ok(merged) => merged,
+        Err(conflict) => panic!("concurrent appends refused ({conflict}): {input:?}"),
+    };
+    let [o, a, b] = &built.tickets;
+    let pick = |f: fn(&Ticket) -> String| if f(a) != f(o) { f(a) } else { f(b) };
+    let title = |t: &Ticket| t.title.clone();
+    let name = |t: &Ticket| t.customer.name.clone();
+    let team = |t: &Ticket| format!("{:?}", t.team);
+    assert_eq!(title(&merged.ticket), pick(title), "title");
+    assert_eq!(name(&merged.ticket), pick(name), "customer name");
+    assert_eq!(team(&merged.ticket), pick(team), "team");
+    let ours_kept =
+        merge_header_eq(&merged.ticket, a) && merged.ticket.events.starts_with(&a.events);
+    if ours_kept {
+        assert!(
+            merged.text.starts_with(&built.ours),
+            "our bytes were not kept: {:?} became {:?}",
+            built.ours,
+            merged.text
+        );
+    }
+}
+
+fn merge_header_eq(x: &Ticket, y: &Ticket) -> bool {
+    let (mut x, mut y) = (x.clone(), y.clone());
+    x.events.clear();
+    y.events.clear();
+    x == y
+}
+
+/// fix-conflicts on a file git would write for built versions (its
+/// `merge` or `diff3` style, one block from the first line that differs):
+/// the general invariants, and when the sides' headers are the same, the
+/// repair is the merge of the versions the markers hold (with the
+/// ancestor for `diff3`, without it otherwise); else it is refused.
+fn fix_built(built: &Built) {
+    let (ours, theirs) = (built.ours.as_str(), built.theirs.as_str());
+    let base = built.base.as_deref().unwrap_or_default();
+    let diff3 = built.base.is_some();
+    let common = if diff3 {
+        common_prefix_lines(&[ours, theirs, base])
+    } else {
+        common_prefix_lines(&[ours, theirs])
+    };
+    let mut marked = format!("{}<<<<<<< HEAD\n{}", &ours[..common], &ours[common..]);
+    if diff3 {
+        marked.push_str(&format!("||||||| base\n{}", &base[common..]));
+    }
+    marked.push_str(&format!("=======\n{}>>>>>>> other\n", &theirs[common..]));
+    fix_conflicts(marked.as_bytes());
+    let repaired = merge::repair(&marked);
+    let [_, a, b] = &built.tickets;
+    if !merge_header_eq(a, b) {
+        assert!(repaired.is_err(), "a header conflict repaired: {marked:?}");
+        return;
+    }
+    let ancestor = diff3.then_some(base.as_bytes());
+    let merged = merge::merge(ancestor, ours.as_bytes(), theirs.as_bytes());
+    assert_eq!(
+        repaired.as_ref().map(|m| &m.ticket).ok(),
+        merged.as_ref().map(|m| &m.ticket).ok(),
+        "fix-conflicts and the merge driver disagree on {marked:?}"
     );
 }
 

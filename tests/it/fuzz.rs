@@ -324,3 +324,27 @@ proptest! {
         target.run(&data);
     }
 }
+
+/// Structured inputs (`tkt::fuzzing::STRUCTURED` and a recipe): three
+/// versions that all parse, so the cases exercise the merge itself.
+fn structured() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 0..48).prop_map(|recipe| {
+        let mut data = vec![fuzzing::STRUCTURED];
+        data.extend(recipe);
+        data
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn the_merge_driver_holds_on_built_versions(data in structured()) {
+        fuzzing::merge_driver(&data);
+    }
+
+    #[test]
+    fn fix_conflicts_holds_on_built_versions(data in structured()) {
+        fuzzing::fix_conflicts(&data);
+    }
+}
