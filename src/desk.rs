@@ -280,10 +280,26 @@ pub fn query(
     query: &Query,
     now: Timestamp,
 ) -> Result<Answer, StoreError> {
+    query_with(repo, policy, query, now, |_| true)
+}
+
+/// [`query`], with `keep` applied to each selected ticket as soon as it is
+/// replayed: it may trim the ticket (its timers, say) and returns whether
+/// the ticket stays in the answer. What it drops is never held for the
+/// whole repository, so a view that reads every ticket to keep a few stays
+/// small.
+pub fn query_with(
+    repo: &Repo,
+    policy: &Policy,
+    query: &Query,
+    now: Timestamp,
+    keep: impl Fn(&mut TicketAt) -> bool + Sync,
+) -> Result<Answer, StoreError> {
     let scanned = repo.scan(|entry, bytes| {
         let file = repo.relative(&entry.path).display().to_string();
         match Repo::parse_entry(entry, bytes) {
-            Ok(ticket) => Ok(select(&ticket, file, policy, query, now)),
+            Ok(ticket) => Ok(select(&ticket, file, policy, query, now)
+                .and_then(|mut t| keep(&mut t).then_some(t))),
             Err(error) => Err(Unreadable {
                 file: entry.path.clone(),
                 error,

@@ -131,19 +131,20 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         timers: Timers::Summary,
         ..Query::default()
     };
-    let answer = desk::query(&repo, &policy, &query, now)?;
-    let unreadable = answer.unreadable.len();
-    let mut tickets = answer.tickets;
-    for ticket in &mut tickets {
+    let (check, all) = (args.check, args.all);
+    let answer = desk::query_with(&repo, &policy, &query, now, |ticket| {
         // Under --check, what fails the gate always shows.
         ticket
             .timers
-            .retain(|t| timer_filter.matches(t) || (args.check && gate.fails(t)));
-    }
-    if args.check && !args.all {
+            .retain(|t| timer_filter.matches(t) || (check && gate.fails(t)));
         // Closed tickets were read for the gate; show those that fail it.
-        tickets.retain(|t| t.status.state.is_open() || t.timers.iter().any(|x| gate.fails(x)));
-    }
+        !check
+            || all
+            || ticket.status.state.is_open()
+            || ticket.timers.iter().any(|x| gate.fails(x))
+    })?;
+    let unreadable = answer.unreadable.len();
+    let tickets = answer.tickets;
     let rows = desk::timer_rows(&tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
