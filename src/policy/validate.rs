@@ -19,12 +19,16 @@ use crate::names::{NameKind, UnknownName};
 pub(super) struct Validator<'a> {
     text: &'a str,
     issues: Vec<PolicyIssue>,
+    /// Calendars that are defined but invalid: already reported where
+    /// they are defined, so naming one elsewhere is not reported again.
+    broken_calendars: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
     pub(super) fn new(text: &'a str) -> Self {
         Validator {
             text,
+            broken_calendars: BTreeSet::new(),
             issues: Vec::new(),
         }
     }
@@ -92,8 +96,13 @@ impl<'a> Validator<'a> {
                 self.issue(name.span(), "`24x7` is built in and cannot be redefined");
                 continue;
             }
-            if let Some(calendar) = self.calendar(cal) {
-                calendars.insert(name.get_ref().clone(), calendar);
+            match self.calendar(cal) {
+                Some(calendar) => {
+                    calendars.insert(name.get_ref().clone(), calendar);
+                }
+                None => {
+                    self.broken_calendars.insert(name.get_ref().clone());
+                }
             }
         }
 
@@ -112,7 +121,9 @@ impl<'a> Validator<'a> {
         });
         let review_calendar = match &raw.review.calendar {
             Some(name) => {
-                if !calendars.contains_key(name.get_ref()) {
+                if !calendars.contains_key(name.get_ref())
+                    && !self.broken_calendars.contains(name.get_ref())
+                {
                     self.issue(
                         name.span(),
                         unknown(NameKind::Calendar, name.get_ref(), calendars.keys()),
@@ -305,7 +316,9 @@ impl<'a> Validator<'a> {
                 self.issue(sev.id.span(), format!("severity `{id}` is defined twice"));
             }
             check_name(self, &sev.id, "severity");
-            if !calendars.contains_key(sev.calendar.get_ref()) {
+            if !calendars.contains_key(sev.calendar.get_ref())
+                && !self.broken_calendars.contains(sev.calendar.get_ref())
+            {
                 self.issue(
                     sev.calendar.span(),
                     unknown(NameKind::Calendar, sev.calendar.get_ref(), calendars.keys()),

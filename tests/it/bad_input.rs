@@ -245,5 +245,14 @@ fn policy_with_an_unknown_time_zone() {
         "{}",
         run.stdout
     );
+    // One mistake, one error: the severities and the review that use the
+    // broken calendar are not reported as naming an unknown one.
+    assert!(!run.stdout.contains("unknown calendar"), "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("error[policy]").count(),
+        1,
+        "{}",
+        run.stdout
+    );
     assert_eq!(repo.snapshot(), before);
 }
