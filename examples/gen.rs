@@ -823,6 +823,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                             .into()
                     }),
                     approved_by: (severity == 0 || ever_l3).then(|| MANAGER.to_string()),
+                    forced: None,
                 }
             }
             Step::Review => Event::Reviewed {

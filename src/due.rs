@@ -227,6 +227,7 @@ pub fn next_step(
                 confirmed_by: None,
                 no_confirmation: None,
                 approved_by: None,
+                forced: None,
             };
             let needs = workflow::admit(policy, status, &probe)
                 .err()

@@ -836,6 +836,7 @@ events:
             confirmed_by: Some("c".into()),
             no_confirmation: None,
             approved_by: None,
+            forced: None,
         };
         let ours = with(BASE, &[resolved.clone(), closed.clone()]);
         let theirs = with(BASE, &[note("2026-11-20T09:59:00Z", "bo", "b")]);

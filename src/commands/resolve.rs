@@ -35,8 +35,12 @@ pub struct CloseArgs {
     /// Close without customer confirmation (needs --reason)
     #[arg(long, requires = "reason", conflicts_with = "confirmed_by")]
     pub no_confirmation: bool,
-    /// Why there is no customer confirmation
-    #[arg(long, requires = "no_confirmation")]
+    /// Close although requests to other teams are unanswered (needs --reason)
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why there is no customer confirmation, or why requests are left
+    /// unanswered (recorded with the close)
+    #[arg(long)]
     pub reason: Option<String>,
     /// The manager who approved closing (for severities that need approval)
     #[arg(long, value_name = "MANAGER")]
@@ -81,11 +85,14 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
 
 pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let no_confirmation = if args.no_confirmation {
-        input::optional(args.reason)
-    } else {
-        None
-    };
+    if args.reason.is_some() && !args.no_confirmation && !args.force {
+        return Err(CliError::usage(
+            "--reason explains --no-confirmation or --force; give one of them",
+        ));
+    }
+    let reason = input::optional(args.reason);
+    let no_confirmation = reason.clone().filter(|_| args.no_confirmation);
+    let forced = reason.filter(|_| args.force);
     let (confirmed_by, approved_by) = (
         input::optional(args.confirmed_by),
         input::optional(args.approved_by),
@@ -101,6 +108,7 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
             confirmed_by,
             no_confirmation,
             approved_by,
+            forced,
         })
     })?;
     record::confirm(ctx, &recorded)

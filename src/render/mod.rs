@@ -172,6 +172,7 @@ pub fn event_summary_exact(event: &Event) -> String {
             confirmed_by,
             no_confirmation,
             approved_by,
+            forced,
             ..
         } => {
             let mut s = "closed".to_string();
@@ -183,6 +184,9 @@ pub fn event_summary_exact(event: &Event) -> String {
             }
             if let Some(a) = approved_by {
                 s.push_str(&format!(", approved by {a}"));
+            }
+            if let Some(r) = forced {
+                s.push_str(&format!(", requests unanswered: {}", first_line(r)));
             }
             s
         }

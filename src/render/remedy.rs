@@ -32,6 +32,9 @@ pub fn remedy(remedy: &Remedy, id: &str) -> String {
         Remedy::Reopen => format!("tkt reopen {id} --reason …"),
         Remedy::Resume => format!("tkt resume {id}"),
         Remedy::Involve => format!("tkt involve {id} --team TEAM -m REQUEST"),
+        Remedy::Answer => format!(
+            "tkt involve {id} --team TEAM --answer -m ANSWER (or close with --force --reason …)"
+        ),
         Remedy::Resolve => format!("tkt resolve {id} --summary …"),
         Remedy::AlreadyClosed => "it is closed already".to_string(),
         Remedy::Give(input) => input_flag(*input).to_string(),

@@ -332,6 +332,9 @@ pub enum Event {
         no_confirmation: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approved_by: Option<String>,
+        /// Why it was closed with requests to other teams unanswered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forced: Option<String>,
     },
     Reopened {
         at: Timestamp,

@@ -31,6 +31,9 @@ pub enum Remedy {
     Resume,
     /// Ask the team for help first.
     Involve,
+    /// Record the team's answer to its open request first (or close with
+    /// a recorded reason for leaving it unanswered).
+    Answer,
     /// Resolve the ticket first.
     Resolve,
     /// Nothing to do: the ticket is closed already.
@@ -304,9 +307,24 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             confirmed_by,
             no_confirmation,
             approved_by,
+            forced,
             ..
         } => {
             let mut g = Gate::new("cannot close");
+            let forced = forced.as_deref().is_some_and(|r| !r.trim().is_empty());
+            g.need(
+                forced || status.waiting_on_teams.is_empty(),
+                format!(
+                    "unanswered request{} to {}",
+                    if status.waiting_on_teams.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    status.waiting_on_teams.join(", ")
+                ),
+                Some(Remedy::Answer),
+            );
             g.need(
                 status.state == State::Resolved,
                 format!(

@@ -1164,3 +1164,76 @@ fn check_suggests_void_for_a_future_dated_event_and_void_settles_it() {
     repo.tkt(&["note", id, "-m", "the call", "--at", "2026-11-20T11:30:00Z"])
         .ok();
 }
+
+#[test]
+fn close_refuses_unanswered_requests_unless_forced_with_a_reason() {
+    let repo = TestRepo::new();
+    let id = "T-AB00000001";
+    let events = "- type: involved\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  team: platform\n  request: Did the balancer change?\n\
+- type: involved\n  at: 2026-11-20T09:11:00Z\n  by: ana\n  team: networking\n  request: Any packet loss?\n\
+- type: answered\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  team: networking\n  text: None seen\n\
+- type: resolved\n  at: 2026-11-20T10:00:00Z\n  by: ana\n  summary: Certificate reissued\n";
+    repo.write(&repo.ticket_file(id), &ticket_text(id, events));
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "ticket"]);
+    let now = "2026-11-20T11:00:00Z";
+    let close = ["close", id, "--confirmed-by", "c", "--approved-by", "cy"];
+
+    // Only the request still open is named; the answered one is not.
+    let mut args = close.to_vec();
+    args.extend(["--now", now]);
+    refused(
+        &repo,
+        id,
+        &args,
+        &[
+            "unanswered request to platform",
+            &format!("tkt involve {id} --team TEAM --answer -m ANSWER"),
+            "--force --reason",
+        ],
+    );
+    let run = repo.tkt(&args).code(1);
+    assert!(!run.stderr.contains("networking"), "{}", run.stderr);
+
+    // --force needs a reason, and a reason needs something to explain.
+    let mut forced = args.clone();
+    forced.push("--force");
+    bad_argument(&repo, &forced, "--reason");
+    let mut stray = args.clone();
+    stray.extend(["--reason", "r"]);
+    bad_argument(
+        &repo,
+        &stray,
+        "--reason explains --no-confirmation or --force",
+    );
+
+    // Forced with a reason: recorded on the event and shown in the timeline.
+    forced.extend(["--reason", "Platform team disbanded"]);
+    let run = repo.tkt(&forced).ok();
+    assert!(run.stdout.contains("closed"), "{}", run.stdout);
+    let text = repo.read(&repo.ticket_file(id));
+    assert!(
+        text.ends_with("  forced: Platform team disbanded\n"),
+        "{text}"
+    );
+    assert!(!text.contains("no_confirmation"), "{text}");
+    let doc = show(&repo, id, now);
+    assert_eq!(doc["status"]["state"], "closed", "{doc:#}");
+    let shown = repo.tkt(&["show", id, "--now", now]).ok();
+    assert!(
+        shown
+            .stdout
+            .contains("requests unanswered: Platform team disbanded"),
+        "{}",
+        shown.stdout
+    );
+    let review = repo.tkt(&["review", id, "--draft", "--now", now]).ok();
+    assert!(
+        review
+            .stdout
+            .contains("requests unanswered: Platform team disbanded"),
+        "{}",
+        review.stdout
+    );
+    repo.tkt(&["check"]).ok();
+}
