@@ -4,9 +4,11 @@
 
 use std::fmt;
 use std::io;
+use std::path::Path;
 
 use tkt::history::HistoryError;
 use tkt::names::UnknownName;
+use tkt::policy::PolicyError;
 use tkt::store::StoreError;
 use tkt::ticket::file::{ParseError, WriteError};
 
@@ -79,41 +81,27 @@ impl From<io::Error> for CliError {
     }
 }
 
+/// A TOML file of the desk that did not load: one detail per issue, each
+/// with the file's path and the issue's line and column.
+fn invalid_file(path: &Path, what: &str, error: PolicyError) -> CliError {
+    let mut err = CliError::new(Kind::Environment, format!("{}: {what}", path.display()));
+    for issue in error.0 {
+        err.details.push(format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            issue.line,
+            issue.column,
+            issue.message
+        ));
+    }
+    err
+}
+
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::People { path, error } => {
-                let mut err = CliError::new(
-                    Kind::Environment,
-                    format!("{}: invalid people file", path.display()),
-                );
-                for issue in error.0 {
-                    err.details.push(format!(
-                        "{}:{}:{}: {}",
-                        path.display(),
-                        issue.line,
-                        issue.column,
-                        issue.message
-                    ));
-                }
-                err
-            }
-            StoreError::Policy { path, error } => {
-                let mut err = CliError::new(
-                    Kind::Environment,
-                    format!("{}: invalid policy", path.display()),
-                );
-                for issue in error.0 {
-                    err.details.push(format!(
-                        "{}:{}:{}: {}",
-                        path.display(),
-                        issue.line,
-                        issue.column,
-                        issue.message
-                    ));
-                }
-                err
-            }
+            StoreError::People { path, error } => invalid_file(&path, "invalid people file", error),
+            StoreError::Policy { path, error } => invalid_file(&path, "invalid policy", error),
             StoreError::Parse { path, error } => {
                 let (line, column) = error.position();
                 let at = match (line, column) {

@@ -1,7 +1,7 @@
 //! `tkt resolve`, `tkt close` and `tkt reopen`: resolution confirmation and
 //! closure verification.
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 use tkt::ticket::Event;
 
 use super::input;
@@ -26,6 +26,7 @@ pub struct ResolveArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("reason_for").args(["no_confirmation", "force"]).multiple(true)))]
 pub struct CloseArgs {
     /// Ticket ID or unique prefix
     pub id: String,
@@ -40,7 +41,7 @@ pub struct CloseArgs {
     pub force: bool,
     /// Why there is no customer confirmation, or why requests are left
     /// unanswered (recorded with the close)
-    #[arg(long)]
+    #[arg(long, requires = "reason_for")]
     pub reason: Option<String>,
     /// The manager who approved closing (for severities that need approval)
     #[arg(long, value_name = "MANAGER")]
@@ -85,11 +86,6 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
 
 pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    if args.reason.is_some() && !args.no_confirmation && !args.force {
-        return Err(CliError::usage(
-            "--reason explains --no-confirmation or --force; give one of them",
-        ));
-    }
     let reason = input::optional(args.reason);
     let no_confirmation = reason.clone().filter(|_| args.no_confirmation);
     let forced = reason.filter(|_| args.force);

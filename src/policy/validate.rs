@@ -19,16 +19,12 @@ use crate::names::{NameKind, UnknownName};
 pub(super) struct Validator<'a> {
     text: &'a str,
     issues: Vec<PolicyIssue>,
-    /// Calendars that are defined but invalid: already reported where
-    /// they are defined, so naming one elsewhere is not reported again.
-    broken_calendars: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
     pub(super) fn new(text: &'a str) -> Self {
         Validator {
             text,
-            broken_calendars: BTreeSet::new(),
             issues: Vec::new(),
         }
     }
@@ -40,6 +36,16 @@ impl<'a> Validator<'a> {
             column,
             message: message.into(),
         });
+    }
+
+    /// Reports `name` when no calendar of that name is defined.
+    fn calendar_name(&mut self, name: &Spanned<String>, defined: &BTreeSet<String>) {
+        if !defined.contains(name.get_ref()) {
+            self.issue(
+                name.span(),
+                unknown(NameKind::Calendar, name.get_ref(), defined.iter()),
+            );
+        }
     }
 
     fn duration(&mut self, value: &Spanned<String>) -> Option<i64> {
@@ -96,19 +102,19 @@ impl<'a> Validator<'a> {
                 self.issue(name.span(), "`24x7` is built in and cannot be redefined");
                 continue;
             }
-            match self.calendar(cal) {
-                Some(calendar) => {
-                    calendars.insert(name.get_ref().clone(), calendar);
-                }
-                None => {
-                    self.broken_calendars.insert(name.get_ref().clone());
-                }
+            if let Some(calendar) = self.calendar(cal) {
+                calendars.insert(name.get_ref().clone(), calendar);
             }
         }
+        // Names a severity or the review may use: a defined calendar that
+        // is invalid was reported where it is defined, not again where used.
+        let calendar_names: BTreeSet<String> = std::iter::once(ALWAYS.to_string())
+            .chain(raw.calendars.keys().map(|n| n.get_ref().clone()))
+            .collect();
 
         let levels = self.levels(&raw.levels);
         let level_ids: BTreeSet<String> = levels.iter().map(|l| l.id.clone()).collect();
-        let severities = self.severities(&raw.severities, &calendars, &levels);
+        let severities = self.severities(&raw.severities, &calendar_names, &levels);
 
         let repeated_outage_level = raw.criteria.repeated_outage.as_ref().map(|level| {
             if !level_ids.contains(level.get_ref()) {
@@ -121,14 +127,7 @@ impl<'a> Validator<'a> {
         });
         let review_calendar = match &raw.review.calendar {
             Some(name) => {
-                if !calendars.contains_key(name.get_ref())
-                    && !self.broken_calendars.contains(name.get_ref())
-                {
-                    self.issue(
-                        name.span(),
-                        unknown(NameKind::Calendar, name.get_ref(), calendars.keys()),
-                    );
-                }
+                self.calendar_name(name, &calendar_names);
                 name.get_ref().clone()
             }
             None => "business".to_string(),
@@ -302,7 +301,7 @@ impl<'a> Validator<'a> {
     fn severities(
         &mut self,
         raw: &Spanned<Vec<RawSeverity>>,
-        calendars: &BTreeMap<String, Calendar>,
+        calendar_names: &BTreeSet<String>,
         levels: &[Level],
     ) -> Vec<Severity> {
         if raw.get_ref().is_empty() {
@@ -316,14 +315,7 @@ impl<'a> Validator<'a> {
                 self.issue(sev.id.span(), format!("severity `{id}` is defined twice"));
             }
             check_name(self, &sev.id, "severity");
-            if !calendars.contains_key(sev.calendar.get_ref())
-                && !self.broken_calendars.contains(sev.calendar.get_ref())
-            {
-                self.issue(
-                    sev.calendar.span(),
-                    unknown(NameKind::Calendar, sev.calendar.get_ref(), calendars.keys()),
-                );
-            }
+            self.calendar_name(&sev.calendar, calendar_names);
             let first_response = sev.first_response.as_ref().and_then(|d| self.duration(d));
             let update_every = sev.update_every.as_ref().and_then(|d| self.duration(d));
             let resolution = sev.resolution.as_ref().and_then(|d| self.duration(d));

@@ -1201,11 +1201,7 @@ fn close_refuses_unanswered_requests_unless_forced_with_a_reason() {
     bad_argument(&repo, &forced, "--reason");
     let mut stray = args.clone();
     stray.extend(["--reason", "r"]);
-    bad_argument(
-        &repo,
-        &stray,
-        "--reason explains --no-confirmation or --force",
-    );
+    bad_argument(&repo, &stray, "<--no-confirmation|--force>");
 
     // Forced with a reason: recorded on the event and shown in the timeline.
     forced.extend(["--reason", "Platform team disbanded"]);
