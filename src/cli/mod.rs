@@ -200,7 +200,7 @@ impl Ctx {
     /// When `people.toml` lists anyone, the acting person must be one of
     /// them (handle, email or alias, never a prefix), still with the team;
     /// the handle is what new events record.
-    pub fn actor(&self, repo: &Repo) -> Result<String, CliError> {
+    pub fn actor(&self, repo: &Repo, who: &commands::who::Who) -> Result<String, CliError> {
         let named = match self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
             Some(by) => by.to_string(),
             None => tkt::git::user_email(repo.root()).ok_or_else(|| {
@@ -209,8 +209,6 @@ impl Ctx {
                 )
             })?,
         };
-        let policy = repo.load_policy()?;
-        let who = commands::who::Who::load(repo, &policy)?;
         who.resolve(&named, commands::who::Role::Actor, self.clock())
     }
 

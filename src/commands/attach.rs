@@ -30,18 +30,30 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(&args.id)?;
-    let by = ctx.actor(&repo)?;
+    let who = super::who::Who::load(&repo, &policy)?;
+    let by = ctx.actor(&repo, &who)?;
     let stored = store_all(&repo, &id, args.files.iter().map(|p| (p.clone(), None)))?;
     let files: Vec<Attachment> = stored.iter().map(|s| s.attachment.clone()).collect();
     let note = input::optional(args.message);
-    let appended = record::record_on(ctx, &repo, &policy, &id, &args.time, by, |d: &Draft<'_>| {
-        Ok(Event::Attached {
-            at: d.at,
-            by: d.by.clone(),
-            files,
-            note,
-        })
-    });
+    let appended = record::record_on(
+        ctx,
+        &record::Desk {
+            repo: &repo,
+            policy: &policy,
+            who: &who,
+        },
+        &id,
+        &args.time,
+        by,
+        |d: &Draft<'_>| {
+            Ok(Event::Attached {
+                at: d.at,
+                by: d.by.clone(),
+                files,
+                note,
+            })
+        },
+    );
     confirm_or_unstore(ctx, &repo, policy, &stored, appended)
 }
 

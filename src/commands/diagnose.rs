@@ -96,7 +96,8 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
     let result = input::optional(args.result);
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(&args.id)?;
-    let by = ctx.actor(&repo)?;
+    let who = super::who::Who::load(&repo, &policy)?;
+    let by = ctx.actor(&repo, &who)?;
     // Large logs are stored in full beside the ticket before the append;
     // a refusal takes them back.
     let large = args
@@ -108,18 +109,29 @@ pub fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<Outcome, CliError> {
     let stored = super::attach::store_all(&repo, &id, large)?;
     let attachments: Vec<Attachment> = stored.iter().map(|s| s.attachment.clone()).collect();
     let logs: Vec<LogExcerpt> = logs.into_iter().map(|(excerpt, _)| excerpt).collect();
-    let appended = record::record_on(ctx, &repo, &policy, &id, &args.time, by, |d: &Draft<'_>| {
-        Ok(Event::Diagnosed {
-            at: d.at,
-            by: d.by.clone(),
-            step,
-            text,
-            result,
-            error_codes,
-            logs,
-            attachments,
-        })
-    });
+    let appended = record::record_on(
+        ctx,
+        &record::Desk {
+            repo: &repo,
+            policy: &policy,
+            who: &who,
+        },
+        &id,
+        &args.time,
+        by,
+        |d: &Draft<'_>| {
+            Ok(Event::Diagnosed {
+                at: d.at,
+                by: d.by.clone(),
+                step,
+                text,
+                result,
+                error_codes,
+                logs,
+                attachments,
+            })
+        },
+    );
     super::attach::confirm_or_unstore(ctx, &repo, policy, &stored, appended)
 }
 

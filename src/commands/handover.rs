@@ -63,14 +63,17 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     }
     let note = input::optional(args.message);
     if let (Some(from), Some(to)) = (&args.from, &args.to) {
-        let by = ctx.actor(&repo)?;
+        let by = ctx.actor(&repo, &who)?;
         let mut skipped = Vec::new();
         for ticket in &tickets {
             let id = repo.resolve(&ticket.id)?;
             let result = record::record_on(
                 ctx,
-                &repo,
-                &policy,
+                &record::Desk {
+                    repo: &repo,
+                    policy: &policy,
+                    who: &who,
+                },
                 &id,
                 &args.time,
                 by.clone(),

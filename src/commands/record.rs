@@ -55,8 +55,20 @@ pub fn record(
 ) -> Result<Recorded, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(typed)?;
-    let by = ctx.actor(&repo)?;
-    let (ticket, event) = record_on(ctx, &repo, &policy, &id, time, by, make)?;
+    let who = Who::load(&repo, &policy)?;
+    let by = ctx.actor(&repo, &who)?;
+    let (ticket, event) = record_on(
+        ctx,
+        &Desk {
+            repo: &repo,
+            policy: &policy,
+            who: &who,
+        },
+        &id,
+        time,
+        by,
+        make,
+    )?;
     Ok(Recorded {
         policy,
         ticket,
@@ -64,18 +76,25 @@ pub fn record(
     })
 }
 
-/// [`record`] for a caller that already holds the repository, the policy
-/// and a resolved ID (verbs that touch many tickets).
+/// What a write reads once per command: the repository, its policy and
+/// its people.
+pub struct Desk<'a> {
+    pub repo: &'a Repo,
+    pub policy: &'a Policy,
+    pub who: &'a Who,
+}
+
+/// [`record`] for a caller that already holds the desk and a resolved ID
+/// (verbs that touch many tickets).
 pub fn record_on(
     ctx: &Ctx,
-    repo: &Repo,
-    policy: &Policy,
+    desk: &Desk<'_>,
     id: &TicketId,
     time: &EventTime,
     by: String,
     make: impl FnOnce(&Draft<'_>) -> Result<Event, CliError>,
 ) -> Result<(Ticket, Event), CliError> {
-    let who = Who::load(repo, policy)?;
+    let Desk { repo, policy, who } = *desk;
     let appended = repo.append(id, |ticket| {
         let at = ctx.event_time(time);
         ctx.refuse_future(at, time)?;
@@ -87,7 +106,7 @@ pub fn record_on(
             ticket,
             status: &status,
             policy,
-            who: &who,
+            who,
             at,
             by,
         })?;
