@@ -16,6 +16,7 @@ use toml::Spanned;
 
 use crate::names::{NameKind, UnknownName};
 use crate::policy::{Policy, PolicyError, PolicyIssue, line_col};
+use crate::time::Timestamp;
 
 /// The people file, beside `policy.toml`.
 pub const PEOPLE_FILE: &str = "people.toml";
@@ -116,6 +117,96 @@ impl People {
                     .flat_map(|p| std::iter::once(p.email.clone()).chain(p.aliases.clone())),
             )
         })
+    }
+}
+
+/// What a name is used for: it sets the prefix rule and the message for
+/// a person who has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Actor,
+    Assignee,
+    Approver,
+    Owner,
+}
+
+impl Role {
+    fn noun(self) -> &'static str {
+        match self {
+            Role::Actor => "act",
+            Role::Assignee => "be assigned",
+            Role::Approver => "approve",
+            Role::Owner => "own an action",
+        }
+    }
+
+    /// A unique prefix picks an assignee or an owner, never who acts or
+    /// approves.
+    fn allows_prefix(self) -> bool {
+        matches!(self, Role::Assignee | Role::Owner)
+    }
+}
+
+/// Why a name on the command line does not stand for a person who may
+/// take the role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    #[error("{handle} ({name}) left on {left}: they can no longer {}", .role.noun())]
+    Left {
+        handle: String,
+        name: String,
+        left: NaiveDate,
+        role: Role,
+    },
+}
+
+impl People {
+    /// The handle to record for `name` in `role` at `at`: a handle, email or
+    /// alias (a unique prefix where the role allows one) of someone who has
+    /// not left by then; `name` itself when no people are listed.
+    pub fn resolve(&self, name: &str, role: Role, at: Timestamp) -> Result<String, NameError> {
+        let name = name.trim();
+        if self.is_empty() {
+            return Ok(name.to_string());
+        }
+        let person = match self.find(name) {
+            Some(person) => person,
+            None => match self.find_prefix(name).filter(|_| role.allows_prefix()) {
+                Some(person) => person,
+                None => self.expect(name)?,
+            },
+        };
+        match person.left {
+            Some(left) if at.utc().date_naive() >= left => Err(NameError::Left {
+                handle: person.handle.clone(),
+                name: person.name.clone(),
+                left,
+                role,
+            }),
+            _ => Ok(person.handle.clone()),
+        }
+    }
+
+    /// Every name (handle, email, aliases) of each person `names` picks
+    /// (exactly or by a unique prefix), for a filter over tickets that may
+    /// name them either way; the names as given when no people are listed.
+    pub fn all_names_of(&self, names: Vec<String>) -> Result<Vec<String>, UnknownName> {
+        if self.is_empty() {
+            return Ok(names);
+        }
+        let mut all = Vec::new();
+        for name in names {
+            let person = match self.find(&name).or_else(|| self.find_prefix(&name)) {
+                Some(person) => person,
+                None => self.expect(&name)?,
+            };
+            all.push(person.handle.clone());
+            all.push(person.email.clone());
+            all.extend(person.aliases.iter().cloned());
+        }
+        Ok(all)
     }
 }
 
