@@ -540,6 +540,10 @@ fn plan(rng: &mut Rng, severity: usize, target: Target) -> Vec<Step> {
             }
         }
     }
+    // A ticket is closed only once every request to another team is answered.
+    if involved && !answered && target == Target::Closed {
+        steps.push(Step::Answer);
+    }
     steps.extend(tail);
     steps
 }

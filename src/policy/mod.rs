@@ -92,6 +92,9 @@ pub struct Severity {
     pub escalations: Vec<EscalationTarget>,
     pub review: bool,
     pub approval: bool,
+    /// Closing needs a resolution notice sent to the customer since the
+    /// ticket was resolved.
+    pub resolution_notice: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -91,6 +91,8 @@ pub(super) struct RawSeverity {
     pub(super) review: bool,
     #[serde(default)]
     pub(super) approval: bool,
+    #[serde(default)]
+    pub(super) resolution_notice: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,6 +181,7 @@ fn known_keys(path: &str) -> Option<&'static [&'static str]> {
             "escalations",
             "review",
             "approval",
+            "resolution_notice",
         ],
         "severities[].escalations[]" => &["level", "within"],
         "criteria" => &["repeated_outage"],

@@ -378,6 +378,7 @@ impl<'a> Validator<'a> {
                 escalations,
                 review: sev.review,
                 approval: sev.approval,
+                resolution_notice: sev.resolution_notice,
             });
         }
         out

@@ -36,6 +36,7 @@ pub fn remedy(remedy: &Remedy, id: &str) -> String {
             "tkt involve {id} --team TEAM --answer -m ANSWER (or close with --force --reason …)"
         ),
         Remedy::Resolve => format!("tkt resolve {id} --summary …"),
+        Remedy::NotifyResolution => format!("tkt notify {id} --kind resolution -m …"),
         Remedy::AlreadyClosed => "it is closed already".to_string(),
         Remedy::Give(input) => input_flag(*input).to_string(),
     }

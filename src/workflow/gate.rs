@@ -34,6 +34,8 @@ pub enum Remedy {
     /// Record the team's answer to its open request first (or close with
     /// a recorded reason for leaving it unanswered).
     Answer,
+    /// Send the customer the resolution notice first.
+    NotifyResolution,
     /// Resolve the ticket first.
     Resolve,
     /// Nothing to do: the ticket is closed already.
@@ -350,6 +352,20 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
                     Some(Remedy::Give(Input::Confirmation)),
                 );
             }
+            if status.state == State::Resolved
+                && policy
+                    .severity(&status.severity)
+                    .is_some_and(|s| s.resolution_notice)
+            {
+                g.need(
+                    status.resolution_notified,
+                    format!(
+                        "closing a {} ticket needs a resolution notice to the customer (none sent since it was opened or reopened)",
+                        status.severity
+                    ),
+                    Some(Remedy::NotifyResolution),
+                );
+            }
             if policy
                 .severity(&status.severity)
                 .is_some_and(|s| s.approval)
@@ -626,6 +642,8 @@ mod tests {
     const RESOLVED: &str = "resolved\nsummary: fixed";
     const CLOSED: &str = "closed\nconfirmed_by: c\napproved_by: m";
     const WAITING: &str = "paused\nreason: waiting-on-customer";
+    const NOTICE: &str = "notified\nchannel: email\nkind: resolution\nmessage: fixed";
+    const ASKED: &str = "involved\nteam: platform\nrequest: why?";
     const WORKING: &str = "diagnosed\nstep: identify\ntext: x";
 
     /// One row per gate and refusal: the history, the event asked for, and
@@ -837,7 +855,7 @@ mod tests {
             ],
         ),
         // closed
-        (&[RESOLVED], CLOSED, &[]),
+        (&[RESOLVED, NOTICE], CLOSED, &[]),
         (
             &[],
             CLOSED,
@@ -855,7 +873,7 @@ mod tests {
             )],
         ),
         (
-            &[RESOLVED],
+            &[RESOLVED, NOTICE],
             "closed",
             &[
                 (
@@ -869,8 +887,45 @@ mod tests {
             ],
         ),
         (
-            &[RESOLVED],
+            &[RESOLVED, NOTICE],
             "closed\nno_confirmation: customer unreachable\napproved_by: m",
+            &[],
+        ),
+        (
+            &[RESOLVED],
+            CLOSED,
+            &[(
+                "closing a critical ticket needs a resolution notice",
+                Some(Remedy::NotifyResolution),
+            )],
+        ),
+        (&[NOTICE, RESOLVED], CLOSED, &[]),
+        (
+            &[NOTICE, RESOLVED, CLOSED, "reopened\nreason: back", RESOLVED],
+            CLOSED,
+            &[(
+                "closing a critical ticket needs a resolution notice",
+                Some(Remedy::NotifyResolution),
+            )],
+        ),
+        (
+            &[ASKED, RESOLVED, NOTICE],
+            CLOSED,
+            &[("unanswered request to platform", Some(Remedy::Answer))],
+        ),
+        (
+            &[ASKED, RESOLVED, NOTICE],
+            "closed\nconfirmed_by: c\napproved_by: m\nforced: platform gone",
+            &[],
+        ),
+        (
+            &[
+                ASKED,
+                "answered\nteam: platform\ntext: yes",
+                RESOLVED,
+                NOTICE,
+            ],
+            CLOSED,
             &[],
         ),
         // reopened

@@ -75,6 +75,10 @@ pub struct Status {
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// Whether a resolution notice went to the customer since the ticket
+    /// was opened or last reopened (a notice sent just before `resolved`
+    /// counts; one sent before a reopen does not).
+    pub resolution_notified: bool,
     /// Every level the ticket has been at (opened at, or escalated to).
     pub levels_reached: BTreeSet<String>,
     /// Parts of the post-escalation review recorded since the last reopen.
@@ -226,6 +230,7 @@ impl Status {
             waiting_on_teams: Vec::new(),
             resolved_at: None,
             closed_at: None,
+            resolution_notified: false,
             levels_reached: BTreeSet::from([level_reached]),
             review_parts: BTreeSet::new(),
             reviewed_after_close: None,
@@ -353,9 +358,12 @@ fn apply(s: &mut Status, event: &Event) {
                 s.team = team.clone();
             }
         }
-        Event::Notified { at, .. } => {
+        Event::Notified { at, kind, .. } => {
             start_work(s);
             s.last_customer_update = Some(*at);
+            if *kind == crate::ticket::NoticeKind::Resolution {
+                s.resolution_notified = true;
+            }
         }
         Event::Paused { reason, .. } => {
             if s.state.is_open() {
@@ -390,6 +398,7 @@ fn apply(s: &mut Status, event: &Event) {
             s.state = State::InProgress;
             s.resolved_at = None;
             s.closed_at = None;
+            s.resolution_notified = false;
             // A reopen voids the review so far; the next close asks again.
             s.review_parts.clear();
             s.reviewed_after_close = None;

@@ -548,6 +548,7 @@ fn with_people_listed_names_resolve_to_handles_and_typos_are_refused() {
     );
     // Customers are not people: a confirmation names anyone.
     repo.tkt(&["resolve", id, "--summary", "fixed"]).ok();
+    repo.tkt(&["notify", id, "-m", "fixed"]).ok();
     repo.tkt(&[
         "close",
         id,

@@ -304,6 +304,7 @@ fn changes_tells_the_story_of_a_branch() {
             "--at",
             "2026-11-20T13:00:00Z",
         ],
+        vec!["notify", &id, "-m", "Fixed", "--at", "2026-11-20T13:10:00Z"],
         vec![
             "close",
             &id,

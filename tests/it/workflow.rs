@@ -1064,7 +1064,8 @@ fn void_appends_a_correction_that_the_replay_honours_from_its_instant() {
     let run = repo.tkt(&["void", id, "ffffff", "--reason", "x"]).code(2);
     assert!(run.stderr.contains("has no event ffffff"), "{}", run.stderr);
     // A void that would leave a later event illegal: the resolution of a
-    // closed ticket.
+    // closed ticket (the first event refused without it is the resolution
+    // notice, which a new ticket cannot send).
     repo.tkt(&[
         "resolve",
         id,
@@ -1074,6 +1075,8 @@ fn void_appends_a_correction_that_the_replay_honours_from_its_instant() {
         "2026-11-20T12:00:00Z",
     ])
     .ok();
+    repo.tkt(&["notify", id, "-m", "fixed", "--at", "2026-11-20T12:05:00Z"])
+        .ok();
     repo.tkt(&[
         "close",
         id,
@@ -1102,7 +1105,7 @@ fn void_appends_a_correction_that_the_replay_honours_from_its_instant() {
         .code(1);
     assert!(
         run.stderr
-            .contains("(closed at 2026-11-20T12:10:00Z) would be refused"),
+            .contains("(notified at 2026-11-20T12:05:00Z) would be refused"),
         "{}",
         run.stderr
     );
@@ -1172,7 +1175,8 @@ fn close_refuses_unanswered_requests_unless_forced_with_a_reason() {
     let events = "- type: involved\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  team: platform\n  request: Did the balancer change?\n\
 - type: involved\n  at: 2026-11-20T09:11:00Z\n  by: ana\n  team: networking\n  request: Any packet loss?\n\
 - type: answered\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  team: networking\n  text: None seen\n\
-- type: resolved\n  at: 2026-11-20T10:00:00Z\n  by: ana\n  summary: Certificate reissued\n";
+- type: resolved\n  at: 2026-11-20T10:00:00Z\n  by: ana\n  summary: Certificate reissued\n\
+- type: notified\n  at: 2026-11-20T10:05:00Z\n  by: ana\n  channel: email\n  kind: resolution\n  message: Fixed\n";
     repo.write(&repo.ticket_file(id), &ticket_text(id, events));
     git(repo.path(), &["add", "."]);
     git(repo.path(), &["commit", "-qm", "ticket"]);
