@@ -45,8 +45,6 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// Checks the whole repository. Only failing to list `tickets/` is an error;
-/// everything wrong inside files is a finding.
 /// Checks the whole repository at `now` (events dated after it, beyond
 /// the clock-skew allowance, are findings). Only failing to list `tickets/`
 /// is an error; everything wrong inside files is a finding.
@@ -67,10 +65,11 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
         }
         Err(e) => return Err(e),
     };
-    // `people.toml`, against the policy (only when the policy reads).
-    if let Some(policy) = &policy {
-        match repo.load_people(policy) {
-            Ok(_) => {}
+    // `people.toml`, against the policy (only when the policy reads); the
+    // tickets are then checked with the people it lists.
+    let policy = policy.map(|policy| {
+        match repo.load_people(&policy) {
+            Ok(people) => return policy.with_people(people),
             Err(StoreError::People { error, .. }) => {
                 findings.extend(error.0.into_iter().map(|i| Finding {
                     file: crate::people::PEOPLE_FILE.to_string(),
@@ -90,7 +89,8 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
                 fix: None,
             }),
         }
-    }
+        policy
+    });
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
         check_file(repo, policy.as_ref(), entry, &file, bytes, now)
@@ -530,10 +530,13 @@ pub struct HistoryRules {
 /// What changed since the merge-base of `base` and HEAD: the findings of the
 /// history rules (append-only, editable header fields, no deletions, no
 /// backdating or future-dating), added to `report`.
+/// `people` knows each person's addresses, to match an `approved` event's
+/// `by` with the author of the commit that added it.
 pub fn check_history(
     repo: &Repo,
     base: &str,
     rules: HistoryRules,
+    people: &crate::people::People,
     report: &mut Report,
 ) -> Result<String, crate::history::HistoryError> {
     let git = crate::history::Git::new(repo.root());
@@ -550,6 +553,21 @@ pub fn check_history(
                 fix,
             })
         };
+        // Approvals the branch adds must be committed by the approver.
+        let appended = match &c.change {
+            crate::history::Change::Deleted => None,
+            crate::history::Change::Added => Some(0),
+            crate::history::Change::Modified => c
+                .base_text
+                .as_deref()
+                .and_then(|b| file::parse(b).ok())
+                .map(|t| t.events.len()),
+        };
+        if let Some(from) = appended {
+            for (line, message) in forged_approvals(repo, &git, &c.path, from, people)? {
+                add(line, "approval-author", message, None);
+            }
+        }
         match c.change {
             crate::history::Change::Added => {}
             crate::history::Change::Deleted => add(
@@ -581,6 +599,49 @@ pub fn check_history(
     }
     report.findings.sort();
     Ok(merge_base)
+}
+
+/// The `approved` events from index `from` on in the ticket at `path`
+/// whose `by` is not the author of the commit that added them: by the
+/// addresses `people.toml` lists for them, else by `by` itself when it is an
+/// email. Uncommitted lines are not judged.
+fn forged_approvals(
+    repo: &Repo,
+    git: &crate::history::Git,
+    path: &str,
+    from: usize,
+    people: &crate::people::People,
+) -> Result<Vec<(u64, String)>, crate::history::HistoryError> {
+    let mut found = Vec::new();
+    let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
+        return Ok(found);
+    };
+    let Ok(ticket) = file::parse(&bytes) else {
+        return Ok(found);
+    };
+    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+    let lines = EventLines::new(text, ticket.events.len());
+    for (i, event) in ticket.events.iter().enumerate().skip(from) {
+        let Event::Approved { by, .. } = event else {
+            continue;
+        };
+        let line = lines.start(i);
+        let Some(author) = git.line_author(path, line)? else {
+            continue;
+        };
+        let genuine = match people.find(by) {
+            Some(person) => person.is(&author),
+            None if by.contains('@') => by.trim().eq_ignore_ascii_case(&author),
+            None => continue, // a plain name and no people: nothing to match
+        };
+        if !genuine {
+            found.push((
+                line,
+                format!("approval by {by} was committed by {author}: an approver commits their own approval"),
+            ));
+        }
+    }
+    Ok(found)
 }
 
 /// The header fields a pull request may edit in place (typo fixes); every

@@ -283,6 +283,31 @@ impl<'r> Git<'r> {
         Ok(times)
     }
 
+    /// The author email of the commit that last changed `line` (1-based)
+    /// of `path` (relative to the tkt repository) at HEAD; `None` when the
+    /// line is not committed yet.
+    pub fn line_author(&self, path: &str, line: u64) -> Result<Option<String>, HistoryError> {
+        let range = format!("{line},{line}");
+        let out = self.run(&["blame", "--porcelain", "-L", &range, "HEAD", "--", path])?;
+        let text = String::from_utf8_lossy(&out);
+        let boundary_or_uncommitted = text
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with("0000000000000000000000000000000000000000"));
+        if boundary_or_uncommitted {
+            return Ok(None);
+        }
+        Ok(text
+            .lines()
+            .find_map(|l| l.strip_prefix("author-mail "))
+            .map(|m| {
+                m.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            }))
+    }
+
     /// The text of `path` (relative to the tkt repository) at `rev`.
     pub fn show(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, HistoryError> {
         self.verify_commit(rev)?;

@@ -8,14 +8,13 @@
 //! defined there) and reports every problem with its line and column.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::config::{Issues, PolicyError, PolicyIssue, line_col};
 use crate::names::{NameKind, UnknownName};
-use crate::policy::{Policy, PolicyError, PolicyIssue, line_col};
 use crate::time::Timestamp;
 
 /// The people file, beside `policy.toml`.
@@ -43,6 +42,20 @@ pub struct Person {
 }
 
 impl Person {
+    /// Whether the person has left by `at`.
+    pub fn has_left(&self, at: Timestamp) -> bool {
+        self.left.is_some_and(|left| at.utc().date_naive() >= left)
+    }
+
+    pub fn holds(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// `handle (Name)`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.handle, self.name)
+    }
+
     /// Whether `name` is this person: the handle, the email or an alias
     /// (emails without regard to case).
     pub fn is(&self, name: &str) -> bool {
@@ -60,8 +73,14 @@ pub struct People {
 }
 
 impl People {
-    /// Parses and checks `people.toml` against `policy`.
-    pub fn parse(text: &str, policy: &Policy) -> Result<People, PolicyError> {
+    /// Parses and checks `people.toml` against the policy's vocabulary:
+    /// `team` and `level` say whether a name is one the policy defines
+    /// (`Policy::parse_people` passes them).
+    pub fn parse(
+        text: &str,
+        team: impl Fn(&str) -> Result<(), UnknownName>,
+        level: impl Fn(&str) -> Result<(), UnknownName>,
+    ) -> Result<People, PolicyError> {
         let raw: RawPeople = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             PolicyError(vec![PolicyIssue {
@@ -71,14 +90,29 @@ impl People {
             }])
         })?;
         Checker {
-            text,
-            issues: Vec::new(),
+            issues: Issues::new(text),
         }
-        .people(raw, policy)
+        .people(raw, &team, &level)
     }
 
     pub fn is_empty(&self) -> bool {
         self.people.is_empty()
+    }
+
+    /// Whether `a` and `b` name the same person: both listed under one
+    /// handle, or (when either is not listed) equal without regard to case.
+    pub fn same(&self, a: &str, b: &str) -> bool {
+        match (self.find(a), self.find(b)) {
+            (Some(x), Some(y)) => x.handle == y.handle,
+            _ => a.trim().eq_ignore_ascii_case(b.trim()),
+        }
+    }
+
+    /// Everyone holding `role` who has not left by `at`, in file order.
+    pub fn holders<'p>(&'p self, role: &'p str, at: Timestamp) -> impl Iterator<Item = &'p Person> {
+        self.people
+            .iter()
+            .filter(move |p| p.holds(role) && !p.has_left(at))
     }
 
     /// The person `name` (handle, email or alias) names, if any.
@@ -179,7 +213,7 @@ impl People {
             },
         };
         match person.left {
-            Some(left) if at.utc().date_naive() >= left => Err(NameError::Left {
+            Some(left) if person.has_left(at) => Err(NameError::Left {
                 handle: person.handle.clone(),
                 name: person.name.clone(),
                 left,
@@ -210,6 +244,14 @@ impl People {
     }
 }
 
+/// Whether `role` is lower-case words joined by `-`.
+pub fn is_role(role: &str) -> bool {
+    !role.is_empty()
+        && !role.starts_with('-')
+        && !role.ends_with('-')
+        && role.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPeople {
@@ -236,21 +278,22 @@ struct RawPerson {
 }
 
 struct Checker<'a> {
-    text: &'a str,
-    issues: Vec<PolicyIssue>,
+    issues: Issues<'a>,
 }
 
+type Vocabulary<'v> = &'v dyn Fn(&str) -> Result<(), UnknownName>;
+
 impl Checker<'_> {
-    fn issue(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let (line, column) = line_col(self.text, span.start);
-        self.issues.push(PolicyIssue {
-            line,
-            column,
-            message: message.into(),
-        });
+    fn issue(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        self.issues.push(span, message);
     }
 
-    fn people(mut self, raw: RawPeople, policy: &Policy) -> Result<People, PolicyError> {
+    fn people(
+        mut self,
+        raw: RawPeople,
+        team: Vocabulary,
+        level: Vocabulary,
+    ) -> Result<People, PolicyError> {
         if *raw.schema.get_ref() != 1 {
             self.issue(
                 raw.schema.span(),
@@ -297,23 +340,18 @@ impl Checker<'_> {
             for alias in &p.aliases {
                 claim(&mut self, alias, "alias");
             }
-            for team in &p.teams {
-                if let Err(unknown) = policy.expect_team(team.get_ref()) {
-                    self.issue(team.span(), unknown.to_string());
+            for t in &p.teams {
+                if let Err(unknown) = team(t.get_ref()) {
+                    self.issue(t.span(), unknown.to_string());
                 }
             }
-            for level in &p.levels {
-                if let Err(unknown) = policy.expect_level(level.get_ref()) {
-                    self.issue(level.span(), unknown.to_string());
+            for l in &p.levels {
+                if let Err(unknown) = level(l.get_ref()) {
+                    self.issue(l.span(), unknown.to_string());
                 }
             }
             for role in &p.roles {
-                let ok = !role.get_ref().is_empty()
-                    && role
-                        .get_ref()
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c == '-');
-                if !ok {
+                if !is_role(role.get_ref()) {
                     self.issue(
                         role.span(),
                         format!(
@@ -346,22 +384,17 @@ impl Checker<'_> {
                 left,
             });
         }
-        if self.issues.is_empty() {
-            Ok(People { people })
-        } else {
-            self.issues.sort_by_key(|i| (i.line, i.column));
-            Err(PolicyError(self.issues))
-        }
+        self.issues.sorted().finish(People { people })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::DEFAULT_POLICY;
+    use crate::policy::{DEFAULT_POLICY, Policy};
 
-    fn policy() -> Policy {
-        Policy::parse(DEFAULT_POLICY).unwrap()
+    fn parse(text: &str) -> Result<People, PolicyError> {
+        Policy::parse(DEFAULT_POLICY).unwrap().parse_people(text)
     }
 
     const TWO: &str = "schema = 1\n\
@@ -370,7 +403,7 @@ mod tests {
 
     #[test]
     fn people_are_found_by_handle_email_or_alias() {
-        let people = People::parse(TWO, &policy()).unwrap();
+        let people = parse(TWO).unwrap();
         assert_eq!(people.find("ana").unwrap().handle, "ana");
         assert_eq!(people.find("A.Ruiz@example.com").unwrap().handle, "ana");
         assert_eq!(people.find("bo@example.com").unwrap().handle, "bo");
@@ -384,7 +417,7 @@ mod tests {
 
     #[test]
     fn a_unique_prefix_finds_a_person() {
-        let people = People::parse(TWO, &policy()).unwrap();
+        let people = parse(TWO).unwrap();
         assert_eq!(people.find_prefix("b").unwrap().handle, "bo");
         assert_eq!(people.find_prefix("AN").unwrap().handle, "ana");
         assert_eq!(people.find_prefix("x"), None);
@@ -396,7 +429,7 @@ mod tests {
         let text = "schema = 1\n\
 [[people]]\nhandle = \"Ana!\"\nname = \"A\"\nemail = \"ana@example.com\"\nteams = [\"payment\"]\nlevels = [\"L9\"]\n\
 [[people]]\nhandle = \"bo\"\nname = \"B\"\nemail = \"ANA@example.com\"\nleft = \"soon\"\n";
-        let issues = People::parse(text, &policy()).unwrap_err().0;
+        let issues = parse(text).unwrap_err().0;
         let found: Vec<(u64, &str)> = issues
             .iter()
             .map(|i| (i.line, i.message.as_str()))
@@ -427,6 +460,6 @@ mod tests {
 
     #[test]
     fn the_example_defines_nobody() {
-        assert!(People::parse(EXAMPLE, &policy()).unwrap().is_empty());
+        assert!(parse(EXAMPLE).unwrap().is_empty());
     }
 }

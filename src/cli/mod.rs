@@ -96,6 +96,8 @@ pub enum Command {
     Involve(commands::involve::InvolveArgs),
     /// Record the resolution
     Resolve(commands::resolve::ResolveArgs),
+    /// Approve closing a resolved ticket, as yourself (four eyes: not its resolver)
+    Approve(commands::resolve::ApproveArgs),
     /// Close a resolved ticket, verifying confirmation and approval
     Close(commands::resolve::CloseArgs),
     /// Reopen a resolved or closed ticket
@@ -333,6 +335,7 @@ pub fn main() -> ExitCode {
         Command::Handover(args) => commands::handover::run(&ctx, args),
         Command::Involve(args) => commands::involve::run(&ctx, args),
         Command::Resolve(args) => commands::resolve::resolve(&ctx, args),
+        Command::Approve(args) => commands::resolve::approve(&ctx, args),
         Command::Close(args) => commands::resolve::close(&ctx, args),
         Command::Reopen(args) => commands::resolve::reopen(&ctx, args),
         Command::Review(args) => commands::review::run(&ctx, args),

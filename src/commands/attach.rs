@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(&args.id)?;
-    let who = super::who::Who::load(&repo, &policy)?;
+    let who = super::who::Who::new(&policy);
     let by = ctx.actor(&repo, &who)?;
     let stored = store_all(&repo, &id, args.files.iter().map(|p| (p.clone(), None)))?;
     let files: Vec<Attachment> = stored.iter().map(|s| s.attachment.clone()).collect();

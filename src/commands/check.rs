@@ -33,8 +33,11 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     // Future-dated means after the real clock, whatever --now says.
     let mut report = tkt::check::check_repo(&repo, ctx.system_clock())?;
     if let Some(base) = &args.base {
-        let policy_tolerance = repo
-            .load_policy()
+        // A broken policy or people file is reported by the checks above;
+        // the history rules then use the defaults and know nobody.
+        let policy = repo.load_policy().ok();
+        let policy_tolerance = policy
+            .as_ref()
             .map(|p| p.late_tolerance)
             .unwrap_or(tkt::policy::DEFAULT_LATE_TOLERANCE);
         let rules = tkt::check::HistoryRules {
@@ -42,7 +45,8 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
             skew_s: tkt::workflow::FUTURE_SKEW_SECONDS,
             now: ctx.clock(),
         };
-        tkt::check::check_history(&repo, base, rules, &mut report)?;
+        let people = policy.map(|p| p.people).unwrap_or_default();
+        tkt::check::check_history(&repo, base, rules, &people, &mut report)?;
     }
     let mut out = anstream::stdout().lock();
     match format {

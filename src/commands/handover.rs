@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     } else {
         args.from.clone()
     };
-    let who = super::who::Who::load(&repo, &policy)?;
+    let who = super::who::Who::new(&policy);
     // Every name the owner goes by: old events may hold an email, new ones
     // the handle.
     let owner_names = who.filter(owner.iter().cloned().collect())?;

@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
             states: args.state,
             severities: args.severity,
             levels: args.level,
-            assignees: super::who::Who::load(&repo, &policy)?.filter(args.assignee)?,
+            assignees: super::who::Who::new(&policy).filter(args.assignee)?,
             teams: args.team,
             waiting_on_team: args.waiting_on,
             // Reviews are owed by closed tickets.

@@ -78,7 +78,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {
         description = input::from_editor(ctx, "problem description")?;
     }
     let impact = input::from_flag_or_file(args.impact, args.impact_file.as_deref(), "impact")?;
-    let who = super::who::Who::load(&repo, &policy)?;
+    let who = super::who::Who::new(&policy);
     let by = ctx.actor(&repo, &who)?;
     let at = ctx.event_time(&args.time);
     ctx.refuse_future(at, &args.time)?;

@@ -55,7 +55,7 @@ pub fn record(
 ) -> Result<Recorded, CliError> {
     let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(typed)?;
-    let who = Who::load(&repo, &policy)?;
+    let who = Who::new(&policy);
     let by = ctx.actor(&repo, &who)?;
     let (ticket, event) = record_on(
         ctx,

@@ -1,5 +1,5 @@
-//! `tkt resolve`, `tkt close` and `tkt reopen`: resolution confirmation and
-//! closure verification.
+//! `tkt resolve`, `tkt approve`, `tkt close` and `tkt reopen`: resolution
+//! confirmation, approval and closure verification.
 
 use clap::{ArgGroup, Args};
 use tkt::ticket::Event;
@@ -26,6 +26,19 @@ pub struct ResolveArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ApproveArgs {
+    /// Ticket ID or unique prefix
+    pub id: String,
+    /// What was checked before approving
+    #[arg(long, short = 'm')]
+    pub message: Option<String>,
+    #[command(flatten)]
+    pub text_file: input::TextFile,
+    #[command(flatten)]
+    pub time: EventTime,
+}
+
+#[derive(Args, Debug)]
 #[command(group(ArgGroup::new("reason_for").args(["no_confirmation", "force"]).multiple(true)))]
 pub struct CloseArgs {
     /// Ticket ID or unique prefix
@@ -43,7 +56,8 @@ pub struct CloseArgs {
     /// unanswered (recorded with the close)
     #[arg(long, requires = "reason_for")]
     pub reason: Option<String>,
-    /// The manager who approved closing (for severities that need approval)
+    /// The manager who approved closing, for severities that need an
+    /// approval but no role (else the approver runs `tkt approve`)
     #[arg(long, value_name = "MANAGER")]
     pub approved_by: Option<String>,
     #[command(flatten)]
@@ -79,6 +93,19 @@ pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
             by: d.by.clone(),
             summary,
             root_cause,
+        })
+    })?;
+    record::confirm(ctx, &recorded)
+}
+
+pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome, CliError> {
+    record::text_or_json(ctx)?;
+    let text = input::required(ctx, args.message, &args.text_file, "approval", "-m TEXT")?;
+    let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
+        Ok(Event::Approved {
+            at: d.at,
+            by: d.by.clone(),
+            text,
         })
     })?;
     record::confirm(ctx, &recorded)

@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     let filter = Filter {
         severities: args.severity,
         levels: args.level,
-        assignees: super::who::Who::load(&repo, &policy)?.filter(args.assignee)?,
+        assignees: super::who::Who::new(&policy).filter(args.assignee)?,
         teams: args.team,
         // The watchdog reads every ticket: a review runs after the close.
         all: args.all || args.check,

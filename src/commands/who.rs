@@ -5,7 +5,6 @@
 use tkt::people::People;
 pub use tkt::people::Role;
 use tkt::policy::Policy;
-use tkt::store::Repo;
 use tkt::time::Timestamp;
 
 use crate::cli::CliError;
@@ -15,10 +14,12 @@ pub struct Who {
 }
 
 impl Who {
-    pub fn load(repo: &Repo, policy: &Policy) -> Result<Who, CliError> {
-        Ok(Who {
-            people: repo.load_people(policy)?,
-        })
+    /// The people the policy was loaded with (`Repo::load_policy` reads
+    /// `people.toml` with it).
+    pub fn new(policy: &Policy) -> Who {
+        Who {
+            people: policy.people.clone(),
+        }
     }
 
     /// The handle to record for `name` in `role` at `at`.

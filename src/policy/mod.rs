@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::calendar::Calendar;
+pub use crate::config::{PolicyError, PolicyIssue, line_col};
 use crate::names::{self, NameKind, UnknownName};
+use crate::people::People;
 use crate::ticket::ReviewPart;
 use crate::time::Timestamp;
 
@@ -28,18 +30,6 @@ pub const DEFAULT_LATE_TOLERANCE: i64 = 3600;
 
 /// The name of the built-in calendar that counts every second.
 pub const ALWAYS: &str = "24x7";
-
-/// One problem in a policy file, at a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyIssue {
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .0.first().map(|i| i.message.as_str()).unwrap_or("invalid policy"))]
-pub struct PolicyError(pub Vec<PolicyIssue>);
 
 /// Documentation a level can require before a ticket is escalated to it.
 #[derive(
@@ -91,9 +81,13 @@ pub struct Severity {
     pub resolution: Option<i64>,
     pub escalations: Vec<EscalationTarget>,
     pub review: bool,
+    /// Closing needs an approval.
     pub approval: bool,
+    /// When `people.toml` lists anyone: the role whose holder must record
+    /// the approval (`approved` event); a typed name no longer counts.
+    pub approval_role: Option<String>,
     /// Closing needs a resolution notice sent to the customer since the
-    /// ticket was resolved.
+    /// ticket was opened or last reopened.
     pub resolution_notice: bool,
 }
 
@@ -170,8 +164,13 @@ pub struct Policy {
     pub repeated_outage_level: Option<String>,
     pub pause_reasons: Vec<String>,
     pub confirmation: bool,
+    /// Whoever resolved a ticket may not also approve its closure.
+    pub four_eyes: bool,
     pub review: ReviewPolicy,
     pub templates: Templates,
+    /// Who works the desk (`people.toml`, attached by `with_people`);
+    /// nobody by default.
+    pub people: People,
 }
 
 impl Policy {
@@ -245,6 +244,21 @@ impl Policy {
             .ok_or_else(|| UnknownName::new(NameKind::Level, id, self.level_ids()))
     }
 
+    /// Parses `people.toml` against this policy's teams and levels.
+    pub fn parse_people(&self, text: &str) -> Result<People, PolicyError> {
+        People::parse(
+            text,
+            |team| self.expect_team(team),
+            |level| self.expect_level(level).map(|_| ()),
+        )
+    }
+
+    /// This policy with the desk's people, whom the gates consult.
+    pub fn with_people(mut self, people: People) -> Policy {
+        self.people = people;
+        self
+    }
+
     /// Whether `team` may be named (any team when the policy lists none).
     pub fn expect_team(&self, team: &str) -> Result<(), UnknownName> {
         if self.team_allowed(team) {
@@ -268,16 +282,6 @@ impl Policy {
             .add_business(at.utc(), every)
             .map(Timestamp::from_utc)
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u64 + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = text[line_start..offset].chars().count() as u64 + 1;
-    (line, column)
 }
 
 /// The placeholders notification templates may use.
@@ -378,7 +382,7 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
                 1,
             )
             .replacen("zone = \"UTC\"", "zone = \"UTC\"\nweekends = []", 1)
-            .replacen("approval = true", "approval = true\naproval = false", 1)
+            .replacen("review = true", "review = true\naproval = false", 1)
             .replacen(
                 "{ level = \"L2\", within = \"2h\" }",
                 "{ level = \"L2\", within = \"2h\", after = \"1h\" }",
@@ -464,11 +468,5 @@ escalations = [{ level = \"L9\", within = \"1h\" }]\n";
         assert_eq!(Fraction::from_f64(-0.5), None);
         assert_eq!(Fraction::from_f64(f64::NAN), None);
         assert_eq!(Fraction::from_f64(1e-20), None);
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncdé\nx", 7), (2, 4));
-        assert_eq!(line_col("abc", 0), (1, 1));
     }
 }

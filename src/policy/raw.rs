@@ -91,6 +91,7 @@ pub(super) struct RawSeverity {
     pub(super) review: bool,
     #[serde(default)]
     pub(super) approval: bool,
+    pub(super) approval_role: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) resolution_notice: bool,
 }
@@ -113,11 +114,16 @@ pub(super) struct RawPause {
 pub(super) struct RawClosure {
     #[serde(default = "yes")]
     pub(super) confirmation: bool,
+    #[serde(default = "yes")]
+    pub(super) four_eyes: bool,
 }
 
 impl Default for RawClosure {
     fn default() -> Self {
-        RawClosure { confirmation: true }
+        RawClosure {
+            confirmation: true,
+            four_eyes: true,
+        }
     }
 }
 
@@ -181,12 +187,13 @@ fn known_keys(path: &str) -> Option<&'static [&'static str]> {
             "escalations",
             "review",
             "approval",
+            "approval_role",
             "resolution_notice",
         ],
         "severities[].escalations[]" => &["level", "within"],
         "criteria" => &["repeated_outage"],
         "pause" => &["reasons"],
-        "closure" => &["confirmation"],
+        "closure" => &["confirmation", "four_eyes"],
         "review" => &["levels", "calendar", "within", "requires"],
         "templates" => &["acknowledgement", "update", "resolution"],
         _ => return None,

@@ -10,32 +10,26 @@ use toml::Spanned;
 use super::raw::{RawCalendar, RawLevel, RawPolicy, RawSeverity};
 use super::{
     ALWAYS, DEFAULT_LATE_TOLERANCE, EscalationTarget, Fraction, Level, PLACEHOLDERS, Policy,
-    PolicyError, PolicyIssue, ReviewPolicy, SCHEMA, Severity, Templates, line_col,
+    PolicyError, ReviewPolicy, SCHEMA, Severity, Templates,
 };
 use crate::calendar::{Calendar, Window};
+use crate::config::Issues;
 use crate::duration;
 use crate::names::{NameKind, UnknownName};
 
 pub(super) struct Validator<'a> {
-    text: &'a str,
-    issues: Vec<PolicyIssue>,
+    issues: Issues<'a>,
 }
 
 impl<'a> Validator<'a> {
     pub(super) fn new(text: &'a str) -> Self {
         Validator {
-            text,
-            issues: Vec::new(),
+            issues: Issues::new(text),
         }
     }
 
     fn issue(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let (line, column) = line_col(self.text, span.start);
-        self.issues.push(PolicyIssue {
-            line,
-            column,
-            message: message.into(),
-        });
+        self.issues.push(span, message);
     }
 
     /// Reports `name` when no calendar of that name is defined.
@@ -169,10 +163,7 @@ impl<'a> Validator<'a> {
             resolution: self.template(raw.templates.resolution, defaults.resolution),
         };
 
-        if !self.issues.is_empty() {
-            return Err(PolicyError(self.issues));
-        }
-        Ok(Policy {
+        self.issues.finish(Policy {
             warning,
             late_tolerance,
             teams: raw.teams,
@@ -182,6 +173,8 @@ impl<'a> Validator<'a> {
             repeated_outage_level,
             pause_reasons: raw.pause.reasons,
             confirmation: raw.closure.confirmation,
+            four_eyes: raw.closure.four_eyes,
+            people: crate::people::People::default(),
             review,
             templates,
         })
@@ -377,7 +370,20 @@ impl<'a> Validator<'a> {
                 resolution,
                 escalations,
                 review: sev.review,
-                approval: sev.approval,
+                approval: sev.approval || sev.approval_role.is_some(),
+                approval_role: sev.approval_role.as_ref().and_then(|role| {
+                    let ok = crate::people::is_role(role.get_ref());
+                    if !ok {
+                        self.issue(
+                            role.span(),
+                            format!(
+                                "approval_role `{}` must be lower-case words joined by `-`",
+                                role.get_ref()
+                            ),
+                        );
+                    }
+                    ok.then(|| role.get_ref().clone())
+                }),
                 resolution_notice: sev.resolution_notice,
             });
         }

@@ -167,6 +167,7 @@ pub fn event_summary_exact(event: &Event) -> String {
         Event::Resumed { .. } => "resumed".to_string(),
         Event::Involved { team, request, .. } => format!("asked {team}: {}", first_line(request)),
         Event::Answered { team, text, .. } => format!("{team} answered: {}", first_line(text)),
+        Event::Approved { text, .. } => format!("approved closure: {}", first_line(text)),
         Event::Resolved { summary, .. } => format!("resolved: {}", first_line(summary)),
         Event::Closed {
             confirmed_by,

@@ -37,6 +37,7 @@ pub fn remedy(remedy: &Remedy, id: &str) -> String {
         ),
         Remedy::Resolve => format!("tkt resolve {id} --summary …"),
         Remedy::NotifyResolution => format!("tkt notify {id} --kind resolution -m …"),
+        Remedy::Approve => format!("the approver runs: tkt approve {id} -m …"),
         Remedy::AlreadyClosed => "it is closed already".to_string(),
         Remedy::Give(input) => input_flag(*input).to_string(),
     }

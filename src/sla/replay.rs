@@ -407,6 +407,7 @@ impl<'p> Replay<'p> {
             | Event::Assigned { .. }
             | Event::Involved { .. }
             | Event::Answered { .. }
+            | Event::Approved { .. }
             | Event::Attached { .. }
             | Event::Voided { .. } => {}
         }

@@ -263,7 +263,8 @@ impl Repo {
                 format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
             ))
         })?;
-        crate::people::People::parse(&text, policy)
+        policy
+            .parse_people(&text)
             .map_err(|error| StoreError::People { path, error })
     }
 
@@ -279,7 +280,15 @@ impl Repo {
         })
     }
 
+    /// The desk's rules: `policy.toml` with the people of `people.toml`.
     pub fn load_policy(&self) -> Result<Policy, StoreError> {
+        let policy = self.load_policy_file()?;
+        let people = self.load_people(&policy)?;
+        Ok(policy.with_people(people))
+    }
+
+    /// `policy.toml` alone, without its people.
+    pub fn load_policy_file(&self) -> Result<Policy, StoreError> {
         let text = self.read_policy_text()?;
         Policy::parse(&text).map_err(|error| StoreError::Policy {
             path: self.policy_path(),

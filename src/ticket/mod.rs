@@ -323,6 +323,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         root_cause: Option<String>,
     },
+    /// Closure approved: recorded by the approver themselves.
+    Approved {
+        at: Timestamp,
+        by: String,
+        text: String,
+    },
     Closed {
         at: Timestamp,
         by: String,
@@ -422,6 +428,9 @@ macro_rules! each_variant {
             | Event::Resolved {
                 at: $at, by: $by, ..
             }
+            | Event::Approved {
+                at: $at, by: $by, ..
+            }
             | Event::Closed {
                 at: $at, by: $by, ..
             }
@@ -467,6 +476,7 @@ impl Event {
             Event::Involved { .. } => "involved",
             Event::Answered { .. } => "answered",
             Event::Resolved { .. } => "resolved",
+            Event::Approved { .. } => "approved",
             Event::Closed { .. } => "closed",
             Event::Reopened { .. } => "reopened",
             Event::Reviewed { .. } => "reviewed",

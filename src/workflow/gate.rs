@@ -36,6 +36,8 @@ pub enum Remedy {
     Answer,
     /// Send the customer the resolution notice first.
     NotifyResolution,
+    /// Someone entitled to approve records the approval first.
+    Approve,
     /// Resolve the ticket first.
     Resolve,
     /// Nothing to do: the ticket is closed already.
@@ -130,6 +132,8 @@ fn in_states(gate: &mut Gate, status: &Status, allowed: &[State], action: &str) 
         let remedy = match status.state {
             State::Closed | State::Resolved => Some(Remedy::Reopen),
             State::Waiting => Some(Remedy::Resume),
+            // Open, where only a resolved ticket will do.
+            _ if allowed == [State::Resolved] => Some(Remedy::Resolve),
             _ => None,
         };
         gate.need(
@@ -305,7 +309,23 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.text(summary, "no resolution summary", Input::Summary);
             g.finish()
         }
+        Event::Approved { at, by, text } => {
+            let mut g = Gate::new("cannot approve the closure");
+            in_states(&mut g, status, &[State::Resolved], "approving its closure");
+            g.text(text, "no approval text", Input::Message);
+            if let Some(why) = super::approval::unfit_approver(policy, status, by, *at) {
+                let who = super::approval::approvers(policy, status, *at);
+                let what = if who.is_empty() {
+                    why
+                } else {
+                    format!("{why}; who may approve: {}", who.join(", "))
+                };
+                g.need(false, what, None);
+            }
+            g.finish()
+        }
         Event::Closed {
+            at,
             confirmed_by,
             no_confirmation,
             approved_by,
@@ -366,17 +386,17 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
                     Some(Remedy::NotifyResolution),
                 );
             }
-            if policy
-                .severity(&status.severity)
-                .is_some_and(|s| s.approval)
+            if let Some(missing) =
+                super::approval::missing_approval(policy, status, approved_by.as_deref(), *at)
             {
                 g.need(
-                    approved_by.as_deref().is_some_and(|a| !a.trim().is_empty()),
-                    format!(
-                        "closing a {} ticket needs a manager's approval",
-                        status.severity
-                    ),
-                    Some(Remedy::Give(Input::Approval)),
+                    false,
+                    missing.what,
+                    Some(if missing.recorded {
+                        Remedy::Approve
+                    } else {
+                        Remedy::Give(Input::Approval)
+                    }),
                 );
             }
             g.finish()
@@ -927,6 +947,28 @@ mod tests {
             ],
             CLOSED,
             &[],
+        ),
+        // approved: by ana, who also resolved (four eyes)
+        (
+            &[],
+            "approved\ntext: ok",
+            &[("the ticket is new", Some(Remedy::Resolve))],
+        ),
+        (
+            &[RESOLVED],
+            "approved\ntext: ''",
+            &[
+                ("no approval text", Some(Remedy::Give(Input::Message))),
+                ("ana resolved this ticket and may not also approve", None),
+            ],
+        ),
+        (
+            &[RESOLVED, NOTICE],
+            "closed\nconfirmed_by: c\napproved_by: ANA",
+            &[(
+                "ANA resolved this ticket and may not also approve",
+                Some(Remedy::Give(Input::Approval)),
+            )],
         ),
         // reopened
         (&[RESOLVED, CLOSED], "reopened\nreason: back", &[]),

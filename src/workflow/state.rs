@@ -55,6 +55,13 @@ impl State {
 }
 
 /// Everything derived from replaying a ticket's events.
+/// An approval of closure: who recorded it, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    pub by: String,
+    pub at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
     /// The title, as last amended.
@@ -79,6 +86,12 @@ pub struct Status {
     /// was opened or last reopened (a notice sent just before `resolved`
     /// counts; one sent before a reopen does not).
     pub resolution_notified: bool,
+    /// Who resolved the ticket (the `by` of the last `resolved` event);
+    /// cleared by a reopen.
+    pub resolved_by: Option<String>,
+    /// Approvals of closure (`approved` events) since the ticket was opened
+    /// or last reopened, in replay order.
+    pub approvals: Vec<Approval>,
     /// Every level the ticket has been at (opened at, or escalated to).
     pub levels_reached: BTreeSet<String>,
     /// Parts of the post-escalation review recorded since the last reopen.
@@ -231,6 +244,8 @@ impl Status {
             resolved_at: None,
             closed_at: None,
             resolution_notified: false,
+            resolved_by: None,
+            approvals: Vec::new(),
             levels_reached: BTreeSet::from([level_reached]),
             review_parts: BTreeSet::new(),
             reviewed_after_close: None,
@@ -384,11 +399,16 @@ fn apply(s: &mut Status, event: &Event) {
             }
         }
         Event::Answered { team, .. } => s.waiting_on_teams.retain(|t| t != team),
-        Event::Resolved { at, .. } => {
+        Event::Resolved { at, by, .. } => {
             s.state = State::Resolved;
             s.pause_reason = None;
             s.resolved_at = Some(*at);
+            s.resolved_by = Some(by.clone());
         }
+        Event::Approved { at, by, .. } => s.approvals.push(Approval {
+            by: by.clone(),
+            at: *at,
+        }),
         Event::Closed { at, .. } => {
             s.state = State::Closed;
             s.closed_at = Some(*at);
@@ -399,6 +419,8 @@ fn apply(s: &mut Status, event: &Event) {
             s.resolved_at = None;
             s.closed_at = None;
             s.resolution_notified = false;
+            s.resolved_by = None;
+            s.approvals.clear();
             // A reopen voids the review so far; the next close asks again.
             s.review_parts.clear();
             s.reviewed_after_close = None;

@@ -549,15 +549,30 @@ fn with_people_listed_names_resolve_to_handles_and_typos_are_refused() {
     // Customers are not people: a confirmation names anyone.
     repo.tkt(&["resolve", id, "--summary", "fixed"]).ok();
     repo.tkt(&["notify", id, "-m", "fixed"]).ok();
-    repo.tkt(&[
+    let close = [
         "close",
         id,
         "--confirmed-by",
         "ops@acme.example",
         "--approved-by",
         "fay@example.com",
-    ])
-    .ok();
+    ];
+    // The shipped policy wants an `approver` to record the approval; nobody
+    // here holds that role.
+    let run = repo.tkt(&close).code(1);
+    assert!(
+        run.stderr.contains("a typed name is not an approval")
+            && run.stderr.contains("nobody in people.toml can approve it"),
+        "{}",
+        run.stderr
+    );
+    // A policy that asks for no role takes a typed name, as its handle.
+    let policy = repo.read("policy.toml");
+    repo.write(
+        "policy.toml",
+        &policy.replace("approval_role = \"approver\"", "approval = true"),
+    );
+    repo.tkt(&close).ok();
     assert!(
         repo.read(&repo.ticket_file(id))
             .contains("  approved_by: fay\n")

@@ -15,6 +15,7 @@ mod history;
 mod hostile;
 mod hostile_text;
 mod merge;
+mod people;
 mod sla;
 mod version;
 mod workflow;
