@@ -370,6 +370,49 @@ fn instant(seconds: i64) -> Option<DateTime<Utc>> {
 }
 
 /// Total UTC offset (seconds east) of `zone` at a Unix instant.
+/// The local date in `zone` of the instant `seconds` (Unix time).
+pub fn local_date(zone: Tz, seconds: i64) -> NaiveDate {
+    let local = seconds.saturating_add(i64::from(offset_of(zone, seconds)));
+    match DateTime::from_timestamp(local, 0) {
+        Some(t) => t.date_naive(),
+        None if local < 0 => NaiveDate::MIN,
+        None => NaiveDate::MAX,
+    }
+}
+
+/// The instant (Unix time) of local `date` + `seconds` in `zone` (seconds
+/// may be `86_400`), as every calendar counts: a local time in a DST gap
+/// maps to the first instant after the gap, a folded one to the earlier.
+pub fn local_instant(zone: Tz, date: NaiveDate, seconds: u32) -> i64 {
+    let midnight = date.and_time(NaiveTime::MIN);
+    match midnight.checked_add_signed(TimeDelta::seconds(i64::from(seconds))) {
+        Some(local) => resolve_local(zone, local),
+        // Past chrono's range: treat the local time as UTC.
+        None => midnight.and_utc().timestamp() + i64::from(seconds),
+    }
+}
+
+fn resolve_local(zone: Tz, local: NaiveDateTime) -> i64 {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.timestamp(),
+        LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
+        LocalResult::None => match GapInfo::new(&local, &zone).and_then(|g| g.end) {
+            Some(end) => end.timestamp(),
+            // Not a real gap (edge of chrono's range) or an odd table:
+            // use the offset in force at the naive instant.
+            None => {
+                let naive = local.and_utc().timestamp();
+                naive - i64::from(offset_of(zone, naive))
+            }
+        },
+    }
+}
+
+/// `H:MM` or `HH:MM` (`00:00` to `24:00`) as seconds since midnight.
+pub fn parse_clock_time(text: &str) -> Option<u32> {
+    parse_clock(text)
+}
+
 fn offset_of(zone: Tz, seconds: i64) -> i32 {
     match DateTime::from_timestamp(seconds, 0) {
         Some(t) => zone
@@ -457,45 +500,12 @@ fn naive_seconds(date: NaiveDate) -> i64 {
 }
 
 impl Zoned {
-    /// Total UTC offset (seconds east) in force at a Unix instant.
-    fn offset_at(&self, seconds: i64) -> i32 {
-        offset_of(self.zone, seconds)
-    }
-
     fn local_date(&self, seconds: i64) -> NaiveDate {
-        let local = seconds.saturating_add(i64::from(self.offset_at(seconds)));
-        match DateTime::from_timestamp(local, 0) {
-            Some(t) => t.date_naive(),
-            None if local < 0 => NaiveDate::MIN,
-            None => NaiveDate::MAX,
-        }
+        local_date(self.zone, seconds)
     }
 
-    /// The instant of local `date` + `seconds` (may be `86_400`): gaps map
-    /// to the first instant after the gap, folds to the earlier instant.
     fn resolve_day(&self, date: NaiveDate, seconds: u32) -> i64 {
-        let midnight = date.and_time(NaiveTime::MIN);
-        match midnight.checked_add_signed(TimeDelta::seconds(i64::from(seconds))) {
-            Some(local) => self.resolve(local),
-            // Past chrono's range: treat the local time as UTC.
-            None => midnight.and_utc().timestamp() + i64::from(seconds),
-        }
-    }
-
-    fn resolve(&self, local: NaiveDateTime) -> i64 {
-        match self.zone.from_local_datetime(&local) {
-            LocalResult::Single(t) => t.timestamp(),
-            LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
-            LocalResult::None => match GapInfo::new(&local, &self.zone).and_then(|g| g.end) {
-                Some(end) => end.timestamp(),
-                // Not a real gap (edge of chrono's range) or an odd table:
-                // use the offset in force at the naive instant.
-                None => {
-                    let naive = local.and_utc().timestamp();
-                    naive - i64::from(self.offset_at(naive))
-                }
-            },
-        }
+        local_instant(self.zone, date, seconds)
     }
 
     /// Business seconds in `[f, t)` (`f < t`): the weeks wholly inside are

@@ -58,6 +58,11 @@ impl<'a> Issues<'a> {
         }
     }
 
+    /// How many problems were found so far.
+    pub(crate) fn len(&self) -> usize {
+        self.issues.len()
+    }
+
     /// In file order.
     pub(crate) fn sorted(mut self) -> Self {
         self.issues.sort_by_key(|i| (i.line, i.column));

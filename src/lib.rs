@@ -19,6 +19,7 @@ pub mod history;
 pub mod id;
 pub mod merge;
 pub mod names;
+pub mod oncall;
 pub mod people;
 pub mod policy;
 pub mod sanitize;

@@ -112,6 +112,8 @@ pub enum Command {
     Flag(commands::amend::FlagArgs),
     /// Change a ticket's severity
     Severity(commands::amend::SeverityArgs),
+    /// Who is on call now and next, per rotation in people.toml
+    Oncall(commands::oncall::OncallArgs),
     /// List tickets with filters
     List(commands::list::ListArgs),
     /// SLA timers of open tickets, most urgent first; `--check` gates CI
@@ -140,7 +142,7 @@ pub struct EventTime {
 }
 
 /// `--now`, `TKT_NOW` and `--at`: RFC 3339, in the years tkt writes.
-fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     let at = Timestamp::parse(text).map_err(|e| e.to_string())?;
     if !at.is_writable() {
         let years = Timestamp::WRITABLE_YEARS;
@@ -343,6 +345,7 @@ pub fn main() -> ExitCode {
         Command::Flag(args) => commands::amend::flag(&ctx, args),
         Command::Void(args) => commands::void::run(&ctx, args),
         Command::Severity(args) => commands::amend::severity(&ctx, args),
+        Command::Oncall(args) => commands::oncall::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),

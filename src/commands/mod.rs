@@ -18,6 +18,7 @@ pub mod list;
 pub mod merge;
 pub mod note;
 pub mod notify;
+pub mod oncall;
 pub mod open;
 pub mod pause;
 pub mod record;

@@ -11,6 +11,7 @@ pub mod init;
 pub mod list;
 pub mod merge;
 pub mod notify;
+pub mod oncall;
 pub mod remedy;
 pub mod review;
 pub mod show;

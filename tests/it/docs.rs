@@ -670,6 +670,62 @@ fn json_documents_every_field_of_the_other_commands() {
     );
 }
 
+/// docs/people.md: every TOML example is a valid people file (fragments
+/// completed with the example desk's people), the `tkt oncall` example is
+/// what the example desk says at the documented instant, and every field of
+/// `tkt oncall --format json` is in docs/json.md.
+#[test]
+fn people_examples_are_valid_and_oncall_is_documented() {
+    let doc = read("docs/people.md");
+    let desk = read("examples/support-desk/people.toml");
+    let people_only = &desk[..desk.find("\n# On-call rotations").expect("desk rotations")];
+    let repo = TestRepo::new();
+    let mut checked = 0;
+    for block in blocks(&doc).into_iter().filter(|b| b.info == "toml") {
+        let text = if block.text.starts_with("schema") {
+            block.text.clone()
+        } else {
+            format!("{people_only}\n{}", block.text)
+        };
+        repo.write("people.toml", &text);
+        let run = repo.tkt(&["check"]);
+        assert_eq!(run.code, 0, "{}\n{}", text, run.stdout);
+        checked += 1;
+    }
+    assert!(checked >= 2, "people.md has its TOML examples");
+    let desk_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk");
+    let oncall = |args: &[&str]| {
+        let out = crate::support::tkt_command(&desk_dir)
+            .args(["oncall", "--now", "2026-11-20T15:00:00Z"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = oncall(&[]);
+    let example = blocks(&doc)
+        .into_iter()
+        .find(|b| b.info == "text" && b.text.starts_with("LEVEL"))
+        .expect("an oncall example");
+    for line in example.text.lines() {
+        assert!(
+            text.contains(line),
+            "docs/people.md shows {line:?}; tkt says:\n{text}"
+        );
+    }
+    let json = json_of(&oncall(&["--format", "json"]));
+    let mut keys = BTreeSet::new();
+    json_keys(&json, &[], &mut keys, &mut BTreeSet::new());
+    assert!(keys.contains("covering"), "{json}");
+    let json_doc = read("docs/json.md");
+    assert_all_mentioned(
+        "docs/json.md (tkt oncall)",
+        json_section(&json_doc, "`tkt oncall --format json`"),
+        keys.iter().map(String::as_str),
+    );
+}
+
 /// The README's tour is a script: run it verbatim in an empty directory with
 /// the real binary on PATH. Every `tkt` call succeeds except the escalation
 /// the tour shows being refused (exit 1).

@@ -214,3 +214,110 @@ fn check_base_reports_an_approval_committed_by_someone_else() {
     commit_as(&repo, "Gus@Example.com", "approved");
     repo.tkt(&["check", "--base", "main"]).ok();
 }
+
+/// bo and fay take weekly L2 turns from Monday 09:00 Berlin time; gus
+/// covers a night.
+const ROTATION: &str = "\n[[rotations]]\nlevel = \"L2\"\npeople = [\"bo\", \"ana\"]\nzone = \"Europe/Berlin\"\n\
+period = \"weekly\"\nhandoff = \"mon 09:00\"\nstart = \"2026-10-12\"\n\
+overrides = [{ person = \"gus\", from = \"2026-10-27T18:00:00Z\", until = \"2026-10-28T06:00:00Z\" }]\n";
+
+/// `people.toml` with ana serving L2 too, and the rotation.
+fn people_with_rotation() -> String {
+    PEOPLE
+        .replace("levels = [\"L1\"]", "levels = [\"L1\", \"L2\"]")
+        .replace(
+            "roles = [\"approver\", \"manager\"]",
+            "levels = [\"L2\"]\nroles = [\"approver\", \"manager\"]",
+        )
+        + ROTATION
+}
+
+fn on_call(repo: &TestRepo, at: &str) -> (String, String, String) {
+    let run = repo
+        .tkt(&["oncall", "--level", "L2", "--at", at, "--format", "json"])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let r = &doc["rotations"][0];
+    (
+        r["now"]["person"].as_str().unwrap_or("-").to_string(),
+        r["now"]["until"].as_str().unwrap_or("-").to_string(),
+        r["next"]["person"].as_str().unwrap_or("-").to_string(),
+    )
+}
+
+#[test]
+fn oncall_follows_the_local_handoff_across_dst_and_honours_overrides() {
+    let repo = TestRepo::new();
+    repo.write("people.toml", &people_with_rotation());
+    repo.tkt(&["check"]).ok();
+    // Before the first handoff (Monday 2026-10-12 09:00 CEST): nobody.
+    assert_eq!(on_call(&repo, "2026-10-12T06:59:00Z").0, "-");
+    // bo's week ends Monday 09:00 CEST = 07:00Z.
+    assert_eq!(
+        on_call(&repo, "2026-10-12T07:00:00Z"),
+        ("bo".into(), "2026-10-19T07:00:00Z".into(), "ana".into())
+    );
+    // ana's week spans the end of summer time (2026-10-25): it ends at
+    // 09:00 CET, 08:00Z.
+    assert_eq!(
+        on_call(&repo, "2026-10-20T12:00:00Z"),
+        ("ana".into(), "2026-10-26T08:00:00Z".into(), "bo".into())
+    );
+    // gus covers a night of bo's week; bo's turn is cut around it.
+    assert_eq!(
+        on_call(&repo, "2026-10-27T12:00:00Z"),
+        ("bo".into(), "2026-10-27T18:00:00Z".into(), "gus".into())
+    );
+    assert_eq!(
+        on_call(&repo, "2026-10-27T23:00:00Z"),
+        ("gus".into(), "2026-10-28T06:00:00Z".into(), "bo".into())
+    );
+    let text = repo
+        .tkt(&["oncall", "--at", "2026-10-27T23:00:00Z"])
+        .ok()
+        .stdout;
+    assert!(
+        text.contains("gus (Gus Moreau), covering")
+            && text.contains("2026-10-28 06:00Z (Wed 07:00 Europe/Berlin)"),
+        "{text}"
+    );
+    // An unknown level is refused with the valid ones.
+    let run = repo.tkt(&["oncall", "--level", "L9"]).code(2);
+    assert!(run.stderr.contains("unknown level `L9`"), "{}", run.stderr);
+}
+
+#[test]
+fn check_reports_every_problem_of_a_rotation_at_its_position() {
+    let repo = TestRepo::new();
+    let bad = "\n[[rotations]]\nlevel = \"L7\"\npeople = [\"ana\", \"nobody\"]\nzone = \"Mars/Olympus\"\n\
+period = \"weekly\"\nhandoff = \"monday\"\nstart = \"soon\"\n\
+overrides = [{ person = \"bo\", from = \"2026-10-28T06:00:00Z\", until = \"2026-10-27T18:00:00Z\" }]\n";
+    repo.write("people.toml", &format!("{PEOPLE}{bad}"));
+    let run = repo.tkt(&["check"]).code(1);
+    for expected in [
+        "people.toml:32:9: error[people] unknown level `L7`",
+        "people.toml:33:18: error[people] `nobody` is not listed in [[people]]",
+        "people.toml:34:8: error[people] unknown time zone `Mars/Olympus`",
+        "people.toml:36:11: error[people] handoff `monday` is not a weekday and time like `mon 09:00`",
+        "people.toml:37:9: error[people] start `soon` is not a date",
+        "error[people] an override must end after it starts",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "lacks {expected:?}:\n{}",
+            run.stdout
+        );
+    }
+    // Whether people serve an unknown level is not asked.
+    assert!(!run.stdout.contains("does not serve L7"), "{}", run.stdout);
+    // A person who does not serve the level is caught.
+    let serves = ROTATION.replace("[\"bo\", \"ana\"]", "[\"bo\", \"fay\"]");
+    repo.write("people.toml", &format!("{PEOPLE}{serves}"));
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout
+            .contains("fay does not serve L2 (their levels: manager)"),
+        "{}",
+        run.stdout
+    );
+}

@@ -15,6 +15,9 @@ use toml::Spanned;
 
 use crate::config::{Issues, PolicyError, PolicyIssue, line_col};
 use crate::names::{NameKind, UnknownName};
+use crate::oncall::Rotation;
+
+mod rotations;
 use crate::time::Timestamp;
 
 /// The people file, beside `policy.toml`.
@@ -22,7 +25,7 @@ pub const PEOPLE_FILE: &str = "people.toml";
 
 /// What `init` writes: an example, commented out, so that a new desk
 /// has no people until the team lists them.
-pub const EXAMPLE: &str = include_str!("people.example.toml");
+pub const EXAMPLE: &str = include_str!("example.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -66,10 +69,11 @@ impl Person {
     }
 }
 
-/// Everyone in `people.toml`, in file order.
+/// Everyone in `people.toml`, in file order, and the on-call rotations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct People {
     pub people: Vec<Person>,
+    pub rotations: Vec<Rotation>,
 }
 
 impl People {
@@ -106,6 +110,25 @@ impl People {
             (Some(x), Some(y)) => x.handle == y.handle,
             _ => a.trim().eq_ignore_ascii_case(b.trim()),
         }
+    }
+
+    /// Who is on call for `level` (and the ticket's `team`) at `at`: the
+    /// team's rotation first, else the level's; nobody when no rotation
+    /// serves it, it has not started, or the person on call has left.
+    pub fn on_call(&self, level: &str, team: Option<&str>, at: Timestamp) -> Option<&Person> {
+        let shift = crate::oncall::rotation_for(&self.rotations, level, team)?.on_call(at)?;
+        self.find(&shift.person).filter(|p| !p.has_left(at))
+    }
+
+    /// Everyone who serves `level` and has not left by `at`.
+    pub fn serving<'p>(
+        &'p self,
+        level: &'p str,
+        at: Timestamp,
+    ) -> impl Iterator<Item = &'p Person> {
+        self.people
+            .iter()
+            .filter(move |p| p.levels.iter().any(|l| l == level) && !p.has_left(at))
     }
 
     /// Everyone holding `role` who has not left by `at`, in file order.
@@ -258,6 +281,8 @@ struct RawPeople {
     schema: Spanned<u32>,
     #[serde(default)]
     people: Vec<RawPerson>,
+    #[serde(default)]
+    rotations: Vec<rotations::RawRotation>,
 }
 
 #[derive(Deserialize)]
@@ -384,7 +409,8 @@ impl Checker<'_> {
                 left,
             });
         }
-        self.issues.sorted().finish(People { people })
+        let rotations = rotations::rotations(&mut self.issues, raw.rotations, &people, team, level);
+        self.issues.sorted().finish(People { people, rotations })
     }
 }
 
