@@ -781,6 +781,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                     by,
                     to: LEVELS[level].to_string(),
                     reason: rng.pick(ESCALATION_REASONS).to_string(),
+                    assignee: None,
                 }
             }
             Step::Involve => Event::Involved {

@@ -79,6 +79,34 @@ pub fn escalations_due(
     due
 }
 
+/// Whether an open ticket has nobody who serves its level: no assignee,
+/// or one who does not serve it (an escalation nobody was on call for).
+/// Only when `people.toml` lists anyone.
+pub fn unowned(policy: &Policy, status: &Status) -> bool {
+    let people = &policy.people;
+    !people.is_empty()
+        && status.state.is_open()
+        && !status
+            .assignee
+            .as_deref()
+            .and_then(|a| people.find(a))
+            .is_some_and(|p| p.levels.contains(&status.level))
+}
+
+/// The handle of whoever is on call at `at` for `level`, for the ticket's
+/// team.
+pub fn on_call<'p>(
+    policy: &'p Policy,
+    status: &Status,
+    level: &str,
+    at: Timestamp,
+) -> Option<&'p str> {
+    policy
+        .people
+        .on_call(level, status.team.as_deref(), at)
+        .map(|p| p.handle.as_str())
+}
+
 /// Whether a timer means the customer is owed word now: a first response
 /// not yet given, or an update that is at risk or late.
 pub fn owes_customer(timer: &Timer) -> bool {

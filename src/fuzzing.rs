@@ -310,6 +310,7 @@ fn built_event(recipe: &mut Recipe<'_>) -> Event {
             by,
             to: "L2".into(),
             reason: text,
+            assignee: None,
         },
         3 => Event::Resolved {
             at,

@@ -7,6 +7,7 @@ use tkt::ticket::Event;
 
 use super::input;
 use super::record::{self, Draft};
+use super::who::Role;
 use crate::cli::{CliError, Ctx, EventTime, Format, Outcome};
 use crate::render::due::{self as render, DueRow};
 
@@ -21,8 +22,12 @@ pub struct EscalateArgs {
     /// Why it needs the next level
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
+    /// Who takes it at the new level (someone who serves it; default: whoever
+    /// is on call for it, when people.toml has a rotation)
+    #[arg(long, value_name = "WHO")]
+    pub assignee: Option<String>,
     /// List open tickets whose escalation is due (deadlines passed, criteria met), most overdue first
-    #[arg(long, conflicts_with_all = ["id", "to", "reason"])]
+    #[arg(long, conflicts_with_all = ["id", "to", "reason", "assignee"])]
     pub due: bool,
     #[command(flatten)]
     pub text_file: input::TextFile,
@@ -46,16 +51,59 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
         "escalation reason",
         "--reason TEXT",
     )?;
+    // Nobody on call and nobody named: recorded all the same (an
+    // emergency is never blocked), with a warning.
+    let unowned = std::cell::Cell::new(None);
     let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
         d.policy.expect_level(&to)?;
+        let people = &d.policy.people;
+        let assignee = match &args.assignee {
+            Some(name) => {
+                let handle = d.who.resolve(name, Role::Assignee, d.at)?;
+                if let Some(person) = people.find(&handle)
+                    && !person.levels.contains(&to)
+                {
+                    let serving: Vec<String> =
+                        people.serving(&to, d.at).map(|p| p.label()).collect();
+                    return Err(CliError::usage(format!(
+                        "{} does not serve {to}; who does: {}",
+                        person.label(),
+                        if serving.is_empty() {
+                            "nobody in people.toml".to_string()
+                        } else {
+                            serving.join(", ")
+                        }
+                    )));
+                }
+                Some(handle)
+            }
+            None if people.is_empty() => None,
+            None => {
+                let on_call = people.on_call(&to, d.status.team.as_deref(), d.at);
+                if on_call.is_none() {
+                    unowned.set(Some((to.clone(), d.status.team.clone())));
+                }
+                on_call.map(|p| p.handle.clone())
+            }
+        };
         Ok(Event::Escalated {
             at: d.at,
             by: d.by.clone(),
             to,
             reason,
+            assignee,
         })
     })?;
-    record::confirm(ctx, &recorded)
+    let outcome = record::confirm(ctx, &recorded)?;
+    if let Some((level, team)) = unowned.take() {
+        render::nobody_on_call(
+            &mut anstream::stderr(),
+            recorded.ticket.id.as_str(),
+            &level,
+            team.as_deref(),
+        )?;
+    }
+    Ok(outcome)
 }
 
 fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
@@ -73,7 +121,12 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
             due::escalations_due(&policy, &t.status, &t.timers, ctx.now)
                 .into_iter()
                 .take(1) // the highest level owed says it all
-                .map(move |due| DueRow { ticket: t, due })
+                .map(|due| DueRow {
+                    ticket: t,
+                    unowned: due::unowned(&policy, &t.status),
+                    on_call: due::on_call(&policy, &t.status, &due.level, ctx.now),
+                    due,
+                })
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -85,7 +138,7 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render::due_json(&mut out, &rows, ctx.now)?,
-        _ => render::due_table(&mut out, &rows)?,
+        _ => render::due_table(&mut out, &rows, !policy.people.rotations.is_empty())?,
     }
     out.flush()?;
     crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;

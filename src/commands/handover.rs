@@ -115,7 +115,12 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         .iter()
         .map(|t| {
             let outlook = due::outlook(&policy, &t.status, &t.timers, ctx.now);
-            HandoverItem::new(t, outlook, ctx.now)
+            let mut item = HandoverItem::new(t, outlook, ctx.now);
+            if due::unowned(&policy, &t.status) {
+                let on_call = due::on_call(&policy, &t.status, &t.status.level, ctx.now);
+                item.unowned(&t.status.level, on_call);
+            }
+            item
         })
         .collect();
     let heading = match (&args.from, &args.to, &args.for_whom) {

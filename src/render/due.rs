@@ -15,6 +15,10 @@ use super::table::Table;
 pub struct DueRow<'a> {
     pub ticket: &'a TicketAt,
     pub due: DueEscalation,
+    /// Nobody who serves the ticket's current level has it.
+    pub unowned: bool,
+    /// Who is on call for the level it needs: whom to escalate to.
+    pub on_call: Option<&'a str>,
 }
 
 fn due_why(due: &DueEscalation) -> String {
@@ -24,27 +28,37 @@ fn due_why(due: &DueEscalation) -> String {
     }
 }
 
-pub fn due_table(out: &mut impl Write, rows: &[DueRow<'_>]) -> io::Result<()> {
+/// `on_call`: whether to show who is on call (people.toml has rotations).
+pub fn due_table(out: &mut impl Write, rows: &[DueRow<'_>], on_call: bool) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "no escalation is due");
     }
-    let mut table = Table::new(&[
-        "TICKET", "SEVERITY", "LEVEL", "NEEDS", "WHY", "ASSIGNEE", "TITLE",
-    ]);
+    let mut header = vec!["TICKET", "SEVERITY", "LEVEL", "NEEDS", "WHY", "ASSIGNEE"];
+    if on_call {
+        header.push("ON CALL");
+    }
+    header.push("TITLE");
+    let mut table = Table::new(&header);
     for row in rows {
         let s = &row.ticket.status;
-        table.row(
-            anstyle::Style::new(),
-            vec![
-                row.ticket.id.clone(),
-                s.severity.clone(),
-                s.level.clone(),
-                row.due.level.clone(),
-                due_why(&row.due),
-                s.assignee.clone().unwrap_or_else(|| "-".into()),
-                row.ticket.title.clone(),
-            ],
-        );
+        let assignee = s.assignee.clone().unwrap_or_else(|| "-".into());
+        let mut cells = vec![
+            row.ticket.id.clone(),
+            s.severity.clone(),
+            s.level.clone(),
+            row.due.level.clone(),
+            due_why(&row.due),
+            if row.unowned {
+                format!("{assignee} (unowned at {})", s.level)
+            } else {
+                assignee
+            },
+        ];
+        if on_call {
+            cells.push(row.on_call.unwrap_or("nobody").to_string());
+        }
+        cells.push(row.ticket.title.clone());
+        table.row(anstyle::Style::new(), cells);
     }
     table.write(out)
 }
@@ -57,6 +71,8 @@ struct DueJson<'a> {
     severity: &'a str,
     level: &'a str,
     assignee: Option<&'a str>,
+    unowned: bool,
+    on_call: Option<&'a str>,
     /// The level to reach (`level` is the current one).
     needs: &'a str,
     reason: DueReason,
@@ -81,6 +97,8 @@ pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io
             severity: &r.ticket.status.severity,
             level: &r.ticket.status.level,
             assignee: r.ticket.status.assignee.as_deref(),
+            unowned: r.unowned,
+            on_call: r.on_call,
             needs: &r.due.level,
             reason: r.due.reason,
             since: r.due.since,
@@ -96,4 +114,22 @@ pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io
         },
     )?;
     writeln!(out)
+}
+
+/// For stderr: an escalation recorded with nobody on call to take it.
+pub fn nobody_on_call(
+    out: &mut impl Write,
+    id: &str,
+    level: &str,
+    team: Option<&str>,
+) -> io::Result<()> {
+    let level = tkt::sanitize::line(level);
+    let team = team
+        .map(|t| format!(" ({})", tkt::sanitize::line(t)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "warning: nobody is on call for {level}{team}: {id} is escalated but unowned at {level}; assign someone who serves {level}: {}",
+        super::remedy::assign(id)
+    )
 }

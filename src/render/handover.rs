@@ -65,6 +65,16 @@ impl<'a> HandoverItem<'a> {
     }
 }
 
+impl HandoverItem<'_> {
+    /// Nobody who serves `level` has the ticket; `on_call` should.
+    pub fn unowned(&mut self, level: &str, on_call: Option<&str>) {
+        self.open_questions.push(match on_call {
+            Some(who) => format!("unowned at {level} (on call: {who})"),
+            None => format!("unowned at {level} (nobody on call)"),
+        });
+    }
+}
+
 /// No open ticket to hand over (or, without an owner, to list).
 pub fn nothing_open(out: &mut impl Write, owner: Option<&str>) -> io::Result<()> {
     match owner {

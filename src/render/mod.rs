@@ -156,7 +156,15 @@ pub fn event_summary_exact(event: &Event) -> String {
         Event::SeverityChanged { to, reason, .. } => {
             format!("severity → {to}: {}", first_line(reason))
         }
-        Event::Escalated { to, reason, .. } => format!("escalated to {to}: {}", first_line(reason)),
+        Event::Escalated {
+            to,
+            reason,
+            assignee,
+            ..
+        } => match assignee {
+            Some(who) => format!("escalated to {to} ({who}): {}", first_line(reason)),
+            None => format!("escalated to {to}: {}", first_line(reason)),
+        },
         Event::Assigned { to, team, .. } => match team {
             Some(team) => format!("assigned to {to} ({team})"),
             None => format!("assigned to {to}"),

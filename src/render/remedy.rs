@@ -59,6 +59,11 @@ fn input_flag(input: Input) -> &'static str {
     }
 }
 
+/// The command that assigns ticket `id` to someone.
+pub fn assign(id: &str) -> String {
+    format!("tkt assign {id} --to WHO")
+}
+
 /// The command that takes `step` on ticket `id`.
 pub fn step(step: &Step, id: &str) -> String {
     match step {

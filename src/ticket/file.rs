@@ -405,12 +405,15 @@ events:
             let ts = Timestamp::from_unix(1_700_000_000 + at).unwrap();
             prop_oneof![
                 (text(), text()).prop_map(move |(by, text)| Event::Note { at: ts, by, text }),
-                (text(), text()).prop_map(move |(by, reason)| Event::Escalated {
-                    at: ts,
-                    by,
-                    to: "L2".into(),
-                    reason
-                }),
+                (text(), text(), proptest::option::of(text())).prop_map(
+                    move |(by, reason, assignee)| Event::Escalated {
+                        at: ts,
+                        by,
+                        to: "L2".into(),
+                        reason,
+                        assignee,
+                    }
+                ),
                 (text(), text(), proptest::option::of(text())).prop_map(
                     move |(by, summary, root_cause)| Event::Resolved {
                         at: ts,

@@ -278,6 +278,9 @@ pub enum Event {
         by: String,
         to: String,
         reason: String,
+        /// Who takes it at the new level (the person on call, or named).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
     },
     Assigned {
         at: Timestamp,

@@ -362,10 +362,13 @@ fn apply(s: &mut Status, event: &Event) {
             s.repeated_outage_since = repeated_outage.then_some(*at);
         }
         Event::SeverityChanged { to, .. } => s.severity = to.clone(),
-        Event::Escalated { to, .. } => {
+        Event::Escalated { to, assignee, .. } => {
             start_work(s);
             s.level = to.clone();
             s.levels_reached.insert(to.clone());
+            if assignee.is_some() {
+                s.assignee = assignee.clone();
+            }
         }
         Event::Assigned { to, team, .. } => {
             s.assignee = Some(to.clone());

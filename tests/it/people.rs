@@ -321,3 +321,142 @@ overrides = [{ person = \"bo\", from = \"2026-10-28T06:00:00Z\", until = \"2026-
         run.stdout
     );
 }
+
+/// A critical payments ticket ready for L2 (and L3): documented, diagnosed.
+fn ready_to_escalate(repo: &TestRepo, day: &str) -> String {
+    let (opened, diagnosed) = (format!("{day}T09:00:00Z"), format!("{day}T09:05:00Z"));
+    let id = repo.open(&[
+        "--title",
+        "Checkout returns 502",
+        "--severity",
+        "critical",
+        "--customer",
+        "Acme GmbH",
+        "--contact",
+        "ops@acme.example",
+        "--description",
+        "Every checkout call fails",
+        "--impact",
+        "All EU customers",
+        "--team",
+        "payments",
+        "--at",
+        &opened,
+        "--now",
+        &opened,
+    ]);
+    for step in ["identify", "analyze"] {
+        repo.tkt(&[
+            "diagnose",
+            &id,
+            "--step",
+            step,
+            "-m",
+            "x",
+            "--error-code",
+            "GW-502",
+            "--now",
+            &diagnosed,
+        ])
+        .ok();
+    }
+    id
+}
+
+#[test]
+fn escalation_assigns_whoever_is_on_call_or_warns_that_nobody_is() {
+    let repo = TestRepo::new();
+    repo.write("people.toml", &people_with_rotation());
+    let id = ready_to_escalate(&repo, "2026-10-27");
+    let at = "2026-10-27T09:10:00Z";
+
+    // Someone who does not serve L2 is refused, naming who does.
+    let run = repo
+        .tkt(&[
+            "escalate",
+            &id,
+            "--to",
+            "L2",
+            "-m",
+            "gateway",
+            "--assignee",
+            "fay",
+            "--now",
+            at,
+        ])
+        .code(2);
+    assert!(
+        run.stderr.contains(
+            "fay (Fay Adeyemi) does not serve L2; who does: ana (Ana Ruiz), bo (Bo Lind), gus (Gus Moreau)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // By default: bo, on call for L2 that week, in the same event.
+    let run = repo
+        .tkt(&["escalate", &id, "--to", "L2", "-m", "gateway", "--now", at])
+        .ok();
+    assert!(
+        run.stdout.contains("escalated to L2 (bo): gateway"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert!(
+        repo.read(&repo.ticket_file(&id))
+            .contains("  to: L2\n  reason: gateway\n  assignee: bo\n")
+    );
+    let show: serde_json::Value = serde_json::from_str(
+        &repo
+            .tkt(&["show", &id, "--format", "json", "--now", at])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(show["status"]["assignee"], "bo");
+
+    // Before the rotation starts nobody is on call for L2: the escalation
+    // is recorded all the same, with a warning, and the ticket is unowned
+    // at L2 wherever it is listed.
+    let early = ready_to_escalate(&repo, "2026-10-05");
+    let later = "2026-10-05T09:20:00Z";
+    let run = repo
+        .tkt(&[
+            "escalate", &early, "--to", "L2", "-m", "gateway", "--now", later,
+        ])
+        .ok();
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: nobody is on call for L2 (payments): {early} is escalated but unowned at L2; assign someone who serves L2: tkt assign {early} --to WHO"
+        )),
+        "{}",
+        run.stderr
+    );
+    let due = repo
+        .tkt(&["escalate", "--due", "--now", "2026-10-05T15:00:00Z"])
+        .ok()
+        .stdout;
+    assert!(
+        due.lines().any(|l| l.starts_with(&early)
+            && l.contains("- (unowned at L2)")
+            && l.contains(" nobody ")),
+        "{due}"
+    );
+    let handover = repo
+        .tkt(&["handover", "--summary", "--format", "json", "--now", later])
+        .ok()
+        .stdout;
+    assert!(
+        handover.contains("unowned at L2 (nobody on call)"),
+        "{handover}"
+    );
+
+    // Assigned to someone who serves L2, it is owned again.
+    repo.tkt(&["assign", &early, "--to", "gus", "--now", later])
+        .ok();
+    let handover = repo
+        .tkt(&["handover", "--summary", "--now", later])
+        .ok()
+        .stdout;
+    assert!(!handover.contains("unowned"), "{handover}");
+}
