@@ -17,6 +17,7 @@ use crate::sla::{self, PolicyFlip, Timer, urgency_key};
 use crate::store::{Repo, StoreError};
 use crate::ticket::{Customer, Ticket};
 use crate::time::Timestamp;
+use crate::workflow::actions::Action;
 use crate::workflow::{self, State, Status};
 
 /// Which tickets a query selects. Empty lists match everything; `states`
@@ -143,6 +144,8 @@ pub struct Query {
     pub need: Option<Need>,
     pub timers: Timers,
     pub sort: Sort,
+    /// Carry each ticket's review action items.
+    pub actions: bool,
 }
 
 /// One ticket at the query's instant.
@@ -156,6 +159,8 @@ pub struct TicketAt {
     pub customer: Customer,
     pub status: Status,
     pub timers: Vec<Timer>,
+    /// Review action items, when the query asks for them.
+    pub actions: Vec<Action>,
 }
 
 /// A ticket file the query could not read, and why.
@@ -210,6 +215,8 @@ pub trait Source {
     fn customer(&self) -> &Customer;
     /// The status at `now`, and the timers when `with_timers`.
     fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>);
+    /// The review action items at `now`.
+    fn actions(&self, now: Timestamp) -> Vec<Action>;
 }
 
 impl Source for Ticket {
@@ -232,6 +239,10 @@ impl Source for Ticket {
         } else {
             (workflow::replay_at(self, now), Vec::new())
         }
+    }
+
+    fn actions(&self, now: Timestamp) -> Vec<Action> {
+        workflow::actions::actions(self, now)
     }
 }
 
@@ -269,6 +280,11 @@ pub fn select<S: Source>(
         customer: source.customer().clone(),
         status,
         timers,
+        actions: if query.actions {
+            source.actions(now)
+        } else {
+            Vec::new()
+        },
     })
 }
 

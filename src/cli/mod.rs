@@ -104,6 +104,8 @@ pub enum Command {
     Reopen(commands::resolve::ReopenArgs),
     /// Record (part of) the post-escalation review; --draft, --due
     Review(commands::review::ReviewArgs),
+    /// Review action items: list them (--owner @me, --overdue), mark one done
+    Action(commands::action::ActionArgs),
     /// Add to or correct what was known at open (description, impact, contact, …)
     Amend(commands::amend::AmendArgs),
     /// Void an earlier event (a correction, appended): the replay ignores it from now on
@@ -341,6 +343,7 @@ pub fn main() -> ExitCode {
         Command::Close(args) => commands::resolve::close(&ctx, args),
         Command::Reopen(args) => commands::resolve::reopen(&ctx, args),
         Command::Review(args) => commands::review::run(&ctx, args),
+        Command::Action(args) => commands::action::run(&ctx, args),
         Command::Amend(args) => commands::amend::amend(&ctx, args),
         Command::Flag(args) => commands::amend::flag(&ctx, args),
         Command::Void(args) => commands::void::run(&ctx, args),

@@ -128,9 +128,29 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         (_, _, Some(who)) => format!("Open tickets of {who}"),
         _ => "Open tickets".to_string(),
     };
+    // The owner's review action items past their due date (everyone's
+    // without an owner), wherever they were recorded.
+    let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
+    let overdue = super::action::rows(&with_actions.tickets, &owner_names, |a| {
+        a.is_overdue(ctx.now)
+    });
     match format {
-        Format::Json => handover::json(&mut out, &heading, &items, note.as_deref(), ctx.now)?,
-        _ => handover::markdown(&mut out, &heading, &items, note.as_deref(), ctx.now)?,
+        Format::Json => handover::json(
+            &mut out,
+            &heading,
+            &items,
+            &overdue,
+            note.as_deref(),
+            ctx.now,
+        )?,
+        _ => handover::markdown(
+            &mut out,
+            &heading,
+            &items,
+            &overdue,
+            note.as_deref(),
+            ctx.now,
+        )?,
     }
     out.flush()?;
     render::warn_unreadable(&mut anstream::stderr(), unreadable)?;

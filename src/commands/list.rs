@@ -71,6 +71,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         }),
         timers: Timers::Skip,
         sort: Sort::listing(),
+        actions: false,
     };
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let mut out = anstream::stdout().lock();

@@ -1,6 +1,7 @@
 //! One module per command: convert arguments, call the core, hand the result
 //! to a renderer. Domain rules live in the library.
 
+pub mod action;
 pub mod amend;
 pub mod assign;
 pub mod attach;

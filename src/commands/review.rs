@@ -151,6 +151,12 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
         _ if rows.is_empty() => review::due_tickets(&mut out, &tickets)?,
         _ => render_sla::table(&mut out, &rows, ctx.now)?,
     }
+    if format != Format::Json {
+        // Reviews done but their action items late are owed too.
+        let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
+        let overdue = super::action::rows(&with_actions.tickets, &[], |a| a.is_overdue(ctx.now));
+        crate::render::action::overdue_text(&mut out, &overdue, ctx.now)?;
+    }
     out.flush()?;
     render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)

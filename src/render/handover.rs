@@ -99,6 +99,7 @@ pub fn markdown(
     out: &mut impl Write,
     heading: &str,
     items: &[HandoverItem<'_>],
+    overdue: &[super::action::ActionRow<'_>],
     note: Option<&str>,
     now: Timestamp,
 ) -> io::Result<()> {
@@ -153,7 +154,7 @@ pub fn markdown(
         }
         writeln!(out)?;
     }
-    Ok(())
+    super::action::overdue_markdown(out, overdue)
 }
 
 #[derive(Serialize)]
@@ -163,12 +164,14 @@ struct HandoverJson<'a> {
     heading: &'a str,
     note: Option<&'a str>,
     tickets: &'a [HandoverItem<'a>],
+    overdue_actions: Vec<super::action::ActionJson<'a>>,
 }
 
 pub fn json(
     out: &mut impl Write,
     heading: &str,
     items: &[HandoverItem<'_>],
+    overdue: &[super::action::ActionRow<'_>],
     note: Option<&str>,
     now: Timestamp,
 ) -> io::Result<()> {
@@ -180,6 +183,7 @@ pub fn json(
             heading,
             note,
             tickets: items,
+            overdue_actions: super::action::items_json(overdue, now),
         },
     )?;
     writeln!(out)

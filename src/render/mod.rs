@@ -1,6 +1,7 @@
 //! Renderers: turn the core's data into text, tables, JSON, annotations.
 //! They never decide anything; they only present.
 
+pub mod action;
 pub mod changes;
 pub mod check;
 pub mod confirmation;
@@ -177,6 +178,9 @@ pub fn event_summary_exact(event: &Event) -> String {
         Event::Involved { team, request, .. } => format!("asked {team}: {}", first_line(request)),
         Event::Answered { team, text, .. } => format!("{team} answered: {}", first_line(text)),
         Event::Approved { text, .. } => format!("approved closure: {}", first_line(text)),
+        Event::ActionDone { item, text, .. } => {
+            format!("action item {item} done: {}", first_line(text))
+        }
         Event::Resolved { summary, .. } => format!("resolved: {}", first_line(summary)),
         Event::Closed {
             confirmed_by,

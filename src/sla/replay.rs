@@ -408,6 +408,7 @@ impl<'p> Replay<'p> {
             | Event::Involved { .. }
             | Event::Answered { .. }
             | Event::Approved { .. }
+            | Event::ActionDone { .. }
             | Event::Attached { .. }
             | Event::Voided { .. } => {}
         }

@@ -383,6 +383,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         action_items: Vec<ActionItem>,
     },
+    /// A review action item is done: `item` is `REF#N`, the review's
+    /// reference and the item's position there (from 1).
+    ActionDone {
+        at: Timestamp,
+        by: String,
+        item: String,
+        text: String,
+    },
 }
 
 /// Expands to a match that binds the `at` and `by` every variant carries.
@@ -443,6 +451,9 @@ macro_rules! each_variant {
             | Event::Reviewed {
                 at: $at, by: $by, ..
             }
+            | Event::ActionDone {
+                at: $at, by: $by, ..
+            }
             | Event::Attached {
                 at: $at, by: $by, ..
             }
@@ -483,6 +494,7 @@ impl Event {
             Event::Closed { .. } => "closed",
             Event::Reopened { .. } => "reopened",
             Event::Reviewed { .. } => "reviewed",
+            Event::ActionDone { .. } => "action-done",
             Event::Attached { .. } => "attached",
             Event::Voided { .. } => "voided",
         }

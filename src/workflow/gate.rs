@@ -309,6 +309,12 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.text(summary, "no resolution summary", Input::Summary);
             g.finish()
         }
+        Event::ActionDone { item, text, .. } => {
+            let mut g = Gate::new("cannot mark the action item done");
+            g.text(item, "no action item named", Input::Message);
+            g.text(text, "no text: say what was done", Input::Message);
+            g.finish()
+        }
         Event::Approved { at, by, text } => {
             let mut g = Gate::new("cannot approve the closure");
             in_states(&mut g, status, &[State::Resolved], "approving its closure");

@@ -3,6 +3,7 @@
 //! of customer notices ([`notice`]). SLA timers build on this (`sla`);
 //! deadlines and next steps on both (`due`).
 
+pub mod actions;
 pub mod approval;
 pub mod gate;
 pub mod notice;

@@ -314,6 +314,7 @@ fn apply(s: &mut Status, event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
     match event {
         Event::Opened { .. }
+        | Event::ActionDone { .. }
         | Event::Note { .. }
         | Event::Attached { .. }
         | Event::Voided { .. } => {}

@@ -460,3 +460,181 @@ fn escalation_assigns_whoever_is_on_call_or_warns_that_nobody_is() {
         .stdout;
     assert!(!handover.contains("unowned"), "{handover}");
 }
+
+#[test]
+fn review_action_items_are_tracked_until_done() {
+    let repo = TestRepo::new();
+    repo.write("people.toml", PEOPLE);
+    let id = resolved_critical(&repo, "bo");
+    let now = |at: &str| vec!["--now".to_string(), at.to_string()];
+    let tkt = |args: &[&str], at: &str| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(now(at));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        repo.tkt(&all)
+    };
+    tkt(
+        &["approve", &id, "-m", "ok", "--by", "gus"],
+        "2026-11-20T11:00:00Z",
+    )
+    .ok();
+    tkt(
+        &["close", &id, "--confirmed-by", "c"],
+        "2026-11-20T11:10:00Z",
+    )
+    .ok();
+    // Owners are people of the desk: a typo is refused with a suggestion.
+    let run = tkt(
+        &[
+            "review",
+            &id,
+            "--lessons",
+            "Check SANs",
+            "--action",
+            "Add a SAN check;bo@exmaple.com;2026-11-22",
+        ],
+        "2026-11-20T12:00:00Z",
+    )
+    .code(2);
+    assert!(
+        run.stderr.contains("did you mean `bo@example.com`?"),
+        "{}",
+        run.stderr
+    );
+    tkt(
+        &[
+            "review",
+            &id,
+            "--lessons",
+            "Check SANs",
+            "--action",
+            "Add a SAN check;bo;2026-11-22",
+            "--action",
+            "Document the rotation;ana;2026-11-28",
+        ],
+        "2026-11-20T12:00:00Z",
+    )
+    .ok();
+    let doc: serde_json::Value = serde_json::from_str(
+        &tkt(
+            &["action", "list", "--format", "json"],
+            "2026-11-25T00:00:00Z",
+        )
+        .ok()
+        .stdout,
+    )
+    .unwrap();
+    let items = doc["actions"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["owner"], "bo");
+    assert_eq!(items[0]["overdue"], true);
+    assert_eq!(items[1]["overdue"], false);
+    let first = items[0]["item"].as_str().unwrap().to_string();
+    assert!(first.ends_with("#1"), "{first}");
+
+    // Overdue items show in `review --due` and in the owner's handover.
+    let due = tkt(&["review", "--due"], "2026-11-25T00:00:00Z")
+        .ok()
+        .stdout;
+    assert!(
+        due.contains("Overdue action items") && due.contains(&first),
+        "{due}"
+    );
+    let handover = tkt(
+        &["handover", "--summary", "--for", "bo", "--format", "json"],
+        "2026-11-25T00:00:00Z",
+    )
+    .ok()
+    .stdout;
+    assert!(
+        handover.contains("\"overdue_actions\"") && handover.contains(&first),
+        "{handover}"
+    );
+    // Only bo's, for bo; @me is the acting person.
+    let mine = tkt(
+        &["action", "list", "--owner", "@me", "--by", "ana"],
+        "2026-11-25T00:00:00Z",
+    )
+    .ok()
+    .stdout;
+    assert!(
+        mine.contains("Document the rotation") && !mine.contains("Add a SAN check"),
+        "{mine}"
+    );
+
+    // Done by a unique prefix of the reference; then it is done.
+    let short = format!("{}#1", &first[..6]);
+    let run = tkt(
+        &[
+            "action",
+            "done",
+            &id,
+            &short,
+            "-m",
+            "Check added to CI",
+            "--by",
+            "bo",
+        ],
+        "2026-11-25T09:00:00Z",
+    )
+    .ok();
+    assert!(
+        run.stdout
+            .contains(&format!("action item {first} done: Check added to CI")),
+        "{}",
+        run.stdout
+    );
+    let run = tkt(
+        &["action", "done", &id, &first, "-m", "again"],
+        "2026-11-25T10:00:00Z",
+    )
+    .code(1);
+    assert!(run.stderr.contains("was done already"), "{}", run.stderr);
+    let run = tkt(
+        &["action", "done", &id, "ffffff#9", "-m", "x"],
+        "2026-11-25T10:00:00Z",
+    )
+    .code(2);
+    assert!(
+        run.stderr
+            .contains("no action item ffffff#9 (the ticket has"),
+        "{}",
+        run.stderr
+    );
+    let overdue = tkt(&["action", "list", "--overdue"], "2026-11-30T00:00:00Z")
+        .ok()
+        .stdout;
+    assert!(
+        !overdue.contains(&first) && overdue.contains("Document the rotation"),
+        "{overdue}"
+    );
+    repo.tkt(&["check"]).ok();
+
+    // check: an item done twice by hand, and an owner nobody knows.
+    let file = repo.ticket_file(&id);
+    let text = repo.read(&file);
+    repo.write(
+        &file,
+        &format!(
+            "{text}- type: action-done\n  at: 2026-11-26T09:00:00Z\n  by: bo\n  item: {first}\n  text: twice\n"
+        ),
+    );
+    let people = PEOPLE.replace(
+        "handle = \"ana\"\nname = \"Ana Ruiz\"\nemail = \"ana@example.com\"",
+        "handle = \"ann\"\nname = \"Ann\"\nemail = \"ann@example.com\"",
+    );
+    repo.write("people.toml", &people);
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(
+        run.stdout.contains("error[action-item] action item")
+            && run.stdout.contains("was done already"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("error[unknown-person] action item owner: unknown person `ana`"),
+        "{}",
+        run.stdout
+    );
+}

@@ -14,6 +14,9 @@ use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
 use crate::workflow;
 
+mod history;
+pub use history::{EDITABLE_HEADER, HistoryRules, check_history};
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
     /// Relative to the repository root, with `/` separators.
@@ -449,6 +452,26 @@ fn check_ticket(
                 unknown.to_string(),
             ));
         }
+        // Action items are owned by people of the desk, when it lists any.
+        if let Event::Reviewed { action_items, .. } = event
+            && !policy.people.is_empty()
+        {
+            for item in action_items {
+                if let Err(unknown) = policy.people.expect(&item.owner) {
+                    found.push((
+                        lines.field(i, "action_items"),
+                        1,
+                        "unknown-person",
+                        format!("action item owner: {unknown}"),
+                    ));
+                }
+            }
+        }
+        if let Event::ActionDone { at, item, .. } = event
+            && let Some(why) = workflow::actions::undoable(&before(ticket, i), item, *at)
+        {
+            found.push((lines.field(i, "item"), 1, "action-item", why));
+        }
     }
     // Every event must be a transition the verbs would have allowed. Events
     // already reported by a rule above are not reported twice.
@@ -469,8 +492,16 @@ fn check_ticket(
     found
 }
 
+/// `ticket` with only the events before index `i`.
+fn before(ticket: &Ticket, i: usize) -> Ticket {
+    Ticket {
+        events: ticket.events[..i].to_vec(),
+        ..ticket.clone()
+    }
+}
+
 /// Line numbers of events and of keys inside them, for block-style files.
-struct EventLines<'t> {
+pub(crate) struct EventLines<'t> {
     lines: Vec<&'t str>,
     starts: Vec<u64>,
     fallback: u64,
@@ -513,235 +544,4 @@ impl<'t> EventLines<'t> {
             })
             .unwrap_or(self.start(index))
     }
-}
-
-/// Options of the history checks (`check --base`).
-#[derive(Debug, Clone, Copy)]
-pub struct HistoryRules {
-    /// How far before the base's last event a new event may be dated (a
-    /// phone call logged later).
-    pub late_tolerance_s: i64,
-    /// Clock skew allowed between an event and the commit that holds it.
-    pub skew_s: i64,
-    /// Instant used for uncommitted changes.
-    pub now: crate::time::Timestamp,
-}
-
-/// What changed since the merge-base of `base` and HEAD: the findings of the
-/// history rules (append-only, editable header fields, no deletions, no
-/// backdating or future-dating), added to `report`.
-/// `people` knows each person's addresses, to match an `approved` event's
-/// `by` with the author of the commit that added it.
-pub fn check_history(
-    repo: &Repo,
-    base: &str,
-    rules: HistoryRules,
-    people: &crate::people::People,
-    report: &mut Report,
-) -> Result<String, crate::history::HistoryError> {
-    let git = crate::history::Git::new(repo.root());
-    let merge_base = git.merge_base(base)?;
-    let changed = git.changed_tickets(&merge_base)?;
-    for c in changed {
-        let mut add = |line: u64, rule: &'static str, message: String, fix: Option<Fix>| {
-            report.findings.push(Finding {
-                file: c.path.clone(),
-                line,
-                column: 1,
-                rule,
-                message,
-                fix,
-            })
-        };
-        // Approvals the branch adds must be committed by the approver.
-        let appended = match &c.change {
-            crate::history::Change::Deleted => None,
-            crate::history::Change::Added => Some(0),
-            crate::history::Change::Modified => c
-                .base_text
-                .as_deref()
-                .and_then(|b| file::parse(b).ok())
-                .map(|t| t.events.len()),
-        };
-        if let Some(from) = appended {
-            for (line, message) in forged_approvals(repo, &git, &c.path, from, people)? {
-                add(line, "approval-author", message, None);
-            }
-        }
-        match c.change {
-            crate::history::Change::Added => {}
-            crate::history::Change::Deleted => add(
-                1,
-                "history-deleted",
-                "a ticket was deleted; tickets are never deleted (close it instead)".into(),
-                None,
-            ),
-            crate::history::Change::Modified => {
-                let Some(base_ticket) = c.base_text.as_deref().and_then(|b| file::parse(b).ok())
-                else {
-                    continue; // the base was broken: nothing to compare with
-                };
-                let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
-                    continue;
-                };
-                let Ok(current) = file::parse(&bytes) else {
-                    continue; // reported by the file checks
-                };
-                let text = std::str::from_utf8(&bytes).unwrap_or_default();
-                let committed = c.committed_at.and_then(crate::time::Timestamp::from_unix);
-                for (line, rule, message, fix) in
-                    compare_history(&base_ticket, &current, text, rules, committed)
-                {
-                    add(line, rule, message, fix);
-                }
-            }
-        }
-    }
-    report.findings.sort();
-    Ok(merge_base)
-}
-
-/// The `approved` events from index `from` on in the ticket at `path`
-/// whose `by` is not the author of the commit that added them: by the
-/// addresses `people.toml` lists for them, else by `by` itself when it is an
-/// email. Uncommitted lines are not judged.
-fn forged_approvals(
-    repo: &Repo,
-    git: &crate::history::Git,
-    path: &str,
-    from: usize,
-    people: &crate::people::People,
-) -> Result<Vec<(u64, String)>, crate::history::HistoryError> {
-    let mut found = Vec::new();
-    let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
-        return Ok(found);
-    };
-    let Ok(ticket) = file::parse(&bytes) else {
-        return Ok(found);
-    };
-    let text = std::str::from_utf8(&bytes).unwrap_or_default();
-    let lines = EventLines::new(text, ticket.events.len());
-    for (i, event) in ticket.events.iter().enumerate().skip(from) {
-        let Event::Approved { by, .. } = event else {
-            continue;
-        };
-        let line = lines.start(i);
-        let Some(author) = git.line_author(path, line)? else {
-            continue;
-        };
-        let genuine = match people.find(by) {
-            Some(person) => person.is(&author),
-            None if by.contains('@') => by.trim().eq_ignore_ascii_case(&author),
-            None => continue, // a plain name and no people: nothing to match
-        };
-        if !genuine {
-            found.push((
-                line,
-                format!("approval by {by} was committed by {author}: an approver commits their own approval"),
-            ));
-        }
-    }
-    Ok(found)
-}
-
-/// The header fields a pull request may edit in place (typo fixes); every
-/// other change is an appended event.
-pub const EDITABLE_HEADER: [&str; 4] = ["title", "description", "impact", "customer"];
-
-fn compare_history(
-    base: &Ticket,
-    current: &Ticket,
-    text: &str,
-    rules: HistoryRules,
-    committed: Option<crate::time::Timestamp>,
-) -> Vec<(u64, &'static str, String, Option<Fix>)> {
-    let mut found = Vec::new();
-    let lines = EventLines::new(text, current.events.len());
-    let key = |k: &str| file::key_line(text, k).unwrap_or(1);
-    if base.id != current.id {
-        found.push((
-            key("id"),
-            "history-id",
-            format!(
-                "the id changed from {} to {}; an ID never changes",
-                base.id, current.id
-            ),
-            None,
-        ));
-    }
-    if base.schema != current.schema {
-        found.push((
-            key("schema"),
-            "history-header",
-            "`schema` changed; it is not editable".into(),
-            None,
-        ));
-    }
-    if base.team != current.team {
-        found.push((
-            key("team"),
-            "history-header",
-            "`team` changed in the header".into(),
-            Some(Fix::AssignTeam),
-        ));
-    }
-    let common = base.events.len().min(current.events.len());
-    if let Some(i) = (0..common).find(|&i| base.events[i] != current.events[i]) {
-        found.push((
-            lines.start(i),
-            "history-rewritten",
-            format!(
-                "event {} ({}) differs from the base; events are append-only (add a new event instead)",
-                i + 1,
-                base.events[i].kind()
-            ),
-            None,
-        ));
-    }
-    if current.events.len() < base.events.len() {
-        found.push((
-            lines.start(current.events.len().saturating_sub(1)),
-            "history-deleted",
-            format!(
-                "{} event(s) of the base were removed; events are append-only",
-                base.events.len() - current.events.len()
-            ),
-            None,
-        ));
-    }
-    let last_base = base.events.iter().map(Event::at).max();
-    let latest_allowed = committed.unwrap_or(rules.now).plus(rules.skew_s);
-    for (i, event) in current.events.iter().enumerate().skip(base.events.len()) {
-        if let Some(last) = last_base
-            && event.at().plus(rules.late_tolerance_s) < last
-        {
-            found.push((
-                lines.field(i, "at"),
-                "history-backdated",
-                format!(
-                    "new event {} ({}) is dated {}, before the base's last event ({last}) by more than the {} tolerance",
-                    i + 1,
-                    event.kind(),
-                    event.at(),
-                    crate::duration::format(rules.late_tolerance_s)
-                ),
-                None,
-            ));
-        }
-        if event.at() > latest_allowed {
-            found.push((
-                lines.field(i, "at"),
-                "history-future",
-                format!(
-                    "new event {} ({}) is dated {}, after the commit that holds it ({})",
-                    i + 1,
-                    event.kind(),
-                    event.at(),
-                    committed.unwrap_or(rules.now)
-                ),
-                None,
-            ));
-        }
-    }
-    found
 }
