@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod git;
 pub mod history;
 pub mod id;
+pub mod inbox;
 pub mod merge;
 pub mod names;
 pub mod oncall;

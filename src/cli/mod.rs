@@ -114,6 +114,8 @@ pub enum Command {
     Flag(commands::amend::FlagArgs),
     /// Change a ticket's severity
     Severity(commands::amend::SeverityArgs),
+    /// What needs you now across every ticket, most urgent first
+    Inbox(commands::inbox::InboxArgs),
     /// Who is on call now and next, per rotation in people.toml
     Oncall(commands::oncall::OncallArgs),
     /// List tickets with filters
@@ -348,6 +350,7 @@ pub fn main() -> ExitCode {
         Command::Flag(args) => commands::amend::flag(&ctx, args),
         Command::Void(args) => commands::void::run(&ctx, args),
         Command::Severity(args) => commands::amend::severity(&ctx, args),
+        Command::Inbox(args) => commands::inbox::run(&ctx, args),
         Command::Oncall(args) => commands::oncall::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),

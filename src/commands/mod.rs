@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod escalate;
 pub mod explain;
 pub mod handover;
+pub mod inbox;
 pub mod init;
 pub mod input;
 pub mod involve;

@@ -8,6 +8,7 @@ pub mod confirmation;
 pub mod due;
 pub mod explain;
 pub mod handover;
+pub mod inbox;
 pub mod init;
 pub mod list;
 pub mod merge;

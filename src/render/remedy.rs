@@ -37,7 +37,7 @@ pub fn remedy(remedy: &Remedy, id: &str) -> String {
         ),
         Remedy::Resolve => format!("tkt resolve {id} --summary …"),
         Remedy::NotifyResolution => format!("tkt notify {id} --kind resolution -m …"),
-        Remedy::Approve => format!("the approver runs: tkt approve {id} -m …"),
+        Remedy::Approve => format!("the approver runs: {}", approve(id)),
         Remedy::AlreadyClosed => "it is closed already".to_string(),
         Remedy::Give(input) => input_flag(*input).to_string(),
     }
@@ -57,6 +57,31 @@ fn input_flag(input: Input) -> &'static str {
         }
         Input::ActionItem => "--action \"TEXT;OWNER;YYYY-MM-DD\"",
     }
+}
+
+/// The command an approver runs for ticket `id`.
+pub fn approve(id: &str) -> String {
+    format!("tkt approve {id} -m …")
+}
+
+/// The command that records `team`'s answer on ticket `id`.
+pub fn answer(id: &str, team: &str) -> String {
+    format!("tkt involve {id} --team {team} --answer -m …")
+}
+
+/// The command that marks action item `item` of ticket `id` done.
+pub fn action_done(id: &str, item: &str) -> String {
+    format!("tkt action done {id} {item} -m …")
+}
+
+/// The command with which `who` escalates ticket `id` to `level` and takes it.
+pub fn escalate_taking(id: &str, level: &str, who: &str) -> String {
+    format!("tkt escalate {id} --to {level} --assignee {who} --reason …")
+}
+
+/// The command that assigns ticket `id` to `who`.
+pub fn assign_to(id: &str, who: &str) -> String {
+    format!("tkt assign {id} --to {who}")
 }
 
 /// The command that assigns ticket `id` to someone.

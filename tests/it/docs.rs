@@ -715,6 +715,38 @@ fn people_examples_are_valid_and_oncall_is_documented() {
             "docs/people.md shows {line:?}; tkt says:\n{text}"
         );
     }
+    // The inbox document, from the example desk too.
+    let out = crate::support::tkt_command(&desk_dir)
+        .args([
+            "inbox",
+            "--for",
+            "chen",
+            "--now",
+            "2026-11-20T15:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let inbox = json_of(&String::from_utf8(out.stdout).unwrap());
+    let out = crate::support::tkt_command(&desk_dir)
+        .args(["inbox", "--for", "chen", "--now", "2026-11-20T15:00:00Z"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let example = blocks(&doc)
+        .into_iter()
+        .find(|b| b.info == "text" && b.text.starts_with("WHEN"))
+        .expect("an inbox example");
+    assert_eq!(example.text, text, "docs/people.md's inbox example");
+    let mut keys = BTreeSet::new();
+    json_keys(&inbox, &[], &mut keys, &mut BTreeSet::new());
+    assert!(keys.contains("what"), "{inbox}");
+    assert_all_mentioned(
+        "docs/json.md (tkt inbox)",
+        json_section(&read("docs/json.md"), "`tkt inbox --format json`"),
+        keys.iter().map(String::as_str),
+    );
     let json = json_of(&oncall(&["--format", "json"]));
     let mut keys = BTreeSet::new();
     json_keys(&json, &[], &mut keys, &mut BTreeSet::new());

@@ -638,3 +638,114 @@ fn review_action_items_are_tracked_until_done() {
         run.stdout
     );
 }
+
+#[test]
+fn inbox_lists_what_needs_a_person_most_urgent_first() {
+    let repo = TestRepo::new();
+    let people = people_with_rotation().replace(
+        "aliases = [\"bo.lind@example.com\"]",
+        "aliases = [\"bo.lind@example.com\"]\nteams = [\"platform\"]",
+    );
+    repo.write("people.toml", &people);
+    let ticket = |id: &str, severity: &str, opened: &str, header: &str, events: &str| {
+        let text = format!(
+            "schema: 1\nid: {id}\ntitle: Ticket {id}\n{header}customer:\n  name: Acme GmbH\n  contact: ops@acme.example\n\
+events:\n- type: opened\n  at: {opened}\n  by: ana\n  severity: {severity}\n  level: L1\n{events}"
+        );
+        repo.write(&repo.ticket_file(id), &text);
+    };
+    // Owes L2 since 10:00; bo is on call for L2 this week.
+    ticket(
+        "T-AB00000001",
+        "critical",
+        "2026-10-27T08:00:00Z",
+        "team: payments\n",
+        "  assignee: ana\n",
+    );
+    // bo's own, first response due at 12:00.
+    ticket(
+        "T-AB00000002",
+        "high",
+        "2026-10-27T11:00:00Z",
+        "",
+        "  assignee: bo\n",
+    );
+    // Waiting on bo's team.
+    ticket(
+        "T-AB00000003",
+        "low",
+        "2026-10-26T08:00:00Z",
+        "",
+        "- type: involved\n  at: 2026-10-26T09:00:00Z\n  by: ana\n  team: platform\n  request: Did the balancer change?\n",
+    );
+    // Resolved by bo, waiting for an approver; gus also owns an overdue item.
+    ticket(
+        "T-AB00000004",
+        "critical",
+        "2026-10-20T08:00:00Z",
+        "",
+        "- type: resolved\n  at: 2026-10-20T10:00:00Z\n  by: bo\n  summary: fixed\n\
+- type: notified\n  at: 2026-10-20T10:05:00Z\n  by: ana\n  channel: email\n  kind: resolution\n  message: Fixed\n\
+- type: reviewed\n  at: 2026-10-20T11:00:00Z\n  by: fay\n  lessons: more alerts\n  action_items:\n  - text: Add an alert\n    owner: gus\n    due: 2026-10-25\n",
+    );
+    let inbox = |who: &str| -> Vec<(String, String)> {
+        let run = repo
+            .tkt(&[
+                "inbox",
+                "--for",
+                who,
+                "--format",
+                "json",
+                "--now",
+                "2026-10-27T12:00:00Z",
+            ])
+            .ok();
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["kind"].as_str().unwrap().to_string(),
+                    i["ticket"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pair = |k: &str, t: &str| (k.to_string(), t.to_string());
+    assert_eq!(
+        inbox("bo"),
+        [
+            pair("escalation", "T-AB00000001"),
+            pair("assigned", "T-AB00000002"),
+            pair("request", "T-AB00000003"),
+        ]
+    );
+    // gus: the approval (resolved at 10:00 on the 20th) before the action
+    // item (due the 25th); bo, who resolved it, is not asked.
+    assert_eq!(
+        inbox("gus"),
+        [
+            pair("approval", "T-AB00000004"),
+            pair("action", "T-AB00000004")
+        ]
+    );
+    let text = repo
+        .tkt(&["inbox", "--by", "gus", "--now", "2026-10-27T12:00:00Z"])
+        .ok()
+        .stdout;
+    assert!(
+        text.contains("closure waits for your approval: tkt approve T-AB00000004 -m")
+            && text.contains("action item ")
+            && text.contains("tkt action done T-AB00000004 "),
+        "{text}"
+    );
+    // fay holds the role too; before any ticket, nothing needs anyone.
+    assert_eq!(inbox("fay"), [pair("approval", "T-AB00000004")]);
+    let empty = repo
+        .tkt(&["inbox", "--for", "fay", "--now", "2026-10-19T12:00:00Z"])
+        .ok()
+        .stdout;
+    assert!(empty.contains("nothing needs fay now"), "{empty}");
+}

@@ -1,0 +1,63 @@
+//! `tkt inbox`: what needs the acting person (or `--for WHO`) now, across
+//! every ticket, most urgent first.
+
+use std::io::Write;
+
+use clap::Args;
+use tkt::desk::{self, Filter, Query, Timers};
+use tkt::people::Person;
+
+use crate::cli::{CliError, Ctx, Format, Outcome};
+use crate::render::inbox as render;
+
+#[derive(Args, Debug)]
+pub struct InboxArgs {
+    /// Whose inbox (default: the acting person)
+    #[arg(long = "for", value_name = "WHO")]
+    pub for_whom: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: InboxArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Json])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let who = super::who::Who::new(&policy);
+    let name = match args.for_whom {
+        Some(name) => who.resolve(&name, super::who::Role::Assignee, ctx.now)?,
+        None => ctx.actor(&repo, &who)?,
+    };
+    // Without people.toml, the name as written: assignments and action
+    // items still find them.
+    let person = policy
+        .people
+        .find(&name)
+        .cloned()
+        .unwrap_or_else(|| Person {
+            handle: name.clone(),
+            name: name.clone(),
+            email: name.clone(),
+            aliases: Vec::new(),
+            teams: Vec::new(),
+            levels: Vec::new(),
+            roles: Vec::new(),
+            left: None,
+        });
+    let query = Query {
+        filter: Filter {
+            all: true,
+            ..Filter::default()
+        },
+        timers: Timers::Summary,
+        actions: true,
+        ..Query::default()
+    };
+    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    let items = tkt::inbox::inbox(&policy, &person, &answer.tickets, ctx.now);
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => render::json(&mut out, &person.handle, &items, ctx.now)?,
+        _ => render::text(&mut out, &person.handle, &items, ctx.now)?,
+    }
+    out.flush()?;
+    crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
+    Ok(Outcome::Clean)
+}
