@@ -287,6 +287,52 @@ mod tests {
         assert_eq!(r.next(at("2026-10-21T12:00:00Z")).unwrap().person, "eli");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Shifts tile time: the shift at any instant contains it, holds
+        /// one person throughout, and the next one starts where it ends;
+        /// a regular turn lasts a period give or take a DST hour.
+        #[test]
+        fn shifts_tile_time(
+            offset in 0i64..(3 * 365 * 86_400),
+            zone in proptest::sample::select(vec!["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]),
+            daily in proptest::bool::ANY,
+            handoff in 0u32..86_400,
+            day in 0u8..7,
+            cover in proptest::option::of((0i64..(3 * 365 * 86_400), 60i64..(3 * 86_400))),
+        ) {
+            let base = at("2026-01-01T00:00:00Z");
+            let mut r = Rotation {
+                zone: zone.parse().unwrap(),
+                period: if daily { Period::Daily } else { Period::Weekly(Weekday::try_from(day).unwrap()) },
+                handoff: handoff / 60 * 60,
+                start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                ..weekly()
+            };
+            if let Some((from, len)) = cover {
+                r.overrides.push(Override {
+                    person: "cover".into(),
+                    from: base.plus(from),
+                    until: base.plus(from + len),
+                });
+            }
+            let t = base.plus(offset + 8 * 86_400);
+            let shift = r.on_call(t).unwrap();
+            proptest::prop_assert!(shift.from <= t && t < shift.until, "{shift:?} at {t}");
+            let last = shift.until.plus(-1);
+            proptest::prop_assert_eq!(&r.on_call(last).unwrap().person, &shift.person);
+            proptest::prop_assert_eq!(&r.on_call(shift.from).unwrap().person, &shift.person);
+            let next = r.next(t).unwrap();
+            proptest::prop_assert_eq!(next.from, shift.until);
+            if r.overrides.is_empty() {
+                let period = r.period.days() * 86_400;
+                let length = shift.until.unix() - shift.from.unix();
+                proptest::prop_assert!((length - period).abs() <= 3_600, "{length} for {period}");
+                proptest::prop_assert_ne!(&next.person, &shift.person);
+            }
+        }
+    }
+
     #[test]
     fn a_team_rotation_comes_before_the_levels() {
         let all = weekly();
