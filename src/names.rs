@@ -16,6 +16,7 @@ pub enum NameKind {
     State,
     TimerStatus,
     Person,
+    SortKey,
 }
 
 impl NameKind {
@@ -30,13 +31,17 @@ impl NameKind {
             NameKind::State => "state",
             NameKind::TimerStatus => "status",
             NameKind::Person => "person",
+            NameKind::SortKey => "sort key",
         }
     }
 
     /// Whether the team defines this vocabulary in `policy.toml` (else it is
     /// built into tkt).
     fn policy_defined(self) -> bool {
-        !matches!(self, NameKind::State | NameKind::TimerStatus)
+        !matches!(
+            self,
+            NameKind::State | NameKind::TimerStatus | NameKind::SortKey
+        )
     }
 }
 

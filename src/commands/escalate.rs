@@ -23,21 +23,26 @@ pub struct EscalateArgs {
     #[arg(long, short = 'm')]
     pub reason: Option<String>,
     /// Who takes it at the new level (someone who serves it; default: whoever
-    /// is on call for it, when people.toml has a rotation)
+    /// is on call for it, when people.toml has a rotation); with --due, only
+    /// tickets assigned to WHO (`@me`: you)
     #[arg(long, value_name = "WHO")]
     pub assignee: Option<String>,
     /// List open tickets whose escalation is due (deadlines passed, criteria met), most overdue first
-    #[arg(long, conflicts_with_all = ["id", "to", "reason", "assignee"])]
+    #[arg(long, conflicts_with_all = ["id", "to", "reason"])]
     pub due: bool,
     #[command(flatten)]
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
 }
 
 pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
+    super::filter::only_with_due(&args.filters, args.due)?;
     if args.due {
-        return due(ctx);
+        let assignee: Vec<String> = args.assignee.into_iter().collect();
+        return due(ctx, &args.filters, &assignee);
     }
     record::text_or_json(ctx)?;
     let (id, to) = (
@@ -106,11 +111,19 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
     Ok(outcome)
 }
 
-fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
+fn due(
+    ctx: &Ctx,
+    filters: &super::filter::FilterArgs,
+    assignee: &[String],
+) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
+    let filter = filters.filter(ctx, &repo, &policy, assignee)?;
+    let sorted = filters.sort.is_some();
     let query = Query {
+        filter,
         timers: Timers::Summary,
+        sort: filters.sort(tkt::desk::Sort::default())?,
         ..Query::default()
     };
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
@@ -129,12 +142,18 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
                 })
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.due
-            .overdue_s
-            .cmp(&a.due.overdue_s)
-            .then_with(|| a.ticket.id.cmp(&b.ticket.id))
-    });
+    // Most overdue first, unless --sort orders the tickets; then --limit.
+    if !sorted {
+        rows.sort_by(|a, b| {
+            b.due
+                .overdue_s
+                .cmp(&a.due.overdue_s)
+                .then_with(|| a.ticket.id.cmp(&b.ticket.id))
+        });
+    }
+    if let Some(limit) = filters.limit {
+        rows.truncate(limit);
+    }
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render::due_json(&mut out, &rows, ctx.now)?,

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use clap::Args;
-use tkt::desk::{self, Filter, Query, Sort, Timers};
+use tkt::desk::{self, Query, Sort, Timers};
 use tkt::due;
 use tkt::ticket::Event;
 
@@ -30,6 +30,9 @@ pub struct HandoverArgs {
     pub for_whom: Option<String>,
     #[command(flatten)]
     pub time: EventTime,
+    /// Which of the tickets to hand over or list
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
 }
 
 pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
@@ -44,13 +47,17 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     // Every name the owner goes by: old events may hold an email, new ones
     // the handle.
     let owner_names = who.filter(owner.iter().cloned().collect())?;
+    let filter = args.filters.filter(
+        ctx,
+        &repo,
+        &policy,
+        &owner.iter().cloned().collect::<Vec<_>>(),
+    )?;
     let query = Query {
-        filter: Filter {
-            assignees: owner_names.clone(),
-            ..Filter::default()
-        },
+        filter,
         timers: Timers::Summary,
-        sort: Sort::listing(),
+        sort: args.filters.sort(Sort::listing())?,
+        limit: args.filters.limit,
         ..Query::default()
     };
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use tkt::desk::{self, Query, Timers};
+use tkt::desk;
 use tkt::due::{self, Need};
 use tkt::ticket::{Channel, Event, NoticeKind};
 use tkt::workflow;
@@ -32,6 +32,10 @@ pub struct NotifyArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -50,8 +54,9 @@ pub enum KindArg {
 }
 
 pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
+    super::filter::only_with_due(&args.filters, args.due)?;
     if args.due {
-        return due(ctx);
+        return due(ctx, &args.filters, &args.assignee.assignee);
     }
     record::text_or_json(ctx)?;
     let id = args.id.expect("clap requires an ID");
@@ -83,21 +88,23 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
     })
 }
 
-fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
+fn due(
+    ctx: &Ctx,
+    filters: &super::filter::FilterArgs,
+    assignee: &[String],
+) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let query = Query {
-        need: Some(Need::Update),
-        timers: Timers::Summary,
-        ..Query::default()
-    };
+    let filter = filters.filter(ctx, &repo, &policy, assignee)?;
+    let query = super::filter::timer_query(filters, filter, Some(Need::Update))?;
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let unreadable = answer.unreadable.len();
     let mut tickets = answer.tickets;
     for t in &mut tickets {
         t.timers.retain(due::owes_customer);
     }
-    let rows = desk::timer_rows(&tickets, &policy);
+    super::filter::limit_by_urgency(filters, &mut tickets, &policy);
+    let rows = super::filter::ordered_rows(filters, &tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

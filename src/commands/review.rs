@@ -2,7 +2,7 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use clap::Args;
-use tkt::desk::{self, Filter, Query, Timers};
+use tkt::desk;
 use tkt::due::Need;
 use tkt::sla::{self, Metric};
 use tkt::ticket::{ActionItem, Event};
@@ -45,6 +45,10 @@ pub struct ReviewArgs {
     pub due: bool,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
 }
 
 fn parse_action(text: &str) -> Result<ActionItem, String> {
@@ -65,8 +69,9 @@ fn parse_action(text: &str) -> Result<ActionItem, String> {
 }
 
 pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
+    super::filter::only_with_due(&args.filters, args.due)?;
     if args.due {
-        return due(ctx);
+        return due(ctx, &args.filters, &args.assignee.assignee);
     }
     let id = args.id.expect("clap requires an ID");
     if args.draft {
@@ -122,18 +127,19 @@ fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     Ok(Outcome::Clean)
 }
 
-fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
+fn due(
+    ctx: &Ctx,
+    filters: &super::filter::FilterArgs,
+    assignee: &[String],
+) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let query = Query {
-        filter: Filter {
-            states: vec![State::Closed],
-            ..Filter::default()
-        },
-        need: Some(Need::Review),
-        timers: Timers::Summary,
-        ..Query::default()
-    };
+    let mut filter = filters.filter(ctx, &repo, &policy, assignee)?;
+    // Reviews are owed by closed tickets.
+    if filter.states.is_empty() {
+        filter.states = vec![State::Closed];
+    }
+    let query = super::filter::timer_query(filters, filter, Some(Need::Review))?;
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let unreadable = answer.unreadable.len();
     let mut tickets = answer.tickets;
@@ -141,7 +147,8 @@ fn due(ctx: &Ctx) -> Result<Outcome, CliError> {
         t.timers
             .retain(|x| x.metric == Metric::Review && !x.is_stopped());
     }
-    let rows = desk::timer_rows(&tickets, &policy);
+    super::filter::limit_by_urgency(filters, &mut tickets, &policy);
+    let rows = super::filter::ordered_rows(filters, &tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,

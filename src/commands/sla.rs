@@ -1,5 +1,5 @@
 use clap::{Args, Subcommand, ValueEnum};
-use tkt::desk::{self, Filter, Query, Timers};
+use tkt::desk::{self, Filter};
 use tkt::names::{NameKind, UnknownName};
 use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
 use tkt::time::Timestamp;
@@ -12,24 +12,13 @@ use crate::render::sla as render;
 pub struct SlaArgs {
     #[command(subcommand)]
     pub command: Option<SlaCommand>,
-    /// Only tickets of these severities
-    #[arg(long, value_delimiter = ',')]
-    pub severity: Vec<String>,
-    /// Only tickets owned by these teams
-    #[arg(long, value_delimiter = ',')]
-    pub team: Vec<String>,
-    /// Only tickets assigned to these people
-    #[arg(long, value_delimiter = ',')]
-    pub assignee: Vec<String>,
-    /// Only tickets at these escalation levels
-    #[arg(long, value_delimiter = ',')]
-    pub level: Vec<String>,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
     /// Only timer cycles with these statuses (breached, warning, running, paused, met), history included; default: the cycles still counting
     #[arg(long, value_delimiter = ',', value_parser = parse_status)]
     pub status: Vec<TimerStatus>,
-    /// Include resolved and closed tickets, and every cycle (met and stopped ones: the history)
-    #[arg(long)]
-    pub all: bool,
     /// Exit 1 on an ongoing breach (a cycle still counting past its target) on any ticket, closed ones included
     #[arg(long)]
     pub check: bool,
@@ -97,22 +86,19 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         Format::Markdown,
     ])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    super::list::validate_names(&policy, &args.severity, &args.level)?;
-    let filter = Filter {
-        severities: args.severity,
-        levels: args.level,
-        assignees: super::who::Who::new(&policy).filter(args.assignee)?,
-        teams: args.team,
-        // The watchdog reads every ticket: a review runs after the close.
-        all: args.all || args.check,
-        ..Filter::default()
-    };
+    let mut filter = args
+        .filters
+        .filter(ctx, &repo, &policy, &args.assignee.assignee)?;
+    // --all also shows every cycle (the history). The watchdog reads every
+    // ticket: a review runs after the close.
+    let all = args.filters.all;
+    filter.all |= args.check;
     if let Some(rev) = &args.policy_from {
         return policy_diff(ctx, &repo, &policy, rev, format, &filter);
     }
     let timer_filter = TimerFilter {
         statuses: args.status,
-        history: args.all,
+        history: all,
     };
     let now = ctx.now;
     let gate = Gate {
@@ -126,12 +112,8 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             .map(|s| parse_since(s, now))
             .transpose()?,
     };
-    let query = Query {
-        filter,
-        timers: Timers::Summary,
-        ..Query::default()
-    };
-    let (check, all) = (args.check, args.all);
+    let query = super::filter::timer_query(&args.filters, filter, None)?;
+    let check = args.check;
     let answer = desk::query_with(&repo, &policy, &query, now, |ticket| {
         // Under --check, what fails the gate always shows.
         ticket
@@ -144,8 +126,9 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             || ticket.timers.iter().any(|x| gate.fails(x))
     })?;
     let unreadable = answer.unreadable.len();
-    let tickets = answer.tickets;
-    let rows = desk::timer_rows(&tickets, &policy);
+    let mut tickets = answer.tickets;
+    super::filter::limit_by_urgency(&args.filters, &mut tickets, &policy);
+    let rows = super::filter::ordered_rows(&args.filters, &tickets, &policy);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => render::json(&mut out, &tickets, now)?,

@@ -502,6 +502,76 @@ impl Event {
 }
 
 impl Event {
+    /// Every free text the event holds (messages, reasons, summaries,
+    /// results, error codes, log excerpts, review texts), for searching.
+    pub fn texts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        match self {
+            Event::Opened { .. } | Event::Resumed { .. } => {}
+            Event::Note { text, .. }
+            | Event::Amended { text, .. }
+            | Event::Answered { text, .. }
+            | Event::Approved { text, .. }
+            | Event::ActionDone { text, .. } => out.push(text),
+            Event::Diagnosed {
+                text,
+                result,
+                error_codes,
+                logs,
+                ..
+            } => {
+                out.push(text);
+                out.extend(result.as_deref());
+                out.extend(error_codes.iter().map(String::as_str));
+                out.extend(logs.iter().map(|l| l.text.as_str()));
+            }
+            Event::Flagged { reason, .. } => out.extend(reason.as_deref()),
+            Event::SeverityChanged { reason, .. }
+            | Event::Escalated { reason, .. }
+            | Event::Paused { reason, .. }
+            | Event::Reopened { reason, .. }
+            | Event::Voided { reason, .. } => out.push(reason),
+            Event::Assigned { note, .. } | Event::Attached { note, .. } => {
+                out.extend(note.as_deref())
+            }
+            Event::Notified { message, .. } => out.push(message),
+            Event::Involved { request, .. } => out.push(request),
+            Event::Resolved {
+                summary,
+                root_cause,
+                ..
+            } => {
+                out.push(summary);
+                out.extend(root_cause.as_deref());
+            }
+            Event::Closed {
+                confirmed_by,
+                no_confirmation,
+                forced,
+                ..
+            } => {
+                out.extend(confirmed_by.as_deref());
+                out.extend(no_confirmation.as_deref());
+                out.extend(forced.as_deref());
+            }
+            Event::Reviewed {
+                went_well,
+                went_poorly,
+                customer_feedback,
+                lessons,
+                action_items,
+                ..
+            } => {
+                out.extend(went_well.as_deref());
+                out.extend(went_poorly.as_deref());
+                out.extend(customer_feedback.as_deref());
+                out.extend(lessons.as_deref());
+                out.extend(action_items.iter().map(|a| a.text.as_str()));
+            }
+        }
+        out
+    }
+
     /// The review parts a `reviewed` event records (none for other events).
     pub fn review_parts(&self) -> Vec<ReviewPart> {
         let Event::Reviewed {

@@ -7,7 +7,6 @@
 //! ticket. Files that cannot be read are answered as [`Unreadable`]
 //! findings, never dropped silently and never a panic.
 
-use std::cmp::Ordering;
 use std::path::PathBuf;
 
 use crate::due::{self, Need};
@@ -18,109 +17,11 @@ use crate::store::{Repo, StoreError};
 use crate::ticket::{Customer, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::actions::Action;
-use crate::workflow::{self, State, Status};
+use crate::workflow::{self, Status};
 
-/// Which tickets a query selects. Empty lists match everything; `states`
-/// empty means open tickets only unless `all` is set.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub states: Vec<State>,
-    pub severities: Vec<String>,
-    pub levels: Vec<String>,
-    pub assignees: Vec<String>,
-    pub teams: Vec<String>,
-    /// Only tickets waiting on this team's answer (`any`: on any team).
-    pub waiting_on_team: Option<String>,
-    pub all: bool,
-}
-
-impl Filter {
-    pub fn matches(&self, s: &Status) -> bool {
-        let state_ok = if self.states.is_empty() {
-            self.all || s.state.is_open()
-        } else {
-            self.states.contains(&s.state)
-        };
-        let any = |wanted: &[String], have: Option<&String>| {
-            wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
-        };
-        state_ok
-            && any(&self.severities, Some(&s.severity))
-            && any(&self.levels, Some(&s.level))
-            && any(&self.assignees, s.assignee.as_ref())
-            && any(&self.teams, s.team.as_ref())
-            && self
-                .waiting_on_team
-                .as_ref()
-                .is_none_or(|t| s.waiting_on_teams.iter().any(|w| w == t || t == "any"))
-    }
-}
-
-/// What a sort key compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortField {
-    /// Most severe first (the policy's order).
-    Severity,
-    /// Opened earliest first.
-    Opened,
-    /// Last event earliest first.
-    Updated,
-    /// Ticket ID (file-name order).
-    Id,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    pub field: SortField,
-    pub descending: bool,
-}
-
-/// The order of the answer: keys in turn, then the ticket ID. No keys is
-/// ID order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sort(pub Vec<SortKey>);
-
-impl Sort {
-    /// The listings' order: most severe first, then oldest first.
-    pub fn listing() -> Sort {
-        Sort(vec![
-            SortKey {
-                field: SortField::Severity,
-                descending: false,
-            },
-            SortKey {
-                field: SortField::Opened,
-                descending: false,
-            },
-        ])
-    }
-
-    fn compare(&self, policy: &Policy, a: &TicketAt, b: &TicketAt) -> Ordering {
-        for key in &self.0 {
-            let order = match key.field {
-                SortField::Severity => severity_rank(policy, a).cmp(&severity_rank(policy, b)),
-                SortField::Opened => a.status.opened_at.cmp(&b.status.opened_at),
-                SortField::Updated => a.status.last_event_at.cmp(&b.status.last_event_at),
-                SortField::Id => a.id.cmp(&b.id),
-            };
-            let order = if key.descending {
-                order.reverse()
-            } else {
-                order
-            };
-            if order != Ordering::Equal {
-                return order;
-            }
-        }
-        a.id.cmp(&b.id)
-    }
-}
-
-fn severity_rank(policy: &Policy, t: &TicketAt) -> usize {
-    policy
-        .severity_rank(&t.status.severity)
-        .unwrap_or(usize::MAX)
-}
+mod filter;
+use filter::severity_rank;
+pub use filter::{Filter, Sort, SortField, SortKey, TextQuery};
 
 /// How much of the timers the answer carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -146,6 +47,8 @@ pub struct Query {
     pub sort: Sort,
     /// Carry each ticket's review action items.
     pub actions: bool,
+    /// At most this many tickets (after sorting).
+    pub limit: Option<usize>,
 }
 
 /// One ticket at the query's instant.
@@ -159,6 +62,9 @@ pub struct TicketAt {
     pub customer: Customer,
     pub status: Status,
     pub timers: Vec<Timer>,
+    /// When the most urgent running timer is due, when timers were
+    /// computed.
+    pub next_due: Option<Timestamp>,
     /// Review action items, when the query asks for them.
     pub actions: Vec<Action>,
 }
@@ -217,6 +123,9 @@ pub trait Source {
     fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>);
     /// The review action items at `now`.
     fn actions(&self, now: Timestamp) -> Vec<Action>;
+    /// Whether `hit` holds for one of its texts: title as opened,
+    /// description, impact, or any text of an event.
+    fn any_text(&self, hit: &dyn Fn(&str) -> bool) -> bool;
 }
 
 impl Source for Ticket {
@@ -244,6 +153,13 @@ impl Source for Ticket {
     fn actions(&self, now: Timestamp) -> Vec<Action> {
         workflow::actions::actions(self, now)
     }
+
+    fn any_text(&self, hit: &dyn Fn(&str) -> bool) -> bool {
+        hit(&self.title)
+            || hit(&self.description)
+            || hit(&self.impact)
+            || self.events.iter().any(|e| e.texts().into_iter().any(hit))
+    }
 }
 
 /// One ticket through the query: `None` when it did not exist yet at `now`
@@ -258,9 +174,10 @@ pub fn select<S: Source>(
     if source.opened_at().is_none_or(|t| t > now) {
         return None;
     }
-    let with_timers = query.timers != Timers::Skip || query.need.is_some();
+    let with_timers =
+        query.timers != Timers::Skip || query.need.is_some() || query.sort.needs_timers();
     let (status, mut timers) = source.at(policy, now, with_timers);
-    if !query.filter.matches(&status) {
+    if !query.filter.matches_source(source, &status) {
         return None;
     }
     if let Some(need) = query.need
@@ -268,6 +185,7 @@ pub fn select<S: Source>(
     {
         return None;
     }
+    let next_due = due::next_deadline(&timers).and_then(|t| t.due);
     match query.timers {
         Timers::Skip => timers = Vec::new(),
         Timers::Summary => timers.iter_mut().for_each(|t| t.segments = Vec::new()),
@@ -280,6 +198,7 @@ pub fn select<S: Source>(
         customer: source.customer().clone(),
         status,
         timers,
+        next_due,
         actions: if query.actions {
             source.actions(now)
         } else {
@@ -337,6 +256,9 @@ pub fn query_with(
         answer
             .tickets
             .sort_by(|a, b| query.sort.compare(policy, a, b));
+    }
+    if let Some(limit) = query.limit {
+        answer.tickets.truncate(limit);
     }
     Ok(answer)
 }

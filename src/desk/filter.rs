@@ -1,0 +1,268 @@
+//! What a query selects (`Filter`: the same filters for every listing)
+//! and in which order (`Sort`).
+
+use std::cmp::Ordering;
+
+use super::{Source, TicketAt};
+use crate::policy::Policy;
+use crate::time::Timestamp;
+use crate::workflow::{State, Status};
+
+/// Which tickets a query selects. Different filters combine with AND; the
+/// values of one filter with OR. Empty lists match everything; `states`
+/// empty means open tickets only unless `all` is set.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<State>,
+    pub severities: Vec<String>,
+    pub levels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub teams: Vec<String>,
+    /// Only tickets waiting on this team's answer (`any`: on any team).
+    pub waiting_on_team: Option<String>,
+    /// Case-insensitive parts of the customer's name.
+    pub customers: Vec<String>,
+    /// Case-insensitive parts of the customer contact.
+    pub contacts: Vec<String>,
+    /// Over the title, description, impact and every text of the events.
+    pub text: Option<TextQuery>,
+    pub opened_since: Option<Timestamp>,
+    pub opened_until: Option<Timestamp>,
+    /// The last event at or after this instant.
+    pub updated_since: Option<Timestamp>,
+    pub all: bool,
+}
+
+/// A case-insensitive search: a plain substring, or a regular expression.
+#[derive(Debug, Clone)]
+pub struct TextQuery {
+    regex: regex::Regex,
+}
+
+impl TextQuery {
+    /// `pattern` as a plain substring.
+    pub fn substring(pattern: &str) -> TextQuery {
+        TextQuery::build(&regex::escape(pattern)).expect("an escaped pattern compiles")
+    }
+
+    /// `pattern` as a regular expression (Rust `regex` syntax).
+    pub fn regex(pattern: &str) -> Result<TextQuery, String> {
+        TextQuery::build(pattern).map_err(|e| e.to_string())
+    }
+
+    fn build(pattern: &str) -> Result<TextQuery, regex::Error> {
+        regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+            .map(|regex| TextQuery { regex })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+fn contains_ci(haystack: &str, needles: &[String]) -> bool {
+    needles.is_empty()
+        || needles.iter().any(|n| {
+            haystack
+                .to_lowercase()
+                .contains(n.trim().to_lowercase().as_str())
+        })
+}
+
+impl Filter {
+    /// Whether the ticket's status passes the filters that need only it.
+    pub fn matches(&self, s: &Status) -> bool {
+        let state_ok = if self.states.is_empty() {
+            self.all || s.state.is_open()
+        } else {
+            self.states.contains(&s.state)
+        };
+        let any = |wanted: &[String], have: Option<&String>| {
+            wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
+        };
+        state_ok
+            && any(&self.severities, Some(&s.severity))
+            && any(&self.levels, Some(&s.level))
+            && any(&self.assignees, s.assignee.as_ref())
+            && any(&self.teams, s.team.as_ref())
+            && self
+                .waiting_on_team
+                .as_ref()
+                .is_none_or(|t| s.waiting_on_teams.iter().any(|w| w == t || t == "any"))
+            && self.opened_since.is_none_or(|t| s.opened_at >= t)
+            && self.opened_until.is_none_or(|t| s.opened_at <= t)
+            && self.updated_since.is_none_or(|t| s.last_event_at >= t)
+    }
+
+    /// Whether the ticket passes every filter: its status, its customer
+    /// and its texts.
+    pub fn matches_source<S: Source + ?Sized>(&self, source: &S, s: &Status) -> bool {
+        self.matches(s)
+            && contains_ci(&source.customer().name, &self.customers)
+            && contains_ci(&source.customer().contact, &self.contacts)
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|q| q.is_match(&s.title) || source.any_text(&|t| q.is_match(t)))
+    }
+}
+
+/// What a sort key compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    /// Most severe first (the policy's order).
+    Severity,
+    /// Opened earliest first.
+    Opened,
+    /// Last event earliest first.
+    Updated,
+    /// Ticket ID (file-name order).
+    Id,
+    /// The most urgent running deadline first; none last.
+    Due,
+    /// Customer name, without regard to case.
+    Customer,
+}
+
+impl SortField {
+    pub const ALL: [(&'static str, SortField); 6] = [
+        ("due", SortField::Due),
+        ("severity", SortField::Severity),
+        ("opened", SortField::Opened),
+        ("updated", SortField::Updated),
+        ("id", SortField::Id),
+        ("customer", SortField::Customer),
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// The order of the answer: keys in turn, then the ticket ID. No keys is
+/// ID order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sort(pub Vec<SortKey>);
+
+impl Sort {
+    /// The listings' order: most severe first, then oldest first.
+    pub fn listing() -> Sort {
+        Sort(vec![
+            SortKey {
+                field: SortField::Severity,
+                descending: false,
+            },
+            SortKey {
+                field: SortField::Opened,
+                descending: false,
+            },
+        ])
+    }
+
+    /// `due,-opened`: keys in turn, `-` for descending.
+    pub fn parse(text: &str) -> Result<Sort, crate::names::UnknownName> {
+        let mut keys = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (descending, name) = match part.strip_prefix('-') {
+                Some(name) => (true, name),
+                None => (false, part),
+            };
+            let field = SortField::ALL
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| *f)
+                .ok_or_else(|| {
+                    crate::names::UnknownName::new(
+                        crate::names::NameKind::SortKey,
+                        name,
+                        SortField::ALL.iter().map(|(n, _)| *n),
+                    )
+                })?;
+            keys.push(SortKey { field, descending });
+        }
+        Ok(Sort(keys))
+    }
+
+    /// Whether a key needs each ticket's timers.
+    pub fn needs_timers(&self) -> bool {
+        self.0.iter().any(|k| k.field == SortField::Due)
+    }
+
+    pub(super) fn compare(&self, policy: &Policy, a: &TicketAt, b: &TicketAt) -> Ordering {
+        for key in &self.0 {
+            let order = match key.field {
+                SortField::Due => {
+                    (a.next_due.is_none(), a.next_due).cmp(&(b.next_due.is_none(), b.next_due))
+                }
+                SortField::Customer => a
+                    .customer
+                    .name
+                    .to_lowercase()
+                    .cmp(&b.customer.name.to_lowercase()),
+                SortField::Severity => severity_rank(policy, a).cmp(&severity_rank(policy, b)),
+                SortField::Opened => a.status.opened_at.cmp(&b.status.opened_at),
+                SortField::Updated => a.status.last_event_at.cmp(&b.status.last_event_at),
+                SortField::Id => a.id.cmp(&b.id),
+            };
+            let order = if key.descending {
+                order.reverse()
+            } else {
+                order
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        a.id.cmp(&b.id)
+    }
+}
+
+pub(super) fn severity_rank(policy: &Policy, t: &TicketAt) -> usize {
+    policy
+        .severity_rank(&t.status.severity)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_queries_ignore_case_and_escape_unless_asked() {
+        let plain = TextQuery::substring("SAN (dns)");
+        assert!(plain.is_match("missing a san (DNS) entry"));
+        assert!(!plain.is_match("missing a san dns entry"));
+        let re = TextQuery::regex(r"imp-4\d\d").unwrap();
+        assert!(re.is_match("Rejects files (IMP-422)"));
+        assert!(TextQuery::regex("(unclosed").is_err());
+    }
+
+    #[test]
+    fn sort_keys_parse_with_direction_and_refuse_typos() {
+        let sort = Sort::parse("due, -opened").unwrap();
+        assert_eq!(
+            sort.0,
+            [
+                SortKey {
+                    field: SortField::Due,
+                    descending: false
+                },
+                SortKey {
+                    field: SortField::Opened,
+                    descending: true
+                },
+            ]
+        );
+        assert!(sort.needs_timers());
+        let err = Sort::parse("severity,custmer").unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean `customer`?"),
+            "{err}"
+        );
+    }
+}
