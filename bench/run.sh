@@ -55,6 +55,7 @@ PREFIX=$(find "$REPO/tickets" -maxdepth 1 -name 'T-*.yaml' -printf '%f\n' |
 # after each run, so every run sees the same N tickets.
 COMMANDS=(
   "list"
+  "list --all --text pool"
   "list --all --format json"
   "check"
   "show $PREFIX"

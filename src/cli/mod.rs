@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod output;
+pub mod terminal;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -46,8 +47,38 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
+    /// Do not page long output on a terminal (pager: TKT_PAGER, PAGER, less -FRX)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
+    /// Show instants (in the zone of TZ, else UTC) instead of "in 2h", "4d ago"
+    #[arg(long, global = true)]
+    pub absolute: bool,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Command {
+    /// Whether the command reads and may print a lot: its output goes
+    /// through the pager on a terminal. Writing verbs print a line.
+    fn pages(&self) -> bool {
+        match self {
+            Command::Show(_)
+            | Command::List(_)
+            | Command::Sla(_)
+            | Command::Check(_)
+            | Command::Changes(_)
+            | Command::Inbox(_)
+            | Command::Oncall(_) => true,
+            Command::Escalate(a) => a.due,
+            Command::Notify(a) => a.due,
+            Command::Review(a) => a.due || a.draft,
+            Command::Handover(a) => a.summary,
+            Command::Action(a) => matches!(a.command, commands::action::ActionCommand::List(_)),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -315,6 +346,20 @@ pub fn main() -> ExitCode {
         }
     };
     output::set_color(cli.color);
+    if cli.absolute {
+        crate::render::show_absolute(Some(terminal::user_zone()));
+    }
+    let term = terminal::Terminal::detect();
+    crate::render::table::fit_to(term.width);
+    let pager = if term.is_tty && !cli.no_pager && cli.command.pages() {
+        terminal::Pager::start()
+    } else {
+        None
+    };
+    if pager.is_some() && cli.color == ColorWhen::Auto && std::env::var_os("NO_COLOR").is_none() {
+        // The pager shows colours (less -R) though stdout is now a pipe.
+        output::set_color(ColorWhen::Always);
+    }
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let ctx = Ctx {
         dir,
@@ -361,6 +406,9 @@ pub fn main() -> ExitCode {
         Command::MergeDriver(args) => commands::merge::merge_driver(&ctx, args),
         Command::Completions(args) => commands::completions::run(args),
     };
+    if let Some(pager) = pager {
+        pager.finish();
+    }
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Found) => ExitCode::from(1),

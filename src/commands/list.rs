@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => list::json(&mut out, &answer.tickets, ctx.now)?,
-        _ => list::table(&mut out, &answer.tickets, ctx.now)?,
+        _ => list::table(&mut out, &answer.tickets, answer.hidden, ctx.now)?,
     }
     render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)

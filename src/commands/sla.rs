@@ -126,6 +126,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             || ticket.timers.iter().any(|x| gate.fails(x))
     })?;
     let unreadable = answer.unreadable.len();
+    let answer_hidden = answer.hidden;
     let mut tickets = answer.tickets;
     super::filter::limit_by_urgency(&args.filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(&args.filters, &tickets, &policy);
@@ -135,9 +136,13 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         Format::Github => render::github(&mut out, &rows, now, gate)?,
         Format::Junit => render::junit(&mut out, &rows, now, gate)?,
         Format::Markdown => render::markdown(&mut out, &rows, now)?,
+        Format::Text if rows.is_empty() => {
+            crate::render::nothing_matches(&mut out, "timers", answer_hidden)?
+        }
         Format::Text => {
+            // The counts come first, where a terminal shows them.
+            render::summary_at(&mut out, &rows, now)?;
             render::table(&mut out, &rows, now)?;
-            render::summary_at(&mut anstream::stderr(), &rows, now)?;
         }
     }
     crate::render::warn_unreadable(&mut anstream::stderr(), unreadable)?;

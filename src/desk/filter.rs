@@ -75,8 +75,13 @@ fn contains_ci(haystack: &str, needles: &[String]) -> bool {
 impl Filter {
     /// Whether the ticket's status passes the filters that need only it.
     pub fn matches(&self, s: &Status) -> bool {
+        self.matches_as(s, self.all)
+    }
+
+    /// [`Filter::matches`], as if `--all` were `all`.
+    fn matches_as(&self, s: &Status, all: bool) -> bool {
         let state_ok = if self.states.is_empty() {
-            self.all || s.state.is_open()
+            all || s.state.is_open()
         } else {
             self.states.contains(&s.state)
         };
@@ -100,7 +105,20 @@ impl Filter {
     /// Whether the ticket passes every filter: its status, its customer
     /// and its texts.
     pub fn matches_source<S: Source + ?Sized>(&self, source: &S, s: &Status) -> bool {
-        self.matches(s)
+        self.matches_source_as(source, s, self.all)
+    }
+
+    /// Whether the ticket is left out only because it is resolved or
+    /// closed and `--all` was not given: "12 closed match with --all".
+    pub fn hidden_by_state<S: Source + ?Sized>(&self, source: &S, s: &Status) -> bool {
+        self.states.is_empty()
+            && !self.all
+            && !s.state.is_open()
+            && self.matches_source_as(source, s, true)
+    }
+
+    fn matches_source_as<S: Source + ?Sized>(&self, source: &S, s: &Status, all: bool) -> bool {
+        self.matches_as(s, all)
             && contains_ci(&source.customer().name, &self.customers)
             && contains_ci(&source.customer().contact, &self.contacts)
             && self

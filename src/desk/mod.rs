@@ -82,6 +82,8 @@ pub struct Unreadable {
 pub struct Answer {
     pub tickets: Vec<TicketAt>,
     pub unreadable: Vec<Unreadable>,
+    /// Tickets left out only for being resolved or closed.
+    pub hidden: usize,
 }
 
 impl Answer {
@@ -162,28 +164,50 @@ impl Source for Ticket {
     }
 }
 
-/// One ticket through the query: `None` when it did not exist yet at `now`
-/// or the query does not select it.
+/// What the query made of one ticket.
+#[derive(Debug)]
+pub enum Selected {
+    Ticket(Box<TicketAt>),
+    /// Left out only for being resolved or closed (`--all` would show it).
+    Hidden,
+    /// Not selected, or not opened yet at `now`.
+    Skipped,
+}
+
+impl Selected {
+    pub fn ticket(self) -> Option<TicketAt> {
+        match self {
+            Selected::Ticket(t) => Some(*t),
+            _ => None,
+        }
+    }
+}
+
+/// One ticket through the query.
 pub fn select<S: Source>(
     source: &S,
     file: String,
     policy: &Policy,
     query: &Query,
     now: Timestamp,
-) -> Option<TicketAt> {
+) -> Selected {
     if source.opened_at().is_none_or(|t| t > now) {
-        return None;
+        return Selected::Skipped;
     }
     let with_timers =
         query.timers != Timers::Skip || query.need.is_some() || query.sort.needs_timers();
     let (status, mut timers) = source.at(policy, now, with_timers);
     if !query.filter.matches_source(source, &status) {
-        return None;
+        return if query.need.is_none() && query.filter.hidden_by_state(source, &status) {
+            Selected::Hidden
+        } else {
+            Selected::Skipped
+        };
     }
     if let Some(need) = query.need
         && !due::needs(policy, &status, &timers, now, need)
     {
-        return None;
+        return Selected::Skipped;
     }
     let next_due = due::next_deadline(&timers).and_then(|t| t.due);
     match query.timers {
@@ -191,7 +215,7 @@ pub fn select<S: Source>(
         Timers::Summary => timers.iter_mut().for_each(|t| t.segments = Vec::new()),
         Timers::Full => {}
     }
-    Some(TicketAt {
+    Selected::Ticket(Box::new(TicketAt {
         id: source.id().to_string(),
         file,
         title: status.title.clone(),
@@ -204,7 +228,7 @@ pub fn select<S: Source>(
         } else {
             Vec::new()
         },
-    })
+    }))
 }
 
 /// Asks `query` of every ticket under `tickets/` at `now`, reading files in
@@ -233,8 +257,16 @@ pub fn query_with(
     let scanned = repo.scan(|entry, bytes| {
         let file = repo.relative(&entry.path).display().to_string();
         match Repo::parse_entry(entry, bytes) {
-            Ok(ticket) => Ok(select(&ticket, file, policy, query, now)
-                .and_then(|mut t| keep(&mut t).then_some(t))),
+            Ok(ticket) => Ok(match select(&ticket, file, policy, query, now) {
+                Selected::Ticket(mut t) => {
+                    if keep(&mut t) {
+                        Selected::Ticket(t)
+                    } else {
+                        Selected::Skipped
+                    }
+                }
+                other => other,
+            }),
             Err(error) => Err(Unreadable {
                 file: entry.path.clone(),
                 error,
@@ -244,11 +276,13 @@ pub fn query_with(
     let mut answer = Answer {
         tickets: Vec::new(),
         unreadable: Vec::new(),
+        hidden: 0,
     };
     for result in scanned {
         match result {
-            Ok(Some(ticket)) => answer.tickets.push(ticket),
-            Ok(None) => {}
+            Ok(Selected::Ticket(ticket)) => answer.tickets.push(*ticket),
+            Ok(Selected::Hidden) => answer.hidden += 1,
+            Ok(Selected::Skipped) => {}
             Err(unreadable) => answer.unreadable.push(unreadable),
         }
     }
@@ -337,23 +371,27 @@ mod tests {
         let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
         let t = ticket("T-7FQ2M9KD3A", "critical", "2026-11-20T09:00:00Z", "");
         let mut q = Query::default();
-        let plain = select(&t, "f".into(), &policy, &q, now).unwrap();
+        let plain = select(&t, "f".into(), &policy, &q, now).ticket().unwrap();
         assert!(plain.timers.is_empty());
         q.timers = Timers::Summary;
-        let with = select(&t, "f".into(), &policy, &q, now).unwrap();
+        let with = select(&t, "f".into(), &policy, &q, now).ticket().unwrap();
         assert!(!with.timers.is_empty());
         assert!(with.timers.iter().all(|t| t.segments.is_empty()));
         q.filter.severities = vec!["low".into()];
-        assert!(select(&t, "f".into(), &policy, &q, now).is_none());
+        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_none());
         // Not opened yet at `now`: not on the desk.
         let early = Timestamp::parse("2026-11-20T08:00:00Z").unwrap();
-        assert!(select(&t, "f".into(), &policy, &Query::default(), early).is_none());
+        assert!(
+            select(&t, "f".into(), &policy, &Query::default(), early)
+                .ticket()
+                .is_none()
+        );
         // A critical ticket 3h old without an escalation owes one.
         q.filter.severities.clear();
         q.need = Some(Need::Escalation);
-        assert!(select(&t, "f".into(), &policy, &q, now).is_some());
+        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_some());
         q.need = Some(Need::Review);
-        assert!(select(&t, "f".into(), &policy, &q, now).is_none());
+        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_none());
     }
 
     #[test]
@@ -362,7 +400,9 @@ mod tests {
         let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
         let q = Query::default();
         let at = |id, sev, opened| {
-            select(&ticket(id, sev, opened, ""), "f".into(), &policy, &q, now).unwrap()
+            select(&ticket(id, sev, opened, ""), "f".into(), &policy, &q, now)
+                .ticket()
+                .unwrap()
         };
         let mut tickets = vec![
             at("T-3333333333", "low", "2026-11-20T08:00:00Z"),

@@ -20,13 +20,20 @@ struct Row<'a> {
     status: &'a Status,
 }
 
-pub fn table(out: &mut impl Write, rows: &[TicketAt], now: Timestamp) -> io::Result<()> {
+/// `hidden`: tickets that match but for being resolved or closed.
+pub fn table(
+    out: &mut impl Write,
+    rows: &[TicketAt],
+    hidden: usize,
+    now: Timestamp,
+) -> io::Result<()> {
     if rows.is_empty() {
-        return writeln!(out, "no tickets match");
+        return super::nothing_matches(out, "tickets", hidden);
     }
     let mut table = Table::new(&[
         "ID", "SEVERITY", "LEVEL", "STATE", "ASSIGNEE", "TEAM", "OPENED", "TITLE",
-    ]);
+    ])
+    .droppable(&["TEAM", "LEVEL", "OPENED"]);
     for row in rows {
         let s = &row.status;
         table.row(

@@ -71,7 +71,34 @@ pub fn warn_unreadable(out: &mut impl Write, count: usize) -> io::Result<()> {
 }
 
 /// "3h 5m ago", "in 23m", "now".
+/// The zone instants are shown in with `--absolute` (`TZ`, else UTC); unset:
+/// distances from now ("4d 5h ago").
+static ABSOLUTE: std::sync::OnceLock<Option<chrono_tz::Tz>> = std::sync::OnceLock::new();
+
+/// Show instants in `zone` rather than distances from now (once per run).
+pub fn show_absolute(zone: Option<chrono_tz::Tz>) {
+    let _ = ABSOLUTE.set(zone);
+}
+
+pub fn absolute_zone() -> Option<chrono_tz::Tz> {
+    ABSOLUTE.get().copied().flatten()
+}
+
+/// `2026-11-20 16:00 CET`: an instant in the `--absolute` zone (UTC when
+/// none is set).
+pub fn instant(t: Timestamp) -> String {
+    let zone = absolute_zone().unwrap_or(chrono_tz::UTC);
+    t.utc()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// "in 2h", "4d 5h ago", "now"; with `--absolute`, the instant.
 pub fn relative(now: Timestamp, t: Timestamp) -> String {
+    if absolute_zone().is_some() {
+        return instant(t);
+    }
     let delta = t.unix() - now.unix();
     match delta {
         0 => "now".to_string(),
@@ -275,6 +302,19 @@ pub fn md_cell(text: &str) -> String {
         text.replace('|', "\\|")
     } else {
         text.into_owned()
+    }
+}
+
+/// What an empty listing says, piped or not: "no open tickets match", and
+/// when resolved or closed tickets would match with `--all`, how many.
+pub fn nothing_matches(out: &mut impl Write, what: &str, hidden: usize) -> io::Result<()> {
+    if hidden > 0 {
+        writeln!(
+            out,
+            "no open {what} match; {hidden} resolved or closed match with --all"
+        )
+    } else {
+        writeln!(out, "no {what} match")
     }
 }
 

@@ -40,29 +40,39 @@ pub fn metric_name(metric: Metric, level: Option<&str>) -> String {
     }
 }
 
-/// "due in 23m", "breached 1h 5m ago", "paused, 2h left", "met".
+/// One vocabulary for time: "due in 23m" and "overdue by 1h 5m" for a
+/// timer still counting, "breached 19d ago" for one that stopped late,
+/// "paused, 2h left", "met with 1h to spare". With `--absolute`, instants
+/// instead of distances ("due 2026-11-20 16:00 CET").
 pub fn describe(timer: &Timer, now: Timestamp) -> String {
-    let since = |t: Timestamp| duration::format((now.unix() - t.unix()).max(0));
+    let absolute = super::absolute_zone().is_some();
+    let when = |t: Timestamp| super::instant(t);
     match timer.status {
-        TimerStatus::Breached if timer.metric == Metric::Escalation && !timer.is_stopped() => {
-            format!(
-                "overdue by {}",
-                timer
-                    .breached_at
-                    .map(since)
-                    .unwrap_or_else(|| duration::format(-timer.remaining_s))
-            )
-        }
         TimerStatus::Breached => match (timer.stopped_at, timer.breached_at) {
-            (Some(stopped), _) => format!(
-                "breached by {} ({})",
-                duration::format_hours(-timer.remaining_s),
-                super::short_time(stopped)
+            // History: it stopped (resolved, answered, met late).
+            (Some(_), Some(at)) if absolute => format!(
+                "breached {} by {}",
+                when(at),
+                duration::format_hours(-timer.remaining_s)
             ),
-            (None, Some(at)) => format!("breached {} ago", since(at)),
-            (None, None) => format!("breached by {}", duration::format_hours(-timer.remaining_s)),
+            (Some(_), Some(at)) => format!(
+                "breached {} ago by {}",
+                duration::format((now.unix() - at.unix()).max(0)),
+                duration::format_hours(-timer.remaining_s)
+            ),
+            (Some(_), None) => {
+                format!("breached by {}", duration::format_hours(-timer.remaining_s))
+            }
+            // Still counting past its target.
+            (None, Some(at)) if absolute => format!("overdue since {}", when(at)),
+            (None, Some(at)) => format!(
+                "overdue by {}",
+                duration::format((now.unix() - at.unix()).max(0))
+            ),
+            (None, None) => format!("overdue by {}", duration::format(-timer.remaining_s)),
         },
         TimerStatus::Warning | TimerStatus::Running => match timer.due {
+            Some(due) if absolute => format!("due {}", when(due)),
             Some(due) => format!(
                 "due in {}",
                 duration::format((due.unix() - now.unix()).max(0))
@@ -85,7 +95,8 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
     }
     let mut table = Table::new(&[
         "TICKET", "SEVERITY", "LEVEL", "ASSIGNEE", "TIMER", "STATUS", "WHEN", "USED", "TITLE",
-    ]);
+    ])
+    .droppable(&["USED", "ASSIGNEE", "LEVEL", "SEVERITY"]);
     for (ticket, timer) in rows {
         let used = format!(
             "{} / {}",

@@ -10,13 +10,31 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::OnceLock;
 
 use anstyle::Style;
 use tkt::sanitize;
 
+/// The width tables fit in (a terminal's); unset: no limit.
+static WIDTH: OnceLock<Option<usize>> = OnceLock::new();
+
+/// Tables cut their last column to fit `width` columns (once per run).
+pub fn fit_to(width: Option<usize>) {
+    let _ = WIDTH.set(width);
+}
+
+/// The narrowest a cut last column gets, whatever the width.
+const MIN_LAST: usize = 12;
+
+/// A last column (a title) this wide still reads well; columns are dropped
+/// before it is cut shorter.
+const READABLE_LAST: usize = 30;
+
 pub struct Table {
     header: Vec<String>,
     rows: Vec<(Style, Vec<String>)>,
+    /// Columns left out, in this order, when the others cannot fit.
+    droppable: Vec<usize>,
 }
 
 impl Table {
@@ -27,7 +45,18 @@ impl Table {
                 .map(|h| sanitize::line(h).into_owned())
                 .collect(),
             rows: Vec::new(),
+            droppable: Vec::new(),
         }
+    }
+
+    /// Columns (by header) that a narrow terminal may do without, the
+    /// first to go first.
+    pub fn droppable(mut self, headers: &[&str]) -> Self {
+        self.droppable = headers
+            .iter()
+            .filter_map(|h| self.header.iter().position(|x| x == h))
+            .collect();
+        self
     }
 
     pub fn row(&mut self, style: Style, mut cells: Vec<String>) {
@@ -41,20 +70,101 @@ impl Table {
     }
 
     /// Writes the header (bold) and the rows, each in its style; the last
-    /// column is not padded.
+    /// column is not padded, and on a terminal it is cut with `…` to fit
+    /// the width (never wrapped; `show` and JSON have the whole text).
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        self.write_within(out, WIDTH.get().copied().flatten())
+    }
+
+    fn write_within(&self, out: &mut impl Write, width: Option<usize>) -> io::Result<()> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for (_, cells) in &self.rows {
             for (w, cell) in widths.iter_mut().zip(cells) {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        write_row(out, &widths, &self.header, Style::new().bold())?;
+        // Which columns show: on a narrow terminal, the droppable ones go
+        // (rather than every column being cut) while the others would not
+        // fit whole beside a readable last column.
+        let mut shown: Vec<usize> = (0..widths.len()).collect();
+        if let Some(width) = width {
+            for &drop in &self.droppable {
+                let mut kept: Vec<usize> = shown.iter().map(|&i| widths[i]).collect();
+                if let Some(last) = kept.last_mut() {
+                    *last = (*last).min(READABLE_LAST);
+                }
+                if total(&kept) <= width {
+                    break;
+                }
+                shown.retain(|&i| i != drop);
+            }
+        }
+        let pick =
+            |cells: &[String]| -> Vec<String> { shown.iter().map(|&i| cells[i].clone()).collect() };
+        let header = pick(&self.header);
+        let natural: Vec<usize> = shown.iter().map(|&i| widths[i]).collect();
+        let widths = match width {
+            Some(width) => fit(&natural, &header, width),
+            None => natural,
+        };
+        let cut_to = width.map(|_| widths.as_slice());
+        write_row(out, &widths, &header, Style::new().bold(), cut_to)?;
         for (style, cells) in &self.rows {
-            write_row(out, &widths, cells, *style)?;
+            write_row(out, &widths, &pick(cells), *style, cut_to)?;
         }
         Ok(())
     }
+}
+
+/// The narrowest each column may get: its header (at least 6), the last
+/// `MIN_LAST`, the first (the IDs) all of it.
+fn floors(widths: &[usize], header: &[String]) -> Vec<usize> {
+    let last = widths.len().saturating_sub(1);
+    widths
+        .iter()
+        .zip(header)
+        .enumerate()
+        .map(|(i, (&w, h))| match i {
+            0 => w,
+            i if i == last => w.min(MIN_LAST.max(h.chars().count())),
+            _ => w.min(h.chars().count().max(6)),
+        })
+        .collect()
+}
+
+fn total(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)
+}
+
+/// Column widths that fit `width` (two spaces between columns): the widest
+/// column gives way first, one character at a time, down to its header's
+/// width (the last column to `MIN_LAST`); the first column (the IDs) is
+/// never cut. Wider than `width` only when nothing more can give.
+fn fit(widths: &[usize], header: &[String], width: usize) -> Vec<usize> {
+    let mut widths = widths.to_vec();
+    let floor = floors(&widths, header);
+    while total(&widths) > width {
+        // The column with the most room above its floor, the last first.
+        let Some(i) = (0..widths.len())
+            .rev()
+            .filter(|&i| widths[i] > floor[i])
+            .max_by_key(|&i| widths[i] - floor[i])
+        else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    widths
+}
+
+/// `cell` cut to `max` characters, the last one `…`.
+fn cut(cell: &str, max: usize) -> Cow<'_, str> {
+    if cell.chars().count() <= max {
+        return Cow::Borrowed(cell);
+    }
+    let mut kept: String = cell.chars().take(max.saturating_sub(1)).collect();
+    kept.push('…');
+    Cow::Owned(kept)
 }
 
 fn write_row(
@@ -62,13 +172,18 @@ fn write_row(
     widths: &[usize],
     cells: &[String],
     style: Style,
+    cut_to: Option<&[usize]>,
 ) -> io::Result<()> {
     let mut line = String::with_capacity(widths.iter().sum::<usize>() + 2 * widths.len());
     let last = cells.len().saturating_sub(1);
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        line.push_str(cell);
+        let cell = match cut_to {
+            Some(max) => cut(cell, max[i]),
+            None => Cow::Borrowed(cell.as_str()),
+        };
+        line.push_str(&cell);
         if i < last {
-            let pad = width - cell.chars().count() + 2;
+            let pad = width.saturating_sub(cell.chars().count()) + 2;
             line.extend(std::iter::repeat_n(' ', pad));
         }
     }
@@ -97,6 +212,24 @@ mod tests {
             anstream::adapter::strip_str(&text).to_string(),
             "ID    STATE        TITLE\nT-1   in-progress  Checkout\nT-22  new          VPN\n"
         );
+    }
+
+    #[test]
+    fn the_last_column_is_cut_to_fit_a_width() {
+        let mut t = Table::new(&["ID", "TITLE"]);
+        t.row(
+            Style::new(),
+            vec!["T-1".into(), "Checkout returns 502 for EU customers".into()],
+        );
+        let mut out = Vec::new();
+        t.write_within(&mut out, Some(20)).unwrap();
+        let text = anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string();
+        assert_eq!(text, "ID   TITLE\nT-1  Checkout retur…\n");
+        assert!(text.lines().all(|l| l.chars().count() <= 20));
+        // Never narrower than a readable stub.
+        let mut out = Vec::new();
+        t.write_within(&mut out, Some(3)).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("Checkout re…"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod hostile_text;
 mod merge;
 mod people;
 mod sla;
+mod terminal;
 mod version;
 mod workflow;
 

@@ -1,0 +1,155 @@
+//! Output that fits a terminal: the pager (as git decides), tables cut to
+//! the width, the counts first, one vocabulary for time, and empty answers
+//! that say what `--all` would add. `TKT_ISATTY=1` stands in for a
+//! terminal.
+
+use std::path::PathBuf;
+
+use crate::support::tkt_command;
+
+fn desk() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk")
+}
+
+/// `tkt ARGS` on the example desk at 15:00 with extra environment.
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = tkt_command(&desk());
+    cmd.args(args).args(["--now", "2026-11-20T15:00:00Z"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn long_output_goes_through_the_pager_only_on_a_terminal() {
+    let pager = ("TKT_PAGER", "sed 's/^/paged: /'");
+    let (code, out) = run(&["list"], &[("TKT_ISATTY", "1"), pager]);
+    assert_eq!(code, 0);
+    assert!(out.lines().all(|l| l.starts_with("paged: ")), "{out}");
+    assert!(out.contains("paged: ID "), "{out}");
+    // Piped, with --no-pager, or with `cat`: straight to stdout.
+    for (args, env) in [
+        (vec!["list"], vec![("TKT_ISATTY", "0"), pager]),
+        (vec!["list", "--no-pager"], vec![("TKT_ISATTY", "1"), pager]),
+        (
+            vec!["list"],
+            vec![("TKT_ISATTY", "1"), ("TKT_PAGER", "cat")],
+        ),
+    ] {
+        let (_, out) = run(&args, &env);
+        assert!(
+            !out.contains("paged: ") && out.starts_with("ID "),
+            "{args:?} {env:?}: {out}"
+        );
+    }
+    // TKT_PAGER comes before PAGER.
+    let (_, out) = run(
+        &["list"],
+        &[("TKT_ISATTY", "1"), ("PAGER", "sed 's/^/pager: /'"), pager],
+    );
+    assert!(out.starts_with("paged: "), "{out}");
+    let (_, out) = run(
+        &["list"],
+        &[("TKT_ISATTY", "1"), ("PAGER", "sed 's/^/pager: /'")],
+    );
+    assert!(out.starts_with("pager: "), "{out}");
+    // Verbs that record print their line without a pager.
+    let (_, out) = run(&["oncall", "--help"], &[("TKT_ISATTY", "1"), pager]);
+    assert!(!out.contains("paged: "), "help is not paged: {out}");
+}
+
+#[test]
+fn tables_fit_the_terminal_width_and_never_wrap() {
+    let tty = |columns: &'static str| {
+        vec![
+            ("TKT_ISATTY", "1"),
+            ("TKT_PAGER", "cat"),
+            ("COLUMNS", columns),
+        ]
+    };
+    for columns in ["80", "200"] {
+        let width: usize = columns.parse().unwrap();
+        for args in [
+            vec!["list", "--all"],
+            vec!["sla"],
+            vec!["inbox", "--for", "chen"],
+        ] {
+            let (code, out) = run(&args, &tty(columns));
+            assert_eq!(code, 0);
+            for line in out.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{args:?} at {width}: {line:?}"
+                );
+            }
+        }
+    }
+    let (_, narrow) = run(&["list", "--all"], &tty("80"));
+    assert!(narrow.contains('…'), "{narrow}");
+    assert!(
+        !narrow.contains("Intermittent TLS handshake failures from the customer's egress proxy")
+    );
+    let (_, wide) = run(&["list", "--all"], &tty("200"));
+    assert!(!wide.contains('…'), "{wide}");
+    // Piped: the whole title, whatever COLUMNS says.
+    let (_, piped) = run(&["list", "--all"], &[("COLUMNS", "80")]);
+    assert!(piped.contains("Intermittent TLS handshake failures from the customer's egress proxy"));
+}
+
+#[test]
+fn counts_come_first_and_time_reads_one_way() {
+    let (_, sla) = run(&["sla"], &[]);
+    let first = sla.lines().next().unwrap();
+    assert!(
+        first.contains("breached") && first.ends_with("at 2026-11-20T15:00:00Z"),
+        "{sla}"
+    );
+    assert!(sla.lines().nth(1).unwrap().starts_with("TICKET"), "{sla}");
+    assert!(
+        sla.contains("overdue by ") && sla.contains("due in "),
+        "{sla}"
+    );
+    let (_, history) = run(&["sla", "--all", "--status", "breached"], &[]);
+    assert!(
+        history.contains(" ago by "),
+        "a stopped breach reads as history: {history}"
+    );
+    // --absolute: instants in the zone of TZ.
+    let (_, absolute) = run(&["sla", "--absolute"], &[("TZ", "Europe/Berlin")]);
+    assert!(
+        absolute.contains("overdue since 2026-11-") && absolute.contains(" CET"),
+        "{absolute}"
+    );
+    let (_, listed) = run(&["list", "--absolute"], &[("TZ", "America/New_York")]);
+    assert!(listed.contains(" EST  "), "{listed}");
+}
+
+#[test]
+fn an_empty_answer_says_what_all_would_add() {
+    for env in [vec![("TKT_ISATTY", "1"), ("TKT_PAGER", "cat")], vec![]] {
+        let (code, out) = run(
+            &["list", "--customer", "acme", "--severity", "critical"],
+            &env,
+        );
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "no open tickets match; 1 resolved or closed match with --all\n"
+        );
+    }
+    let (_, out) = run(&["list", "--customer", "nobody at all"], &[]);
+    assert_eq!(out, "no tickets match\n");
+    let (_, out) = run(
+        &["sla", "--customer", "acme", "--severity", "critical"],
+        &[],
+    );
+    assert_eq!(
+        out,
+        "no open timers match; 1 resolved or closed match with --all\n"
+    );
+}
