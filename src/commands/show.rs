@@ -8,6 +8,9 @@ use crate::render::show::{self, ShowView};
 pub struct ShowArgs {
     /// Ticket ID or unique prefix
     pub id: String,
+    /// One line per event: the header, timers and timeline summaries only
+    #[arg(long)]
+    pub brief: bool,
 }
 
 pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
@@ -31,6 +34,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
         timers,
         next_step,
         now: ctx.now,
+        brief: args.brief,
     };
     let mut out = anstream::stdout().lock();
     match format {

@@ -18,6 +18,7 @@ pub mod remedy;
 pub mod review;
 pub mod show;
 pub mod sla;
+pub mod story;
 pub mod style;
 pub mod table;
 

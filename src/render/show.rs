@@ -24,6 +24,8 @@ pub struct ShowView<'a> {
     pub timers: &'a [Timer],
     pub next_step: Option<NextStep>,
     pub now: Timestamp,
+    /// One line per event, no bodies.
+    pub brief: bool,
 }
 
 /// The page for people: every text from the file is escaped
@@ -120,8 +122,16 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
     }
     writeln!(out, "\n{b}Timeline{b:#}")?;
     let voided = tkt::workflow::voided_refs(t, v.now);
-    for (event, reference) in t.events.iter().zip(t.references()) {
-        let (summary, note) = if voided.contains(&reference) {
+    let references = t.references();
+    // Reading order: `opened` first, then by time, ties in file order.
+    let mut order: Vec<usize> = (0..t.events.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &t.events[i];
+        (!matches!(e, Event::Opened { .. }), e.at(), i)
+    });
+    for i in order {
+        let (event, reference) = (&t.events[i], &references[i]);
+        let (summary, note) = if voided.contains(reference) {
             (style::VOIDED, " (voided)")
         } else {
             (anstyle::Style::new(), "")
@@ -135,6 +145,11 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             style::DIM,
             event_summary(event)
         )?;
+        if !v.brief {
+            for line in super::story::body(t, event, reference) {
+                writeln!(out, "{:31}{summary}{line}{summary:#}", "")?;
+            }
+        }
     }
     let attachments: Vec<&tkt::ticket::Attachment> =
         t.events.iter().flat_map(|e| e.attachments()).collect();

@@ -153,3 +153,38 @@ fn an_empty_answer_says_what_all_would_add() {
         "no open timers match; 1 resolved or closed match with --all\n"
     );
 }
+
+#[test]
+fn show_tells_the_whole_story_in_reading_order_and_brief_keeps_the_summary() {
+    let (code, full) = run(&["show", "T-7PSQ"], &[]);
+    assert_eq!(code, 0);
+    for text in [
+        // The notice as sent, the diagnosis result and log, the root
+        // cause, the review with its action items' references.
+        "We see the failures on our side and are investigating the payment gateway.",
+        "result: partial: standard cards succeed, 3-D Secure checkouts still fail with GW-502",
+        "| 2026-11-16T08:52:09Z WARN  gateway-client pool exhausted, 212 requests queued",
+        "root cause: Deploy 2026.11.16-1 set the PSP client keep-alive to 0",
+        "lessons: Connection settings need a load test before deploy",
+        "action dee803ea69#2: Add a phone call to the critical acknowledgement checklist (owner fay@example.com, due 2026-11-24)",
+    ] {
+        assert!(full.contains(text), "lacks {text:?}:\n{full}");
+    }
+    let (_, brief) = run(&["show", "T-7PSQ", "--brief"], &[]);
+    assert!(
+        !brief.contains("root cause:") && brief.contains("resolved: Rolled back"),
+        "{brief}"
+    );
+    // Every event line of the timeline, in time order.
+    let times: Vec<&str> = brief
+        .lines()
+        .skip_while(|l| *l != "Timeline")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| &l[2..19])
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+    assert!(times.len() > 20);
+}
