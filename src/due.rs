@@ -182,7 +182,11 @@ pub fn outlook<'t>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Acknowledge,
-    Escalate { level: String },
+    /// Send the customer the update that is due or late.
+    Update,
+    Escalate {
+        level: String,
+    },
     Diagnose(DiagnosisStep),
     Resolve,
     Resume,
@@ -195,6 +199,7 @@ impl Step {
     pub fn action(&self) -> String {
         match self {
             Step::Acknowledge => "acknowledge the customer".to_string(),
+            Step::Update => "update the customer".to_string(),
             Step::Escalate { level } => format!("escalate to {level}"),
             Step::Diagnose(stage) => format!("diagnose: {}", stage.name()),
             Step::Resolve => "resolve".to_string(),
@@ -210,44 +215,84 @@ impl Step {
 pub struct NextStep {
     pub step: Step,
     pub needs: Vec<Missing>,
+    /// When the step is or was due (a deadline, when an escalation became
+    /// owed); for `Resume`, since when the ticket waits.
+    pub due: Option<Timestamp>,
 }
 
-/// The SOP's next step for a ticket at `now`, taking owed escalations into
-/// account (for `show` and handovers). `None` when nothing is owed.
+/// When a timer of `metric` still counting is due (for a breached one, when
+/// it breached).
+fn running_due(timers: &[Timer], metric: Metric) -> Option<Timestamp> {
+    timers
+        .iter()
+        .filter(|t| t.metric == metric && !t.is_stopped())
+        .filter_map(|t| t.breached_at.or(t.due))
+        .min()
+}
+
+/// The SOP's next step for a ticket at `now`, the clock first: what is due
+/// soonest among an owed escalation and a customer update at risk or late
+/// comes before the next diagnosis step (for `show` and handovers). `None`
+/// when nothing is owed.
 pub fn next_step(
     policy: &Policy,
     status: &Status,
     timers: &[Timer],
     now: Timestamp,
 ) -> Option<NextStep> {
-    let step = |step: Step, needs: Vec<Missing>| Some(NextStep { step, needs });
+    let step = |step: Step, needs: Vec<Missing>, due: Option<Timestamp>| {
+        Some(NextStep { step, needs, due })
+    };
     match status.state {
-        State::New | State::InProgress if status.last_customer_update.is_none() => {
-            step(Step::Acknowledge, Vec::new())
-        }
+        State::New | State::InProgress if status.last_customer_update.is_none() => step(
+            Step::Acknowledge,
+            Vec::new(),
+            running_due(timers, Metric::FirstResponse),
+        ),
         State::New | State::InProgress => {
-            if let Some(due) = escalations_due(policy, status, timers, now)
+            // An update at risk or late, and an owed escalation: the one
+            // due first goes first.
+            let update = timers
+                .iter()
+                .filter(|t| owes_customer(t) && t.metric == Metric::UpdateCadence)
+                .filter_map(|t| t.breached_at.or(t.due))
+                .min();
+            let escalation = escalations_due(policy, status, timers, now)
                 .into_iter()
-                .next()
-            {
-                let needs = workflow::missing_docs(policy, status, &due.level)
-                    .into_iter()
-                    .map(|d| Missing {
-                        what: d.name().to_string(),
-                        remedy: Some(Remedy::Document(d)),
-                    })
-                    .collect();
-                return step(Step::Escalate { level: due.level }, needs);
+                .next();
+            match (update, escalation) {
+                (Some(at), owed) if owed.as_ref().is_none_or(|e| at < e.since) => {
+                    return step(Step::Update, Vec::new(), Some(at));
+                }
+                (_, Some(owed)) => {
+                    let needs = workflow::missing_docs(policy, status, &owed.level)
+                        .into_iter()
+                        .map(|d| Missing {
+                            what: d.name().to_string(),
+                            remedy: Some(Remedy::Document(d)),
+                        })
+                        .collect();
+                    return step(
+                        Step::Escalate { level: owed.level },
+                        needs,
+                        Some(owed.since),
+                    );
+                }
+                _ => {}
             }
             if let Some(stage) = DiagnosisStep::ALL
                 .into_iter()
                 .find(|s| !status.checklist.contains(s))
             {
-                return step(Step::Diagnose(stage), Vec::new());
+                return step(Step::Diagnose(stage), Vec::new(), None);
             }
-            step(Step::Resolve, Vec::new())
+            step(
+                Step::Resolve,
+                Vec::new(),
+                running_due(timers, Metric::Resolution),
+            )
         }
-        State::Waiting => step(Step::Resume, Vec::new()),
+        State::Waiting => step(Step::Resume, Vec::new(), status.paused_at),
         State::Resolved => {
             let probe = Event::Closed {
                 at: status.last_event_at,
@@ -261,7 +306,7 @@ pub fn next_step(
                 .err()
                 .map(|r| r.missing)
                 .unwrap_or_default();
-            step(Step::Close, needs)
+            step(Step::Close, needs, None)
         }
         State::Closed if workflow::needs_review(policy, status) => {
             if workflow::review_done(policy, status) {
@@ -275,7 +320,7 @@ pub fn next_step(
                     remedy: Some(Remedy::Review(p)),
                 })
                 .collect();
-            step(Step::Review, needs)
+            step(Step::Review, needs, running_due(timers, Metric::Review))
         }
         State::Closed => None,
     }

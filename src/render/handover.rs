@@ -142,9 +142,12 @@ pub fn markdown(
             writeln!(out, "- open: {}", safe(q))?;
         }
         if let Some(next) = &item.next {
+            let when = super::remedy::step_when(next, now)
+                .map(|w| format!(", {w}"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "- next step: {} (`{}`)",
+                "- next step: {}{when} (`{}`)",
                 safe(&next.step.action()),
                 safe(&step(&next.step, item.id))
             )?;

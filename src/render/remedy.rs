@@ -89,10 +89,32 @@ pub fn assign(id: &str) -> String {
     format!("tkt assign {id} --to WHO")
 }
 
+/// When the next step is due, for people: "overdue by 5m", "due in 20m";
+/// for a ticket waiting, "waiting since 2h ago; the clocks resume with it".
+pub fn step_when(next: &NextStep, now: tkt::time::Timestamp) -> Option<String> {
+    let due = next.due?;
+    Some(match next.step {
+        Step::Resume => format!(
+            "waiting since {}; the clocks resume with it",
+            super::relative(now, due)
+        ),
+        _ if super::absolute_zone().is_some() && due <= now => {
+            format!("overdue since {}", super::instant(due))
+        }
+        _ if super::absolute_zone().is_some() => format!("due {}", super::instant(due)),
+        _ if due <= now => format!(
+            "overdue by {}",
+            tkt::duration::format((now.unix() - due.unix()).max(0))
+        ),
+        _ => format!("due in {}", tkt::duration::format(due.unix() - now.unix())),
+    })
+}
+
 /// The command that takes `step` on ticket `id`.
 pub fn step(step: &Step, id: &str) -> String {
     match step {
         Step::Acknowledge => format!("tkt notify {id} --kind acknowledgement -m …"),
+        Step::Update => format!("tkt notify {id} --kind update -m …"),
         Step::Escalate { level } => format!("tkt escalate {id} --to {level} --reason …"),
         Step::Diagnose(stage) => format!("tkt diagnose {id} --step {} -m …", stage.name()),
         Step::Resolve => format!("tkt resolve {id} --summary …"),
@@ -108,6 +130,8 @@ pub fn step(step: &Step, id: &str) -> String {
 pub struct NextStepJson {
     action: String,
     command: String,
+    /// When it is or was due (`Resume`: since when the ticket waits).
+    due: Option<tkt::time::Timestamp>,
     needs: Vec<NeedJson>,
 }
 
@@ -122,6 +146,7 @@ impl NextStepJson {
         NextStepJson {
             action: next.step.action(),
             command: step(&next.step, id),
+            due: next.due,
             needs: next
                 .needs
                 .iter()

@@ -169,9 +169,12 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
         }
     }
     if let Some(next) = &v.next_step {
+        let when = super::remedy::step_when(next, v.now)
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "\n{b}Next step{b:#}: {}  {}{}{:#}",
+            "\n{b}Next step{b:#}: {}{when}  {}{}{:#}",
             safe(&next.step.action()),
             style::DIM,
             safe(&step(&next.step, t.id.as_str())),

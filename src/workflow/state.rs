@@ -78,6 +78,8 @@ pub struct Status {
     pub last_event_at: Timestamp,
     pub last_customer_update: Option<Timestamp>,
     pub pause_reason: Option<String>,
+    /// Since when it is waiting (the pause that made it `waiting`).
+    pub paused_at: Option<Timestamp>,
     /// Teams asked for help that have not answered yet.
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
@@ -240,6 +242,7 @@ impl Status {
             last_event_at: opened_at,
             last_customer_update: None,
             pause_reason: None,
+            paused_at: None,
             waiting_on_teams: Vec::new(),
             resolved_at: None,
             closed_at: None,
@@ -384,8 +387,11 @@ fn apply(s: &mut Status, event: &Event) {
                 s.resolution_notified = true;
             }
         }
-        Event::Paused { reason, .. } => {
+        Event::Paused { at, reason, .. } => {
             if s.state.is_open() {
+                if s.state != State::Waiting {
+                    s.paused_at = Some(*at);
+                }
                 s.state = State::Waiting;
                 s.pause_reason = Some(reason.clone());
             }
@@ -395,6 +401,7 @@ fn apply(s: &mut Status, event: &Event) {
                 s.state = State::InProgress;
             }
             s.pause_reason = None;
+            s.paused_at = None;
         }
         Event::Involved { team, .. } => {
             start_work(s);
@@ -406,6 +413,7 @@ fn apply(s: &mut Status, event: &Event) {
         Event::Resolved { at, by, .. } => {
             s.state = State::Resolved;
             s.pause_reason = None;
+            s.paused_at = None;
             s.resolved_at = Some(*at);
             s.resolved_by = Some(by.clone());
         }

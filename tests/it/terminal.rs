@@ -188,3 +188,46 @@ fn show_tells_the_whole_story_in_reading_order_and_brief_keeps_the_summary() {
     assert_eq!(times, sorted);
     assert!(times.len() > 20);
 }
+
+/// The next step `show` names at `now` for ticket `id`.
+fn next_step(id: &str, now: &str) -> String {
+    let out = tkt_command(&desk())
+        .args(["show", id, "--brief", "--now", now])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Next step"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_next_step_puts_the_clock_first() {
+    // Early on, the SOP's order; once the update is late, it comes first.
+    assert!(
+        next_step("T-X3VV", "2026-11-20T08:00:00Z").starts_with("Next step: diagnose: analyze  ")
+    );
+    assert_eq!(
+        next_step("T-X3VV", "2026-11-20T13:30:00Z"),
+        "Next step: update the customer (overdue by 30m)  tkt notify T-X3VVKTBFK2 --kind update -m …"
+    );
+    // An owed escalation, with how long it has been owed.
+    assert!(
+        next_step("T-PA12", "2026-11-20T15:00:00Z")
+            .starts_with("Next step: escalate to L2 (overdue by 5h 30m)")
+    );
+    // Waiting: what resumes the clocks, and since when.
+    assert_eq!(
+        next_step("T-2Q0D", "2026-11-20T15:00:00Z"),
+        "Next step: resume when the customer answers (waiting since 2h 10m ago; the clocks resume with it)  tkt resume T-2Q0DA0YRKT"
+    );
+    // The same in the handover.
+    let out = tkt_command(&desk())
+        .args(["handover", "--summary", "--now", "2026-11-20T15:00:00Z"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("- next step: update the customer, overdue by 2h (`tkt notify T-X3VVKTBFK2 --kind update -m …`)"), "{text}");
+}
