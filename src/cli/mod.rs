@@ -2,6 +2,7 @@
 //! single dispatch `match`.
 
 pub mod error;
+pub mod format;
 pub mod output;
 pub mod terminal;
 
@@ -28,31 +29,27 @@ pub use error::{CliError, Kind};
 )]
 pub struct Cli {
     /// Run as if started in DIR (the repository is the nearest ancestor holding policy.toml)
-    #[arg(short = 'C', value_name = "DIR", global = true)]
+    #[arg(short = 'C', value_name = "DIR", global = true, help_heading = "Global options")]
     pub dir: Option<PathBuf>,
 
     /// Evaluate at this instant instead of the clock; also the default time of new events
-    #[arg(long, env = "TKT_NOW", value_name = "RFC3339", global = true, value_parser = parse_timestamp)]
+    #[arg(long, env = "TKT_NOW", value_name = "RFC3339", global = true, value_parser = parse_timestamp, help_heading = "Global options")]
     pub now: Option<Timestamp>,
 
     /// Who is acting (default: $TKT_USER, then git's user.email)
-    #[arg(long, env = "TKT_USER", value_name = "WHO", global = true)]
+    #[arg(long, env = "TKT_USER", value_name = "WHO", global = true, help_heading = "Global options")]
     pub by: Option<String>,
 
-    /// Output format (each command says which it supports)
-    #[arg(long, value_enum, global = true)]
-    pub format: Option<Format>,
-
     /// When to use colour (NO_COLOR is honoured under `auto`)
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, help_heading = "Global options")]
     pub color: ColorWhen,
 
     /// Do not page long output on a terminal (pager: TKT_PAGER, PAGER, less -FRX)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub no_pager: bool,
 
     /// Show instants (in the zone of TZ, else UTC) instead of "in 2h", "4d ago"
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub absolute: bool,
 
     #[command(subcommand)]
@@ -60,6 +57,53 @@ pub struct Cli {
 }
 
 impl Command {
+    /// The `--format` given to the verb, if it takes one.
+    fn format(&self) -> Option<Format> {
+        use commands::action::ActionCommand;
+        use commands::sla::SlaCommand;
+        match self {
+            Command::Open(a) => a.format.get(),
+            Command::Show(a) => a.format.get(),
+            Command::Note(a) => a.format.get(),
+            Command::Attach(a) => a.format.get(),
+            Command::Diagnose(a) => a.format.get(),
+            Command::Escalate(a) => a.format.get(),
+            Command::Notify(a) => a.format.get(),
+            Command::Pause(a) => a.format.get(),
+            Command::Resume(a) => a.format.get(),
+            Command::Assign(a) => a.format.get(),
+            Command::Handover(a) => a.format.get(),
+            Command::Involve(a) => a.format.get(),
+            Command::Resolve(a) => a.format.get(),
+            Command::Approve(a) => a.format.get(),
+            Command::Close(a) => a.format.get(),
+            Command::Reopen(a) => a.format.get(),
+            Command::Review(a) => a.format.get(),
+            Command::Action(a) => match &a.command {
+                ActionCommand::List(l) => l.format.get(),
+                ActionCommand::Done(d) => d.format.get(),
+            },
+            Command::Amend(a) => a.format.get(),
+            Command::Void(a) => a.format.get(),
+            Command::Flag(a) => a.format.get(),
+            Command::Severity(a) => a.format.get(),
+            Command::Inbox(a) => a.format.get(),
+            Command::Oncall(a) => a.format.get(),
+            Command::List(a) => a.format.get(),
+            Command::Sla(a) => match &a.command {
+                Some(SlaCommand::Explain { format, .. }) => format.get(),
+                None => a.format.get(),
+            },
+            Command::Check(a) => a.format.get(),
+            Command::Changes(a) => a.format.get(),
+            Command::Init(_)
+            | Command::FixConflicts(_)
+            | Command::SetupGit(_)
+            | Command::MergeDriver(_)
+            | Command::Completions(_) => None,
+        }
+    }
+
     /// Whether the command reads and may print a lot: its output goes
     /// through the pager on a terminal. Writing verbs print a line.
     fn pages(&self) -> bool {
@@ -368,7 +412,7 @@ pub fn main() -> ExitCode {
             .unwrap_or_else(|| Timestamp::from_utc(chrono::Utc::now())),
         fixed_now: cli.now.is_some(),
         by: cli.by.clone(),
-        format: cli.format,
+        format: cli.command.format(),
         interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
     };
     let result = match cli.command {

@@ -38,6 +38,8 @@ pub struct ListArgs {
     /// Done items too
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -54,6 +56,8 @@ pub struct DoneArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: ActionArgs) -> Result<Outcome, CliError> {

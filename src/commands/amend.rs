@@ -21,6 +21,8 @@ pub struct AmendArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -40,10 +42,14 @@ pub struct FlagArgs {
     #[arg(long)]
     pub clear: bool,
     /// Why (e.g. the earlier tickets of the same outage)
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
     pub reason: Option<String>,
     #[command(flatten)]
+    pub text_file: input::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -54,12 +60,14 @@ pub struct SeverityArgs {
     #[arg(long)]
     pub to: String,
     /// Why the severity changes
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
@@ -88,7 +96,7 @@ pub fn amend(ctx: &Ctx, args: AmendArgs) -> Result<Outcome, CliError> {
 
 pub fn flag(ctx: &Ctx, args: FlagArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = input::optional(args.reason);
+    let reason = input::optional_text(args.reason, &args.text_file)?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if d.status.repeated_outage != args.clear {
             let state = if args.clear {

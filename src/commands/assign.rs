@@ -20,12 +20,16 @@ pub struct AssignArgs {
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
     #[command(flatten)]
+    pub text_file: super::input::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let note = input::optional(args.message);
+    let note = input::optional_text(args.message, &args.text_file)?;
     let recorded = record::record(ctx, &args.id, &args.time, |d: &Draft<'_>| {
         if let Some(team) = &args.team {
             d.policy.expect_team(team)?;

@@ -23,7 +23,11 @@ pub struct AttachArgs {
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
     #[command(flatten)]
+    pub text_file: input::TextFile,
+    #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
@@ -34,7 +38,7 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<Outcome, CliError> {
     let by = ctx.actor(&repo, &who)?;
     let stored = store_all(&repo, &id, args.files.iter().map(|p| (p.clone(), None)))?;
     let files: Vec<Attachment> = stored.iter().map(|s| s.attachment.clone()).collect();
-    let note = input::optional(args.message);
+    let note = input::optional_text(args.message, &args.text_file)?;
     let appended = record::record_on(
         ctx,
         &record::Desk {

@@ -10,6 +10,8 @@ pub struct ChangesArgs {
     /// Compare with the merge-base of REV and HEAD (e.g. origin/main)
     #[arg(long, value_name = "REV")]
     pub base: String,
+    #[command(flatten)]
+    pub format: crate::cli::format::MarkdownJson,
 }
 
 pub fn run(ctx: &Ctx, args: ChangesArgs) -> Result<Outcome, CliError> {

@@ -14,6 +14,8 @@ pub struct CheckArgs {
     /// dated (a call logged late); default: the policy's late_tolerance
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "base")]
     pub late_tolerance: Option<i64>,
+    #[command(flatten)]
+    pub format: crate::cli::format::CheckFormat,
 }
 
 fn parse_duration(text: &str) -> Result<i64, String> {

@@ -44,6 +44,8 @@ pub struct DiagnoseArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -20,7 +20,7 @@ pub struct EscalateArgs {
     #[arg(long, required_unless_present = "due")]
     pub to: Option<String>,
     /// Why it needs the next level
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
     pub reason: Option<String>,
     /// Who takes it at the new level (someone who serves it; default: whoever
     /// is on call for it, when people.toml has a rotation); with --due, only
@@ -34,6 +34,8 @@ pub struct EscalateArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
     #[command(flatten)]
     pub filters: super::filter::FilterArgs,
 }

@@ -22,6 +22,8 @@ pub struct HandoverArgs {
     /// A note recorded on every ticket handed over
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
+    #[command(flatten)]
+    pub text_file: super::input::TextFile,
     /// Only print the handover summary (markdown); write nothing
     #[arg(long, conflicts_with_all = ["from", "to", "message"])]
     pub summary: bool,
@@ -30,6 +32,8 @@ pub struct HandoverArgs {
     pub for_whom: Option<String>,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::MarkdownJson,
     /// Which of the tickets to hand over or list
     #[command(flatten)]
     pub filters: super::filter::FilterArgs,
@@ -68,7 +72,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         handover::nothing_open(&mut out, owner.as_deref())?;
         return Ok(Outcome::Clean);
     }
-    let note = input::optional(args.message);
+    let note = input::optional_text(args.message, &args.text_file)?;
     if let (Some(from), Some(to)) = (&args.from, &args.to) {
         let by = ctx.actor(&repo, &who)?;
         let mut skipped = Vec::new();

@@ -15,6 +15,8 @@ pub struct InboxArgs {
     /// Whose inbox (default: the acting person)
     #[arg(long = "for", value_name = "WHO")]
     pub for_whom: Option<String>,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: InboxArgs) -> Result<Outcome, CliError> {

@@ -96,8 +96,8 @@ pub fn from_editor(ctx: &Ctx, what: &str) -> Result<Option<String>, CliError> {
 /// long for the command line.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct TextFile {
-    /// Read the text (message, reason or summary) from FILE, `-` for stdin
-    #[arg(short = 'F', long = "message-file", value_name = "FILE")]
+    /// Read the text (-m) from FILE, `-` for stdin
+    #[arg(short = 'F', long = "file", visible_alias = "message-file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 }
 
@@ -127,6 +127,19 @@ pub fn required(
                 "the {what} is empty: give {how} (or use $EDITOR in a terminal)"
             ))
         })
+}
+
+/// Optional text from `-m` or `-F` (not both): trimmed, `None` when blank.
+pub fn optional_text(flag: Option<String>, file: &TextFile) -> Result<Option<String>, CliError> {
+    let text = match (flag, &file.file) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::usage("give the text with -m or with -F, not both"));
+        }
+        (Some(text), None) => Some(text),
+        (None, Some(path)) => Some(read_text_file(path)?),
+        (None, None) => None,
+    };
+    Ok(optional(text))
 }
 
 /// Optional text from a flag: trimmed, and `None` when blank.

@@ -22,6 +22,8 @@ pub struct InvolveArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: InvolveArgs) -> Result<Outcome, CliError> {

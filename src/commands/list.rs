@@ -7,16 +7,18 @@ use crate::render::{self, list};
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    #[command(flatten)]
-    pub filters: super::filter::FilterArgs,
-    #[command(flatten)]
-    pub assignee: super::filter::AssigneeArg,
     /// Only tickets waiting on an answer from this team (`any` for any team)
     #[arg(long, value_name = "TEAM")]
     pub waiting_on: Option<String>,
     /// Only tickets that owe this now: an escalation, a customer update, a post-escalation review
     #[arg(long, value_enum)]
     pub needs: Option<NeedArg>,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

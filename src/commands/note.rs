@@ -16,6 +16,8 @@ pub struct NoteArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: NoteArgs) -> Result<Outcome, CliError> {

@@ -33,6 +33,8 @@ pub struct NotifyArgs {
     #[command(flatten)]
     pub time: EventTime,
     #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
+    #[command(flatten)]
     pub filters: super::filter::FilterArgs,
     #[command(flatten)]
     pub assignee: super::filter::AssigneeArg,

@@ -20,6 +20,8 @@ pub struct OncallArgs {
     /// When to ask about (default: --now, else the clock)
     #[arg(long, value_name = "RFC3339", value_parser = crate::cli::parse_timestamp)]
     pub at: Option<tkt::time::Timestamp>,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: OncallArgs) -> Result<Outcome, CliError> {

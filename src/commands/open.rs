@@ -52,6 +52,8 @@ pub struct OpenArgs {
     pub repeated_outage: bool,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<Outcome, CliError> {

@@ -16,6 +16,8 @@ pub struct PauseArgs {
     pub reason: String,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -24,6 +26,8 @@ pub struct ResumeArgs {
     pub id: String,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn pause(ctx: &Ctx, args: PauseArgs) -> Result<Outcome, CliError> {

@@ -14,7 +14,7 @@ pub struct ResolveArgs {
     /// Ticket ID or unique prefix
     pub id: String,
     /// What fixed it
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "summary", value_name = "TEXT")]
     pub summary: Option<String>,
     /// The root cause, if known
     #[arg(long)]
@@ -23,6 +23,8 @@ pub struct ResolveArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -36,6 +38,8 @@ pub struct ApproveArgs {
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -46,22 +50,26 @@ pub struct CloseArgs {
     /// Who at the customer confirmed the resolution
     #[arg(long, value_name = "WHO")]
     pub confirmed_by: Option<String>,
-    /// Close without customer confirmation (needs --reason)
+    /// Close without customer confirmation (needs -m WHY)
     #[arg(long, requires = "reason", conflicts_with = "confirmed_by")]
     pub no_confirmation: bool,
-    /// Close although requests to other teams are unanswered (needs --reason)
+    /// Close although requests to other teams are unanswered (needs -m WHY)
     #[arg(long, requires = "reason")]
     pub force: bool,
     /// Why there is no customer confirmation, or why requests are left
     /// unanswered (recorded with the close)
-    #[arg(long, requires = "reason_for")]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT", requires = "reason_for")]
     pub reason: Option<String>,
+    #[command(flatten)]
+    pub text_file: input::TextFile,
     /// The manager who approved closing, for severities that need an
     /// approval but no role (else the approver runs `tkt approve`)
     #[arg(long, value_name = "MANAGER")]
     pub approved_by: Option<String>,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 #[derive(Args, Debug)]
@@ -69,12 +77,14 @@ pub struct ReopenArgs {
     /// Ticket ID or unique prefix
     pub id: String,
     /// Why it is not resolved after all
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn resolve(ctx: &Ctx, args: ResolveArgs) -> Result<Outcome, CliError> {
@@ -113,7 +123,7 @@ pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome, CliError> {
 
 pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
     record::text_or_json(ctx)?;
-    let reason = input::optional(args.reason);
+    let reason = input::optional_text(args.reason, &args.text_file)?;
     let no_confirmation = reason.clone().filter(|_| args.no_confirmation);
     let forced = reason.filter(|_| args.force);
     let (confirmed_by, approved_by) = (

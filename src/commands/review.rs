@@ -46,6 +46,8 @@ pub struct ReviewArgs {
     #[command(flatten)]
     pub time: EventTime,
     #[command(flatten)]
+    pub format: crate::cli::format::ReviewFormat,
+    #[command(flatten)]
     pub filters: super::filter::FilterArgs,
     #[command(flatten)]
     pub assignee: super::filter::AssigneeArg,

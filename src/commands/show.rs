@@ -11,6 +11,8 @@ pub struct ShowArgs {
     /// One line per event: the header, timers and timeline summaries only
     #[arg(long)]
     pub brief: bool,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {

@@ -12,10 +12,6 @@ use crate::render::sla as render;
 pub struct SlaArgs {
     #[command(subcommand)]
     pub command: Option<SlaCommand>,
-    #[command(flatten)]
-    pub filters: super::filter::FilterArgs,
-    #[command(flatten)]
-    pub assignee: super::filter::AssigneeArg,
     /// Only timer cycles with these statuses (breached, warning, running, paused, met), history included; default: the cycles still counting
     #[arg(long, value_delimiter = ',', value_parser = parse_status)]
     pub status: Vec<TimerStatus>,
@@ -32,6 +28,12 @@ pub struct SlaArgs {
     /// differs between policy.toml at REV and the working tree
     #[arg(long, value_name = "REV", conflicts_with_all = ["check", "status"])]
     pub policy_from: Option<String>,
+    #[command(flatten)]
+    pub format: crate::cli::format::SlaFormat,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -40,6 +42,8 @@ pub enum SlaCommand {
     Explain {
         /// Ticket ID or unique prefix
         id: String,
+        #[command(flatten)]
+        format: crate::cli::format::TextJson,
     },
 }
 
@@ -75,7 +79,7 @@ fn parse_status(text: &str) -> Result<TimerStatus, String> {
 }
 
 pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
-    if let Some(SlaCommand::Explain { id }) = args.command {
+    if let Some(SlaCommand::Explain { id, .. }) = args.command {
         return super::explain::run(ctx, &id);
     }
     let format = ctx.format(&[

@@ -17,12 +17,14 @@ pub struct VoidArgs {
     /// digits) as `tkt show` prints it, or its position in `show`'s timeline (1 = opened)
     pub event: String,
     /// Why the event does not stand
-    #[arg(long, short = 'm')]
+    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,
     #[command(flatten)]
     pub time: EventTime,
+    #[command(flatten)]
+    pub format: crate::cli::format::TextJson,
 }
 
 pub fn run(ctx: &Ctx, args: VoidArgs) -> Result<Outcome, CliError> {

@@ -152,7 +152,7 @@ pub fn markdown(
                 safe(&step(&next.step, item.id))
             )?;
             for need in &next.needs {
-                writeln!(out, "  - needs {}", safe(&need.what))?;
+                writeln!(out, "  - {}", safe(&super::remedy::need_phrase(&need.what)))?;
             }
         }
         writeln!(out)?;

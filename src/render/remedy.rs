@@ -33,7 +33,7 @@ pub fn remedy(remedy: &Remedy, id: &str) -> String {
         Remedy::Resume => format!("tkt resume {id}"),
         Remedy::Involve => format!("tkt involve {id} --team TEAM -m REQUEST"),
         Remedy::Answer => format!(
-            "tkt involve {id} --team TEAM --answer -m ANSWER (or close with --force --reason …)"
+            "tkt involve {id} --team TEAM --answer -m ANSWER (or close with --force -m WHY)"
         ),
         Remedy::Resolve => format!("tkt resolve {id} --summary …"),
         Remedy::NotifyResolution => format!("tkt notify {id} --kind resolution -m …"),
@@ -50,7 +50,7 @@ fn input_flag(input: Input) -> &'static str {
         Input::Reason => "--reason TEXT",
         Input::Assignee => "--to WHO",
         Input::Summary => "--summary TEXT",
-        Input::Confirmation => "--confirmed-by WHO, or --no-confirmation --reason WHY",
+        Input::Confirmation => "--confirmed-by WHO, or --no-confirmation -m WHY",
         Input::Approval => "--approved-by MANAGER",
         Input::ReviewContent => {
             "--went-well, --went-poorly, --satisfaction, --feedback, --lessons or --action"
@@ -87,6 +87,20 @@ pub fn assign_to(id: &str, who: &str) -> String {
 /// The command that assigns ticket `id` to someone.
 pub fn assign(id: &str) -> String {
     format!("tkt assign {id} --to WHO")
+}
+
+/// What a next step still needs, as a phrase that reads right: a gate's
+/// "no customer confirmation" or "missing impact assessment" becomes
+/// "needs customer confirmation", "needs impact assessment"; a sentence
+/// that already says what is needed stays as it is.
+pub fn need_phrase(what: &str) -> String {
+    if let Some(rest) = what.strip_prefix("no ").or_else(|| what.strip_prefix("missing ")) {
+        format!("needs {rest}")
+    } else if what.contains(" needs ") || what.starts_with("needs ") {
+        what.to_string()
+    } else {
+        format!("needs {what}")
+    }
 }
 
 /// When the next step is due, for people: "overdue by 5m", "due in 20m";

@@ -181,22 +181,17 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             style::DIM
         )?;
         for need in &next.needs {
+            let phrase = super::remedy::need_phrase(&need.what);
             match &need.remedy {
                 Some(fix) => writeln!(
                     out,
-                    "  {}needs{:#} {}: {}",
+                    "  {}{}{:#}: {}",
                     style::WARN,
+                    safe(&phrase),
                     style::WARN,
-                    safe(&need.what),
                     safe(&remedy(fix, t.id.as_str()))
                 )?,
-                None => writeln!(
-                    out,
-                    "  {}needs{:#} {}",
-                    style::WARN,
-                    style::WARN,
-                    safe(&need.what)
-                )?,
+                None => writeln!(out, "  {}{}{:#}", style::WARN, safe(&phrase), style::WARN)?,
             }
         }
     }

@@ -304,7 +304,7 @@ fn a_recorded_event_whose_confirmation_cannot_be_printed_still_succeeds() {
 fn command_line_errors_show_what_was_typed_escaped() {
     let repo = TestRepo::new();
     for args in [
-        vec!["--format", "x\u{1b}]52;c;aGk=\u{7}\u{202e}", "list"],
+        vec!["list", "--format", "x\u{1b}]52;c;aGk=\u{7}\u{202e}"],
         vec!["list", "--state", "o\u{9b}2Jpen"],
         vec!["note", "T-1", "--at", "2026\u{1b}[2J"],
     ] {

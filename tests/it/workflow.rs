@@ -1193,7 +1193,7 @@ fn close_refuses_unanswered_requests_unless_forced_with_a_reason() {
         &[
             "unanswered request to platform",
             &format!("tkt involve {id} --team TEAM --answer -m ANSWER"),
-            "--force --reason",
+            "--force -m WHY",
         ],
     );
     let run = repo.tkt(&args).code(1);
@@ -1202,7 +1202,7 @@ fn close_refuses_unanswered_requests_unless_forced_with_a_reason() {
     // --force needs a reason, and a reason needs something to explain.
     let mut forced = args.clone();
     forced.push("--force");
-    bad_argument(&repo, &forced, "--reason");
+    bad_argument(&repo, &forced, "--message <TEXT>");
     let mut stray = args.clone();
     stray.extend(["--reason", "r"]);
     bad_argument(&repo, &stray, "<--no-confirmation|--force>");
