@@ -29,7 +29,12 @@ pub use error::{CliError, Kind};
 )]
 pub struct Cli {
     /// Run as if started in DIR (the repository is the nearest ancestor holding policy.toml)
-    #[arg(short = 'C', value_name = "DIR", global = true, help_heading = "Global options")]
+    #[arg(
+        short = 'C',
+        value_name = "DIR",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub dir: Option<PathBuf>,
 
     /// Evaluate at this instant instead of the clock; also the default time of new events
@@ -37,7 +42,13 @@ pub struct Cli {
     pub now: Option<Timestamp>,
 
     /// Who is acting (default: $TKT_USER, then git's user.email)
-    #[arg(long, env = "TKT_USER", value_name = "WHO", global = true, help_heading = "Global options")]
+    #[arg(
+        long,
+        env = "TKT_USER",
+        value_name = "WHO",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub by: Option<String>,
 
     /// When to use colour (NO_COLOR is honoured under `auto`)

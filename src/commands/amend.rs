@@ -42,7 +42,12 @@ pub struct FlagArgs {
     #[arg(long)]
     pub clear: bool,
     /// Why (e.g. the earlier tickets of the same outage)
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT"
+    )]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,
@@ -60,7 +65,12 @@ pub struct SeverityArgs {
     #[arg(long)]
     pub to: String,
     /// Why the severity changes
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT"
+    )]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,

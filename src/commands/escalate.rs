@@ -20,7 +20,12 @@ pub struct EscalateArgs {
     #[arg(long, required_unless_present = "due")]
     pub to: Option<String>,
     /// Why it needs the next level
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT"
+    )]
     pub reason: Option<String>,
     /// Who takes it at the new level (someone who serves it; default: whoever
     /// is on call for it, when people.toml has a rotation); with --due, only

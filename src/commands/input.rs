@@ -97,7 +97,12 @@ pub fn from_editor(ctx: &Ctx, what: &str) -> Result<Option<String>, CliError> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct TextFile {
     /// Read the text (-m) from FILE, `-` for stdin
-    #[arg(short = 'F', long = "file", visible_alias = "message-file", value_name = "FILE")]
+    #[arg(
+        short = 'F',
+        long = "file",
+        visible_alias = "message-file",
+        value_name = "FILE"
+    )]
     pub file: Option<PathBuf>,
 }
 
@@ -133,7 +138,9 @@ pub fn required(
 pub fn optional_text(flag: Option<String>, file: &TextFile) -> Result<Option<String>, CliError> {
     let text = match (flag, &file.file) {
         (Some(_), Some(_)) => {
-            return Err(CliError::usage("give the text with -m or with -F, not both"));
+            return Err(CliError::usage(
+                "give the text with -m or with -F, not both",
+            ));
         }
         (Some(text), None) => Some(text),
         (None, Some(path)) => Some(read_text_file(path)?),

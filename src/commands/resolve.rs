@@ -14,7 +14,12 @@ pub struct ResolveArgs {
     /// Ticket ID or unique prefix
     pub id: String,
     /// What fixed it
-    #[arg(long = "message", short = 'm', visible_alias = "summary", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "summary",
+        value_name = "TEXT"
+    )]
     pub summary: Option<String>,
     /// The root cause, if known
     #[arg(long)]
@@ -58,7 +63,13 @@ pub struct CloseArgs {
     pub force: bool,
     /// Why there is no customer confirmation, or why requests are left
     /// unanswered (recorded with the close)
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT", requires = "reason_for")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT",
+        requires = "reason_for"
+    )]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,
@@ -77,7 +88,12 @@ pub struct ReopenArgs {
     /// Ticket ID or unique prefix
     pub id: String,
     /// Why it is not resolved after all
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT"
+    )]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,

@@ -17,7 +17,12 @@ pub struct VoidArgs {
     /// digits) as `tkt show` prints it, or its position in `show`'s timeline (1 = opened)
     pub event: String,
     /// Why the event does not stand
-    #[arg(long = "message", short = 'm', visible_alias = "reason", value_name = "TEXT")]
+    #[arg(
+        long = "message",
+        short = 'm',
+        visible_alias = "reason",
+        value_name = "TEXT"
+    )]
     pub reason: Option<String>,
     #[command(flatten)]
     pub text_file: input::TextFile,

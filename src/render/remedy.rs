@@ -94,7 +94,10 @@ pub fn assign(id: &str) -> String {
 /// "needs customer confirmation", "needs impact assessment"; a sentence
 /// that already says what is needed stays as it is.
 pub fn need_phrase(what: &str) -> String {
-    if let Some(rest) = what.strip_prefix("no ").or_else(|| what.strip_prefix("missing ")) {
+    if let Some(rest) = what
+        .strip_prefix("no ")
+        .or_else(|| what.strip_prefix("missing "))
+    {
         format!("needs {rest}")
     } else if what.contains(" needs ") || what.starts_with("needs ") {
         what.to_string()

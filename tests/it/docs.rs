@@ -759,9 +759,12 @@ fn people_examples_are_valid_and_oncall_is_documented() {
     );
 }
 
-/// The README's tour is a script: run it verbatim in an empty directory with
-/// the real binary on PATH. Every `tkt` call succeeds except the escalation
-/// the tour shows being refused (exit 1).
+/// The README's tour, run as written: each command of it (a line, with its
+/// continuation lines and here-documents) in order in one shell, in an
+/// empty directory, with the built binary on PATH and no git identity.
+/// Every command succeeds except the one the tour shows being refused
+/// (exit 1), and the output the tour quotes under a command (`#   …`
+/// lines, `…` standing for anything) is what that command printed.
 #[test]
 fn readme_tour_runs() {
     let readme =
@@ -770,35 +773,120 @@ fn readme_tour_runs() {
     let block = &readme[start..];
     let body_start = block.find("```sh\n").unwrap() + "```sh\n".len();
     let body_end = body_start + block[body_start..].find("```").unwrap();
-    let script = &block[body_start..body_end];
+    let commands = tour_commands(&block[body_start..body_end]);
+    assert!(commands.len() > 30, "{commands:#?}");
     let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let results = dir.path().join("results");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::create_dir(&results).unwrap();
+    // Each command's output and exit code to files, in the same shell.
+    let mut script = String::new();
+    for (n, c) in commands.iter().enumerate() {
+        let at = results.join(n.to_string());
+        script.push_str(&format!(
+            "{{\n{}\n}} > {:?} 2>&1; echo $? > {:?}\n",
+            c.text,
+            at.with_extension("out"),
+            at.with_extension("rc")
+        ));
+    }
     let bin = assert_cmd::cargo::cargo_bin("tkt");
-    let codes = dir.path().join("codes");
-    // A `tkt` function records each call's exit code, then passes it on.
-    let wrapper = format!(
-        "tkt() {{ {:?} \"$@\"; local c=$?; echo \"$c $1\" >> {:?}; return $c; }}\n{script}\n",
-        bin, codes
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
     );
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(wrapper)
+        .arg(format!("cd {:?} && {{ {script} }}", work))
         .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", dir.path())
         .env("TKT_NOW", "2026-11-20T12:00:00Z")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir.path())
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    let codes = std::fs::read_to_string(&codes).unwrap();
-    let failures: Vec<&str> = codes.lines().filter(|l| !l.starts_with("0 ")).collect();
-    assert_eq!(
-        failures,
-        ["1 escalate"],
-        "calls: {codes}\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
+    assert!(
+        out.status.success(),
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(codes.lines().count() >= 20, "{codes}");
+    for (n, c) in commands.iter().enumerate() {
+        let rc: i32 = std::fs::read_to_string(results.join(format!("{n}.rc")))
+            .unwrap_or_else(|_| panic!("command {n} did not run: {}", c.text))
+            .trim()
+            .parse()
+            .unwrap();
+        let printed = std::fs::read_to_string(results.join(format!("{n}.out"))).unwrap();
+        let refused = c.quoted.first().is_some_and(|q| q.starts_with("refused:"));
+        assert_eq!(
+            rc,
+            if refused { 1 } else { 0 },
+            "`{}` exited {rc}:\n{printed}",
+            c.text
+        );
+        for quote in &c.quoted {
+            let mut rest = printed.as_str();
+            for piece in quote.split('…').map(str::trim).filter(|p| !p.is_empty()) {
+                match rest.find(piece) {
+                    Some(at) => rest = &rest[at + piece.len()..],
+                    None => panic!("`{}` did not print {quote:?}:\n{printed}", c.text),
+                }
+            }
+        }
+    }
+    // The audit trail has something to show.
+    let last = commands.len() - 1;
+    let log = std::fs::read_to_string(results.join(format!("{last}.out"))).unwrap();
+    assert!(log.contains("+- type: closed"), "{log}");
+}
+
+/// One command of the tour and the output lines it quotes.
+#[derive(Debug)]
+struct TourCommand {
+    text: String,
+    quoted: Vec<String>,
+}
+
+fn tour_commands(script: &str) -> Vec<TourCommand> {
+    let mut out: Vec<TourCommand> = Vec::new();
+    let mut lines = script.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if let Some(quote) = trimmed.strip_prefix("#   ") {
+            if let Some(last) = out.last_mut() {
+                last.quoted.push(quote.trim().to_string());
+            }
+            continue;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut text = line.to_string();
+        if let Some(pos) = line.find("<<'") {
+            let tag = line[pos + 3..].split('\'').next().unwrap().to_string();
+            for next in lines.by_ref() {
+                text.push('\n');
+                text.push_str(next);
+                if next == tag {
+                    break;
+                }
+            }
+        }
+        while text.ends_with('\\') {
+            let next = lines.next().expect("a continuation line");
+            text.push('\n');
+            text.push_str(next);
+        }
+        out.push(TourCommand {
+            text,
+            quoted: Vec::new(),
+        });
+    }
+    out
 }
 
 /// An install line installs exactly tkt, pinned: `--locked`, our package
