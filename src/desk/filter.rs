@@ -63,6 +63,18 @@ impl TextQuery {
     }
 }
 
+/// Whether the filter's name `wanted` names the assignee `have`: the same
+/// (emails without regard to case), or `wanted` is the local part of the
+/// email `have` (`bo` finds `bo@example.com` without a people file).
+fn names_person(wanted: &str, have: &str) -> bool {
+    let (wanted, have) = (wanted.trim(), have.trim());
+    wanted.eq_ignore_ascii_case(have)
+        || (!wanted.contains('@')
+            && have
+                .split_once('@')
+                .is_some_and(|(local, _)| local.eq_ignore_ascii_case(wanted)))
+}
+
 fn contains_ci(haystack: &str, needles: &[String]) -> bool {
     needles.is_empty()
         || needles.iter().any(|n| {
@@ -91,7 +103,10 @@ impl Filter {
         state_ok
             && any(&self.severities, Some(&s.severity))
             && any(&self.levels, Some(&s.level))
-            && any(&self.assignees, s.assignee.as_ref())
+            && (self.assignees.is_empty()
+                || s.assignee
+                    .as_deref()
+                    .is_some_and(|a| self.assignees.iter().any(|w| names_person(w, a))))
             && any(&self.teams, s.team.as_ref())
             && self
                 .waiting_on_team
@@ -258,6 +273,15 @@ mod tests {
         let re = TextQuery::regex(r"imp-4\d\d").unwrap();
         assert!(re.is_match("Rejects files (IMP-422)"));
         assert!(TextQuery::regex("(unclosed").is_err());
+    }
+
+    #[test]
+    fn an_assignee_is_found_by_name_or_the_local_part_of_the_email() {
+        assert!(names_person("bo", "bo@example.com"));
+        assert!(names_person("BO@Example.com", "bo@example.com"));
+        assert!(names_person("bo", "bo"));
+        assert!(!names_person("bo", "bob@example.com"));
+        assert!(!names_person("bo@other.example", "bo@example.com"));
     }
 
     #[test]
