@@ -111,7 +111,8 @@ impl Command {
             | Command::FixConflicts(_)
             | Command::SetupGit(_)
             | Command::MergeDriver(_)
-            | Command::Completions(_) => None,
+            | Command::Completions(_)
+            | Command::Man(_) => None,
         }
     }
 
@@ -219,6 +220,8 @@ pub enum Command {
     /// git's merge driver for ticket files (`tkt merge-driver %O %A %B`; set up by setup-git)
     #[command(hide = true)]
     MergeDriver(commands::merge::MergeDriverArgs),
+    /// Print a manual page (tkt(1), or one verb's); --out DIR writes them all
+    Man(commands::man::ManArgs),
     /// Print shell completions
     Completions(commands::completions::CompletionsArgs),
 }
@@ -460,6 +463,7 @@ pub fn main() -> ExitCode {
         Command::SetupGit(args) => commands::merge::setup_git(&ctx, args),
         Command::MergeDriver(args) => commands::merge::merge_driver(&ctx, args),
         Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     };
     if let Some(pager) = pager {
         pager.finish();

@@ -21,7 +21,7 @@ pub struct ManArgs {
 /// Every verb with a page: the subcommands `--help` lists.
 fn verbs(root: &clap::Command) -> Vec<clap::Command> {
     root.get_subcommands()
-        .filter(|c| !c.is_hide_set())
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
         .cloned()
         .collect()
 }
@@ -32,7 +32,7 @@ pub fn run(args: ManArgs) -> Result<Outcome, CliError> {
     if let Some(dir) = args.out {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CliError::usage(format!("{}: {e}", dir.display())))?;
-        let mut write = |name: &str, cmd: clap::Command| -> Result<(), CliError> {
+        let write = |name: &str, cmd: clap::Command| -> Result<(), CliError> {
             let path = dir.join(format!("{name}.1"));
             let mut file = std::fs::File::create(&path)
                 .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;

@@ -18,6 +18,7 @@ pub mod init;
 pub mod input;
 pub mod involve;
 pub mod list;
+pub mod man;
 pub mod merge;
 pub mod note;
 pub mod notify;

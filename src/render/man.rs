@@ -9,27 +9,72 @@ use clap_mangen::roff::{Roff, bold, roman};
 
 /// The environment variables tkt reads, and what for.
 const ENVIRONMENT: &[(&str, &str)] = &[
-    ("TKT_NOW", "Evaluate at this RFC 3339 instant (as --now); also the default time of new events."),
-    ("TKT_USER", "Who is acting (as --by); else git's user.email. A handle, email or alias when people.toml lists anyone."),
+    (
+        "TKT_NOW",
+        "Evaluate at this RFC 3339 instant (as --now); also the default time of new events.",
+    ),
+    (
+        "TKT_USER",
+        "Who is acting (as --by); else git's user.email. A handle, email or alias when people.toml lists anyone.",
+    ),
     ("NO_COLOR", "Under --color auto, no colour."),
-    ("TKT_PAGER, PAGER", "The pager for long output on a terminal, in this order; else less. Empty or cat: none."),
+    (
+        "TKT_PAGER, PAGER",
+        "The pager for long output on a terminal, in this order; else less. Empty or cat: none.",
+    ),
     ("LESS", "Passed to the pager; FRX when unset."),
-    ("COLUMNS", "The width tables fit on a terminal; else the terminal's."),
-    ("TZ", "The zone --absolute shows instants in (an IANA name); else UTC."),
-    ("TKT_ISATTY", "1 or 0: treat stdout as a terminal or not (pager, width), for tests and scripts."),
-    ("TKT_LOCK_TIMEOUT", "Seconds a writer waits for another one's lock on a ticket (default 10)."),
-    ("VISUAL, EDITOR", "The editor for a text not given with -m or -F, in an interactive session."),
-    ("GITHUB_ACTIONS", "When true, check reports as GitHub annotations by default."),
+    (
+        "COLUMNS",
+        "The width tables fit on a terminal; else the terminal's.",
+    ),
+    (
+        "TZ",
+        "The zone --absolute shows instants in (an IANA name); else UTC.",
+    ),
+    (
+        "TKT_ISATTY",
+        "1 or 0: treat stdout as a terminal or not (pager, width), for tests and scripts.",
+    ),
+    (
+        "TKT_LOCK_TIMEOUT",
+        "Seconds a writer waits for another one's lock on a ticket (default 10).",
+    ),
+    (
+        "VISUAL, EDITOR",
+        "The editor for a text not given with -m or -F, in an interactive session.",
+    ),
+    (
+        "GITHUB_ACTIONS",
+        "When true, check reports as GitHub annotations by default.",
+    ),
 ];
 
 /// The files tkt reads and writes, relative to the repository root.
 const FILES: &[(&str, &str)] = &[
-    ("policy.toml", "The SOP: severities, SLA targets, calendars, levels, closure and review rules. Its presence marks the repository root."),
-    ("people.toml", "Who works the desk: people, roles, levels served, on-call rotations. Optional."),
-    ("tickets/T-*.yaml", "One ticket per file: a header and append-only events."),
-    ("attachments/ID/", "Evidence stored beside the tickets, named by SHA-256."),
-    ("tickets/.tkt-tmp/", "Temporary files of writes in progress; swept on start."),
-    (".gitattributes", "Routes ticket files to tkt's merge driver (tkt setup-git)."),
+    (
+        "policy.toml",
+        "The SOP: severities, SLA targets, calendars, levels, closure and review rules. Its presence marks the repository root.",
+    ),
+    (
+        "people.toml",
+        "Who works the desk: people, roles, levels served, on-call rotations. Optional.",
+    ),
+    (
+        "tickets/T-*.yaml",
+        "One ticket per file: a header and append-only events.",
+    ),
+    (
+        "attachments/ID/",
+        "Evidence stored beside the tickets, named by SHA-256.",
+    ),
+    (
+        "tickets/.tkt-tmp/",
+        "Temporary files of writes in progress; swept on start.",
+    ),
+    (
+        ".gitattributes",
+        "Routes ticket files to tkt's merge driver (tkt setup-git).",
+    ),
 ];
 
 fn section(roff: &mut Roff, title: &str) {
@@ -52,8 +97,14 @@ fn tail(name: &str) -> Roff {
         &mut roff,
         &[
             ("0", "Success."),
-            ("1", "The command worked and found or refused something: a breach under sla --check, a finding of check, a refused transition (nothing was written)."),
-            ("2", "It could not do its job: bad arguments, no repository, an invalid policy, an unreadable file."),
+            (
+                "1",
+                "The command worked and found or refused something: a breach under sla --check, a finding of check, a refused transition (nothing was written).",
+            ),
+            (
+                "2",
+                "It could not do its job: bad arguments, no repository, an invalid policy, an unreadable file.",
+            ),
         ],
     );
     section(&mut roff, "ENVIRONMENT");
@@ -82,5 +133,19 @@ pub fn page(out: &mut impl Write, cmd: clap::Command, name: &str) -> io::Result<
     man.render_subcommands_section(&mut buf)?;
     man.render_version_section(&mut buf)?;
     tail(name).to_writer(&mut buf)?;
-    out.write_all(&buf)
+    out.write_all(ascii(&String::from_utf8_lossy(&buf)).as_bytes())
+}
+
+/// Roff is ASCII: every other character as a groff escape (`…` is
+/// `\[u2026]`), so that the page renders without a preprocessor.
+fn ascii(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for c in page.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out
 }

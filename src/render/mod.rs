@@ -11,6 +11,7 @@ pub mod handover;
 pub mod inbox;
 pub mod init;
 pub mod list;
+pub mod man;
 pub mod merge;
 pub mod notify;
 pub mod oncall;
