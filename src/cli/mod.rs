@@ -1,6 +1,7 @@
 //! Command-line definition, the shared context every command gets, and the
 //! single dispatch `match`.
 
+pub mod complete;
 pub mod error;
 pub mod format;
 pub mod output;
@@ -389,6 +390,8 @@ pub enum Outcome {
 }
 
 pub fn main() -> ExitCode {
+    // A shell asking for completions (COMPLETE set) is answered and exits.
+    complete::complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -105,3 +105,81 @@ fn every_verb_has_a_manual_page_that_renders() {
         run.stderr
     );
 }
+
+/// What `tkt` offers for the last word of `line` as `shell` asks for it
+/// (clap_complete's protocol: `COMPLETE=SHELL tkt -- WORDS…`, the index of
+/// the word being completed in `_CLAP_COMPLETE_INDEX`), run in `dir`.
+fn complete(dir: &std::path::Path, shell: &str, line: &[&str]) -> Vec<String> {
+    let out = crate::support::tkt_command(dir)
+        .env("COMPLETE", shell)
+        .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+        .arg("--")
+        .args(line)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // bash separates candidates with a vertical tab (its IFS), the others
+    // with newlines.
+    text.split(['\n', '\u{b}'])
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn tab_completes_ticket_ids_and_the_desks_names_in_bash_zsh_and_fish() {
+    let desk = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk");
+    // IDs with their titles (fish shows descriptions), most recently
+    // updated first.
+    let ids = complete(&desk, "fish", &["tkt", "show", "T-7"]);
+    assert_eq!(
+        ids,
+        [
+            "T-7PSQMRQQ0F\tCheckout returns 502 for EU customers",
+            "T-7J6B1BHKZ8\tFrankfurt VPN gateway down for all sites"
+        ]
+    );
+    let all: Vec<String> = complete(&desk, "bash", &["tkt", "note", ""])
+        .into_iter()
+        .filter(|c| c.starts_with("T-"))
+        .collect();
+    assert_eq!(all.len(), 20, "{all:?}");
+    assert_eq!(all[0], "T-PA12VDFHBT", "the last updated first: {all:?}");
+    for shell in ["bash", "zsh", "fish"] {
+        let severities = complete(&desk, shell, &["tkt", "list", "--severity", ""]);
+        assert!(
+            severities.iter().any(|s| s.starts_with("critical")),
+            "{shell}: {severities:?}"
+        );
+    }
+    let first = |line: &[&str]| -> Vec<String> { complete(&desk, "bash", line) };
+    assert_eq!(
+        first(&["tkt", "escalate", "T-7J6B", "--to", ""]),
+        ["L1", "L2", "L3", "manager"]
+    );
+    assert_eq!(
+        first(&["tkt", "pause", "T-7J6B", "--reason", "w"]),
+        ["waiting-on-customer", "waiting-on-third-party"]
+    );
+    assert!(first(&["tkt", "assign", "T-7J6B", "--to", "c"]).contains(&"chen".to_string()));
+    assert!(first(&["tkt", "list", "--team", "pay"]).contains(&"payments".to_string()));
+    assert_eq!(
+        first(&["tkt", "notify", "T-7J6B", "--kind", "res"]),
+        ["resolution"]
+    );
+    assert!(first(&["tkt", "sla", "explain", "T-7PS"]).contains(&"T-7PSQMRQQ0F".to_string()));
+    // The registration script is one line to source.
+    let out = crate::support::tkt_command(&desk)
+        .env("COMPLETE", "bash")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("complete -o nospace -o bashdefault"));
+    // Outside a desk: nothing to offer, and no error.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(complete(empty.path(), "bash", &["tkt", "show", "T-"]).is_empty());
+}
