@@ -113,3 +113,26 @@ for command in "${COMMANDS[@]}"; do
   exits=$(printf '%s\n' "${codes[@]}" | sort -u | paste -sd/ -)
   echo "| \`tkt $command\` | $median | ${walls[*]} | $rss | $exits |"
 done
+
+# Completion of a ticket ID as a shell asks for it (`COMPLETE=bash`, the word
+# being completed last), run inside the desk as a shell would.
+for word in "" "T-0" "T-0A"; do
+  walls=() peak=0
+  for ((i = 0; i < RUNS; i++)); do
+    start=$EPOCHREALTIME
+    if ((HAVE_TIME)); then
+      (cd "$REPO" && COMPLETE=bash _CLAP_COMPLETE_INDEX=2 /usr/bin/time -f '%M' -o "$TMP/rss" \
+        "$TKT" -- tkt show "$word" >/dev/null)
+      rss_kb=$(tail -n 1 "$TMP/rss")
+      ((rss_kb > peak)) && peak=$rss_kb
+    else
+      (cd "$REPO" && COMPLETE=bash _CLAP_COMPLETE_INDEX=2 "$TKT" -- tkt show "$word" >/dev/null)
+      peak=unknown
+    fi
+    walls+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')")
+  done
+  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  rss=unknown
+  [[ $peak != unknown ]] && rss=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
+  echo "| \`tkt show ${word}<Tab>\` (completion) | $median | ${walls[*]} | $rss | 0 |"
+done

@@ -183,3 +183,30 @@ fn tab_completes_ticket_ids_and_the_desks_names_in_bash_zsh_and_fish() {
     let empty = tempfile::tempdir().unwrap();
     assert!(complete(empty.path(), "bash", &["tkt", "show", "T-"]).is_empty());
 }
+
+#[test]
+fn on_a_large_desk_completion_offers_the_next_character_without_reading_files() {
+    let repo = TestRepo::new();
+    // 2,100 ticket files: only their names matter to completion.
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    for i in 0..2_100usize {
+        let id: String = (0..10)
+            .map(|k| ALPHABET[(i / 32usize.pow(k) % 32)] as char)
+            .collect();
+        std::fs::write(repo.file(&format!("tickets/T-{id}.yaml")), "not read\n").unwrap();
+    }
+    let offered = complete(repo.path(), "bash", &["tkt", "show", "T-"]);
+    let ids: Vec<&String> = offered.iter().filter(|c| c.starts_with("T-")).collect();
+    assert_eq!(ids.len(), 32, "{offered:?}");
+    assert!(ids.iter().all(|c| c.len() == 3), "{ids:?}");
+    // Narrowed to at most 2,000 matches: the IDs themselves (these files
+    // have no title).
+    let narrowed = complete(repo.path(), "bash", &["tkt", "show", "T-0"]);
+    assert!(
+        narrowed
+            .iter()
+            .all(|c| c.len() == 12 && c.starts_with("T-0")),
+        "{narrowed:?}"
+    );
+    assert_eq!(narrowed.len(), 66);
+}
