@@ -191,7 +191,7 @@ fn on_a_large_desk_completion_offers_the_next_character_without_reading_files() 
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     for i in 0..2_100usize {
         let id: String = (0..10)
-            .map(|k| ALPHABET[(i / 32usize.pow(k) % 32)] as char)
+            .map(|k| ALPHABET[i / 32usize.pow(k) % 32] as char)
             .collect();
         std::fs::write(repo.file(&format!("tickets/T-{id}.yaml")), "not read\n").unwrap();
     }
