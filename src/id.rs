@@ -107,6 +107,20 @@ impl Serialize for TicketId {
     }
 }
 
+impl schemars::JsonSchema for TicketId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TicketId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^T-[0-9A-HJKMNP-TV-Z]{10}$",
+            "description": "T- and ten Crockford base-32 characters, e.g. T-7FQ2M9KD3A"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;

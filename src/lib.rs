@@ -24,6 +24,7 @@ pub mod oncall;
 pub mod people;
 pub mod policy;
 pub mod sanitize;
+pub mod schema;
 pub mod sla;
 pub mod store;
 pub mod ticket;

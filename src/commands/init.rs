@@ -49,6 +49,16 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
         Ok(()) | Err(StoreError::Exists { .. }) => {}
         Err(e) => return Err(e.into()),
     }
+    // The schemas editors validate with, in the desk itself.
+    let schemas = root.join(tkt::schema::DIR);
+    std::fs::create_dir_all(&schemas)
+        .map_err(|e| CliError::new(Kind::Environment, format!("{}: {e}", schemas.display())))?;
+    for (name, text) in tkt::schema::all() {
+        match tkt::store::create_new_file(&schemas.join(name), text.as_bytes()) {
+            Ok(()) | Err(StoreError::Exists { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let attributes = super::merge::ensure_gitattributes(&root)?;
     render::initialised(&mut anstream::stdout().lock(), &root, attributes)?;
     Ok(Outcome::Clean)

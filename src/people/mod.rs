@@ -275,9 +275,10 @@ pub fn is_role(role: &str) -> bool {
         && role.chars().all(|c| c.is_ascii_lowercase() || c == '-')
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawPeople {
+    #[schemars(with = "u32")]
     schema: Spanned<u32>,
     #[serde(default)]
     people: Vec<RawPerson>,
@@ -285,20 +286,27 @@ struct RawPeople {
     rotations: Vec<rotations::RawRotation>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawPerson {
+    #[schemars(with = "String")]
     handle: Spanned<String>,
     name: String,
+    #[schemars(with = "String")]
     email: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     aliases: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     teams: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     levels: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     roles: Vec<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     left: Option<Spanned<String>>,
 }
 
@@ -412,6 +420,18 @@ impl Checker<'_> {
         let rotations = rotations::rotations(&mut self.issues, raw.rotations, &people, team, level);
         self.issues.sorted().finish(People { people, rotations })
     }
+}
+
+/// The JSON Schema of `people.toml` (see `crate::schema`).
+pub fn schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(RawPeople);
+    schema.insert("title".into(), "people.toml of a tkt desk".into());
+    schema.insert(
+        "description".into(),
+        "Who works the desk, and the on-call rotations (docs/people.md). Generated from tkt's types."
+            .into(),
+    );
+    schema
 }
 
 #[cfg(test)]

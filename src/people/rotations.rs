@@ -12,25 +12,35 @@ use crate::config::Issues;
 use crate::oncall::{Override, Period, Rotation};
 use crate::time::Timestamp;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRotation {
+    #[schemars(with = "String")]
     level: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     team: Option<Spanned<String>>,
+    #[schemars(with = "Vec<String>")]
     people: Spanned<Vec<Spanned<String>>>,
+    #[schemars(with = "String")]
     zone: Spanned<String>,
+    #[schemars(with = "String")]
     period: Spanned<String>,
+    #[schemars(with = "String")]
     handoff: Spanned<String>,
+    #[schemars(with = "String")]
     start: Spanned<String>,
     #[serde(default)]
     overrides: Vec<RawOverride>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawOverride {
+    #[schemars(with = "String")]
     person: Spanned<String>,
+    #[schemars(with = "String")]
     from: Spanned<String>,
+    #[schemars(with = "String")]
     until: Spanned<String>,
 }
 

@@ -33,7 +33,17 @@ pub const ALWAYS: &str = "24x7";
 
 /// Documentation a level can require before a ticket is escalated to it.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Doc {
@@ -294,6 +304,19 @@ pub const PLACEHOLDERS: [&str; 7] = [
     "message",
     "next_update",
 ];
+
+/// The JSON Schema of `policy.toml` (see `crate::schema`): its structure
+/// and keys; what the checks validate beyond (durations, calendars,
+/// names) is in docs/policy.md.
+pub fn schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(raw::RawPolicy);
+    schema.insert("title".into(), "policy.toml of a tkt desk".into());
+    schema.insert(
+        "description".into(),
+        "The escalation SOP as data (docs/policy.md). Generated from tkt's types.".into(),
+    );
+    schema
+}
 
 #[cfg(test)]
 mod tests {

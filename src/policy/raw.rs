@@ -11,19 +11,25 @@ use toml::Spanned;
 use super::{Doc, PolicyIssue, line_col};
 use crate::ticket::ReviewPart;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPolicy {
+    #[schemars(with = "u32")]
     pub(super) schema: Spanned<u32>,
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub(super) warning_fraction: Option<Spanned<f64>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub(super) late_tolerance: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) teams: Vec<String>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawCalendar>")]
     pub(super) calendars: BTreeMap<Spanned<String>, RawCalendar>,
+    #[schemars(with = "Vec<RawLevel>")]
     pub(super) levels: Spanned<Vec<RawLevel>>,
+    #[schemars(with = "Vec<RawSeverity>")]
     pub(super) severities: Spanned<Vec<RawSeverity>>,
     #[serde(default)]
     pub(super) criteria: RawCriteria,
@@ -37,53 +43,70 @@ pub(super) struct RawPolicy {
     pub(super) templates: RawTemplates,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCalendar {
+    #[schemars(with = "String")]
     pub(super) zone: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) mon: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) tue: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) wed: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) thu: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) fri: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) sat: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) sun: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) holidays: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLevel {
+    #[schemars(with = "String")]
     pub(super) id: Spanned<String>,
     pub(super) name: String,
     #[serde(default)]
     pub(super) requires: Vec<Doc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawEscalation {
+    #[schemars(with = "String")]
     pub(super) level: Spanned<String>,
+    #[schemars(with = "String")]
     pub(super) within: Spanned<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSeverity {
+    #[schemars(with = "String")]
     pub(super) id: Spanned<String>,
     #[serde(default)]
     pub(super) description: String,
+    #[schemars(with = "String")]
     pub(super) calendar: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub(super) first_response: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub(super) update_every: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub(super) resolution: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) escalations: Vec<RawEscalation>,
@@ -91,25 +114,27 @@ pub(super) struct RawSeverity {
     pub(super) review: bool,
     #[serde(default)]
     pub(super) approval: bool,
+    #[schemars(with = "Option<String>")]
     pub(super) approval_role: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) resolution_notice: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCriteria {
+    #[schemars(with = "Option<String>")]
     pub(super) repeated_outage: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPause {
     #[serde(default)]
     pub(super) reasons: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawClosure {
     #[serde(default = "yes")]
@@ -131,25 +156,31 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawReview {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(super) levels: Vec<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub(super) calendar: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub(super) within: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) requires: Vec<ReviewPart>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTemplates {
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub(super) acknowledgement: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub(super) update: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub(super) resolution: Option<Spanned<String>>,
 }
 

@@ -16,7 +16,8 @@ pub fn initialised(out: &mut impl Write, root: &Path, gitattributes: bool) -> io
     };
     writeln!(
         out,
-        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {PEOPLE_FILE} (list who works the desk), {TICKETS_DIR}/{attributes}",
-        tkt::sanitize::line(&root.display().to_string())
+        "initialised {}: {POLICY_FILE} (edit it to match your SOP), {PEOPLE_FILE} (list who works the desk), {TICKETS_DIR}/, {}/ (JSON Schemas for editors){attributes}",
+        tkt::sanitize::line(&root.display().to_string()),
+        tkt::schema::DIR
     )
 }

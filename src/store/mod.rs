@@ -445,10 +445,20 @@ impl Repo {
             fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         }
         let path = self.ticket_path(&ticket.id);
-        let text = file::canonical(ticket).map_err(|error| StoreError::Unwritable {
+        let mut text = file::canonical(ticket).map_err(|error| StoreError::Unwritable {
             path: path.clone(),
             error,
         })?;
+        // Editors validate the new file against the desk's schema, when the
+        // desk has one (initialising a desk writes it).
+        if self
+            .root
+            .join(crate::schema::DIR)
+            .join(crate::schema::TICKET)
+            .is_file()
+        {
+            text.insert_str(0, crate::schema::TICKET_MODELINE);
+        }
         let tmp = write_temp(&dir, &ticket.id, text.as_bytes(), None)?;
         // A hard link fails if the target exists: creation is atomic and
         // never clobbers a ticket another process created meanwhile.

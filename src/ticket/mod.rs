@@ -15,7 +15,7 @@ use crate::time::Timestamp;
 /// The version of the ticket format this build reads and writes.
 pub const SCHEMA: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ticket {
     pub schema: u32,
@@ -32,7 +32,7 @@ pub struct Ticket {
     pub events: Vec<Event>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -48,7 +48,19 @@ impl Customer {
 }
 
 /// Parts of a post-escalation review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewPart {
     Assessment,
@@ -70,7 +82,19 @@ impl ReviewPart {
 }
 
 /// The troubleshooting checklist of the SOP, in its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiagnosisStep {
     Identify,
@@ -112,7 +136,7 @@ impl DiagnosisStep {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogExcerpt {
     pub name: String,
@@ -124,7 +148,7 @@ pub struct LogExcerpt {
 /// by name, size and hash, so the ticket file stays small however large the
 /// evidence. The hash names the content: the same file attached twice is
 /// stored once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// A bare, safe file name (letters, digits, `.`, `_`, `-`).
@@ -180,7 +204,7 @@ impl Attachment {
 }
 
 /// Header facts learned after open are recorded as `amended` events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AmendedField {
     Title,
@@ -190,7 +214,7 @@ pub enum AmendedField {
     Customer,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Channel {
     Email,
@@ -199,7 +223,7 @@ pub enum Channel {
     Chat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoticeKind {
     Acknowledgement,
@@ -207,11 +231,13 @@ pub enum NoticeKind {
     Resolution,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItem {
     pub text: String,
     pub owner: String,
+    /// `YYYY-MM-DD`.
+    #[schemars(with = "String", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
     pub due: NaiveDate,
 }
 
@@ -221,7 +247,7 @@ fn is_false(value: &bool) -> bool {
 
 /// One entry of a ticket's history. Every variant carries `at` (when it
 /// happened) and `by` (who recorded it); `type` names the variant on disk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Event {
     Opened {
@@ -662,4 +688,16 @@ impl Ticket {
     pub fn opened_at(&self) -> Option<Timestamp> {
         self.events.first().map(Event::at)
     }
+}
+
+/// The JSON Schema of a ticket file (see `crate::schema`).
+pub fn schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(Ticket);
+    schema.insert("title".into(), "A tkt ticket file".into());
+    schema.insert(
+        "description".into(),
+        "One ticket: a header and its append-only events (docs/format.md). Generated from tkt's types."
+            .into(),
+    );
+    schema
 }

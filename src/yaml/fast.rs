@@ -493,6 +493,14 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_modeline_stays_on_the_fast_path() {
+        let v =
+            parse("# yaml-language-server: $schema=../.tkt/schema/ticket.schema.json\nschema: 1\n")
+                .expect("the fast reader takes it");
+        assert_eq!(v["schema"], 1);
+    }
+
+    #[test]
     fn gives_up_on_everything_else() {
         for text in [
             "a: [1, 2]\n",

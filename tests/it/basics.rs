@@ -44,8 +44,10 @@ fn open_prints_the_id_alone_and_writes_a_canonical_file() {
         "{id:?}"
     );
     let text = repo.read(&repo.ticket_file(id));
+    // The modeline points editors at the desk's schema (`tkt init` wrote it).
     let expected = format!(
-        "schema: 1\nid: {id}\ntitle: Checkout returns 502\ncustomer:\n  name: Acme GmbH\n  contact: ops@acme.example\n\
+        "# yaml-language-server: $schema=../.tkt/schema/ticket.schema.json\n\
+schema: 1\nid: {id}\ntitle: Checkout returns 502\ncustomer:\n  name: Acme GmbH\n  contact: ops@acme.example\n\
 description: |-\n  Every checkout call fails.\n  Started after the 08:45 deploy.\nteam: payments\nevents:\n\
 - type: opened\n  at: 2026-11-20T08:14:00Z\n  by: ana@example.com\n  severity: critical\n  level: L1\n  assignee: ana@example.com\n"
     );
