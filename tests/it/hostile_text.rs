@@ -769,6 +769,12 @@ fn no_view_in_any_format_passes_hostile_text_through() {
     let out = check(&["review", "--due", "--format", "json"], Kind::Json);
     assert_title_exact(&out, C, "C");
 
+    // Review action items, whose text and owner are hostile.
+    let out = check(&["action", "list", "--all", "--no-pager"], table);
+    assert!(out.stdout.contains("ACTION"), "{}", out.stdout);
+    check(&["action", "list", "--all", "--format", "json"], Kind::Json);
+    check(&["inbox", "--for", "ana"], text);
+
     // A file name given on the command line, echoed in the report.
     check(&["fix-conflicts", &format!("tickets/{ESC_FILE}")], text);
 
