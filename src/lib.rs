@@ -23,6 +23,7 @@ pub mod names;
 pub mod oncall;
 pub mod people;
 pub mod policy;
+pub mod report;
 pub mod sanitize;
 pub mod schema;
 pub mod sla;

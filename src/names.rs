@@ -17,6 +17,7 @@ pub enum NameKind {
     TimerStatus,
     Person,
     SortKey,
+    GroupKey,
 }
 
 impl NameKind {
@@ -32,6 +33,7 @@ impl NameKind {
             NameKind::TimerStatus => "status",
             NameKind::Person => "person",
             NameKind::SortKey => "sort key",
+            NameKind::GroupKey => "group key",
         }
     }
 
@@ -40,7 +42,7 @@ impl NameKind {
     fn policy_defined(self) -> bool {
         !matches!(
             self,
-            NameKind::State | NameKind::TimerStatus | NameKind::SortKey
+            NameKind::State | NameKind::TimerStatus | NameKind::SortKey | NameKind::GroupKey
         )
     }
 }

@@ -54,6 +54,12 @@ format_arg!(
     [Markdown, Json, Text]
 );
 format_arg!(
+    /// `tkt report`: also Markdown and CSV.
+    ReportFormat,
+    ReportValues,
+    [Text, Markdown, Json, Csv]
+);
+format_arg!(
     /// `tkt review`: the draft is Markdown (or text); the rest text or JSON.
     ReviewFormat,
     ReviewValues,

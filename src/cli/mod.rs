@@ -107,6 +107,7 @@ impl Command {
                 None => a.format.get(),
             },
             Command::Check(a) => a.format.get(),
+            Command::Report(a) => a.format.get(),
             Command::Changes(a) => a.format.get(),
             Command::Init(_)
             | Command::FixConflicts(_)
@@ -127,7 +128,8 @@ impl Command {
             | Command::Check(_)
             | Command::Changes(_)
             | Command::Inbox(_)
-            | Command::Oncall(_) => true,
+            | Command::Oncall(_)
+            | Command::Report(_) => true,
             Command::Escalate(a) => a.due,
             Command::Notify(a) => a.due,
             Command::Review(a) => a.due || a.draft,
@@ -145,6 +147,7 @@ pub enum Format {
     Github,
     Junit,
     Markdown,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +213,8 @@ pub enum Command {
     List(commands::list::ListArgs),
     /// SLA timers of open tickets, most urgent first; `--check` gates CI
     Sla(commands::sla::SlaArgs),
+    /// SLA attainment over a period (--month, --period, --since/--until), by group, with every breach
+    Report(commands::report::ReportArgs),
     /// Validate the policy and every ticket; report all findings
     Check(commands::check::CheckArgs),
     /// What a branch does to tickets since --base, as a story for reviewers (markdown or JSON)
@@ -461,6 +466,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
+        Command::Report(args) => commands::report::run(&ctx, args),
         Command::Changes(args) => commands::changes::run(&ctx, args),
         Command::FixConflicts(args) => commands::merge::fix_conflicts(&ctx, args),
         Command::SetupGit(args) => commands::merge::setup_git(&ctx, args),

@@ -26,6 +26,7 @@ pub mod oncall;
 pub mod open;
 pub mod pause;
 pub mod record;
+pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod show;

@@ -140,10 +140,8 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         Format::Github => render::github(&mut out, &rows, now, gate)?,
         Format::Junit => render::junit(&mut out, &rows, now, gate)?,
         Format::Markdown => render::markdown(&mut out, &rows, now)?,
-        Format::Text if rows.is_empty() => {
-            crate::render::nothing_matches(&mut out, "timers", answer_hidden)?
-        }
-        Format::Text => {
+        _ if rows.is_empty() => crate::render::nothing_matches(&mut out, "timers", answer_hidden)?,
+        _ => {
             // The counts come first, where a terminal shows them.
             render::summary_at(&mut out, &rows, now)?;
             render::table(&mut out, &rows, now)?;

@@ -16,6 +16,7 @@ pub mod merge;
 pub mod notify;
 pub mod oncall;
 pub mod remedy;
+pub mod report;
 pub mod review;
 pub mod show;
 pub mod sla;

@@ -55,6 +55,13 @@ impl State {
 }
 
 /// Everything derived from replaying a ticket's events.
+/// A satisfaction score a review recorded, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Satisfaction {
+    pub score: u8,
+    pub at: Timestamp,
+}
+
 /// An approval of closure: who recorded it, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Approval {
@@ -101,6 +108,10 @@ pub struct Status {
     /// The parts recorded (since the last reopen) as of the last review
     /// event at or after the last close; `None` before one.
     pub reviewed_after_close: Option<BTreeSet<ReviewPart>>,
+    /// When it was reopened, each time.
+    pub reopened: Vec<Timestamp>,
+    /// The customer's satisfaction the last review recorded, and when.
+    pub satisfaction: Option<Satisfaction>,
     pub docs: BTreeSet<Doc>,
     pub checklist: BTreeSet<DiagnosisStep>,
 }
@@ -252,6 +263,8 @@ impl Status {
             levels_reached: BTreeSet::from([level_reached]),
             review_parts: BTreeSet::new(),
             reviewed_after_close: None,
+            reopened: Vec::new(),
+            satisfaction: None,
             docs: header_docs(ticket),
             checklist: BTreeSet::new(),
         }
@@ -426,7 +439,8 @@ fn apply(s: &mut Status, event: &Event) {
             s.closed_at = Some(*at);
             s.reviewed_after_close = None;
         }
-        Event::Reopened { .. } => {
+        Event::Reopened { at, .. } => {
+            s.reopened.push(*at);
             s.state = State::InProgress;
             s.resolved_at = None;
             s.closed_at = None;
@@ -437,7 +451,15 @@ fn apply(s: &mut Status, event: &Event) {
             s.review_parts.clear();
             s.reviewed_after_close = None;
         }
-        Event::Reviewed { .. } => {
+        Event::Reviewed {
+            at, satisfaction, ..
+        } => {
+            if let Some(score) = satisfaction {
+                s.satisfaction = Some(Satisfaction {
+                    score: *score,
+                    at: *at,
+                });
+            }
             s.review_parts.extend(event.review_parts());
             if s.state == State::Closed {
                 s.reviewed_after_close = Some(s.review_parts.clone());

@@ -747,6 +747,35 @@ fn people_examples_are_valid_and_oncall_is_documented() {
         json_section(&read("docs/json.md"), "`tkt inbox --format json`"),
         keys.iter().map(String::as_str),
     );
+    // The report document, from the example desk, grouped.
+    let out = crate::support::tkt_command(&desk_dir)
+        .args([
+            "report",
+            "--month",
+            "2026-11",
+            "--group-by",
+            "severity",
+            "--now",
+            "2026-11-20T15:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&String::from_utf8(out.stdout).unwrap());
+    let mut keys = BTreeSet::new();
+    json_keys(&report, &[], &mut keys, &mut BTreeSet::new());
+    // Scores are keys of `satisfaction`, not fields.
+    keys.retain(|k| k.parse::<u8>().is_err());
+    assert!(
+        keys.contains("over_s") && keys.contains("p90_s"),
+        "{report}"
+    );
+    assert_all_mentioned(
+        "docs/json.md (tkt report)",
+        json_section(&read("docs/json.md"), "`tkt report --format json`"),
+        keys.iter().map(String::as_str),
+    );
     let json = json_of(&oncall(&["--format", "json"]));
     let mut keys = BTreeSet::new();
     json_keys(&json, &[], &mut keys, &mut BTreeSet::new());

@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_text;
 mod merge;
 mod people;
+mod report;
 mod schema;
 mod shell;
 mod sla;

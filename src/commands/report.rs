@@ -1,0 +1,231 @@
+//! `tkt report`: SLA attainment over a period, overall, by group, per week
+//! (or day), with every breach; text, Markdown, JSON or CSV.
+
+use std::io::Write;
+
+use chrono::{Datelike, Duration as Days, NaiveDate};
+use chrono_tz::Tz;
+use clap::{Args, ValueEnum};
+use tkt::desk::{self, Query, Timers};
+use tkt::report::{GroupKey, Period};
+use tkt::time::Timestamp;
+
+use crate::cli::{CliError, Ctx, Format, Outcome};
+use crate::render::report as render;
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// From this date (its start, in --tz) or instant [default: 30 days before now]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Until this date (its end, in --tz) or instant [default: now]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// The last complete ISO week (from Monday), month or quarter
+    #[arg(long, value_enum, conflicts_with_all = ["since", "until", "month"])]
+    pub period: Option<PeriodArg>,
+    /// A calendar month, YYYY-MM
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["since", "until"])]
+    pub month: Option<String>,
+    /// The zone dates are read in (IANA name) [default: UTC]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Group by one or two of: severity, team, customer, assignee, level
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
+    pub group_by: Vec<String>,
+    #[command(flatten)]
+    pub format: crate::cli::format::ReportFormat,
+    #[command(flatten)]
+    pub filters: super::filter::FilterArgs,
+    #[command(flatten)]
+    pub assignee: super::filter::AssigneeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Week,
+    Month,
+    Quarter,
+}
+
+fn start_of(zone: Tz, date: NaiveDate) -> Timestamp {
+    Timestamp::from_unix(tkt::calendar::local_instant(zone, date, 0)).expect("a date tkt reads")
+}
+
+fn month_start(year: i32, month: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, 1).expect("a month")
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    if d.month() == 12 {
+        month_start(d.year() + 1, 1)
+    } else {
+        month_start(d.year(), d.month() + 1)
+    }
+}
+
+/// An instant, or a date read in `zone` (its start; its end with `end`).
+fn when(flag: &str, text: &str, zone: Tz, end: bool) -> Result<Timestamp, CliError> {
+    if let Ok(at) = Timestamp::parse(text) {
+        return Ok(at);
+    }
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(date) if text.len() == 10 => Ok(start_of(
+            zone,
+            if end { date + Days::days(1) } else { date },
+        )),
+        _ => Err(CliError::usage(format!(
+            "{flag} `{text}` is neither a date like 2026-11-01 nor an RFC 3339 instant"
+        ))),
+    }
+}
+
+/// The period asked for, in `zone`, relative to `now`.
+fn period(args: &ReportArgs, zone: Tz, now: Timestamp) -> Result<Period, CliError> {
+    let today = tkt::calendar::local_date(zone, now.unix());
+    let (from, until) = if let Some(month) = &args.month {
+        let start = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+            .ok()
+            .filter(|_| month.len() == 7)
+            .ok_or_else(|| CliError::usage(format!("--month `{month}` is not like 2026-11")))?;
+        (start_of(zone, start), start_of(zone, next_month(start)))
+    } else if let Some(p) = args.period {
+        let (from, until) = match p {
+            PeriodArg::Week => {
+                let monday = today - Days::days(i64::from(today.weekday().num_days_from_monday()));
+                (monday - Days::days(7), monday)
+            }
+            PeriodArg::Month => {
+                let this = month_start(today.year(), today.month());
+                let last = if this.month() == 1 {
+                    month_start(this.year() - 1, 12)
+                } else {
+                    month_start(this.year(), this.month() - 1)
+                };
+                (last, this)
+            }
+            PeriodArg::Quarter => {
+                let q = (today.month() - 1) / 3;
+                let this = month_start(today.year(), q * 3 + 1);
+                let last = if q == 0 {
+                    month_start(this.year() - 1, 10)
+                } else {
+                    month_start(this.year(), (q - 1) * 3 + 1)
+                };
+                (last, this)
+            }
+        };
+        (start_of(zone, from), start_of(zone, until))
+    } else {
+        let until = match &args.until {
+            Some(text) => when("--until", text, zone, true)?,
+            None => now,
+        };
+        let from = match &args.since {
+            Some(text) => when("--since", text, zone, false)?,
+            None => until.plus(-30 * 86_400),
+        };
+        (from, until)
+    };
+    if from >= until {
+        return Err(CliError::usage(format!(
+            "the period is empty: {from} is not before {until}"
+        )));
+    }
+    Ok(Period { from, until })
+}
+
+/// ISO weeks (from Monday, in `zone`) over the period, clipped to it; days
+/// for a period under four weeks.
+fn buckets(period: Period, zone: Tz) -> Vec<Period> {
+    let days = (period.until.unix() - period.from.unix()) / 86_400;
+    let first = tkt::calendar::local_date(zone, period.from.unix());
+    let (mut date, step) = if days < 28 {
+        (first, 1)
+    } else {
+        (
+            first - Days::days(i64::from(first.weekday().num_days_from_monday())),
+            7,
+        )
+    };
+    let mut out = Vec::new();
+    loop {
+        let next = date + Days::days(step);
+        let (from, until) = (
+            start_of(zone, date).max(period.from),
+            start_of(zone, next).min(period.until),
+        );
+        if from >= period.until {
+            break;
+        }
+        if from < until {
+            out.push(Period { from, until });
+        }
+        date = next;
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
+    let format = ctx.format(&[Format::Text, Format::Markdown, Format::Json, Format::Csv])?;
+    let (repo, policy) = ctx.repo_and_policy()?;
+    let zone: Tz = match &args.tz {
+        Some(name) => name.parse().map_err(|_| {
+            CliError::usage(format!(
+                "--tz `{name}` is not an IANA zone like Europe/Berlin"
+            ))
+        })?,
+        None => chrono_tz::UTC,
+    };
+    let period = period(&args, zone, ctx.now)?;
+    if args.group_by.len() > 2 {
+        return Err(CliError::usage("--group-by takes one or two keys"));
+    }
+    let mut group_by = Vec::new();
+    for name in &args.group_by {
+        let key = GroupKey::ALL
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, k)| *k)
+            .ok_or_else(|| {
+                tkt::names::UnknownName::new(
+                    tkt::names::NameKind::GroupKey,
+                    name,
+                    GroupKey::ALL.iter().map(|(n, _)| *n),
+                )
+            })?;
+        group_by.push(key);
+    }
+    let mut filter = args
+        .filters
+        .filter(ctx, &repo, &policy, &args.assignee.assignee)?;
+    // A period's cycles end on tickets in any state.
+    filter.all = true;
+    let query = Query {
+        filter,
+        timers: Timers::Summary,
+        actions: true,
+        ..Query::default()
+    };
+    // Evaluated at the end of the period (or now, if earlier): what was
+    // known then.
+    let at = period.until.min(ctx.now);
+    let answer = desk::query(&repo, &policy, &query, at)?;
+    let report = tkt::report::report(
+        &answer.tickets,
+        period,
+        &group_by,
+        &buckets(period, zone),
+        at,
+    );
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => render::json(&mut out, &report, zone)?,
+        Format::Csv => render::csv(&mut out, &report)?,
+        Format::Markdown => render::markdown(&mut out, &report, zone)?,
+        _ => render::text(&mut out, &report, zone)?,
+    }
+    out.flush()?;
+    crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
+    Ok(Outcome::Clean)
+}

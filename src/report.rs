@@ -1,0 +1,415 @@
+//! SLA attainment over a period, overall and by group: what a support
+//! manager asks ("how did we do this month?"). Built on the SLA ledger:
+//! every timer cycle is kept, so a period is judged by the cycles that
+//! ended in it.
+//!
+//! **Which cycles a period counts.** A cycle belongs to the period in which
+//! it stopped, met or breached; a cycle that has not stopped but has
+//! breached belongs to the period in which it breached. Cycles still
+//! running within their target are not judged yet. Percentiles are
+//! nearest-rank: the p-th percentile of n sorted values is the value at
+//! rank ⌈p·n/100⌉.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::desk::TicketAt;
+use crate::sla::{Metric, Timer, TimerStatus};
+use crate::time::Timestamp;
+
+/// `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: Timestamp,
+    pub until: Timestamp,
+}
+
+impl Period {
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from <= t && t < self.until
+    }
+}
+
+/// What tickets are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupKey {
+    Severity,
+    Team,
+    Customer,
+    Assignee,
+    Level,
+}
+
+impl GroupKey {
+    pub const ALL: [(&'static str, GroupKey); 5] = [
+        ("severity", GroupKey::Severity),
+        ("team", GroupKey::Team),
+        ("customer", GroupKey::Customer),
+        ("assignee", GroupKey::Assignee),
+        ("level", GroupKey::Level),
+    ];
+
+    fn value(self, t: &TicketAt) -> String {
+        let s = &t.status;
+        match self {
+            GroupKey::Severity => s.severity.clone(),
+            GroupKey::Team => s.team.clone().unwrap_or_else(|| "-".into()),
+            GroupKey::Customer => match t.customer.name.trim() {
+                "" => "-".to_string(),
+                name => name.to_string(),
+            },
+            GroupKey::Assignee => s.assignee.clone().unwrap_or_else(|| "-".into()),
+            GroupKey::Level => s.level.clone(),
+        }
+    }
+}
+
+/// Cycles of one metric judged in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Attainment {
+    /// `first_response`, `update_cadence`, `resolution`, `review`, or
+    /// `escalation:L2`.
+    pub metric: String,
+    pub measured: usize,
+    pub met: usize,
+    pub breached: usize,
+    /// `met / measured` in percent; `None` when nothing was measured.
+    pub attainment: Option<f64>,
+}
+
+/// A distribution of durations, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Durations {
+    pub count: usize,
+    pub median_s: Option<i64>,
+    pub p90_s: Option<i64>,
+    pub max_s: Option<i64>,
+}
+
+impl Durations {
+    fn of(mut values: Vec<i64>) -> Durations {
+        values.sort_unstable();
+        Durations {
+            count: values.len(),
+            median_s: nearest_rank(&values, 50),
+            p90_s: nearest_rank(&values, 90),
+            max_s: values.last().copied(),
+        }
+    }
+}
+
+/// The p-th percentile of sorted `values`, nearest-rank.
+pub fn nearest_rank(values: &[i64], p: usize) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    let rank = (p * values.len()).div_ceil(100).max(1);
+    values.get(rank - 1).copied()
+}
+
+/// The measures of one set of tickets over the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Measures {
+    /// Tickets with anything in the period (a judged cycle, opened,
+    /// resolved or reopened in it).
+    pub tickets: usize,
+    pub opened: usize,
+    pub resolved: usize,
+    /// Tickets reopened in the period, and that over the resolved ones (%).
+    pub reopened: usize,
+    pub reopen_rate: Option<f64>,
+    /// Per metric, in the policy's order of metrics.
+    pub attainment: Vec<Attainment>,
+    /// From opening to the first response, for first responses in the
+    /// period: business seconds (on the severity's calendar) and wall time.
+    pub first_response_business: Durations,
+    pub first_response_wall: Durations,
+    pub resolution_business: Durations,
+    pub resolution_wall: Durations,
+    /// Escalation cycles judged, by level: reached in time or late.
+    pub escalations: Vec<Attainment>,
+    /// Satisfaction recorded by reviews in the period: mean and how many
+    /// gave each score.
+    pub satisfaction_mean: Option<f64>,
+    pub satisfaction: BTreeMap<u8, usize>,
+    /// Review cycles: done in time, done late, and still owed past due.
+    pub reviews_done: usize,
+    pub reviews_late: usize,
+    pub reviews_overdue: usize,
+    /// Review action items still open at the end of the period, and how
+    /// many of those are past their due date.
+    pub actions_open: usize,
+    pub actions_overdue: usize,
+}
+
+/// A breached cycle of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    pub ticket: String,
+    pub title: String,
+    pub severity: String,
+    pub metric: String,
+    pub cycle: u32,
+    pub breached_at: Timestamp,
+    /// Past the target: when it stopped, or, for a cycle still running, as
+    /// of the report (the end of the period, or now if that is earlier).
+    pub over_s: i64,
+    pub stopped: bool,
+}
+
+/// One group: the values of the grouping keys and its measures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub key: Vec<String>,
+    pub measures: Measures,
+}
+
+/// The measures of one week (or day), for the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bucket {
+    pub period: Period,
+    pub measures: Measures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub period: Period,
+    pub group_by: Vec<GroupKey>,
+    pub overall: Measures,
+    pub groups: Vec<Group>,
+    pub trend: Vec<Bucket>,
+    /// Worst first (by how much), then by ticket.
+    pub breaches: Vec<Breach>,
+}
+
+/// `first_response`, `escalation:L2`, …: the name a metric has in reports.
+pub fn metric_key(timer: &Timer) -> String {
+    match (timer.metric, &timer.level) {
+        (Metric::Escalation, Some(level)) => format!("escalation:{level}"),
+        (metric, _) => metric.name().replace('-', "_"),
+    }
+}
+
+/// When the cycle is judged, if in `period`: when it stopped, or when it
+/// breached while still running.
+fn judged_at(timer: &Timer) -> Option<Timestamp> {
+    match (timer.stopped_at, timer.status, timer.breached_at) {
+        (Some(stopped), TimerStatus::Met | TimerStatus::Breached, _) => Some(stopped),
+        (None, TimerStatus::Breached, Some(breached)) => Some(breached),
+        _ => None,
+    }
+}
+
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (part as f64) * 100.0 / (whole as f64))
+}
+
+/// The measures of `tickets` over `period`, as of `as_of` (review action
+/// items count as open and overdue at the end of the period, or at `as_of`
+/// if that is earlier).
+pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Measures {
+    let end = as_of.min(period.until);
+    let mut m = Measures::default();
+    let mut by_metric: BTreeMap<(u8, String), Attainment> = BTreeMap::new();
+    let (mut fr_b, mut fr_w, mut res_b, mut res_w) = (vec![], vec![], vec![], vec![]);
+    let mut scores = Vec::new();
+    for t in tickets {
+        let s = &t.status;
+        let mut touched = false;
+        if period.contains(s.opened_at) {
+            m.opened += 1;
+            touched = true;
+        }
+        if s.resolved_at.is_some_and(|r| period.contains(r)) {
+            m.resolved += 1;
+            touched = true;
+        }
+        if s.reopened.iter().any(|r| period.contains(*r)) {
+            m.reopened += 1;
+            touched = true;
+        }
+        if let Some(given) = s.satisfaction
+            && period.contains(given.at)
+        {
+            scores.push(given.score);
+            *m.satisfaction.entry(given.score).or_default() += 1;
+        }
+        for timer in &t.timers {
+            let Some(at) = judged_at(timer) else { continue };
+            if !period.contains(at) {
+                // A review still owed past its due date counts as overdue
+                // at the end of the period.
+                continue;
+            }
+            touched = true;
+            let order = match timer.metric {
+                Metric::FirstResponse => 0,
+                Metric::UpdateCadence => 1,
+                Metric::Resolution => 2,
+                Metric::Escalation => 3,
+                Metric::Review => 4,
+            };
+            let a = by_metric
+                .entry((order, metric_key(timer)))
+                .or_insert_with(|| Attainment {
+                    metric: metric_key(timer),
+                    ..Attainment::default()
+                });
+            a.measured += 1;
+            match timer.status {
+                TimerStatus::Met => a.met += 1,
+                _ => a.breached += 1,
+            }
+            if let Some(stopped) = timer.stopped_at {
+                let wall = stopped.unix() - timer.started_at.unix();
+                match timer.metric {
+                    Metric::FirstResponse => {
+                        fr_b.push(timer.elapsed_s);
+                        fr_w.push(wall);
+                    }
+                    Metric::Resolution => {
+                        res_b.push(timer.elapsed_s);
+                        res_w.push(wall);
+                    }
+                    Metric::Review => match timer.status {
+                        TimerStatus::Met => m.reviews_done += 1,
+                        _ => m.reviews_late += 1,
+                    },
+                    _ => {}
+                }
+            } else if timer.metric == Metric::Review {
+                m.reviews_overdue += 1;
+            }
+        }
+        for action in &t.actions {
+            let open_at_end =
+                action.created_at < end && action.done.as_ref().is_none_or(|d| d.at >= end);
+            if open_at_end {
+                m.actions_open += 1;
+                if end.utc().date_naive() > action.due {
+                    m.actions_overdue += 1;
+                }
+            }
+        }
+        if touched {
+            m.tickets += 1;
+        }
+    }
+    m.reopen_rate = percent(m.reopened, m.resolved);
+    m.attainment = by_metric
+        .into_values()
+        .map(|mut a| {
+            a.attainment = percent(a.met, a.measured);
+            a
+        })
+        .collect();
+    m.escalations = m
+        .attainment
+        .iter()
+        .filter(|a| a.metric.starts_with("escalation:"))
+        .cloned()
+        .collect();
+    m.first_response_business = Durations::of(fr_b);
+    m.first_response_wall = Durations::of(fr_w);
+    m.resolution_business = Durations::of(res_b);
+    m.resolution_wall = Durations::of(res_w);
+    m.satisfaction_mean = (!scores.is_empty())
+        .then(|| scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64);
+    m
+}
+
+/// The breached cycles judged in `period`, worst first; `as_of` is when
+/// the report looks (a running breach is measured up to it).
+pub fn breaches(tickets: &[TicketAt], period: Period, as_of: Timestamp) -> Vec<Breach> {
+    let mut out: Vec<Breach> = tickets
+        .iter()
+        .flat_map(|t| {
+            t.timers.iter().filter_map(move |timer| {
+                if timer.status != TimerStatus::Breached {
+                    return None;
+                }
+                let at = judged_at(timer).filter(|at| period.contains(*at))?;
+                let over_s = match timer.stopped_at {
+                    Some(_) => -timer.remaining_s,
+                    // Still running: how far past the target by the end.
+                    None => (as_of.min(period.until).unix() - at.unix()).max(0),
+                };
+                Some(Breach {
+                    ticket: t.id.clone(),
+                    title: t.title.clone(),
+                    severity: t.status.severity.clone(),
+                    metric: metric_key(timer),
+                    cycle: timer.cycle,
+                    breached_at: timer.breached_at.unwrap_or(at),
+                    over_s,
+                    stopped: timer.stopped_at.is_some(),
+                })
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.over_s
+            .cmp(&a.over_s)
+            .then_with(|| a.ticket.cmp(&b.ticket))
+            .then_with(|| a.metric.cmp(&b.metric))
+    });
+    out
+}
+
+/// The whole report as of `as_of`: overall, by `group_by` (one or two
+/// keys), the trend over `buckets`, and the breaches.
+pub fn report(
+    tickets: &[TicketAt],
+    period: Period,
+    group_by: &[GroupKey],
+    buckets: &[Period],
+    as_of: Timestamp,
+) -> Report {
+    let all: Vec<&TicketAt> = tickets.iter().collect();
+    let mut grouped: BTreeMap<Vec<String>, Vec<&TicketAt>> = BTreeMap::new();
+    if !group_by.is_empty() {
+        for t in tickets {
+            let key = group_by.iter().map(|k| k.value(t)).collect();
+            grouped.entry(key).or_default().push(t);
+        }
+    }
+    Report {
+        period,
+        group_by: group_by.to_vec(),
+        overall: measures(&all, period, as_of),
+        groups: grouped
+            .into_iter()
+            .map(|(key, members)| Group {
+                key,
+                measures: measures(&members, period, as_of),
+            })
+            .filter(|g| g.measures.tickets > 0)
+            .collect(),
+        trend: buckets
+            .iter()
+            .map(|&p| Bucket {
+                period: p,
+                measures: measures(&all, p, as_of),
+            })
+            .collect(),
+        breaches: breaches(tickets, period, as_of),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(nearest_rank(&v, 50), Some(5));
+        assert_eq!(nearest_rank(&v, 90), Some(9));
+        assert_eq!(nearest_rank(&v, 100), Some(10));
+        assert_eq!(nearest_rank(&[7], 90), Some(7));
+        assert_eq!(nearest_rank(&[3, 9], 50), Some(3));
+        assert_eq!(nearest_rank(&[], 50), None);
+    }
+}
