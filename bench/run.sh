@@ -62,6 +62,7 @@ COMMANDS=(
   "open --title bench --severity low"
   "sla"
   "sla --check --format json"
+  "report --month 2026-11 --group-by severity"
 )
 
 HAVE_TIME=1

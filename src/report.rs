@@ -202,6 +202,24 @@ fn judged_at(timer: &Timer) -> Option<Timestamp> {
     }
 }
 
+/// Keeps of `ticket` only what a report over `period` reads: the cycles
+/// judged in it; `false` when nothing of the ticket counts (no cycle
+/// judged, not opened, resolved or reopened in it, no satisfaction
+/// recorded in it, no action items), so that a report at 100,000 tickets
+/// holds only the period's.
+pub fn trim(ticket: &mut TicketAt, period: Period) -> bool {
+    ticket
+        .timers
+        .retain(|t| judged_at(t).is_some_and(|at| period.contains(at)));
+    let s = &ticket.status;
+    !ticket.timers.is_empty()
+        || !ticket.actions.is_empty()
+        || period.contains(s.opened_at)
+        || s.resolved_at.is_some_and(|r| period.contains(r))
+        || s.reopened.iter().any(|r| period.contains(*r))
+        || s.satisfaction.is_some_and(|g| period.contains(g.at))
+}
+
 fn percent(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| (part as f64) * 100.0 / (whole as f64))
 }
