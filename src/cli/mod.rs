@@ -108,6 +108,7 @@ impl Command {
             },
             Command::Check(a) => a.format.get(),
             Command::Report(a) => a.format.get(),
+            Command::Export(_) => None,
             Command::Changes(a) => a.format.get(),
             Command::Init(_)
             | Command::FixConflicts(_)
@@ -215,6 +216,8 @@ pub enum Command {
     Sla(commands::sla::SlaArgs),
     /// SLA attainment over a period (--month, --period, --since/--until), by group, with every breach
     Report(commands::report::ReportArgs),
+    /// Tickets, events and timer cycles as JSON Lines or CSV, for DuckDB, BigQuery, Spark
+    Export(commands::export::ExportArgs),
     /// Validate the policy and every ticket; report all findings
     Check(commands::check::CheckArgs),
     /// What a branch does to tickets since --base, as a story for reviewers (markdown or JSON)
@@ -467,6 +470,7 @@ pub fn main() -> ExitCode {
         Command::Sla(args) => commands::sla::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Report(args) => commands::report::run(&ctx, args),
+        Command::Export(args) => commands::export::run(&ctx, args),
         Command::Changes(args) => commands::changes::run(&ctx, args),
         Command::FixConflicts(args) => commands::merge::fix_conflicts(&ctx, args),
         Command::SetupGit(args) => commands::merge::setup_git(&ctx, args),

@@ -11,6 +11,7 @@ pub mod completions;
 pub mod diagnose;
 pub mod escalate;
 pub mod explain;
+pub mod export;
 pub mod filter;
 pub mod handover;
 pub mod inbox;

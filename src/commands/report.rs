@@ -210,9 +210,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
     // Evaluated at the end of the period (or now, if earlier): what was
     // known then.
     let at = period.until.min(ctx.now);
-    let answer = desk::query_with(&repo, &policy, &query, at, |t| {
-        tkt::report::trim(t, period)
-    })?;
+    let answer = desk::query_with(&repo, &policy, &query, at, |t| tkt::report::trim(t, period))?;
     let report = tkt::report::report(
         &answer.tickets,
         period,

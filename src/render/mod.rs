@@ -7,6 +7,7 @@ pub mod check;
 pub mod confirmation;
 pub mod due;
 pub mod explain;
+pub mod export;
 pub mod handover;
 pub mod inbox;
 pub mod init;

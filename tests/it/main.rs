@@ -9,6 +9,7 @@ mod bad_input;
 mod basics;
 mod concurrency;
 mod docs;
+mod export;
 mod filters;
 mod fuzz;
 mod golden;

@@ -1,0 +1,177 @@
+//! `tkt export`: the three tables, their columns, and DuckDB reading them
+//! to the same attainment `tkt report` computes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::tkt_command;
+
+const NOW: &str = "2026-11-20T15:00:00Z";
+
+fn desk() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk")
+}
+
+fn tkt(dir: &Path, args: &[&str]) -> String {
+    let out = tkt_command(dir)
+        .args(args)
+        .args(["--now", NOW])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_tables_have_their_documented_columns_in_both_formats() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/analytics.md"),
+    )
+    .unwrap();
+    for table in ["tickets", "events", "cycles"] {
+        let jsonl = tkt(&desk(), &["export", "--table", table]);
+        let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+        let mut keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let csv = tkt(&desk(), &["export", "--table", table, "--format", "csv"]);
+        assert_eq!(csv.lines().next().unwrap(), keys.join(","), "{table}");
+        assert_eq!(
+            csv_records(&csv) - 1,
+            jsonl.lines().count(),
+            "{table}: one record per row"
+        );
+        for key in &keys {
+            assert!(
+                doc.contains(&format!("`{key}`")),
+                "docs/analytics.md lacks {table}.{key}"
+            );
+        }
+    }
+    let tickets = tkt(&desk(), &["export"]);
+    assert_eq!(tickets.lines().count(), 20);
+    let filtered = tkt(&desk(), &["export", "--customer", "acme"]);
+    assert_eq!(filtered.lines().count(), 2);
+}
+
+/// CSV records: a line break ends one only outside quotes.
+fn csv_records(text: &str) -> usize {
+    let mut quoted = false;
+    let mut records = 0;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' if !quoted => records += 1,
+            _ => {}
+        }
+    }
+    records
+}
+
+/// A Python that has DuckDB: `TKT_DUCKDB_PYTHON` (what .ci/run sets up),
+/// else `python3` if it has the package.
+fn duckdb_python() -> Option<String> {
+    let candidates = std::env::var("TKT_DUCKDB_PYTHON")
+        .into_iter()
+        .chain(["python3".to_string()]);
+    candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn duckdb_reads_the_export_to_the_reports_attainment() {
+    let Some(python) = duckdb_python() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DuckDB (Python) is missing under CI=true"
+        );
+        eprintln!(
+            "SKIPPED the DuckDB agreement test: no Python with the duckdb package (pip install duckdb)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export");
+    tkt(
+        &desk(),
+        &["export", "--format", "csv", "-o", out.to_str().unwrap()],
+    );
+    // docs/analytics.md's query, with the period filled in.
+    let sql = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/analytics.md"),
+    )
+    .unwrap();
+    let start = sql.find("```sql\n").expect("an SQL example") + "```sql\n".len();
+    let query = &sql[start..start + sql[start..].find("```").unwrap()];
+    let script = format!(
+        "import duckdb, json\ncon = duckdb.connect()\ncon.execute(\"CREATE VIEW cycles AS SELECT * FROM read_csv_auto('{}')\")\nrows = con.execute('''{}''', ['2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z']).fetchall()\nprint(json.dumps([[str(c) for c in r] for r in rows]))\n",
+        out.join("cycles.csv").display(),
+        query
+    );
+    let run = Command::new(&python)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut from_duckdb: Vec<(String, String, u64, u64, u64)> =
+        serde_json::from_slice::<Vec<Vec<String>>>(&run.stdout)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].parse().unwrap(),
+                    r[3].parse().unwrap(),
+                    r[4].parse().unwrap(),
+                )
+            })
+            .collect();
+    from_duckdb.sort();
+    let report: Value = serde_json::from_str(&tkt(
+        &desk(),
+        &[
+            "report",
+            "--month",
+            "2026-11",
+            "--group-by",
+            "severity",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let mut from_report: Vec<(String, String, u64, u64, u64)> = Vec::new();
+    for g in report["groups"].as_array().unwrap() {
+        for a in g["measures"]["attainment"].as_array().unwrap() {
+            from_report.push((
+                g["key"][0].as_str().unwrap().to_string(),
+                a["metric"].as_str().unwrap().to_string(),
+                a["measured"].as_u64().unwrap(),
+                a["met"].as_u64().unwrap(),
+                a["breached"].as_u64().unwrap(),
+            ));
+        }
+    }
+    from_report.sort();
+    assert!(!from_report.is_empty());
+    assert_eq!(from_duckdb, from_report);
+}
