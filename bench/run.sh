@@ -63,6 +63,7 @@ COMMANDS=(
   "sla"
   "sla --check --format json"
   "report --month 2026-11 --group-by severity"
+  "export --table events --format csv"
 )
 
 HAVE_TIME=1

@@ -50,6 +50,16 @@ struct Lines {
     cycles: Vec<String>,
 }
 
+impl Lines {
+    fn of(&self, table: Table) -> &[String] {
+        match table {
+            Table::Tickets => &self.tickets,
+            Table::Events => &self.events,
+            Table::Cycles => &self.cycles,
+        }
+    }
+}
+
 fn line(format: ExportFormat, row: &impl Serialize) -> String {
     match format {
         ExportFormat::Jsonl => serde_json::to_string(row).expect("a row serializes"),
@@ -71,8 +81,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome, CliError> {
     };
     let now = ctx.now;
     let format = args.format;
-    let mut unreadable = 0;
-    let scanned = repo.scan(|entry, bytes| {
+    let lines_of = |entry: &tkt::store::Entry, bytes| -> Option<Option<Lines>> {
         let file = repo.relative(&entry.path).display().to_string();
         let ticket = Repo::parse_entry(entry, bytes).ok()?;
         let Selected::Ticket(t) = desk::select(&ticket, file, &policy, &query, now) else {
@@ -91,37 +100,20 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome, CliError> {
                 .map(|timer| line(format, &rows::cycle_row(&t, timer)))
                 .collect(),
         }))
-    })?;
-    let mut selected: Vec<Lines> = Vec::new();
-    for result in scanned {
-        match result {
-            None => unreadable += 1,
-            Some(None) => {}
-            Some(Some(lines)) => selected.push(lines),
-        }
-    }
-    let write = |out: &mut dyn Write, table: Table| -> std::io::Result<()> {
-        if format == ExportFormat::Csv {
-            let header = match table {
-                Table::Tickets => rows::TICKETS_HEADER,
-                Table::Events => rows::EVENTS_HEADER,
-                Table::Cycles => rows::CYCLES_HEADER,
-            };
-            writeln!(out, "{header}")?;
-        }
-        for lines in &selected {
-            let lines = match table {
-                Table::Tickets => &lines.tickets,
-                Table::Events => &lines.events,
-                Table::Cycles => &lines.cycles,
-            };
-            for l in lines {
-                writeln!(out, "{l}")?;
-            }
-        }
-        Ok(())
     };
-    match &args.out {
+    let header = |table: Table| match table {
+        Table::Tickets => rows::TICKETS_HEADER,
+        Table::Events => rows::EVENTS_HEADER,
+        Table::Cycles => rows::CYCLES_HEADER,
+    };
+    // Chunk by chunk, written as they are read: the export of a large desk
+    // never sits in memory whole.
+    let entries = repo.entries()?;
+    let tables: Vec<Table> = match &args.out {
+        Some(_) => vec![Table::Tickets, Table::Events, Table::Cycles],
+        None => vec![args.table],
+    };
+    let mut outs: Vec<Box<dyn Write>> = match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::new(Kind::Environment, format!("{}: {e}", dir.display())))?;
@@ -129,31 +121,50 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome, CliError> {
                 ExportFormat::Jsonl => "jsonl",
                 ExportFormat::Csv => "csv",
             };
-            for (table, name) in [
-                (Table::Tickets, "tickets"),
-                (Table::Events, "events"),
-                (Table::Cycles, "cycles"),
-            ] {
+            let mut files: Vec<Box<dyn Write>> = Vec::new();
+            for name in ["tickets", "events", "cycles"] {
                 let path = dir.join(format!("{name}.{ext}"));
-                let mut file =
-                    std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| {
-                        CliError::new(Kind::Environment, format!("{}: {e}", path.display()))
-                    })?);
-                write(&mut file, table)?;
-                file.flush()?;
+                let file = std::fs::File::create(&path).map_err(|e| {
+                    CliError::new(Kind::Environment, format!("{}: {e}", path.display()))
+                })?;
+                files.push(Box::new(std::io::BufWriter::new(file)));
             }
-            writeln!(
-                anstream::stdout().lock(),
-                "exported {} tickets to {}",
-                selected.len(),
-                tkt::sanitize::line(&dir.display().to_string())
-            )?;
+            files
         }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut out, args.table)?;
-            out.flush()?;
+        None => vec![Box::new(std::io::BufWriter::new(std::io::stdout().lock()))],
+    };
+    if format == ExportFormat::Csv {
+        for (out, table) in outs.iter_mut().zip(&tables) {
+            writeln!(out, "{}", header(*table))?;
         }
+    }
+    let (mut exported, mut unreadable) = (0, 0);
+    for chunk in entries.chunks(4096) {
+        for result in Repo::scan_entries(chunk, lines_of) {
+            match result {
+                None => unreadable += 1,
+                Some(None) => {}
+                Some(Some(lines)) => {
+                    exported += 1;
+                    for (out, table) in outs.iter_mut().zip(&tables) {
+                        for l in lines.of(*table) {
+                            writeln!(out, "{l}")?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for out in &mut outs {
+        out.flush()?;
+    }
+    drop(outs);
+    if let Some(dir) = &args.out {
+        writeln!(
+            anstream::stdout().lock(),
+            "exported {exported} tickets to {}",
+            tkt::sanitize::line(&dir.display().to_string())
+        )?;
     }
     crate::render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)

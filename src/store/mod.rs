@@ -401,7 +401,17 @@ impl Repo {
         F: Fn(&Entry, Result<Vec<u8>, StoreError>) -> T + Sync,
     {
         let entries = self.entries()?;
-        Ok(entries
+        Ok(Self::scan_entries(&entries, f))
+    }
+
+    /// [`Repo::scan`] over some of the entries (a chunk, for a caller that
+    /// writes as it goes rather than holding the whole repository).
+    pub fn scan_entries<T, F>(entries: &[Entry], f: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(&Entry, Result<Vec<u8>, StoreError>) -> T + Sync,
+    {
+        entries
             .par_iter()
             .map(|entry| {
                 let bytes = if entry.symlink {
@@ -411,7 +421,7 @@ impl Repo {
                 };
                 f(entry, bytes)
             })
-            .collect())
+            .collect()
     }
 
     /// Parses a file `scan` read: a ticket only if it is well-formed and its
