@@ -13,6 +13,10 @@ pub struct InitArgs {
     // Its own id: an arg with the id `dir` would receive the global -C.
     #[arg(id = "target", value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Only (re)write the JSON Schemas under .tkt/schema/ of an existing
+    /// desk, e.g. after upgrading tkt
+    #[arg(long)]
+    pub schemas: bool,
 }
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
@@ -23,6 +27,22 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome, CliError> {
     };
     let repo = Repo::at(&root);
     let policy = repo.policy_path();
+    if args.schemas {
+        if !policy.exists() {
+            return Err(CliError::usage(format!(
+                "{} is not a desk (no policy.toml); run tkt init there first",
+                root.display()
+            )));
+        }
+        let dir = root.join(tkt::schema::DIR);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CliError::new(Kind::Environment, format!("{}: {e}", dir.display())))?;
+        for (name, text) in tkt::schema::all() {
+            tkt::store::replace_file(&dir.join(name), text.as_bytes())?;
+        }
+        render::schemas_written(&mut anstream::stdout().lock(), &dir)?;
+        return Ok(Outcome::Clean);
+    }
     if policy.exists() {
         return Err(CliError::refused(format!(
             "{} already exists; not overwriting it",

@@ -6,6 +6,15 @@ use std::path::Path;
 use tkt::people::PEOPLE_FILE;
 use tkt::store::{POLICY_FILE, TICKETS_DIR};
 
+/// `tkt init --schemas`: where the schemas went.
+pub fn schemas_written(out: &mut impl Write, dir: &Path) -> io::Result<()> {
+    writeln!(
+        out,
+        "wrote the JSON Schemas (ticket, policy, people) to {}",
+        tkt::sanitize::line(&dir.display().to_string())
+    )
+}
+
 /// `initialised DIR: policy.toml (…), tickets/`, naming `.gitattributes`
 /// when it was added.
 pub fn initialised(out: &mut impl Write, root: &Path, gitattributes: bool) -> io::Result<()> {

@@ -24,7 +24,7 @@ use crate::policy::{Policy, PolicyError};
 use crate::ticket::file::{self, ParseError, WriteError};
 use crate::ticket::{Event, Ticket};
 
-pub use io::{create_new_file, read_capped};
+pub use io::{create_new_file, read_capped, replace_file};
 
 mod attachments;
 pub use attachments::{AttachmentProblem, Stored};

@@ -120,3 +120,22 @@ fn a_bad_ticket_is_refused_by_the_schema_where_check_refuses_it() {
     let found = problems(&validator("policy.schema.json"), &toml_file(&policy));
     assert!(found.iter().any(|p| p.contains("reveiw")), "{found:#?}");
 }
+
+#[test]
+fn init_schemas_refreshes_an_existing_desk() {
+    let repo = TestRepo::new();
+    std::fs::remove_dir_all(repo.file(".tkt")).unwrap();
+    let run = repo.tkt(&["init", "--schemas"]).ok();
+    assert!(
+        run.stdout.contains("wrote the JSON Schemas"),
+        "{}",
+        run.stdout
+    );
+    for (name, text) in tkt::schema::all() {
+        assert_eq!(repo.read(&format!(".tkt/schema/{name}")), text);
+    }
+    // Outside a desk it says so.
+    let empty = TestRepo::empty();
+    let run = empty.tkt(&["init", "--schemas"]).code(2);
+    assert!(run.stderr.contains("is not a desk"), "{}", run.stderr);
+}
