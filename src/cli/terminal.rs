@@ -37,13 +37,25 @@ impl Terminal {
 }
 
 /// The pager command, if one should run: `TKT_PAGER`, then `PAGER`, then
-/// `less`; empty or `cat` means none.
+/// `less` when it is installed; empty or `cat` means none.
 fn pager_command() -> Option<String> {
-    let command = std::env::var("TKT_PAGER")
-        .or_else(|_| std::env::var("PAGER"))
-        .unwrap_or_else(|_| "less".to_string());
+    let command = match std::env::var("TKT_PAGER").or_else(|_| std::env::var("PAGER")) {
+        Ok(command) => command,
+        // No pager named and no less (a minimal container): print directly
+        // rather than into a pager that is not there.
+        Err(_) if on_path("less") => "less".to_string(),
+        Err(_) => return None,
+    };
     let trimmed = command.trim();
     (!trimmed.is_empty() && trimmed != "cat").then(|| trimmed.to_string())
+}
+
+/// Whether an executable `name` is on PATH.
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .any(|dir| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.is_file()))
+    })
 }
 
 /// A running pager that stdout is redirected into.

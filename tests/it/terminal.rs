@@ -231,3 +231,22 @@ fn the_next_step_puts_the_clock_first() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("- next step: update the customer, overdue by 2h (`tkt notify T-X3VVKTBFK2 --kind update -m …`)"), "{text}");
 }
+
+#[test]
+fn without_less_and_without_a_pager_named_output_goes_straight_out() {
+    // A PATH with a shell but no less: a minimal container.
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
+    let out = tkt_command(&desk())
+        .args(["list", "--now", "2026-11-20T15:00:00Z"])
+        .env("TKT_ISATTY", "1")
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("ID "),
+        "{:?}",
+        out
+    );
+}
