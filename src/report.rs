@@ -142,6 +142,10 @@ pub struct Measures {
     /// many of those are past their due date.
     pub actions_open: usize,
     pub actions_overdue: usize,
+    /// Every wall-clock time to resolution of the period, in seconds,
+    /// sorted (for a histogram).
+    #[serde(skip)]
+    pub resolution_wall_values: Vec<i64>,
 }
 
 /// A breached cycle of the period.
@@ -150,6 +154,7 @@ pub struct Breach {
     pub ticket: String,
     pub title: String,
     pub severity: String,
+    pub team: Option<String>,
     pub metric: String,
     pub cycle: u32,
     pub breached_at: Timestamp,
@@ -173,6 +178,24 @@ pub struct Bucket {
     pub measures: Measures,
 }
 
+/// Open tickets at the end of the period by age, per severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenByAge {
+    pub severity: String,
+    /// Counts per [`AGE_BUCKETS`].
+    pub counts: Vec<usize>,
+}
+
+/// The age buckets of open tickets: upper bounds in days (the last is
+/// open-ended), with their labels.
+pub const AGE_BUCKETS: [(i64, &str); 5] = [
+    (1, "under 1 day"),
+    (3, "1-3 days"),
+    (7, "3-7 days"),
+    (30, "1-4 weeks"),
+    (i64::MAX, "over 4 weeks"),
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub period: Period,
@@ -182,6 +205,11 @@ pub struct Report {
     pub trend: Vec<Bucket>,
     /// Worst first (by how much), then by ticket.
     pub breaches: Vec<Breach>,
+    /// The trend per severity: the overall attainment of each bucket of
+    /// `trend` (`None`: nothing measured), severities in first-seen order.
+    pub trend_by_severity: Vec<(String, Vec<Option<f64>>)>,
+    /// Tickets open at the end of the period (or now), by age and severity.
+    pub open_by_age: Vec<OpenByAge>,
 }
 
 /// `first_response`, `escalation:L2`, …: the name a metric has in reports.
@@ -204,15 +232,16 @@ fn judged_at(timer: &Timer) -> Option<Timestamp> {
 
 /// Keeps of `ticket` only what a report over `period` reads: the cycles
 /// judged in it; `false` when nothing of the ticket counts (no cycle
-/// judged, not opened, resolved or reopened in it, no satisfaction
-/// recorded in it, no action items), so that a report at 100,000 tickets
-/// holds only the period's.
+/// judged, not open, not opened, resolved or reopened in it, no
+/// satisfaction recorded in it, no action items), so that a report at
+/// 100,000 tickets holds only the period's.
 pub fn trim(ticket: &mut TicketAt, period: Period) -> bool {
     ticket
         .timers
         .retain(|t| judged_at(t).is_some_and(|at| period.contains(at)));
     let s = &ticket.status;
     !ticket.timers.is_empty()
+        || s.state.is_open()
         || !ticket.actions.is_empty()
         || period.contains(s.opened_at)
         || s.resolved_at.is_some_and(|r| period.contains(r))
@@ -332,6 +361,8 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
     m.first_response_business = Durations::of(fr_b);
     m.first_response_wall = Durations::of(fr_w);
     m.resolution_business = Durations::of(res_b);
+    res_w.sort_unstable();
+    m.resolution_wall_values = res_w.clone();
     m.resolution_wall = Durations::of(res_w);
     m.satisfaction_mean = (!scores.is_empty())
         .then(|| scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64);
@@ -358,6 +389,7 @@ pub fn breaches(tickets: &[TicketAt], period: Period, as_of: Timestamp) -> Vec<B
                     ticket: t.id.clone(),
                     title: t.title.clone(),
                     severity: t.status.severity.clone(),
+                    team: t.status.team.clone(),
                     metric: metric_key(timer),
                     cycle: timer.cycle,
                     breached_at: timer.breached_at.unwrap_or(at),
@@ -413,7 +445,67 @@ pub fn report(
             })
             .collect(),
         breaches: breaches(tickets, period, as_of),
+        trend_by_severity: trend_by_severity(tickets, buckets, as_of),
+        open_by_age: open_by_age(tickets, as_of.min(period.until)),
     }
+}
+
+/// Met over measured, every metric together.
+fn overall_attainment(m: &Measures) -> Option<f64> {
+    let (measured, met) = m
+        .attainment
+        .iter()
+        .fold((0, 0), |(x, y), a| (x + a.measured, y + a.met));
+    percent(met, measured)
+}
+
+fn by_severity(tickets: &[TicketAt]) -> Vec<(String, Vec<&TicketAt>)> {
+    let mut out: Vec<(String, Vec<&TicketAt>)> = Vec::new();
+    for t in tickets {
+        match out.iter_mut().find(|(s, _)| *s == t.status.severity) {
+            Some((_, list)) => list.push(t),
+            None => out.push((t.status.severity.clone(), vec![t])),
+        }
+    }
+    out
+}
+
+fn trend_by_severity(
+    tickets: &[TicketAt],
+    buckets: &[Period],
+    as_of: Timestamp,
+) -> Vec<(String, Vec<Option<f64>>)> {
+    by_severity(tickets)
+        .into_iter()
+        .map(|(severity, members)| {
+            let points = buckets
+                .iter()
+                .map(|&p| overall_attainment(&measures(&members, p, as_of)))
+                .collect();
+            (severity, points)
+        })
+        .collect()
+}
+
+fn open_by_age(tickets: &[TicketAt], at: Timestamp) -> Vec<OpenByAge> {
+    by_severity(tickets)
+        .into_iter()
+        .filter_map(|(severity, members)| {
+            let mut counts = vec![0; AGE_BUCKETS.len()];
+            for t in members.iter().filter(|t| t.status.state.is_open()) {
+                let days = (at.unix() - t.status.opened_at.unix()) / 86_400;
+                let i = AGE_BUCKETS
+                    .iter()
+                    .position(|(upper, _)| days < *upper)
+                    .unwrap_or(AGE_BUCKETS.len() - 1);
+                counts[i] += 1;
+            }
+            counts
+                .iter()
+                .any(|&c| c > 0)
+                .then_some(OpenByAge { severity, counts })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ format_arg!(
     /// `tkt report`: also Markdown and CSV.
     ReportFormat,
     ReportValues,
-    [Text, Markdown, Json, Csv]
+    [Text, Markdown, Json, Csv, Html]
 );
 format_arg!(
     /// `tkt review`: the draft is Markdown (or text); the rest text or JSON.

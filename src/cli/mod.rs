@@ -149,6 +149,7 @@ pub enum Format {
     Junit,
     Markdown,
     Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

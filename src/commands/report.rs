@@ -33,6 +33,15 @@ pub struct ReportArgs {
     /// Group by one or two of: severity, team, customer, assignee, level
     #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
     pub group_by: Vec<String>,
+    /// Write the report to FILE instead of stdout (for --format html)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// HTML: link each ticket to BASE/tickets/ID.yaml (a repository browser)
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// HTML: the attainment target line, in percent
+    #[arg(long, value_name = "PCT", default_value_t = 95.0)]
+    pub target: f64,
     #[command(flatten)]
     pub format: crate::cli::format::ReportFormat,
     #[command(flatten)]
@@ -167,7 +176,13 @@ fn buckets(period: Period, zone: Tz) -> Vec<Period> {
 }
 
 pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
-    let format = ctx.format(&[Format::Text, Format::Markdown, Format::Json, Format::Csv])?;
+    let format = ctx.format(&[
+        Format::Text,
+        Format::Markdown,
+        Format::Json,
+        Format::Csv,
+        Format::Html,
+    ])?;
     let (repo, policy) = ctx.repo_and_policy()?;
     let zone: Tz = match &args.tz {
         Some(name) => name.parse().map_err(|_| {
@@ -211,21 +226,40 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
     // known then.
     let at = period.until.min(ctx.now);
     let answer = desk::query_with(&repo, &policy, &query, at, |t| tkt::report::trim(t, period))?;
-    let report = tkt::report::report(
+    let mut report = tkt::report::report(
         &answer.tickets,
         period,
         &group_by,
         &buckets(period, zone),
         at,
     );
-    let mut out = anstream::stdout().lock();
+    // Severities in the policy's order, most severe first.
+    let rank = |s: &str| policy.severity_rank(s).unwrap_or(usize::MAX);
+    report.trend_by_severity.sort_by_key(|(s, _)| rank(s));
+    report.open_by_age.sort_by_key(|o| rank(&o.severity));
+    let mut buffer: Vec<u8> = Vec::new();
+    let out = &mut buffer;
     match format {
-        Format::Json => render::json(&mut out, &report, zone)?,
-        Format::Csv => render::csv(&mut out, &report)?,
-        Format::Markdown => render::markdown(&mut out, &report, zone)?,
-        _ => render::text(&mut out, &report, zone)?,
+        Format::Html => crate::render::dashboard::html(
+            out,
+            &report,
+            zone,
+            args.link_base.as_deref(),
+            args.target,
+        )?,
+        Format::Json => render::json(out, &report, zone)?,
+        Format::Csv => render::csv(out, &report)?,
+        Format::Markdown => render::markdown(out, &report, zone)?,
+        _ => render::text(out, &report, zone)?,
     }
-    out.flush()?;
+    match &args.out {
+        Some(path) => tkt::store::replace_file(path, &buffer)?,
+        None => {
+            let mut stdout = anstream::stdout().lock();
+            stdout.write_all(&buffer)?;
+            stdout.flush()?;
+        }
+    }
     crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }

@@ -5,6 +5,7 @@ pub mod action;
 pub mod changes;
 pub mod check;
 pub mod confirmation;
+pub mod dashboard;
 pub mod due;
 pub mod explain;
 pub mod export;

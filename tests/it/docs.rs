@@ -1004,9 +1004,12 @@ fn ci_recipes_parse_and_name_real_commands() {
             }
         }
     }
-    assert_eq!(files, 3);
+    assert_eq!(files, 4);
     assert!(
-        verbs.contains("check") && verbs.contains("sla") && verbs.contains("changes"),
+        verbs.contains("check")
+            && verbs.contains("sla")
+            && verbs.contains("changes")
+            && verbs.contains("report"),
         "{verbs:?}"
     );
     for entry in std::fs::read_dir(dir).unwrap() {
