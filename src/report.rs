@@ -130,6 +130,9 @@ pub struct Measures {
     pub resolution_wall: Durations,
     /// Escalation cycles judged, by level: reached in time or late.
     pub escalations: Vec<Attainment>,
+    /// Time tickets spent waiting (paused) within the period, in seconds
+    /// (a wait still going counts up to the end of the period, or now).
+    pub paused_s: i64,
     /// Satisfaction recorded by reviews in the period: mean and how many
     /// gave each score.
     pub satisfaction_mean: Option<f64>,
@@ -247,6 +250,9 @@ pub fn trim(ticket: &mut TicketAt, period: Period) -> bool {
         || s.resolved_at.is_some_and(|r| period.contains(r))
         || s.reopened.iter().any(|r| period.contains(*r))
         || s.satisfaction.is_some_and(|g| period.contains(g.at))
+        || s.waits
+            .iter()
+            .any(|w| w.from < period.until && w.until.is_none_or(|u| u > period.from))
 }
 
 fn percent(part: usize, whole: usize) -> Option<f64> {
@@ -276,6 +282,14 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
         if s.reopened.iter().any(|r| period.contains(*r)) {
             m.reopened += 1;
             touched = true;
+        }
+        for wait in &s.waits {
+            let from = wait.from.max(period.from);
+            let until = wait.until.unwrap_or(end).min(end);
+            if from < until {
+                m.paused_s += until.unix() - from.unix();
+                touched = true;
+            }
         }
         if let Some(given) = s.satisfaction
             && period.contains(given.at)

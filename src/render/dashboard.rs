@@ -264,13 +264,14 @@ pub fn html(
     let _ = write!(
         body,
         "<h1>{}</h1><ul class=\"summary\"><li>{} tickets: {} opened, {} resolved, {} reopened (reopen rate {})</li>\
-<li>satisfaction: {}</li><li>reviews: {} done in time, {} late, {} overdue; action items: {} open, {} overdue</li></ul>",
+<li>time paused: {}</li><li>satisfaction: {}</li><li>reviews: {} done in time, {} late, {} overdue; action items: {} open, {} overdue</li></ul>",
         h(&title),
         m.tickets,
         m.opened,
         m.resolved,
         m.reopened,
         pct(m.reopen_rate),
+        duration::format(m.paused_s),
         m.satisfaction_mean
             .map(|s| format!("mean {s:.2}"))
             .unwrap_or_else(|| "none recorded".into()),

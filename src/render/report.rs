@@ -66,6 +66,7 @@ fn summary_lines(m: &Measures) -> Vec<String> {
             stats(&m.resolution_wall)
         ),
         format!("reopen rate: {}", pct(m.reopen_rate)),
+        format!("time paused: {}", duration::format(m.paused_s)),
     ];
     let scores: Vec<String> = m
         .satisfaction

@@ -55,6 +55,13 @@ impl State {
 }
 
 /// Everything derived from replaying a ticket's events.
+/// A stretch of waiting: `until` is `None` while it lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    pub from: Timestamp,
+    pub until: Option<Timestamp>,
+}
+
 /// A satisfaction score a review recorded, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Satisfaction {
@@ -87,6 +94,9 @@ pub struct Status {
     pub pause_reason: Option<String>,
     /// Since when it is waiting (the pause that made it `waiting`).
     pub paused_at: Option<Timestamp>,
+    /// Every stretch it waited: from a pause to the resume (or the
+    /// resolution) that ended it; the last one open while it waits.
+    pub waits: Vec<Wait>,
     /// Teams asked for help that have not answered yet.
     pub waiting_on_teams: Vec<String>,
     pub resolved_at: Option<Timestamp>,
@@ -254,6 +264,7 @@ impl Status {
             last_customer_update: None,
             pause_reason: None,
             paused_at: None,
+            waits: Vec::new(),
             waiting_on_teams: Vec::new(),
             resolved_at: None,
             closed_at: None,
@@ -323,6 +334,13 @@ fn header_docs(ticket: &Ticket) -> BTreeSet<Doc> {
 fn start_work(s: &mut Status) {
     if s.state == State::New {
         s.state = State::InProgress;
+    }
+}
+
+/// Ends the wait in progress, if any, at `at`.
+fn end_wait(s: &mut Status, at: Timestamp) {
+    if let Some(wait) = s.waits.last_mut().filter(|w| w.until.is_none()) {
+        wait.until = Some(at);
     }
 }
 
@@ -404,17 +422,22 @@ fn apply(s: &mut Status, event: &Event) {
             if s.state.is_open() {
                 if s.state != State::Waiting {
                     s.paused_at = Some(*at);
+                    s.waits.push(Wait {
+                        from: *at,
+                        until: None,
+                    });
                 }
                 s.state = State::Waiting;
                 s.pause_reason = Some(reason.clone());
             }
         }
-        Event::Resumed { .. } => {
+        Event::Resumed { at, .. } => {
             if s.state == State::Waiting {
                 s.state = State::InProgress;
             }
             s.pause_reason = None;
             s.paused_at = None;
+            end_wait(s, *at);
         }
         Event::Involved { team, .. } => {
             start_work(s);
@@ -429,6 +452,7 @@ fn apply(s: &mut Status, event: &Event) {
             s.paused_at = None;
             s.resolved_at = Some(*at);
             s.resolved_by = Some(by.clone());
+            end_wait(s, *at);
         }
         Event::Approved { at, by, .. } => s.approvals.push(Approval {
             by: by.clone(),

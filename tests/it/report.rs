@@ -311,3 +311,44 @@ fn the_html_dashboard_renders_in_a_real_browser() {
         png.len()
     );
 }
+
+#[test]
+fn time_paused_counts_every_wait_within_the_period() {
+    let repo = TestRepo::new();
+    let events = "- type: notified\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  channel: email\n  kind: acknowledgement\n  message: On it\n\
+- type: paused\n  at: 2026-11-20T10:00:00Z\n  by: ana\n  reason: waiting-on-customer\n\
+- type: resumed\n  at: 2026-11-20T11:30:00Z\n  by: ana\n\
+- type: paused\n  at: 2026-11-20T11:45:00Z\n  by: ana\n  reason: waiting-on-customer\n";
+    repo.write(
+        "tickets/T-AB00000001.yaml",
+        &crate::support::ticket_text("T-AB00000001", events),
+    );
+    // 1h30 done, and 15 minutes of the wait still going at noon.
+    let doc = json(
+        repo.path(),
+        &[
+            "report",
+            "--since",
+            "2026-11-20",
+            "--until",
+            "2026-11-20",
+            "--now",
+            "2026-11-20T12:00:00Z",
+        ],
+    );
+    assert_eq!(doc["overall"]["paused_s"], 6300);
+    // A period that starts inside the first wait counts only its part.
+    let doc = json(
+        repo.path(),
+        &[
+            "report",
+            "--since",
+            "2026-11-20T11:00:00Z",
+            "--until",
+            "2026-11-20T11:50:00Z",
+            "--now",
+            "2026-11-20T12:00:00Z",
+        ],
+    );
+    assert_eq!(doc["overall"]["paused_s"], 1800 + 300);
+}
