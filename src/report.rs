@@ -525,6 +525,113 @@ fn open_by_age(tickets: &[TicketAt], at: Timestamp) -> Vec<OpenByAge> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{DEFAULT_POLICY, Policy};
+    use proptest::prelude::*;
+
+    /// A ticket opened `opened` minutes after the base, with a first
+    /// notice, an escalation and a resolution at the given minutes after
+    /// opening (when present), evaluated at `now`.
+    fn ticket(
+        n: usize,
+        severity: &str,
+        team: &str,
+        customer: &str,
+        opened: i64,
+        steps: (Option<i64>, Option<i64>, Option<i64>),
+        now: Timestamp,
+    ) -> TicketAt {
+        let base = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
+        let at = |m: i64| base.plus(60 * m);
+        let mut text = format!(
+            "schema: 1\nid: T-{n:010}\ntitle: t\ncustomer:\n  name: {customer}\n  contact: c@x.y\nteam: {team}\nevents:\n\
+- type: opened\n  at: {}\n  by: ana\n  severity: {severity}\n  level: L1\n",
+            at(opened)
+        );
+        let (notify, escalate, resolve) = steps;
+        if let Some(m) = notify {
+            text.push_str(&format!("- type: notified\n  at: {}\n  by: ana\n  channel: email\n  kind: acknowledgement\n  message: m\n", at(opened + m)));
+        }
+        if let Some(m) = escalate {
+            text.push_str(&format!(
+                "- type: escalated\n  at: {}\n  by: ana\n  to: L2\n  reason: r\n",
+                at(opened + m)
+            ));
+        }
+        if let Some(m) = resolve {
+            text.push_str(&format!(
+                "- type: resolved\n  at: {}\n  by: ana\n  summary: s\n",
+                at(opened + m)
+            ));
+        }
+        let t = crate::ticket::file::parse(text.as_bytes()).unwrap();
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let e = crate::sla::evaluate(&policy, &t, now);
+        TicketAt {
+            id: t.id.to_string(),
+            file: String::new(),
+            title: e.status.title.clone(),
+            customer: t.customer.clone(),
+            status: e.status,
+            timers: e.timers,
+            next_due: None,
+            actions: Vec::new(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Whatever the desk, period and grouping, the groups add up to the
+        /// overall numbers, metric by metric.
+        #[test]
+        fn grouping_never_changes_the_totals(
+            specs in proptest::collection::vec(
+                (0usize..4, 0usize..3, 0usize..3, 0i64..20_000,
+                 proptest::option::of(1i64..600), proptest::option::of(1i64..2_000), proptest::option::of(1i64..5_000)),
+                1..25,
+            ),
+            from in 0i64..20_000,
+            length in 60i64..30_000,
+            keys in proptest::sample::subsequence(vec![GroupKey::Severity, GroupKey::Team, GroupKey::Customer, GroupKey::Level], 1..=2),
+        ) {
+            let base = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
+            let now = base.plus(60 * 30_000);
+            let tickets: Vec<TicketAt> = specs
+                .iter()
+                .enumerate()
+                .map(|(n, &(sev, team, cust, opened, a, b, c))| {
+                    ticket(
+                        n,
+                        ["critical", "high", "medium", "low"][sev],
+                        ["payments", "identity", "platform"][team],
+                        ["Acme", "Globex", "Initech"][cust],
+                        opened,
+                        (a, b, c),
+                        now,
+                    )
+                })
+                .collect();
+            let period = Period { from: base.plus(60 * from), until: base.plus(60 * (from + length)) };
+            let r = report(&tickets, period, &keys, &[], now);
+            let mut summed: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+            for g in &r.groups {
+                for a in &g.measures.attainment {
+                    let e = summed.entry(a.metric.clone()).or_default();
+                    *e = (e.0 + a.measured, e.1 + a.met, e.2 + a.breached);
+                }
+            }
+            let overall: BTreeMap<String, (usize, usize, usize)> = r
+                .overall
+                .attainment
+                .iter()
+                .map(|a| (a.metric.clone(), (a.measured, a.met, a.breached)))
+                .collect();
+            prop_assert_eq!(summed, overall);
+            let tickets_in_groups: usize = r.groups.iter().map(|g| g.measures.tickets).sum();
+            prop_assert_eq!(tickets_in_groups, r.overall.tickets);
+            let breached: usize = r.overall.attainment.iter().map(|a| a.breached).sum();
+            prop_assert_eq!(breached, r.breaches.len());
+        }
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {
