@@ -104,10 +104,43 @@ fn duckdb_reads_the_export_to_the_reports_attainment() {
         );
         return;
     };
+    // The example desk, and a generated one (examples/gen.rs, which
+    // `cargo test` builds) when its binary is there.
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("export");
+    let generated = dir.path().join("generated");
+    let generator = assert_cmd::cargo::cargo_bin("tkt")
+        .parent()
+        .unwrap()
+        .join("examples/gen");
+    let mut desks = vec![desk()];
+    if generator.is_file() {
+        let made = Command::new(&generator)
+            .args([generated.to_str().unwrap(), "400", "7"])
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        desks.push(generated);
+    } else {
+        eprintln!(
+            "SKIPPED the generated desk of the DuckDB test: build examples/gen (cargo test does)"
+        );
+    }
+    for desk in desks {
+        agree_with_duckdb(&python, &desk, dir.path());
+    }
+}
+
+fn agree_with_duckdb(python: &str, desk: &Path, scratch: &Path) {
+    let out = scratch.join(format!(
+        "export-{}",
+        desk.file_name().unwrap().to_string_lossy()
+    ));
     tkt(
-        &desk(),
+        desk,
         &["export", "--format", "csv", "-o", out.to_str().unwrap()],
     );
     // docs/analytics.md's query, with the period filled in.
@@ -122,10 +155,7 @@ fn duckdb_reads_the_export_to_the_reports_attainment() {
         out.join("cycles.csv").display(),
         query
     );
-    let run = Command::new(&python)
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let run = Command::new(python).args(["-c", &script]).output().unwrap();
     assert!(
         run.status.success(),
         "{}",
@@ -147,7 +177,7 @@ fn duckdb_reads_the_export_to_the_reports_attainment() {
             .collect();
     from_duckdb.sort();
     let report: Value = serde_json::from_str(&tkt(
-        &desk(),
+        desk,
         &[
             "report",
             "--month",
@@ -173,5 +203,5 @@ fn duckdb_reads_the_export_to_the_reports_attainment() {
     }
     from_report.sort();
     assert!(!from_report.is_empty());
-    assert_eq!(from_duckdb, from_report);
+    assert_eq!(from_duckdb, from_report, "{}", desk.display());
 }
