@@ -116,19 +116,19 @@ for command in "${COMMANDS[@]}"; do
   echo "| \`tkt $command\` | $median | ${walls[*]} | $rss | $exits |"
 done
 
-# Completion of a ticket ID as a shell asks for it (`COMPLETE=bash`, the word
+# Completion of a ticket ID as a shell asks for it (`TKT_COMPLETE=bash`, the word
 # being completed last), run inside the desk as a shell would.
 for word in "" "T-0" "T-0A"; do
   walls=() peak=0
   for ((i = 0; i < RUNS; i++)); do
     start=$EPOCHREALTIME
     if ((HAVE_TIME)); then
-      (cd "$REPO" && COMPLETE=bash _CLAP_COMPLETE_INDEX=2 /usr/bin/time -f '%M' -o "$TMP/rss" \
+      (cd "$REPO" && TKT_COMPLETE=bash _CLAP_COMPLETE_INDEX=2 /usr/bin/time -f '%M' -o "$TMP/rss" \
         "$TKT" -- tkt show "$word" >/dev/null)
       rss_kb=$(tail -n 1 "$TMP/rss")
       ((rss_kb > peak)) && peak=$rss_kb
     else
-      (cd "$REPO" && COMPLETE=bash _CLAP_COMPLETE_INDEX=2 "$TKT" -- tkt show "$word" >/dev/null)
+      (cd "$REPO" && TKT_COMPLETE=bash _CLAP_COMPLETE_INDEX=2 "$TKT" -- tkt show "$word" >/dev/null)
       peak=unknown
     fi
     walls+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')")

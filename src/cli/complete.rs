@@ -1,9 +1,13 @@
 //! Dynamic shell completion (clap_complete's `CompleteEnv`, behind its
-//! `unstable-dynamic` feature): `source <(COMPLETE=bash tkt)` once, and Tab
+//! `unstable-dynamic` feature): `source <(TKT_COMPLETE=bash tkt)` once, and Tab
 //! completes ticket IDs (titles as descriptions, most recently updated
 //! first), severities, levels, teams, pause reasons and people from the
 //! desk in the current directory. Notice kinds, states and formats are
 //! clap's own possible values.
+//!
+//! The switch is `TKT_COMPLETE`, not clap's default `COMPLETE`: a variable
+//! that generic is set by other tools, and tkt must not stop working when
+//! it is.
 //!
 //! The completers are attached to the clap definition here, by argument
 //! name, so the argument structs stay free of completion details. A
@@ -18,10 +22,15 @@ use tkt::store::Repo;
 
 use super::Cli;
 
-/// Handles a completion request (when `COMPLETE` is set) and exits;
+/// The variable that asks tkt for completions (`TKT_COMPLETE=bash`).
+pub const VAR: &str = "TKT_COMPLETE";
+
+/// Handles a completion request (when `TKT_COMPLETE` is set) and exits;
 /// otherwise returns at once for a normal run.
 pub fn complete() {
-    clap_complete::CompleteEnv::with_factory(command).complete();
+    clap_complete::CompleteEnv::with_factory(command)
+        .var(VAR)
+        .complete();
 }
 
 /// Above this many matching tickets, completion offers the next character

@@ -399,7 +399,7 @@ pub enum Outcome {
 }
 
 pub fn main() -> ExitCode {
-    // A shell asking for completions (COMPLETE set) is answered and exits.
+    // A shell asking for completions (TKT_COMPLETE set) is answered and exits.
     complete::complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -47,6 +47,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "GITHUB_ACTIONS",
         "When true, check reports as GitHub annotations by default.",
     ),
+    (
+        "TKT_COMPLETE",
+        "bash, zsh or fish: print the shell's completion script, or answer its completion request (source <(TKT_COMPLETE=bash tkt)).",
+    ),
 ];
 
 /// The files tkt reads and writes, relative to the repository root.

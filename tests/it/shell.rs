@@ -107,11 +107,11 @@ fn every_verb_has_a_manual_page_that_renders() {
 }
 
 /// What `tkt` offers for the last word of `line` as `shell` asks for it
-/// (clap_complete's protocol: `COMPLETE=SHELL tkt -- WORDS…`, the index of
+/// (clap_complete's protocol: `TKT_COMPLETE=SHELL tkt -- WORDS…`, the index of
 /// the word being completed in `_CLAP_COMPLETE_INDEX`), run in `dir`.
 fn complete(dir: &std::path::Path, shell: &str, line: &[&str]) -> Vec<String> {
     let out = crate::support::tkt_command(dir)
-        .env("COMPLETE", shell)
+        .env("TKT_COMPLETE", shell)
         .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
         .arg("--")
         .args(line)
@@ -175,7 +175,7 @@ fn tab_completes_ticket_ids_and_the_desks_names_in_bash_zsh_and_fish() {
     assert!(first(&["tkt", "sla", "explain", "T-7PS"]).contains(&"T-7PSQMRQQ0F".to_string()));
     // The registration script is one line to source.
     let out = crate::support::tkt_command(&desk)
-        .env("COMPLETE", "bash")
+        .env("TKT_COMPLETE", "bash")
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("complete -o nospace -o bashdefault"));
@@ -209,4 +209,20 @@ fn on_a_large_desk_completion_offers_the_next_character_without_reading_files() 
         "{narrowed:?}"
     );
     assert_eq!(narrowed.len(), 66);
+}
+
+#[test]
+fn a_stray_complete_variable_does_not_break_tkt() {
+    // Other tools set COMPLETE; tkt's switch is TKT_COMPLETE.
+    let repo = TestRepo::new();
+    let out = crate::support::tkt_command(repo.path())
+        .env("COMPLETE", "1")
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
