@@ -68,8 +68,16 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     let unreadable = answer.unreadable.len();
     let mut tickets = answer.tickets;
     let mut out = anstream::stdout().lock();
+    // The owner's review action items past their due date (everyone's
+    // without an owner), wherever they were recorded: owed even when no
+    // ticket is open.
+    let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
+    let overdue = super::action::rows(&with_actions.tickets, &owner_names, |a| {
+        a.is_overdue(ctx.now)
+    });
     if tickets.is_empty() && format != Format::Json {
         handover::nothing_open(&mut out, owner.as_deref())?;
+        crate::render::action::overdue_markdown(&mut out, &overdue)?;
         return Ok(Outcome::Clean);
     }
     let note = input::optional_text(args.message, &args.text_file)?;
@@ -139,12 +147,6 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
         (_, _, Some(who)) => format!("Open tickets of {who}"),
         _ => "Open tickets".to_string(),
     };
-    // The owner's review action items past their due date (everyone's
-    // without an owner), wherever they were recorded.
-    let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
-    let overdue = super::action::rows(&with_actions.tickets, &owner_names, |a| {
-        a.is_overdue(ctx.now)
-    });
     match format {
         Format::Json => handover::json(
             &mut out,

@@ -551,6 +551,18 @@ fn review_action_items_are_tracked_until_done() {
         "{handover}"
     );
     // Only bo's, for bo; @me is the acting person.
+    // With no open ticket, the handover still names the late items.
+    let nothing = tkt(
+        &["handover", "--summary", "--for", "ana"],
+        "2026-11-30T00:00:00Z",
+    )
+    .ok()
+    .stdout;
+    assert!(
+        nothing.contains("no open tickets assigned to ana")
+            && nothing.contains("Overdue action items"),
+        "{nothing}"
+    );
     let mine = tkt(
         &["action", "list", "--owner", "@me", "--by", "ana"],
         "2026-11-25T00:00:00Z",
