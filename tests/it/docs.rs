@@ -894,17 +894,13 @@ fn tour_commands(script: &str) -> Vec<TourCommand> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
+        // A reader runs the tour line by line (continuations joined): a
+        // here-document would leave its body to the shell's prompt.
+        assert!(
+            !line.contains("<<"),
+            "the tour must not use a here-document: {line}"
+        );
         let mut text = line.to_string();
-        if let Some(pos) = line.find("<<'") {
-            let tag = line[pos + 3..].split('\'').next().unwrap().to_string();
-            for next in lines.by_ref() {
-                text.push('\n');
-                text.push_str(next);
-                if next == tag {
-                    break;
-                }
-            }
-        }
         while text.ends_with('\\') {
             let next = lines.next().expect("a continuation line");
             text.push('\n');
