@@ -31,6 +31,108 @@ impl Period {
     }
 }
 
+/// A calendar span `--period` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// An ISO week, from Monday.
+    Week,
+    Month,
+    Quarter,
+}
+
+/// The instant local `date` starts in `zone`.
+pub fn start_of(zone: chrono_tz::Tz, date: chrono::NaiveDate) -> Timestamp {
+    Timestamp::from_unix(crate::calendar::local_instant(zone, date, 0)).expect("a date tkt reads")
+}
+
+fn month_start(year: i32, month: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(year, month, 1).expect("a month")
+}
+
+impl Period {
+    /// The calendar month starting on local `first` (a first of the month).
+    pub fn month(zone: chrono_tz::Tz, first: chrono::NaiveDate) -> Period {
+        use chrono::Datelike;
+        let next = if first.month() == 12 {
+            month_start(first.year() + 1, 1)
+        } else {
+            month_start(first.year(), first.month() + 1)
+        };
+        Period {
+            from: start_of(zone, first),
+            until: start_of(zone, next),
+        }
+    }
+
+    /// The last complete `span` before `now`, in `zone`.
+    pub fn last_complete(span: Span, zone: chrono_tz::Tz, now: Timestamp) -> Period {
+        use chrono::{Datelike, Duration};
+        let today = crate::calendar::local_date(zone, now.unix());
+        let (from, until) = match span {
+            Span::Week => {
+                let monday =
+                    today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+                (monday - Duration::days(7), monday)
+            }
+            Span::Month => {
+                let this = month_start(today.year(), today.month());
+                let last = if this.month() == 1 {
+                    month_start(this.year() - 1, 12)
+                } else {
+                    month_start(this.year(), this.month() - 1)
+                };
+                (last, this)
+            }
+            Span::Quarter => {
+                let q = (today.month() - 1) / 3;
+                let this = month_start(today.year(), q * 3 + 1);
+                let last = if q == 0 {
+                    month_start(this.year() - 1, 10)
+                } else {
+                    month_start(this.year(), (q - 1) * 3 + 1)
+                };
+                (last, this)
+            }
+        };
+        Period {
+            from: start_of(zone, from),
+            until: start_of(zone, until),
+        }
+    }
+
+    /// The trend's buckets: ISO weeks (from Monday, in `zone`) over the
+    /// period, clipped to it; days for a period under four weeks.
+    pub fn buckets(self, zone: chrono_tz::Tz) -> Vec<Period> {
+        use chrono::{Datelike, Duration};
+        let days = (self.until.unix() - self.from.unix()) / 86_400;
+        let first = crate::calendar::local_date(zone, self.from.unix());
+        let (mut date, step) = if days < 28 {
+            (first, 1)
+        } else {
+            (
+                first - Duration::days(i64::from(first.weekday().num_days_from_monday())),
+                7,
+            )
+        };
+        let mut out = Vec::new();
+        loop {
+            let next = date + Duration::days(step);
+            let (from, until) = (
+                start_of(zone, date).max(self.from),
+                start_of(zone, next).min(self.until),
+            );
+            if from >= self.until {
+                break;
+            }
+            if from < until {
+                out.push(Period { from, until });
+            }
+            date = next;
+        }
+        out
+    }
+}
+
 /// What tickets are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -96,6 +198,23 @@ impl Durations {
             median_s: nearest_rank(&values, 50),
             p90_s: nearest_rank(&values, 90),
             max_s: values.last().copied(),
+        }
+    }
+}
+
+impl Measures {
+    /// Every metric together: `all`, measured, met, breached, attainment.
+    pub fn total(&self) -> Attainment {
+        let (measured, met) = self
+            .attainment
+            .iter()
+            .fold((0, 0), |(x, y), a| (x + a.measured, y + a.met));
+        Attainment {
+            metric: "all".into(),
+            measured,
+            met,
+            breached: measured - met,
+            attainment: percent(met, measured),
         }
     }
 }
@@ -464,15 +583,6 @@ pub fn report(
     }
 }
 
-/// Met over measured, every metric together.
-fn overall_attainment(m: &Measures) -> Option<f64> {
-    let (measured, met) = m
-        .attainment
-        .iter()
-        .fold((0, 0), |(x, y), a| (x + a.measured, y + a.met));
-    percent(met, measured)
-}
-
 fn by_severity(tickets: &[TicketAt]) -> Vec<(String, Vec<&TicketAt>)> {
     let mut out: Vec<(String, Vec<&TicketAt>)> = Vec::new();
     for t in tickets {
@@ -494,7 +604,7 @@ fn trend_by_severity(
         .map(|(severity, members)| {
             let points = buckets
                 .iter()
-                .map(|&p| overall_attainment(&measures(&members, p, as_of)))
+                .map(|&p| measures(&members, p, as_of).total().attainment)
                 .collect();
             (severity, points)
         })

@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
-use chrono::{Datelike, Duration as Days, NaiveDate};
+use chrono::{Duration as Days, NaiveDate};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use tkt::desk::{self, Query, Timers};
-use tkt::report::{GroupKey, Period};
+use tkt::report::{GroupKey, Period, Span, start_of};
 use tkt::time::Timestamp;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
@@ -57,22 +57,6 @@ pub enum PeriodArg {
     Quarter,
 }
 
-fn start_of(zone: Tz, date: NaiveDate) -> Timestamp {
-    Timestamp::from_unix(tkt::calendar::local_instant(zone, date, 0)).expect("a date tkt reads")
-}
-
-fn month_start(year: i32, month: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, 1).expect("a month")
-}
-
-fn next_month(d: NaiveDate) -> NaiveDate {
-    if d.month() == 12 {
-        month_start(d.year() + 1, 1)
-    } else {
-        month_start(d.year(), d.month() + 1)
-    }
-}
-
 /// An instant, or a date read in `zone` (its start; its end with `end`).
 fn when(flag: &str, text: &str, zone: Tz, end: bool) -> Result<Timestamp, CliError> {
     if let Ok(at) = Timestamp::parse(text) {
@@ -91,40 +75,21 @@ fn when(flag: &str, text: &str, zone: Tz, end: bool) -> Result<Timestamp, CliErr
 
 /// The period asked for, in `zone`, relative to `now`.
 fn period(args: &ReportArgs, zone: Tz, now: Timestamp) -> Result<Period, CliError> {
-    let today = tkt::calendar::local_date(zone, now.unix());
     let (from, until) = if let Some(month) = &args.month {
-        let start = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
             .ok()
             .filter(|_| month.len() == 7)
             .ok_or_else(|| CliError::usage(format!("--month `{month}` is not like 2026-11")))?;
-        (start_of(zone, start), start_of(zone, next_month(start)))
-    } else if let Some(p) = args.period {
-        let (from, until) = match p {
-            PeriodArg::Week => {
-                let monday = today - Days::days(i64::from(today.weekday().num_days_from_monday()));
-                (monday - Days::days(7), monday)
-            }
-            PeriodArg::Month => {
-                let this = month_start(today.year(), today.month());
-                let last = if this.month() == 1 {
-                    month_start(this.year() - 1, 12)
-                } else {
-                    month_start(this.year(), this.month() - 1)
-                };
-                (last, this)
-            }
-            PeriodArg::Quarter => {
-                let q = (today.month() - 1) / 3;
-                let this = month_start(today.year(), q * 3 + 1);
-                let last = if q == 0 {
-                    month_start(this.year() - 1, 10)
-                } else {
-                    month_start(this.year(), (q - 1) * 3 + 1)
-                };
-                (last, this)
-            }
+        let p = Period::month(zone, first);
+        (p.from, p.until)
+    } else if let Some(span) = args.period {
+        let span = match span {
+            PeriodArg::Week => Span::Week,
+            PeriodArg::Month => Span::Month,
+            PeriodArg::Quarter => Span::Quarter,
         };
-        (start_of(zone, from), start_of(zone, until))
+        let p = Period::last_complete(span, zone, now);
+        (p.from, p.until)
     } else {
         let until = match &args.until {
             Some(text) => when("--until", text, zone, true)?,
@@ -142,37 +107,6 @@ fn period(args: &ReportArgs, zone: Tz, now: Timestamp) -> Result<Period, CliErro
         )));
     }
     Ok(Period { from, until })
-}
-
-/// ISO weeks (from Monday, in `zone`) over the period, clipped to it; days
-/// for a period under four weeks.
-fn buckets(period: Period, zone: Tz) -> Vec<Period> {
-    let days = (period.until.unix() - period.from.unix()) / 86_400;
-    let first = tkt::calendar::local_date(zone, period.from.unix());
-    let (mut date, step) = if days < 28 {
-        (first, 1)
-    } else {
-        (
-            first - Days::days(i64::from(first.weekday().num_days_from_monday())),
-            7,
-        )
-    };
-    let mut out = Vec::new();
-    loop {
-        let next = date + Days::days(step);
-        let (from, until) = (
-            start_of(zone, date).max(period.from),
-            start_of(zone, next).min(period.until),
-        );
-        if from >= period.until {
-            break;
-        }
-        if from < until {
-            out.push(Period { from, until });
-        }
-        date = next;
-    }
-    out
 }
 
 pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
@@ -230,7 +164,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
         &answer.tickets,
         period,
         &group_by,
-        &buckets(period, zone),
+        &period.buckets(zone),
         at,
     );
     // Severities in the policy's order, most severe first.

@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use chrono_tz::Tz;
 use tkt::duration;
 use tkt::report::{AGE_BUCKETS, Report};
-use tkt::time::Timestamp;
+
+use super::report::{at, pct};
 
 /// The breach list shows this many, worst first; JSON and CSV have all.
 pub const BREACHES_SHOWN: usize = 50;
@@ -35,17 +36,6 @@ fn h(text: &str) -> String {
         }
     }
     out
-}
-
-fn at(t: Timestamp, zone: Tz) -> String {
-    t.utc()
-        .with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
-fn pct(p: Option<f64>) -> String {
-    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "-".into())
 }
 
 /// Horizontal bars: one row per label, one bar per series.

@@ -12,14 +12,15 @@ use tkt::time::Timestamp;
 use super::table::Table;
 use super::{JSON_SCHEMA, md_cell};
 
-fn at(t: Timestamp, zone: Tz) -> String {
+/// An instant in the report's zone.
+pub(super) fn at(t: Timestamp, zone: Tz) -> String {
     t.utc()
         .with_timezone(&zone)
         .format("%Y-%m-%d %H:%M %Z")
         .to_string()
 }
 
-fn pct(p: Option<f64>) -> String {
+pub(super) fn pct(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "-".into())
 }
 
@@ -94,28 +95,13 @@ fn metric_row(a: &Attainment) -> Vec<String> {
     ]
 }
 
-/// Overall attainment of a measures set (every metric together).
-fn total(m: &Measures) -> Attainment {
-    let (measured, met) = m
-        .attainment
-        .iter()
-        .fold((0, 0), |(x, y), a| (x + a.measured, y + a.met));
-    Attainment {
-        metric: "all".into(),
-        measured,
-        met,
-        breached: measured - met,
-        attainment: (measured > 0).then(|| met as f64 * 100.0 / measured as f64),
-    }
-}
-
 pub fn text(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
     writeln!(out, "{}\n", headline(r, zone))?;
     let mut table = Table::new(&["METRIC", "MEASURED", "MET", "BREACHED", "ATTAINMENT"]);
     for a in &r.overall.attainment {
         table.row(anstyle::Style::new(), metric_row(a));
     }
-    table.row(anstyle::Style::new().bold(), metric_row(&total(&r.overall)));
+    table.row(anstyle::Style::new().bold(), metric_row(&r.overall.total()));
     table.write(out)?;
     writeln!(out)?;
     for line in summary_lines(&r.overall) {
@@ -132,7 +118,7 @@ pub fn text(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
         header.extend(["METRIC", "MEASURED", "MET", "BREACHED", "ATTAINMENT"]);
         let mut table = Table::new(&header);
         for g in &r.groups {
-            for a in g.measures.attainment.iter().chain([&total(&g.measures)]) {
+            for a in g.measures.attainment.iter().chain([&g.measures.total()]) {
                 let mut row = g.key.clone();
                 row.extend(metric_row(a));
                 table.row(anstyle::Style::new(), row);
@@ -144,7 +130,7 @@ pub fn text(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
         writeln!(out, "\nTrend")?;
         let mut table = Table::new(&["FROM", "MEASURED", "MET", "BREACHED", "ATTAINMENT"]);
         for b in &r.trend {
-            let mut row = metric_row(&total(&b.measures));
+            let mut row = metric_row(&b.measures.total());
             row[0] = at(b.period.from, zone);
             table.row(anstyle::Style::new(), row);
         }
@@ -181,7 +167,7 @@ pub fn markdown(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
     writeln!(out, "## {}\n", md_cell(&headline(r, zone)))?;
     writeln!(out, "| Metric | Measured | Met | Breached | Attainment |")?;
     writeln!(out, "|---|---:|---:|---:|---:|")?;
-    for a in r.overall.attainment.iter().chain([&total(&r.overall)]) {
+    for a in r.overall.attainment.iter().chain([&r.overall.total()]) {
         let row = metric_row(a);
         writeln!(
             out,
@@ -210,7 +196,7 @@ pub fn markdown(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
             "---|".repeat(keys.len())
         )?;
         for g in &r.groups {
-            for a in g.measures.attainment.iter().chain([&total(&g.measures)]) {
+            for a in g.measures.attainment.iter().chain([&g.measures.total()]) {
                 let mut row = g.key.clone();
                 row.extend(metric_row(a));
                 writeln!(
@@ -267,21 +253,6 @@ pub fn json(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
     writeln!(out)
 }
 
-/// A CSV cell: quoted when it holds a comma, quote or line break; one a
-/// spreadsheet would read as a formula (`=`, `+`, `-`, `@`) starts with
-/// `'` so that it stays text.
-fn cell(text: &str) -> String {
-    let text = match text.chars().next() {
-        Some('=' | '+' | '-' | '@') => format!("'{text}"),
-        _ => text.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// One row per group × metric (the overall rows have the group `(all)`),
 /// then nothing else: the breach list is in JSON.
 pub fn csv(out: &mut impl Write, r: &Report) -> io::Result<()> {
@@ -301,9 +272,9 @@ pub fn csv(out: &mut impl Write, r: &Report) -> io::Result<()> {
     let mut row = |key: &[String], a: &Attainment| {
         let cells: Vec<String> = key
             .iter()
-            .map(|k| cell(&sanitize::line(k)))
+            .map(|k| super::export::csv_cell(&sanitize::line(k)))
             .chain([
-                cell(&a.metric),
+                super::export::csv_cell(&a.metric),
                 a.measured.to_string(),
                 a.met.to_string(),
                 a.breached.to_string(),

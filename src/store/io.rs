@@ -375,21 +375,7 @@ fn process_alive(pid: u32) -> bool {
 /// a full or read-only disk leaves nothing half-written. Fails if `path`
 /// exists.
 pub fn create_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tkt-tmp", std::process::id()));
-    let written = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(&tmp)(e));
-    }
+    let (dir, tmp) = temp_beside(path, bytes)?;
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
     match linked {
@@ -405,6 +391,20 @@ pub fn create_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// bytes go to a temporary file beside it, renamed into place when
 /// complete.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let (dir, tmp) = temp_beside(path, bytes)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(path)(e));
+    }
+    sync_dir(dir)
+}
+
+/// `bytes` written and synced to a new temporary file beside `path`: its
+/// directory and the temporary file's path.
+fn temp_beside<'p>(
+    path: &'p Path,
+    bytes: &[u8],
+) -> Result<(&'p Path, std::path::PathBuf), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -414,14 +414,13 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
+        file.sync_all()
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(io_err(path)(e));
+        return Err(io_err(&tmp)(e));
     }
-    sync_dir(dir)
+    Ok((dir, tmp))
 }
 
 pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
