@@ -17,6 +17,7 @@ impl Timestamp {
     pub const EPOCH: Timestamp = Timestamp(DateTime::<Utc>::UNIX_EPOCH);
     /// The latest instant chrono represents: later than any event.
     pub const MAX: Timestamp = Timestamp(DateTime::<Utc>::MAX_UTC);
+    pub const MIN: Timestamp = Timestamp(DateTime::<Utc>::MIN_UTC);
 
     /// The years tkt writes events in. Readers accept any RFC 3339 instant;
     /// writers (`--now`, `--at`, every verb) refuse instants outside these
@@ -78,9 +79,15 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// RFC 3339 text for people and JSON; seconds and nanoseconds since the
+/// epoch for binary formats (the desk's index), exact and compact.
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            (self.0.timestamp(), self.0.timestamp_subsec_nanos()).serialize(serializer)
+        }
     }
 }
 
@@ -100,8 +107,15 @@ impl schemars::JsonSchema for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Timestamp::parse(&text).map_err(serde::de::Error::custom)
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            Timestamp::parse(&text).map_err(serde::de::Error::custom)
+        } else {
+            let (secs, nanos) = <(i64, u32)>::deserialize(deserializer)?;
+            DateTime::from_timestamp(secs, nanos)
+                .map(Timestamp)
+                .ok_or_else(|| serde::de::Error::custom("instant out of range"))
+        }
     }
 }
 

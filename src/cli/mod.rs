@@ -64,6 +64,15 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = "Global options")]
     pub absolute: bool,
 
+    /// Read every ticket file, without the desk's index (also TKT_NO_INDEX=1)
+    #[arg(
+        long,
+        env = "TKT_NO_INDEX",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub no_index: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -269,6 +278,8 @@ pub struct Ctx {
     by: Option<String>,
     pub format: Option<Format>,
     pub interactive: bool,
+    /// Listings read every file (--no-index).
+    pub no_index: bool,
 }
 
 impl Ctx {
@@ -294,7 +305,9 @@ impl Ctx {
         let observer: tkt::store::LockObserver = std::sync::Arc::new(move |wait| {
             output::lock_wait(&root, wait);
         });
-        Ok(repo.with_lock_wait(timeout, Some(observer)))
+        Ok(repo
+            .with_lock_wait(timeout, Some(observer))
+            .with_index(!self.no_index))
     }
 
     pub fn repo_and_policy(&self) -> Result<(Repo, Policy), CliError> {
@@ -440,6 +453,7 @@ pub fn main() -> ExitCode {
         by: cli.by.clone(),
         format: cli.command.format(),
         interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+        no_index: cli.no_index,
     };
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&ctx, args),

@@ -13,15 +13,18 @@ use crate::due::{self, Need};
 use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::sla::{self, PolicyFlip, Timer, urgency_key};
-use crate::store::{Repo, StoreError};
+use crate::store::index::{self, Keep, Lookup};
+use crate::store::{Entry, Repo, StoreError};
 use crate::ticket::{Customer, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::actions::Action;
 use crate::workflow::{self, Status};
 
 mod filter;
+mod summary;
 use filter::severity_rank;
 pub use filter::{Filter, Sort, SortField, SortKey, TextQuery};
+pub use summary::Summary;
 
 /// How much of the timers the answer carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,8 +124,16 @@ pub trait Source {
     /// `None` for a ticket without events (never for a parsed one).
     fn opened_at(&self) -> Option<Timestamp>;
     fn customer(&self) -> &Customer;
-    /// The status at `now`, and the timers when `with_timers`.
-    fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>);
+    /// The status at `now`, and the timers when `with_timers`. A source
+    /// that computes timers apart may leave them out when `wanted` says
+    /// the status rules the ticket out anyway.
+    fn at(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        with_timers: bool,
+        wanted: &dyn Fn(&Status) -> bool,
+    ) -> (Status, Vec<Timer>);
     /// The review action items at `now`.
     fn actions(&self, now: Timestamp) -> Vec<Action>;
     /// Whether `hit` holds for one of its texts: title as opened,
@@ -143,7 +154,14 @@ impl Source for Ticket {
         &self.customer
     }
 
-    fn at(&self, policy: &Policy, now: Timestamp, with_timers: bool) -> (Status, Vec<Timer>) {
+    /// One replay gives both: timers are computed whenever asked for.
+    fn at(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        with_timers: bool,
+        _wanted: &dyn Fn(&Status) -> bool,
+    ) -> (Status, Vec<Timer>) {
         if with_timers {
             let evaluation = sla::evaluate(policy, self, now);
             (evaluation.status, evaluation.timers)
@@ -186,7 +204,7 @@ impl Selected {
 /// One ticket through the query.
 pub fn select<S: Source>(
     source: &S,
-    file: String,
+    file: impl FnOnce() -> String,
     policy: &Policy,
     query: &Query,
     now: Timestamp,
@@ -196,7 +214,8 @@ pub fn select<S: Source>(
     }
     let with_timers =
         query.timers != Timers::Skip || query.need.is_some() || query.sort.needs_timers();
-    let (status, mut timers) = source.at(policy, now, with_timers);
+    let wanted = |status: &Status| query.filter.matches_source(source, status);
+    let (status, mut timers) = source.at(policy, now, with_timers, &wanted);
     if !query.filter.matches_source(source, &status) {
         return if query.need.is_none() && query.filter.hidden_by_state(source, &status) {
             Selected::Hidden
@@ -217,7 +236,7 @@ pub fn select<S: Source>(
     }
     Selected::Ticket(Box::new(TicketAt {
         id: source.id().to_string(),
-        file,
+        file: file(),
         title: status.title.clone(),
         customer: source.customer().clone(),
         status,
@@ -254,25 +273,34 @@ pub fn query_with(
     now: Timestamp,
     keep: impl Fn(&mut TicketAt) -> bool + Sync,
 ) -> Result<Answer, StoreError> {
-    let scanned = repo.scan(|entry, bytes| {
-        let file = repo.relative(&entry.path).display().to_string();
-        match Repo::parse_entry(entry, bytes) {
-            Ok(ticket) => Ok(match select(&ticket, file, policy, query, now) {
-                Selected::Ticket(mut t) => {
-                    if keep(&mut t) {
-                        Selected::Ticket(t)
-                    } else {
-                        Selected::Skipped
-                    }
-                }
-                other => other,
-            }),
-            Err(error) => Err(Unreadable {
-                file: entry.path.clone(),
-                error,
-            }),
+    let keep = |selected: Selected| match selected {
+        Selected::Ticket(mut t) => {
+            if keep(&mut t) {
+                Selected::Ticket(t)
+            } else {
+                Selected::Skipped
+            }
         }
-    })?;
+        other => other,
+    };
+    let file_of = |entry: &Entry| repo.relative(&entry.path).display().to_string();
+    let entries = repo.entries()?;
+    let scanned: Vec<Result<Selected, Unreadable>> = match repo.index_path() {
+        Some(path) => index::scan(&path, &index_key(policy), &entries, |lookup| {
+            let file = || file_of(lookup.entry);
+            let (selected, kept) = select_indexed(lookup, file, policy, query, now);
+            (selected.map(keep), kept)
+        }),
+        None => Repo::scan_entries(&entries, |entry, bytes| {
+            match Repo::parse_entry(entry, bytes) {
+                Ok(ticket) => Ok(keep(select(&ticket, || file_of(entry), policy, query, now))),
+                Err(error) => Err(Unreadable {
+                    file: entry.path.clone(),
+                    error,
+                }),
+            }
+        }),
+    };
     let mut answer = Answer {
         tickets: Vec::new(),
         unreadable: Vec::new(),
@@ -295,6 +323,77 @@ pub fn query_with(
         answer.tickets.truncate(limit);
     }
     Ok(answer)
+}
+
+/// What identifies the summaries an index holds: the summary format, the
+/// tkt build that wrote them (version, commit, and the executable itself,
+/// so a rebuild never trusts an older build's), and the policy they were
+/// computed under.
+fn index_key(policy: &Policy) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(format!(
+        "summary {} build {}\n",
+        summary::FORMAT,
+        env!("TKT_VERSION")
+    ));
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::metadata(exe).ok())
+    {
+        let stat = crate::store::index::Stat::of(&meta);
+        hash.update(format!("{} {:?} {}\n", stat.size, stat.mtime, stat.ino));
+    }
+    hash.update(format!("{policy:?}"));
+    hash.finalize().into()
+}
+
+/// One ticket through the query with the index: from its summary when the
+/// index holds a trusted one that can answer (no text filter, `now` at or
+/// after its last event), else from the file, whose summary then goes to
+/// the index. Both ways give the same answer: the file's is made of the
+/// same summary whenever the summary can answer.
+fn select_indexed(
+    lookup: Lookup<'_>,
+    file: impl FnOnce() -> String,
+    policy: &Policy,
+    query: &Query,
+    now: Timestamp,
+) -> (Result<Selected, Unreadable>, Keep) {
+    let summaries_answer = query.filter.text.is_none() && query.timers != Timers::Full;
+    let cached = lookup.cached.and_then(Summary::decode);
+    if let Some(summary) = &cached
+        && summaries_answer
+        && summary.answers(now)
+    {
+        return (Ok(select(summary, file, policy, query, now)), Keep::Same);
+    }
+    let entry = lookup.entry;
+    let bytes = if entry.symlink {
+        Err(StoreError::Symlink(entry.path.clone()))
+    } else {
+        crate::store::read_capped(&entry.path)
+    };
+    let ticket = match Repo::parse_entry(entry, bytes) {
+        Ok(ticket) => ticket,
+        Err(error) => {
+            let unreadable = Unreadable {
+                file: entry.path.clone(),
+                error,
+            };
+            return (Err(unreadable), Keep::Nothing);
+        }
+    };
+    if cached.is_some() {
+        return (Ok(select(&ticket, file, policy, query, now)), Keep::Same);
+    }
+    let summary = Summary::of(policy, &ticket);
+    let selected = if summaries_answer && summary.answers(now) {
+        select(&summary, file, policy, query, now)
+    } else {
+        select(&ticket, file, policy, query, now)
+    };
+    (Ok(selected), Keep::New(summary.encode()))
 }
 
 /// A ticket whose timers a policy change flips.
@@ -371,27 +470,43 @@ mod tests {
         let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
         let t = ticket("T-7FQ2M9KD3A", "critical", "2026-11-20T09:00:00Z", "");
         let mut q = Query::default();
-        let plain = select(&t, "f".into(), &policy, &q, now).ticket().unwrap();
+        let plain = select(&t, || "f".into(), &policy, &q, now)
+            .ticket()
+            .unwrap();
         assert!(plain.timers.is_empty());
         q.timers = Timers::Summary;
-        let with = select(&t, "f".into(), &policy, &q, now).ticket().unwrap();
+        let with = select(&t, || "f".into(), &policy, &q, now)
+            .ticket()
+            .unwrap();
         assert!(!with.timers.is_empty());
         assert!(with.timers.iter().all(|t| t.segments.is_empty()));
         q.filter.severities = vec!["low".into()];
-        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_none());
+        assert!(
+            select(&t, || "f".into(), &policy, &q, now)
+                .ticket()
+                .is_none()
+        );
         // Not opened yet at `now`: not on the desk.
         let early = Timestamp::parse("2026-11-20T08:00:00Z").unwrap();
         assert!(
-            select(&t, "f".into(), &policy, &Query::default(), early)
+            select(&t, || "f".into(), &policy, &Query::default(), early)
                 .ticket()
                 .is_none()
         );
         // A critical ticket 3h old without an escalation owes one.
         q.filter.severities.clear();
         q.need = Some(Need::Escalation);
-        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_some());
+        assert!(
+            select(&t, || "f".into(), &policy, &q, now)
+                .ticket()
+                .is_some()
+        );
         q.need = Some(Need::Review);
-        assert!(select(&t, "f".into(), &policy, &q, now).ticket().is_none());
+        assert!(
+            select(&t, || "f".into(), &policy, &q, now)
+                .ticket()
+                .is_none()
+        );
     }
 
     #[test]
@@ -400,9 +515,15 @@ mod tests {
         let now = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
         let q = Query::default();
         let at = |id, sev, opened| {
-            select(&ticket(id, sev, opened, ""), "f".into(), &policy, &q, now)
-                .ticket()
-                .unwrap()
+            select(
+                &ticket(id, sev, opened, ""),
+                || "f".into(),
+                &policy,
+                &q,
+                now,
+            )
+            .ticket()
+            .unwrap()
         };
         let mut tickets = vec![
             at("T-3333333333", "low", "2026-11-20T08:00:00Z"),

@@ -33,16 +33,17 @@
 mod replay;
 mod verdict;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::ticket::Ticket;
 use crate::time::Timestamp;
 use crate::workflow::{Status, Timeline};
 
-use replay::Replay;
+pub use replay::Clock;
+use replay::{Calendars, Replay};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     FirstResponse,
@@ -65,7 +66,7 @@ impl Metric {
 }
 
 /// Ordered by urgency: breached first, met last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimerStatus {
     Breached,
@@ -101,7 +102,7 @@ impl TimerStatus {
 }
 
 /// A stretch of time during which a timer ran, on one calendar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub from: Timestamp,
     /// `None` while still running (counted up to `now`).
@@ -110,7 +111,7 @@ pub struct Segment {
     pub business_s: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
     pub metric: Metric,
     /// The level an escalation timer requires; `None` for other metrics.
@@ -221,6 +222,73 @@ pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation 
         replayed: timeline.current,
         ignored_future: timeline.future,
     }
+}
+
+/// A cycle as a replay of every event leaves it, ready for a verdict at
+/// any instant at or after the ticket's last event: judged already when
+/// the verdict cannot change with the instant (stopped, or paused), else
+/// still running and judged at the instant asked. What a cache of the
+/// desk keeps instead of the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cycle {
+    Judged(Timer),
+    Running {
+        /// The clock as the last event left it.
+        clock: Clock,
+        target: i64,
+    },
+}
+
+impl Cycle {
+    /// The timer at `now` (at or after the ticket's last event).
+    pub fn at(&self, policy: &Policy, now: Timestamp) -> Timer {
+        match self {
+            Cycle::Judged(timer) => timer.clone(),
+            Cycle::Running { clock, target } => verdict::judge(
+                clock.clone(),
+                *target,
+                now,
+                Calendars(policy),
+                policy.warning,
+            ),
+        }
+    }
+}
+
+/// The status after every event, and every timer cycle with a verdict to
+/// give: [`evaluate`] at any instant at or after the ticket's last event
+/// is this status and these cycles [at](Cycle::at) the instant.
+pub fn cycles(policy: &Policy, ticket: &Ticket) -> (Status, Vec<Cycle>) {
+    let latest = ticket.latest_at().unwrap_or(Timestamp::MIN);
+    let timeline = Timeline::of(ticket, latest);
+    let mut status = Status::opened(ticket);
+    let mut clocks = Replay::new(policy, latest);
+    let opened_at = status.opened_at;
+    for (n, &i) in timeline.current.iter().enumerate() {
+        let event = &ticket.events[i];
+        if n > 0 {
+            status.apply(event);
+        }
+        clocks.apply(i, event, event.at().max(opened_at));
+    }
+    let (clocks, _, _) = clocks.finish_clocks();
+    let cycles = clocks
+        .into_iter()
+        .map(|(clock, target)| {
+            if clock.stopped.is_none() && clock.running_since.is_some() {
+                Cycle::Running { clock, target }
+            } else {
+                Cycle::Judged(verdict::judge(
+                    clock,
+                    target,
+                    latest,
+                    Calendars(policy),
+                    policy.warning,
+                ))
+            }
+        })
+        .collect();
+    (status, cycles)
 }
 
 /// Which timer cycles a listing shows.

@@ -39,8 +39,8 @@ fn target_of(
 type Key = (Metric, Option<String>);
 
 /// One timer cycle being built.
-#[derive(Clone)]
-pub(super) struct Clock {
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Clock {
     pub(super) metric: Metric,
     pub(super) level: Option<String>,
     /// 1-based per ticket, metric and level; never reused.
@@ -91,7 +91,7 @@ impl Clock {
 /// Calendars by name. A validated policy defines every calendar it
 /// references, and always has `24x7`, the answer for anything else.
 #[derive(Clone, Copy)]
-pub(super) struct Calendars<'p>(&'p Policy);
+pub(super) struct Calendars<'p>(pub(super) &'p Policy);
 
 impl<'p> Calendars<'p> {
     pub(super) fn get(self, name: &str) -> &'p Calendar {
@@ -669,8 +669,20 @@ impl<'p> Replay<'p> {
 
     /// Every cycle with its verdict at `now`, the dropped ones apart, and
     /// the effects trail.
-    pub(super) fn finish(mut self) -> (Vec<Timer>, Vec<Dropped>, Vec<Effect>) {
-        let now = self.now;
+    pub(super) fn finish(self) -> (Vec<Timer>, Vec<Dropped>, Vec<Effect>) {
+        let (now, calendars, warning) = (self.now, self.calendars, self.policy.warning);
+        let (clocks, dropped, effects) = self.finish_clocks();
+        let timers = clocks
+            .into_iter()
+            .map(|(clock, target)| verdict::judge(clock, target, now, calendars, warning))
+            .collect();
+        (timers, dropped, effects)
+    }
+
+    /// Every cycle with a verdict to give (with the target it is judged
+    /// against), in metric, level and cycle order; the dropped ones apart;
+    /// the effects trail.
+    pub(super) fn finish_clocks(mut self) -> (Vec<(Clock, i64)>, Vec<Dropped>, Vec<Effect>) {
         let mut clocks: Vec<Clock> = std::mem::take(&mut self.ledger);
         clocks.extend(self.first_response.take());
         clocks.extend(self.cadence.take());
@@ -685,7 +697,7 @@ impl<'p> Replay<'p> {
                 c.cycle,
             )
         });
-        let mut timers = Vec::new();
+        let mut judged = Vec::new();
         let mut dropped = Vec::new();
         for clock in clocks {
             if let Some(at) = clock.dropped {
@@ -707,14 +719,8 @@ impl<'p> Replay<'p> {
                     None => continue,
                 },
             };
-            timers.push(verdict::judge(
-                clock,
-                target,
-                now,
-                self.calendars,
-                self.policy.warning,
-            ));
+            judged.push((clock, target));
         }
-        (timers, dropped, self.effects)
+        (judged, dropped, self.effects)
     }
 }

@@ -9,6 +9,7 @@
 //! `tickets/.tkt-tmp/` (ignored by git, cleaned up after killed writers)
 //! and a rename, and wait for a ticket's lock only as long as allowed.
 
+pub mod index;
 mod io;
 
 use std::fs;
@@ -146,6 +147,8 @@ fn io_err(path: &Path) -> impl FnOnce(stdio::Error) -> StoreError + '_ {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub path: PathBuf,
+    /// The file name (`<ID>.yaml`).
+    pub name: String,
     /// The ID its name claims, or `None` for a name that is not `<ID>.yaml`.
     pub id: Option<TicketId>,
     pub symlink: bool,
@@ -156,6 +159,8 @@ pub struct Repo {
     root: PathBuf,
     lock_timeout: Duration,
     on_lock_wait: Option<LockObserver>,
+    /// Whether listings may use the desk's index ([`index`]).
+    use_index: bool,
 }
 
 impl std::fmt::Debug for Repo {
@@ -199,6 +204,7 @@ impl Repo {
             root: root.to_path_buf(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             on_lock_wait: None,
+            use_index: true,
         }
     }
 
@@ -208,6 +214,17 @@ impl Repo {
         self.lock_timeout = timeout;
         self.on_lock_wait = observer;
         self
+    }
+
+    /// Whether listings may use the desk's index (`--no-index` says no).
+    pub fn with_index(mut self, use_index: bool) -> Repo {
+        self.use_index = use_index;
+        self
+    }
+
+    /// Where the desk's index lives, when listings may use one.
+    pub fn index_path(&self) -> Option<PathBuf> {
+        self.use_index.then(|| index::location(&self.root))
     }
 
     pub fn root(&self) -> &Path {
@@ -325,13 +342,14 @@ impl Repo {
             let id = TicketId::parse(&name[..name.len() - ".yaml".len()]).ok();
             entries.push(Entry {
                 path: item.path().to_path_buf(),
+                name: name.to_string(),
                 id,
                 symlink: item.path_is_symlink(),
             });
         }
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
-        entries.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+        entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)
     }
 

@@ -688,6 +688,13 @@ impl Ticket {
     pub fn opened_at(&self) -> Option<Timestamp> {
         self.events.first().map(Event::at)
     }
+
+    /// The time of its latest event, whatever the file order: from this
+    /// instant on, what its events say no longer changes with the instant
+    /// asked.
+    pub fn latest_at(&self) -> Option<Timestamp> {
+        self.events.iter().map(Event::at).max()
+    }
 }
 
 /// The JSON Schema of a ticket file (see `crate::schema`).

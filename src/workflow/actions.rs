@@ -11,7 +11,7 @@ use crate::ticket::{Event, Ticket};
 use crate::time::Timestamp;
 
 /// One action item of a ticket, as of an instant.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Action {
     /// `REF#N`: the review's reference and the item's position (from 1).
     pub item: String,
@@ -23,7 +23,7 @@ pub struct Action {
     pub done: Option<Done>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Done {
     pub at: Timestamp,
     pub by: String,

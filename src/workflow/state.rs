@@ -8,14 +8,14 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::{Doc, Level, Policy};
 use crate::ticket::{AmendedField, DiagnosisStep, Event, ReviewPart, Ticket};
 use crate::time::Timestamp;
 
 /// Where a ticket is in the SOP. The escalation level is orthogonal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     New,
@@ -56,27 +56,27 @@ impl State {
 
 /// Everything derived from replaying a ticket's events.
 /// A stretch of waiting: `until` is `None` while it lasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wait {
     pub from: Timestamp,
     pub until: Option<Timestamp>,
 }
 
 /// A satisfaction score a review recorded, and when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Satisfaction {
     pub score: u8,
     pub at: Timestamp,
 }
 
 /// An approval of closure: who recorded it, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     pub by: String,
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     /// The title, as last amended.
     pub title: String,

@@ -1,0 +1,243 @@
+//! A ticket's summary: what the desk query reads of a ticket, computed
+//! once from its events and valid at every instant at or after its last
+//! event. The desk's index (`store::index`) keeps one per file so that a
+//! listing need not read and replay files that did not change; the index
+//! is never the truth, the file is, and [`Summary::of`] is the one way a
+//! summary is made.
+
+use serde::{Deserialize, Serialize};
+
+use super::Source;
+use crate::id::TicketId;
+use crate::policy::Policy;
+use crate::sla::{self, Cycle, Timer};
+use crate::ticket::{Customer, Ticket};
+use crate::time::Timestamp;
+use crate::workflow::Status;
+use crate::workflow::actions::{self, Action};
+
+/// Bumped whenever the summary's shape or meaning changes, so that an
+/// index written by another build is never read as this one's.
+pub const FORMAT: u32 = 1;
+
+/// A summary: the head every query reads (what filters and listings
+/// show), and the tail (timer cycles and action items) kept encoded until a
+/// query asks for timers or actions of a ticket its filter selects, so a
+/// listing of open tickets does not decode the cycles of closed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    head: Head,
+    /// [`Tail`], encoded.
+    tail: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Head {
+    id: TicketId,
+    opened_at: Option<Timestamp>,
+    /// The latest event's time: the summary answers for instants from
+    /// here on.
+    latest_at: Option<Timestamp>,
+    #[serde(with = "customer_fields")]
+    customer: Customer,
+    status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Tail {
+    cycles: Vec<Cycle>,
+    actions: Vec<Action>,
+}
+
+impl Summary {
+    /// The summary of `ticket` under `policy`.
+    pub fn of(policy: &Policy, ticket: &Ticket) -> Summary {
+        let latest_at = ticket.latest_at();
+        let (status, cycles) = sla::cycles(policy, ticket);
+        let tail = Tail {
+            cycles,
+            actions: actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN)),
+        };
+        Summary {
+            head: Head {
+                id: ticket.id.clone(),
+                opened_at: ticket.opened_at(),
+                latest_at,
+                customer: ticket.customer.clone(),
+                status,
+            },
+            tail: postcard::to_stdvec(&tail).expect("a summary always encodes"),
+        }
+    }
+
+    /// Whether the summary answers for `now`: at or after the last event
+    /// (before it, an event still to come would be counted).
+    pub fn answers(&self, now: Timestamp) -> bool {
+        self.head.latest_at.is_none_or(|latest| latest <= now)
+    }
+
+    /// The compact binary form the index stores: the head's length
+    /// (`u32`, little-endian), the head, the tail.
+    pub fn encode(&self) -> Vec<u8> {
+        let head = postcard::to_stdvec(&self.head).expect("a summary always encodes");
+        let mut bytes = Vec::with_capacity(4 + head.len() + self.tail.len());
+        bytes.extend_from_slice(&(head.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&head);
+        bytes.extend_from_slice(&self.tail);
+        bytes
+    }
+
+    /// A summary from [`Summary::encode`]'s bytes; `None` for bytes that
+    /// are not one (a damaged index is ignored, never trusted). The tail
+    /// is checked when first read; the index's checksums and its key (the
+    /// build that wrote it) stand for it until then.
+    pub fn decode(bytes: &[u8]) -> Option<Summary> {
+        let (len, rest) = bytes.split_first_chunk::<4>()?;
+        let (head, tail) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+        let head = match postcard::take_from_bytes::<Head>(head) {
+            Ok((head, [])) => head,
+            _ => return None,
+        };
+        Some(Summary {
+            head,
+            tail: tail.to_vec(),
+        })
+    }
+
+    /// The tail; empty if it does not decode (see [`Summary::decode`]).
+    fn tail(&self) -> Tail {
+        match postcard::take_from_bytes::<Tail>(&self.tail) {
+            Ok((tail, [])) => tail,
+            _ => Tail {
+                cycles: Vec::new(),
+                actions: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Valid only for instants [`Summary::answers`] accepts: the query reads
+/// the file for any other.
+impl Source for Summary {
+    fn id(&self) -> &TicketId {
+        &self.head.id
+    }
+
+    fn opened_at(&self) -> Option<Timestamp> {
+        self.head.opened_at
+    }
+
+    fn customer(&self) -> &Customer {
+        &self.head.customer
+    }
+
+    fn at(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        with_timers: bool,
+        wanted: &dyn Fn(&Status) -> bool,
+    ) -> (Status, Vec<Timer>) {
+        let status = self.head.status.clone();
+        let timers = if with_timers && wanted(&status) {
+            self.tail()
+                .cycles
+                .iter()
+                .map(|c| c.at(policy, now))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (status, timers)
+    }
+
+    fn actions(&self, _now: Timestamp) -> Vec<Action> {
+        self.tail().actions
+    }
+
+    /// A summary keeps no text but the amended title (in the status): a
+    /// query whose filter reads text reads the files instead.
+    fn any_text(&self, _hit: &dyn Fn(&str) -> bool) -> bool {
+        false
+    }
+}
+
+/// A customer as a pair of strings: the ticket file's form leaves empty
+/// fields out, which a binary form cannot.
+mod customer_fields {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::ticket::Customer;
+
+    pub fn serialize<S: Serializer>(c: &Customer, s: S) -> Result<S::Ok, S::Error> {
+        (&c.name, &c.contact).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Customer, D::Error> {
+        let (name, contact) = <(String, String)>::deserialize(d)?;
+        Ok(Customer { name, contact })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desk::{Query, Timers, select};
+    use crate::policy::DEFAULT_POLICY;
+
+    fn example_tickets() -> Vec<Ticket> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk/tickets");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push(crate::ticket::file::parse(text.as_bytes()).unwrap());
+        }
+        assert!(out.len() > 3);
+        out
+    }
+
+    #[test]
+    fn a_summary_answers_as_its_ticket_at_and_after_the_last_event() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let query = Query {
+            timers: Timers::Summary,
+            actions: true,
+            ..Query::default()
+        };
+        let mut query_all = query.clone();
+        query_all.filter.all = true;
+        for ticket in example_tickets() {
+            let summary = Summary::decode(&Summary::of(&policy, &ticket).encode()).unwrap();
+            let latest = ticket.latest_at().unwrap();
+            assert!(summary.answers(latest) && !summary.answers(latest.plus(-1)));
+            for now in [latest, latest.plus(3_600), latest.plus(40 * 86_400)] {
+                for q in [&query, &query_all] {
+                    let from_file = select(&ticket, || "f".into(), &policy, q, now);
+                    let from_summary = select(&summary, || "f".into(), &policy, q, now);
+                    assert_eq!(
+                        format!("{from_file:?}"),
+                        format!("{from_summary:?}"),
+                        "{} at {now}",
+                        ticket.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_bytes_are_not_a_summary() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let ticket = &example_tickets()[0];
+        let bytes = Summary::of(&policy, ticket).encode();
+        let head_len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+        assert!(Summary::decode(&bytes[..4 + head_len - 1]).is_none());
+        assert!(Summary::decode(&bytes[..3]).is_none());
+        let mut head_longer = bytes.clone();
+        head_longer[0] += 1;
+        assert!(Summary::decode(&head_longer).is_none());
+        assert!(Summary::decode(&[]).is_none());
+    }
+}

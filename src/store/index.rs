@@ -1,0 +1,585 @@
+//! The desk's index: a cache of one opaque record per ticket file, kept
+//! outside the tracked tree, so that a listing need not read a file that
+//! did not change. It is never the truth: every record is checked against
+//! its file's size, modification time, change time and inode (as git
+//! checks its index entries) at every run, new and deleted files are found
+//! by listing `tickets/`, and an index written under another key (another
+//! tkt build, another policy) or damaged in any way is ignored and
+//! rebuilt.
+//!
+//! Layout (all integers little-endian): the magic `TKTINDEX`, the layout
+//! version (`u32`), the writer's key (32 bytes), then one record per file
+//! in file-name order: name length (`u16`), name, size (`u64`), mtime and
+//! ctime (`i64` seconds, `u32` nanoseconds each), inode (`u64`), flags
+//! (`u8`; bit 0: racy), payload length (`u32`), payload, and a CRC-32 of
+//! the record; after the last record, the end mark `TKTEND!!` and the
+//! record count (`u64`).
+//!
+//! A record is *racy* when its file was modified less than [`RACY_S`]
+//! seconds before the run that wrote it started: a change in the same
+//! timestamp tick as the read would leave the stat unchanged, so a racy
+//! record is never trusted, and the next run reads the file again (as
+//! git does for racily clean entries). Readers never lock: writers build
+//! a new file beside it and rename it into place, so two runs at once
+//! each leave a whole index and the last rename wins.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+
+use super::Entry;
+
+const MAGIC: &[u8; 8] = b"TKTINDEX";
+const END: &[u8; 8] = b"TKTEND!!";
+const LAYOUT: u32 = 1;
+/// Files modified this close to the start of a run are read again by the
+/// next: the coarsest timestamp tick of a common file system (FAT's two
+/// seconds), with room for the file system's clock lagging the system's.
+pub const RACY_S: i64 = 3;
+/// Files handled per step: what one step holds in memory.
+const CHUNK: usize = 4096;
+const RACY: u8 = 1;
+
+/// What identifies a file's content without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime: (i64, u32),
+    pub ctime: (i64, u32),
+    pub ino: u64,
+}
+
+impl Stat {
+    pub fn of(meta: &fs::Metadata) -> Stat {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stat {
+                size: meta.size(),
+                mtime: (meta.mtime(), meta.mtime_nsec() as u32),
+                ctime: (meta.ctime(), meta.ctime_nsec() as u32),
+                ino: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let at = |t: io::Result<SystemTime>| {
+                t.ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or((0, 0), |d| (d.as_secs() as i64, d.subsec_nanos()))
+            };
+            Stat {
+                size: meta.len(),
+                mtime: at(meta.modified()),
+                ctime: at(meta.created()),
+                ino: 0,
+            }
+        }
+    }
+}
+
+/// One file's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    name: String,
+    stat: Stat,
+    racy: bool,
+    payload: Vec<u8>,
+}
+
+/// What the caller made of one file, for the next run.
+#[derive(Debug)]
+pub enum Keep {
+    /// The trusted record stands.
+    Same,
+    /// A payload made from the file just read (with the stat taken before
+    /// reading it).
+    New(Vec<u8>),
+    /// Nothing to remember (the file could not be read).
+    Nothing,
+}
+
+/// One file as the index sees it: its trusted payload, if any.
+#[derive(Clone, Copy)]
+pub struct Lookup<'a> {
+    pub entry: &'a Entry,
+    /// The payload of a record whose stat matches the file and is not
+    /// racy; `None` when the file must be read.
+    pub cached: Option<&'a [u8]>,
+}
+
+/// Where the index of the desk rooted at `root` lives: in the git
+/// directory of the repository holding it (`.git/tkt/`), or, outside git,
+/// in `.tkt/cache/` (which ignores itself).
+pub fn location(root: &Path) -> PathBuf {
+    for dir in root.ancestors() {
+        let dot_git = dir.join(".git");
+        let git_dir = match fs::symlink_metadata(&dot_git) {
+            Ok(meta) if meta.is_dir() => Some(dot_git),
+            // A worktree or submodule: `gitdir: PATH`.
+            Ok(meta) if meta.is_file() => fs::read_to_string(&dot_git).ok().and_then(|text| {
+                let path = text.strip_prefix("gitdir:")?.trim();
+                Some(dir.join(path))
+            }),
+            _ => None,
+        };
+        if let Some(git_dir) = git_dir {
+            let name = match root.strip_prefix(dir) {
+                Ok(rel) if rel.as_os_str().is_empty() => "index".to_string(),
+                Ok(rel) => {
+                    use sha2::{Digest, Sha256};
+                    let hash = Sha256::digest(rel.to_string_lossy().as_bytes());
+                    let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+                    format!("index-{hex}")
+                }
+                Err(_) => "index".to_string(),
+            };
+            return git_dir.join("tkt").join(name);
+        }
+    }
+    root.join(".tkt").join("cache").join("index")
+}
+
+/// Runs `f` on every entry (in order, in parallel within each step of
+/// [`CHUNK`] files), handing it the payload the index at `path` holds for
+/// the file when that record can be trusted; then, if anything changed,
+/// writes the new index. `key` identifies what wrote the payloads: an
+/// index under another key is not read. Failing to write (a read-only
+/// checkout) is not an error: the next run reads the files again.
+pub fn scan<T, F>(path: &Path, key: &[u8; 32], entries: &[Entry], f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
+{
+    let started = now_s();
+    let mut old = Reader::open(path, key);
+    let mut writer = Writer::new(path, key);
+    let dir = Dir::open(entries);
+    let mut out = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(CHUNK) {
+        let before = old.consumed;
+        let mut skipped = false;
+        let olds: Vec<Option<Record>> = chunk
+            .iter()
+            .map(|e| {
+                let (record, passed) = old.take(name_of(e));
+                skipped |= passed;
+                record
+            })
+            .collect();
+        let results: Vec<(T, Option<Record>, bool)> = chunk
+            .par_iter()
+            .zip(olds.into_par_iter())
+            .map(|(entry, old)| {
+                let stat = if entry.symlink { None } else { dir.stat(entry) };
+                let trusted = old
+                    .as_ref()
+                    .filter(|r| !r.racy && Some(r.stat) == stat)
+                    .map(|r| r.payload.as_slice());
+                let (value, keep) = f(Lookup {
+                    entry,
+                    cached: trusted,
+                });
+                let (record, changed) = match (keep, stat) {
+                    (Keep::Same, Some(_)) if trusted.is_some() => (old, false),
+                    (Keep::New(payload), Some(stat)) => {
+                        let racy = stat.mtime.0 > started - RACY_S;
+                        let record = Record {
+                            name: name_of(entry).to_string(),
+                            stat,
+                            racy,
+                            payload,
+                        };
+                        let changed = old.as_ref() != Some(&record);
+                        (Some(record), changed)
+                    }
+                    _ => (None, old.is_some()),
+                };
+                (value, record, changed)
+            })
+            .collect();
+        let changed = skipped || results.iter().any(|(_, _, c)| *c);
+        if changed {
+            writer.start(&old, before);
+        }
+        for (value, record, _) in results {
+            writer.record(record.as_ref());
+            out.push(value);
+        }
+    }
+    let before = old.consumed;
+    let (_, passed) = old.take("\u{10FFFF}");
+    if passed || !old.complete {
+        writer.start(&old, before);
+    }
+    writer.finish();
+    out
+}
+
+fn name_of(entry: &Entry) -> &str {
+    &entry.name
+}
+
+/// Stats files of one directory by name, as `find` does: relative to the
+/// open directory, without walking the path from the root each time.
+struct Dir {
+    #[cfg(unix)]
+    fd: Option<File>,
+}
+
+impl Dir {
+    fn open(entries: &[Entry]) -> Dir {
+        #[cfg(unix)]
+        {
+            let fd = entries
+                .first()
+                .and_then(|e| e.path.parent())
+                .and_then(|dir| File::open(dir).ok());
+            Dir { fd }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = entries;
+            Dir {}
+        }
+    }
+
+    /// The file's stat, not following a link; `None` if it is gone.
+    fn stat(&self, entry: &Entry) -> Option<Stat> {
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            use std::os::fd::AsRawFd;
+            let name = std::ffi::CString::new(entry.name.as_bytes()).ok()?;
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: `fd` is an open directory, `name` a NUL-terminated
+            // string, `st` a buffer of the right type that `fstatat` fills
+            // when it returns 0.
+            let rc = unsafe {
+                libc::fstatat(
+                    fd.as_raw_fd(),
+                    name.as_ptr(),
+                    st.as_mut_ptr(),
+                    libc::AT_SYMLINK_NOFOLLOW,
+                )
+            };
+            if rc != 0 {
+                return None;
+            }
+            // SAFETY: filled by the successful call above.
+            let st = unsafe { st.assume_init() };
+            return Some(Stat {
+                size: st.st_size as u64,
+                mtime: (st.st_mtime, st.st_mtime_nsec as u32),
+                ctime: (st.st_ctime, st.st_ctime_nsec as u32),
+                ino: st.st_ino,
+            });
+        }
+        fs::symlink_metadata(&entry.path).ok().map(|m| Stat::of(&m))
+    }
+}
+
+fn now_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The old index, read one record at a time in name order.
+struct Reader {
+    /// The old index as opened (what a late writer copies from: the same
+    /// file, even if another run has renamed a new one into place since).
+    file: Option<File>,
+    input: Option<BufReader<File>>,
+    next: Option<Record>,
+    /// Where the records taken (or passed over) so far end.
+    consumed: u64,
+    /// Where `next` ends.
+    offset: u64,
+    count: u64,
+    /// Whether the whole file was read and its end mark and count agree.
+    complete: bool,
+}
+
+impl Reader {
+    fn open(path: &Path, key: &[u8; 32]) -> Reader {
+        let mut reader = Reader {
+            file: None,
+            input: None,
+            next: None,
+            consumed: 0,
+            offset: 0,
+            count: 0,
+            complete: false,
+        };
+        let Ok(file) = File::open(path) else {
+            return reader;
+        };
+        reader.file = file.try_clone().ok();
+        let mut input = BufReader::with_capacity(1 << 20, file);
+        let mut head = [0u8; 8 + 4 + 32];
+        if input.read_exact(&mut head).is_err()
+            || &head[..8] != MAGIC
+            || head[8..12] != LAYOUT.to_le_bytes()
+            || &head[12..] != key
+        {
+            return reader;
+        }
+        reader.offset = head.len() as u64;
+        reader.consumed = reader.offset;
+        reader.input = Some(input);
+        reader.advance();
+        reader
+    }
+
+    /// Reads the next record into `next`; at the end (or at damage) stops.
+    fn advance(&mut self) {
+        self.next = None;
+        let Some(input) = self.input.as_mut() else {
+            return;
+        };
+        match read_record(input) {
+            Ok(Some((record, len))) => {
+                self.offset += len;
+                self.count += 1;
+                self.next = Some(record);
+            }
+            Ok(None) => {
+                let mut count = [0u8; 8];
+                self.complete = input.read_exact(&mut count).is_ok()
+                    && u64::from_le_bytes(count) == self.count
+                    && input.read(&mut [0u8; 1]).is_ok_and(|n| n == 0);
+                self.input = None;
+            }
+            Err(_) => self.input = None,
+        }
+    }
+
+    /// The record named `name`, if the index holds one; and whether
+    /// records named before it were passed over (files since deleted).
+    fn take(&mut self, name: &str) -> (Option<Record>, bool) {
+        let mut passed = false;
+        while let Some(record) = &self.next {
+            match record.name.as_str().cmp(name) {
+                std::cmp::Ordering::Less => {
+                    passed = true;
+                    self.consumed = self.offset;
+                    self.advance();
+                }
+                std::cmp::Ordering::Equal => {
+                    let record = self.next.take();
+                    self.consumed = self.offset;
+                    self.advance();
+                    return (record, passed);
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        (None, passed)
+    }
+}
+
+/// One record from `input`: `Ok(None)` at the end mark, an error at
+/// damage (a short read, a bad checksum).
+fn read_record(input: &mut impl Read) -> io::Result<Option<(Record, u64)>> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "damaged index record");
+    let mut len = [0u8; 2];
+    input.read_exact(&mut len)?;
+    let mut crc = crc32fast::Hasher::new();
+    if &len == b"TK" {
+        let mut rest = [0u8; 6];
+        input.read_exact(&mut rest)?;
+        return if &rest == b"TEND!!" {
+            Ok(None)
+        } else {
+            Err(bad())
+        };
+    }
+    crc.update(&len);
+    let name_len = u16::from_le_bytes(len) as usize;
+    let mut fixed = vec![0u8; name_len + 8 + 12 + 12 + 8 + 1 + 4];
+    input.read_exact(&mut fixed)?;
+    crc.update(&fixed);
+    let name = String::from_utf8(fixed[..name_len].to_vec()).map_err(|_| bad())?;
+    let mut at = name_len;
+    let mut take = |n: usize| {
+        let bytes = &fixed[at..at + n];
+        at += n;
+        bytes
+    };
+    let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let u32_at = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes"));
+    let size = u64_at(take(8));
+    let mtime = (u64_at(take(8)) as i64, u32_at(take(4)));
+    let ctime = (u64_at(take(8)) as i64, u32_at(take(4)));
+    let ino = u64_at(take(8));
+    let flags = take(1)[0];
+    let payload_len = u32_at(take(4)) as usize;
+    let mut payload = vec![0u8; payload_len];
+    input.read_exact(&mut payload)?;
+    crc.update(&payload);
+    let mut sum = [0u8; 4];
+    input.read_exact(&mut sum)?;
+    if u32::from_le_bytes(sum) != crc.finalize() {
+        return Err(bad());
+    }
+    let len = (2 + fixed.len() + payload_len + 4) as u64;
+    Ok(Some((
+        Record {
+            name,
+            stat: Stat {
+                size,
+                mtime,
+                ctime,
+                ino,
+            },
+            racy: flags & RACY != 0,
+            payload,
+        },
+        len,
+    )))
+}
+
+fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
+    let mut bytes = Vec::with_capacity(r.name.len() + 53 + r.payload.len());
+    bytes.extend_from_slice(&(r.name.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(r.name.as_bytes());
+    bytes.extend_from_slice(&r.stat.size.to_le_bytes());
+    bytes.extend_from_slice(&r.stat.mtime.0.to_le_bytes());
+    bytes.extend_from_slice(&r.stat.mtime.1.to_le_bytes());
+    bytes.extend_from_slice(&r.stat.ctime.0.to_le_bytes());
+    bytes.extend_from_slice(&r.stat.ctime.1.to_le_bytes());
+    bytes.extend_from_slice(&r.stat.ino.to_le_bytes());
+    bytes.push(if r.racy { RACY } else { 0 });
+    bytes.extend_from_slice(&(r.payload.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&r.payload);
+    let sum = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    out.write_all(&bytes)
+}
+
+/// The new index, started only once something changed: until then every
+/// record is the old file's, byte for byte, and is copied from it then.
+struct Writer {
+    path: PathBuf,
+    key: [u8; 32],
+    out: Option<(BufWriter<File>, PathBuf)>,
+    count: u64,
+    failed: bool,
+    /// Records kept while nothing changed (the old file's, unchanged).
+    pending: u64,
+}
+
+impl Writer {
+    fn new(path: &Path, key: &[u8; 32]) -> Writer {
+        Writer {
+            path: path.to_path_buf(),
+            key: *key,
+            out: None,
+            count: 0,
+            failed: false,
+            pending: 0,
+        }
+    }
+
+    /// Starts the new file, if not yet started: the header, then the old
+    /// index's records up to `copy_to` (the unchanged ones kept so far).
+    fn start(&mut self, old: &Reader, copy_to: u64) {
+        if self.out.is_some() || self.failed {
+            return;
+        }
+        let Some(dir) = self.path.parent() else {
+            self.failed = true;
+            return;
+        };
+        let header = (MAGIC.len() + 4 + 32) as u64;
+        let created = (|| {
+            fs::create_dir_all(dir)?;
+            if dir.ends_with(Path::new(".tkt").join("cache")) {
+                let ignore = dir.join(".gitignore");
+                if !ignore.exists() {
+                    fs::write(&ignore, "# tkt's index of the desk: never committed\n*\n")?;
+                }
+            }
+            let tmp = dir.join(format!("index.{}.tmp", std::process::id()));
+            let file = File::create(&tmp)?;
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            out.write_all(MAGIC)?;
+            out.write_all(&LAYOUT.to_le_bytes())?;
+            out.write_all(&self.key)?;
+            if self.pending > 0 {
+                let from = old
+                    .file
+                    .as_ref()
+                    .ok_or_else(|| io::Error::other("no old index"))?;
+                copy_range(from, header, copy_to, &mut out)?;
+            }
+            Ok::<_, io::Error>((out, tmp))
+        })();
+        match created {
+            Ok(out) => {
+                self.count = self.pending;
+                self.out = Some(out);
+            }
+            Err(_) => self.failed = true,
+        }
+    }
+
+    fn record(&mut self, record: Option<&Record>) {
+        let Some(record) = record else { return };
+        match &mut self.out {
+            Some((out, _)) => {
+                if write_record(out, record).is_err() {
+                    self.failed = true;
+                }
+                self.count += 1;
+            }
+            None => self.pending += 1,
+        }
+    }
+
+    /// Ends the new file and renames it into place; without one (nothing
+    /// changed), the old index stays.
+    fn finish(mut self) {
+        let Some((mut out, tmp)) = self.out.take() else {
+            return;
+        };
+        let done = (|| {
+            out.write_all(END)?;
+            out.write_all(&self.count.to_le_bytes())?;
+            out.into_inner().map_err(|e| e.into_error())?.flush()?;
+            if self.failed {
+                return Err(io::Error::other("a record could not be written"));
+            }
+            fs::rename(&tmp, &self.path)
+        })();
+        if done.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// Copies bytes `from..to` of `file` to `out`, without moving any shared
+/// file offset.
+fn copy_range(file: &File, from: u64, to: u64, out: &mut impl Write) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = from;
+    while at < to {
+        let want = ((to - at) as usize).min(buf.len());
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(file, &mut buf[..want], at)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(file, &mut buf[..want], at)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the old index is short",
+            ));
+        }
+        out.write_all(&buf[..n])?;
+        at += n as u64;
+    }
+    Ok(())
+}
