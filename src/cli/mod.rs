@@ -69,6 +69,8 @@ pub struct Cli {
         long,
         env = "TKT_NO_INDEX",
         global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new(),
         help_heading = "Global options"
     )]
     pub no_index: bool,

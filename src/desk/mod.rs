@@ -21,6 +21,8 @@ use crate::workflow::actions::Action;
 use crate::workflow::{self, Status};
 
 mod filter;
+#[cfg(test)]
+mod index_tests;
 mod summary;
 use filter::severity_rank;
 pub use filter::{Filter, Sort, SortField, SortKey, TextQuery};

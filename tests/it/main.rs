@@ -16,6 +16,7 @@ mod golden;
 mod history;
 mod hostile;
 mod hostile_text;
+mod index;
 mod merge;
 mod people;
 mod report;

@@ -1,0 +1,168 @@
+//! The desk's index, through the real binary: every listing answers with
+//! it exactly as without it (`--no-index`), after recording verbs, hand
+//! edits, deletions, a policy change and damage to the index; it lives in
+//! the git directory, never in the tracked tree.
+
+use std::path::Path;
+
+use crate::support::{TestRepo, git};
+
+/// The listings that read the index, each in a form that shows everything
+/// it computed.
+const LISTINGS: &[&[&str]] = &[
+    &["list"],
+    &["list", "--all", "--format", "json"],
+    &["list", "--sort", "due", "--severity", "high"],
+    &["list", "--all", "--text", "database"],
+    &["sla", "--all", "--format", "json"],
+    &["sla"],
+    &["escalate", "--due", "--format", "json"],
+    &["review", "--due"],
+    &[
+        "handover",
+        "--from",
+        "bo@example.com",
+        "--to",
+        "cy@example.com",
+        "--format",
+        "json",
+    ],
+    &["report", "--since", "2026-10-01", "--format", "json"],
+    &["action", "list", "--all", "--format", "json"],
+];
+
+/// A git repository holding a copy of the example desk, committed.
+fn example_desk() -> TestRepo {
+    let repo = TestRepo::empty();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk");
+    for name in ["policy.toml", "people.toml"] {
+        std::fs::copy(from.join(name), repo.file(name)).unwrap();
+    }
+    std::fs::create_dir(repo.file("tickets")).unwrap();
+    for entry in std::fs::read_dir(from.join("tickets")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, repo.file("tickets").join(path.file_name().unwrap())).unwrap();
+    }
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "desk"]);
+    repo
+}
+
+/// Every listing, with the index and then without it, must agree (exit
+/// code, stdout, stderr).
+fn assert_same_answers(repo: &TestRepo, when: &str) {
+    for args in LISTINGS {
+        let indexed = repo.tkt(args);
+        let mut plain_args = args.to_vec();
+        plain_args.push("--no-index");
+        let plain = repo.tkt(&plain_args);
+        assert!(
+            plain.code == 0 || plain.code == 1 && !plain.stdout.is_empty(),
+            "{when}: tkt {args:?} failed: {}",
+            plain.stderr
+        );
+        assert_eq!(
+            (indexed.code, &indexed.stdout, &indexed.stderr),
+            (plain.code, &plain.stdout, &plain.stderr),
+            "{when}: tkt {args:?} differs with the index"
+        );
+    }
+}
+
+fn first_ticket(repo: &TestRepo) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(repo.file("tickets"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names[0].trim_end_matches(".yaml").to_string()
+}
+
+#[test]
+fn listings_answer_with_the_index_as_without_it() {
+    let repo = example_desk();
+    assert_same_answers(&repo, "first run");
+    let index = repo.file(".git/tkt/index");
+    assert!(index.is_file(), "the index lives in the git directory");
+    assert_eq!(
+        git(repo.path(), &["status", "--porcelain"]),
+        "",
+        "the index is not in the tracked tree"
+    );
+    assert_same_answers(&repo, "warm");
+
+    // Recording verbs append events.
+    let id = first_ticket(&repo);
+    repo.tkt(&["note", &id, "-m", "looked again"]).ok();
+    let opened = repo.open(&[
+        "--title",
+        "Database failover stuck",
+        "--severity",
+        "critical",
+        "--impact",
+        "all writes fail",
+    ]);
+    repo.tkt(&["notify", &opened, "-m", "we are on it"]).ok();
+    assert_same_answers(&repo, "after recording verbs");
+
+    // A hand edit, a deletion, a policy change.
+    let file = repo.file(&format!("tickets/{id}.yaml"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("title: ", "title: Edited ", 1)).unwrap();
+    let second: Vec<_> = std::fs::read_dir(repo.file("tickets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && p != &file)
+        .collect();
+    std::fs::remove_file(&second[0]).unwrap();
+    let policy = repo.read("policy.toml");
+    repo.write(
+        "policy.toml",
+        &policy.replace("warning_fraction = 0.75", "warning_fraction = 0.5"),
+    );
+    assert_same_answers(&repo, "after edits and a policy change");
+
+    // A damaged index is ignored and rewritten.
+    let bytes = std::fs::read(&index).unwrap();
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0xff;
+    std::fs::write(&index, &damaged).unwrap();
+    assert_same_answers(&repo, "damaged index");
+    std::fs::write(&index, &bytes[..bytes.len() / 3]).unwrap();
+    assert_same_answers(&repo, "truncated index");
+    std::fs::write(&index, b"not an index at all").unwrap();
+    assert_same_answers(&repo, "foreign index");
+    assert_ne!(std::fs::read(&index).unwrap(), b"not an index at all");
+}
+
+#[test]
+fn outside_git_the_index_is_an_ignored_cache_and_no_index_writes_none() {
+    let repo = TestRepo::empty();
+    repo.tkt(&["init"]).ok();
+    repo.open(&["--title", "Printer on fire", "--severity", "high"]);
+    let mut run = crate::support::tkt_command(repo.path());
+    let out = run
+        .args(["list"])
+        .env("TKT_NO_INDEX", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        !repo.file(".tkt/cache").exists(),
+        "TKT_NO_INDEX=1 writes no index"
+    );
+    let listed = repo.tkt(&["list"]).ok();
+    assert!(listed.stdout.contains("Printer on fire"));
+    assert!(repo.file(".tkt/cache/index").is_file());
+    assert_eq!(repo.read(".tkt/cache/.gitignore").lines().last(), Some("*"));
+    // A later `git init` does not pick it up.
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    let status = git(
+        repo.path(),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    assert!(!status.contains(".tkt/cache"), "{status}");
+}
