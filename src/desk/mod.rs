@@ -317,9 +317,10 @@ pub fn query_with(
         }
     }
     if !query.sort.0.is_empty() {
+        use rayon::slice::ParallelSliceMut;
         answer
             .tickets
-            .sort_by(|a, b| query.sort.compare(policy, a, b));
+            .par_sort_by(|a, b| query.sort.compare(policy, a, b));
     }
     if let Some(limit) = query.limit {
         answer.tickets.truncate(limit);

@@ -159,48 +159,23 @@ where
     let mut writer = Writer::new(path, key);
     let dir = Dir::open(entries);
     let mut out = Vec::with_capacity(entries.len());
-    for chunk in entries.chunks(CHUNK) {
-        let before = old.consumed;
-        let mut skipped = false;
-        let olds: Vec<Option<Record>> = chunk
-            .iter()
-            .map(|e| {
-                let (record, passed) = old.take(name_of(e));
-                skipped |= passed;
-                record
-            })
-            .collect();
-        let results: Vec<(T, Option<Record>, bool)> = chunk
-            .par_iter()
-            .zip(olds.into_par_iter())
-            .map(|(entry, old)| {
-                let stat = if entry.symlink { None } else { dir.stat(entry) };
-                let trusted = old
-                    .as_ref()
-                    .filter(|r| !r.racy && Some(r.stat) == stat)
-                    .map(|r| r.payload.as_slice());
-                let (value, keep) = f(Lookup {
-                    entry,
-                    cached: trusted,
-                });
-                let (record, changed) = match (keep, stat) {
-                    (Keep::Same, Some(_)) if trusted.is_some() => (old, false),
-                    (Keep::New(payload), Some(stat)) => {
-                        let racy = stat.mtime.0 > started - RACY_S;
-                        let record = Record {
-                            name: name_of(entry).to_string(),
-                            stat,
-                            racy,
-                            payload,
-                        };
-                        let changed = old.as_ref() != Some(&record);
-                        (Some(record), changed)
-                    }
-                    _ => (None, old.is_some()),
-                };
-                (value, record, changed)
-            })
-            .collect();
+    let chunks: Vec<&[Entry]> = entries.chunks(CHUNK).collect();
+    // The old records of the next step are read while this one's files
+    // are handled.
+    let mut olds = chunks.first().map(|chunk| old.take_all(chunk));
+    for (i, chunk) in chunks.iter().enumerate() {
+        let (before, records, skipped) = olds.take().expect("read ahead");
+        let (results, next): (Vec<(T, Option<Record>, bool)>, _) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .zip(records.into_par_iter())
+                    .map(|(entry, old)| one(entry, old, &dir, started, &f))
+                    .collect()
+            },
+            || chunks.get(i + 1).map(|next| old.take_all(next)),
+        );
+        olds = next;
         let changed = skipped || results.iter().any(|(_, _, c)| *c);
         if changed {
             writer.start(&old, before);
@@ -217,6 +192,45 @@ where
     }
     writer.finish();
     out
+}
+
+/// One file: its stat against its old record, `f`'s verdict, and the
+/// record for the new index (and whether it differs from the old one).
+fn one<T, F>(
+    entry: &Entry,
+    old: Option<Record>,
+    dir: &Dir,
+    started: i64,
+    f: &F,
+) -> (T, Option<Record>, bool)
+where
+    F: Fn(Lookup<'_>) -> (T, Keep),
+{
+    let stat = if entry.symlink { None } else { dir.stat(entry) };
+    let trusted = old
+        .as_ref()
+        .filter(|r| !r.racy && Some(r.stat) == stat)
+        .map(|r| r.payload.as_slice());
+    let (value, keep) = f(Lookup {
+        entry,
+        cached: trusted,
+    });
+    let (record, changed) = match (keep, stat) {
+        (Keep::Same, Some(_)) if trusted.is_some() => (old, false),
+        (Keep::New(payload), Some(stat)) => {
+            let racy = stat.mtime.0 > started - RACY_S;
+            let record = Record {
+                name: name_of(entry).to_string(),
+                stat,
+                racy,
+                payload,
+            };
+            let changed = old.as_ref() != Some(&record);
+            (Some(record), changed)
+        }
+        _ => (None, old.is_some()),
+    };
+    (value, record, changed)
 }
 
 fn name_of(entry: &Entry) -> &str {
@@ -355,6 +369,22 @@ impl Reader {
             }
             Err(_) => self.input = None,
         }
+    }
+
+    /// The records of `chunk`'s files, in order; where the records taken
+    /// began; and whether records of files since deleted were passed.
+    fn take_all(&mut self, chunk: &[Entry]) -> (u64, Vec<Option<Record>>, bool) {
+        let before = self.consumed;
+        let mut skipped = false;
+        let records = chunk
+            .iter()
+            .map(|e| {
+                let (record, passed) = self.take(name_of(e));
+                skipped |= passed;
+                record
+            })
+            .collect();
+        (before, records, skipped)
     }
 
     /// The record named `name`, if the index holds one; and whether
