@@ -44,6 +44,11 @@ fi
 # The repository's current policy, whatever the generator embedded.
 cp policy.toml "$REPO/policy.toml"
 
+# The desk is its own git repository, so that its index is
+# $REPO/.git/tkt/index (and not in the enclosing checkout's git directory).
+[[ -d $REPO/.git ]] || git -C "$REPO" init -q
+INDEX=$REPO/.git/tkt/index
+
 # A ticket whose first four ID characters are unique in the repository, so
 # that `show` resolves a 4-character prefix as a person would type it.
 PREFIX=$(find "$REPO/tickets" -maxdepth 1 -name 'T-*.yaml' -printf '%f\n' |
@@ -70,6 +75,10 @@ HAVE_TIME=1
 [[ -x /usr/bin/time ]] || HAVE_TIME=0
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+
+# Warm: the index is built once before anything is measured (a cold run per
+# command is measured apart, in the index table below).
+"$TKT" -C "$REPO" list >/dev/null 2>&1 || true
 
 # Runs `tkt -C REPO ARGS...` once; sets WALL (seconds), RSS_KB and RC.
 measure() {
@@ -138,3 +147,92 @@ for word in "" "T-0" "T-0A"; do
   [[ $peak != unknown ]] && rss=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
   echo "| \`tkt show ${word}<Tab>\` (completion) | $median | ${walls[*]} | $rss | 0 |"
 done
+
+# ---------------------------------------------------------------------------
+# The index, cold and warm, against the floor (stat every ticket file) and
+# against Taskwarrior listing as many tasks (the same open fraction).
+
+median_of() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# Wall seconds of one run of "$@" (output discarded).
+wall() {
+  local start=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || true
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
+}
+
+floor_runs=()
+for ((i = 0; i < RUNS; i++)); do
+  floor_runs+=("$(wall find "$REPO/tickets" -printf '%s %T@ %i\n')")
+done
+FLOOR=$(median_of "${floor_runs[@]}")
+
+# Taskwarrior 2.6 (one data file per status), installed from Debian when
+# missing; tasks generated straight into its data files with the same
+# pending fraction as tkt's open tickets.
+OPEN=$("$TKT" -C "$REPO" list --format json 2>/dev/null | grep -c '"id":' || true)
+TASK=$(command -v task || true)
+if [[ -z $TASK ]] && command -v apt-get >/dev/null; then
+  echo "installing taskwarrior (Debian package) for the side-by-side" >&2
+  SUDO=""
+  [[ $(id -u) == 0 ]] || SUDO="sudo -n"
+  $SUDO apt-get install -y -q taskwarrior >/dev/null 2>&1 || true
+  TASK=$(command -v task || true)
+fi
+if [[ -n $TASK ]]; then
+  TW=$PWD/bench/out/task-$N
+  if [[ ! -f $TW/.generated || $(cat "$TW/.generated") != "$N $OPEN" ]]; then
+    rm -rf "$TW" && mkdir -p "$TW/data"
+    awk -v n="$N" -v open="$OPEN" -v dir="$TW/data" 'BEGIN {
+      for (i = 0; i < n; i++) {
+        entry = 1760000000 + i * 60
+        uuid = sprintf("%08x-0000-4000-8000-%012x", i, i)
+        line = sprintf("description:\"bench task %d: the printer on floor %d is on fire\" entry:\"%d\" modified:\"%d\"", i, i % 9, entry, entry)
+        if (i < open) printf "[%s status:\"pending\" uuid:\"%s\"]\n", line, uuid > (dir "/pending.data")
+        else printf "[end:\"%d\" %s status:\"completed\" uuid:\"%s\"]\n", entry + 3600, line, uuid > (dir "/completed.data")
+      }
+    }'
+    printf 'data.location=%s\nconfirmation=off\ngc=off\nhooks=off\ncolor=off\nverbose=nothing\nnews.version=2.6.2\n' "$TW/data" >"$TW/taskrc"
+    echo "$N $OPEN" >"$TW/.generated"
+  fi
+  task_runs=()
+  for ((i = 0; i < RUNS; i++)); do
+    task_runs+=("$(wall env TASKRC="$TW/taskrc" "$TASK" list)")
+  done
+  TASK_LIST=$(median_of "${task_runs[@]}")
+  TASK_VERSION=$("$TASK" --version)
+else
+  echo "taskwarrior not found and not installable: no side-by-side" >&2
+  TASK_LIST=""
+  TASK_VERSION="not installed"
+fi
+
+echo
+echo "**Index at $N tickets** ($RUNS runs each, medians; floor: \`find tickets -printf '%s %T@ %i\\n'\` $FLOOR s; $OPEN open; Taskwarrior $TASK_VERSION with $OPEN of $N tasks pending)"
+echo
+echo "| command | warm (s) | × floor | cold, \`--no-index\` (s) | cold, building the index (s) | build cost | \`task list\` (s) | tkt ÷ task |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for command in "list" "sla" "sla --check" "escalate --due" "list --text pool"; do
+  read -r -a args <<<"$command"
+  warm=() plain=() build=()
+  "$TKT" -C "$REPO" "${args[@]}" >/dev/null 2>&1 || true
+  for ((i = 0; i < RUNS; i++)); do
+    warm+=("$(wall "$TKT" -C "$REPO" "${args[@]}")")
+    plain+=("$(wall "$TKT" -C "$REPO" --no-index "${args[@]}")")
+    rm -f "$INDEX"
+    build+=("$(wall "$TKT" -C "$REPO" "${args[@]}")")
+  done
+  w=$(median_of "${warm[@]}") p=$(median_of "${plain[@]}") b=$(median_of "${build[@]}")
+  cost=$(awk -v b="$b" -v p="$p" 'BEGIN { printf "%+.0f%%", (b / p - 1) * 100 }')
+  vs_task="-" tl="-"
+  if [[ $command == list && -n $TASK_LIST ]]; then
+    tl=$TASK_LIST
+    vs_task=$(ratio "$w" "$TASK_LIST")
+  fi
+  echo "| \`tkt $command\` | $w | $(ratio "$w" "$FLOOR") | $p | $b | $cost | $tl | $vs_task |"
+done
+INDEX_BYTES=$(stat -c %s "$INDEX")
+TICKET_BYTES=$(du -s --apparent-size -B1 "$REPO/tickets" | cut -f1)
+echo
+echo "Index: $((INDEX_BYTES / 1048576)) MB for $((TICKET_BYTES / 1048576)) MB of ticket files ($(awk -v a="$INDEX_BYTES" -v b="$TICKET_BYTES" 'BEGIN { printf "%.1f", 100 * a / b }')%)."

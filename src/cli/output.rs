@@ -18,6 +18,15 @@ pub fn set_color(when: ColorWhen) {
     choice.write_global();
 }
 
+/// Standard output for a view: buffered, so that a listing of 100,000
+/// lines is a few large writes rather than a write per line (Rust's
+/// stdout flushes at every line break), with colour as anstream decides
+/// for stdout. The caller flushes at the end, so that a write error (a
+/// full disk, a closed pipe) is reported, not lost in a drop.
+pub fn stdout() -> std::io::BufWriter<anstream::AutoStream<std::io::StdoutLock<'static>>> {
+    std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock())
+}
+
 /// The error, its details and hints, one line each: they quote names
 /// typed, file names and file contents, so each is shown escaped
 /// (`tkt::sanitize::line`; a line break in one shows as `\n`).

@@ -131,7 +131,7 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
             args.all || a.done.is_none()
         }
     });
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render::json(&mut out, &rows, now)?,
         _ => render::table(&mut out, &rows, now)?,

@@ -2,6 +2,7 @@ use clap::Args;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
 use crate::render::check;
+use std::io::Write;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -50,12 +51,13 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
         let people = policy.map(|p| p.people).unwrap_or_default();
         tkt::check::check_history(&repo, base, rules, &people, &mut report)?;
     }
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => check::json(&mut out, &report)?,
         Format::Github => check::github(&mut out, &report)?,
         _ => check::text(&mut out, &report)?,
     }
+    out.flush()?;
     if format != Format::Json {
         check::summary(&mut anstream::stderr(), &report)?;
     }

@@ -161,7 +161,7 @@ fn due(
     if let Some(limit) = filters.limit {
         rows.truncate(limit);
     }
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render::due_json(&mut out, &rows, ctx.now)?,
         _ => render::due_table(&mut out, &rows, !policy.people.rotations.is_empty())?,

@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: InboxArgs) -> Result<Outcome, CliError> {
     };
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let items = tkt::inbox::inbox(&policy, &person, &answer.tickets, ctx.now);
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render::json(&mut out, &person.handle, &items, ctx.now)?,
         _ => render::text(&mut out, &person.handle, &items, ctx.now)?,

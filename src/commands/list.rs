@@ -1,4 +1,5 @@
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use tkt::desk::{self, Query, Sort, Timers};
 use tkt::due::Need;
 
@@ -50,11 +51,12 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         limit: args.filters.limit,
     };
     let answer = desk::query(&repo, &policy, &query, ctx.now)?;
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => list::json(&mut out, &answer.tickets, ctx.now)?,
         _ => list::table(&mut out, &answer.tickets, answer.hidden, ctx.now)?,
     }
+    out.flush()?;
     render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)
 }

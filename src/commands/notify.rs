@@ -107,7 +107,7 @@ fn due(
     }
     super::filter::limit_by_urgency(filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(filters, &tickets, &policy);
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
         _ if rows.is_empty() => render_notify::nothing_due(&mut out)?,

@@ -117,7 +117,7 @@ fn draft(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     let ticket = repo.load(&id)?;
     super::require_opened(&ticket, ctx.now)?;
     let evaluation = sla::evaluate(&policy, &ticket, ctx.now);
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     review::draft(
         &mut out,
         &ticket,
@@ -151,7 +151,7 @@ fn due(
     }
     super::filter::limit_by_urgency(filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(filters, &tickets, &policy);
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
         _ if tickets.is_empty() => review::nothing_due(&mut out)?,

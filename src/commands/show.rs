@@ -1,4 +1,5 @@
 use clap::Args;
+use std::io::Write;
 use tkt::workflow;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
@@ -38,10 +39,11 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<Outcome, CliError> {
         now: ctx.now,
         brief: args.brief,
     };
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => show::json(&mut out, &view)?,
         _ => show::text(&mut out, &view)?,
     }
+    out.flush()?;
     Ok(Outcome::Clean)
 }

@@ -1,4 +1,5 @@
 use clap::{Args, Subcommand, ValueEnum};
+use std::io::Write;
 use tkt::desk::{self, Filter};
 use tkt::names::{NameKind, UnknownName};
 use tkt::sla::{self, Gate, TimerFilter, TimerStatus};
@@ -134,7 +135,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     let mut tickets = answer.tickets;
     super::filter::limit_by_urgency(&args.filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(&args.filters, &tickets, &policy);
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => render::json(&mut out, &tickets, now)?,
         Format::Github => render::github(&mut out, &rows, now, gate)?,
@@ -147,6 +148,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             render::table(&mut out, &rows, now)?;
         }
     }
+    out.flush()?;
     crate::render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     // A ticket the gate cannot read could be the breached one: the check
     // could not do its job.

@@ -287,7 +287,10 @@ pub fn query_with(
     };
     let file_of = |entry: &Entry| repo.relative(&entry.path).display().to_string();
     let entries = repo.entries()?;
-    let scanned: Vec<Result<Selected, Unreadable>> = match repo.index_path() {
+    // A filter on text reads every file anyway: the index would only add
+    // its own reading to that.
+    let index = repo.index_path().filter(|_| summaries_answer(query));
+    let scanned: Vec<Result<Selected, Unreadable>> = match index {
         Some(path) => index::scan(&path, &index_key(policy), &entries, |lookup| {
             let file = || file_of(lookup.entry);
             let (selected, kept) = select_indexed(lookup, file, policy, query, now);
@@ -328,6 +331,13 @@ pub fn query_with(
     Ok(answer)
 }
 
+/// Whether summaries can answer `query`: it filters on no text (a summary
+/// keeps none) and wants no timer segments (a summary keeps none of
+/// stopped cycles).
+fn summaries_answer(query: &Query) -> bool {
+    query.filter.text.is_none() && query.timers != Timers::Full
+}
+
 /// What identifies the summaries an index holds: the summary format, the
 /// tkt build that wrote them (version, commit, and the executable itself,
 /// so a rebuild never trusts an older build's), and the policy they were
@@ -363,7 +373,7 @@ fn select_indexed(
     query: &Query,
     now: Timestamp,
 ) -> (Result<Selected, Unreadable>, Keep) {
-    let summaries_answer = query.filter.text.is_none() && query.timers != Timers::Full;
+    let summaries_answer = summaries_answer(query);
     let cached = lookup.cached.and_then(Summary::decode);
     if let Some(summary) = &cached
         && summaries_answer

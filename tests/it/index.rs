@@ -166,3 +166,63 @@ fn outside_git_the_index_is_an_ignored_cache_and_no_index_writes_none() {
     );
     assert!(!status.contains(".tkt/cache"), "{status}");
 }
+
+/// The commands docs/index.md shows run as written, and do not touch the
+/// index; where the page says the index lives, it does.
+#[test]
+fn the_index_page_runs_and_tells_where_the_index_lives() {
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/index.md"))
+        .unwrap();
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in page.lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            text if in_sh && !text.is_empty() => commands.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert!(commands.len() >= 2, "{commands:?}");
+
+    let outer = TestRepo::empty();
+    git(outer.path(), &["init", "-q", "-b", "main"]);
+    let desk = outer.file("support");
+    std::fs::create_dir(&desk).unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = crate::support::tkt_command(&desk);
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run(&["init"], &[]).0, Some(0));
+    let tkt_dir = outer.file(".git/tkt");
+    for command in &commands {
+        let mut env = Vec::new();
+        let mut words: Vec<&str> = command.split_whitespace().collect();
+        while let Some((k, v)) = words.first().and_then(|w| w.split_once('=')) {
+            env.push((k, v));
+            words.remove(0);
+        }
+        assert_eq!(words.first(), Some(&"tkt"), "{command}");
+        let (code, stderr) = run(&words[1..], &env);
+        assert!(code == Some(0) || code == Some(1), "{command}: {stderr}");
+        assert!(!tkt_dir.exists(), "{command} wrote an index");
+    }
+    // A desk in a subdirectory of a git repository: `.git/tkt/index-<hash>`.
+    assert_eq!(run(&["list"], &[]).0, Some(0));
+    let names: Vec<String> = std::fs::read_dir(&tkt_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.len() == 1 && names[0].starts_with("index-"),
+        "{names:?}"
+    );
+}
