@@ -290,45 +290,80 @@ pub fn query_with(
     // A filter on text reads every file anyway: the index would only add
     // its own reading to that.
     let index = repo.index_path().filter(|_| summaries_answer(query));
-    let scanned: Vec<Result<Selected, Unreadable>> = match index {
-        Some(path) => index::scan(&path, &index_key(policy), &entries, |lookup| {
-            let file = || file_of(lookup.entry);
-            let (selected, kept) = select_indexed(lookup, file, policy, query, now);
-            (selected.map(keep), kept)
-        }),
-        None => Repo::scan_entries(&entries, |entry, bytes| {
-            match Repo::parse_entry(entry, bytes) {
-                Ok(ticket) => Ok(keep(select(&ticket, || file_of(entry), policy, query, now))),
-                Err(error) => Err(Unreadable {
-                    file: entry.path.clone(),
-                    error,
-                }),
-            }
-        }),
-    };
     let mut answer = Answer {
         tickets: Vec::new(),
         unreadable: Vec::new(),
         hidden: 0,
     };
-    for result in scanned {
-        match result {
-            Ok(Selected::Ticket(ticket)) => answer.tickets.push(*ticket),
-            Ok(Selected::Hidden) => answer.hidden += 1,
-            Ok(Selected::Skipped) => {}
-            Err(unreadable) => answer.unreadable.push(unreadable),
+    let mut add = |result: Result<Selected, Unreadable>| match result {
+        Ok(Selected::Ticket(ticket)) => answer.tickets.push(*ticket),
+        Ok(Selected::Hidden) => answer.hidden += 1,
+        Ok(Selected::Skipped) => {}
+        Err(unreadable) => answer.unreadable.push(unreadable),
+    };
+    match index {
+        Some(path) => index::scan_into(
+            &path,
+            &index_key(policy),
+            &entries,
+            |lookup| {
+                let file = || file_of(lookup.entry);
+                let (selected, kept) = select_indexed(lookup, file, policy, query, now);
+                (selected.map(keep), kept)
+            },
+            &mut add,
+        ),
+        None => {
+            // A step at a time, as with the index: what is not selected is
+            // never held for the whole desk.
+            for chunk in entries.chunks(4096) {
+                let results = Repo::scan_entries(chunk, |entry, bytes| {
+                    match Repo::parse_entry(entry, bytes) {
+                        Ok(ticket) => {
+                            Ok(keep(select(&ticket, || file_of(entry), policy, query, now)))
+                        }
+                        Err(error) => Err(Unreadable {
+                            file: entry.path.clone(),
+                            error,
+                        }),
+                    }
+                });
+                results.into_iter().for_each(&mut add);
+            }
         }
     }
     if !query.sort.0.is_empty() {
+        // Sorted as positions, then moved once: a ticket is large, and a
+        // sort moves what it sorts many times over.
         use rayon::slice::ParallelSliceMut;
-        answer
-            .tickets
-            .par_sort_by(|a, b| query.sort.compare(policy, a, b));
+        let tickets = &answer.tickets;
+        let mut order: Vec<usize> = (0..tickets.len()).collect();
+        order.par_sort_by(|&a, &b| query.sort.compare(policy, &tickets[a], &tickets[b]));
+        permute(&mut answer.tickets, order);
     }
     if let Some(limit) = query.limit {
         answer.tickets.truncate(limit);
     }
     Ok(answer)
+}
+
+/// Puts `items[order[k]]` at position `k`, for every `k`, in place (one
+/// swap per item, following the permutation's cycles). `order` must be a
+/// permutation of the positions.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != DONE {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Whether summaries can answer `query`: it filters on no text (a summary
@@ -466,6 +501,21 @@ pub fn policy_flips(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_puts_each_item_where_the_order_says(
+            order in Just((0..40usize).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let mut permuted = items.clone();
+            permute(&mut permuted, order.clone());
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            prop_assert_eq!(permuted, expected);
+        }
+    }
     use crate::policy::DEFAULT_POLICY;
     use crate::ticket::file;
 

@@ -143,14 +143,21 @@ pub fn location(root: &Path) -> PathBuf {
     root.join(".tkt").join("cache").join("index")
 }
 
-/// Runs `f` on every entry (in order, in parallel within each step of
-/// [`CHUNK`] files), handing it the payload the index at `path` holds for
-/// the file when that record can be trusted; then, if anything changed,
-/// writes the new index. `key` identifies what wrote the payloads: an
-/// index under another key is not read. Failing to write (a read-only
-/// checkout) is not an error: the next run reads the files again.
-pub fn scan<T, F>(path: &Path, key: &[u8; 32], entries: &[Entry], f: F) -> Vec<T>
-where
+/// Runs `f` on every entry (in parallel within each step of [`CHUNK`]
+/// files), handing it the payload the index at `path` holds for the file
+/// when that record can be trusted, and hands what it returns to `sink`
+/// in entry order, a step at a time (nothing is held for the whole desk);
+/// then, if anything changed, writes the new index. `key` identifies what
+/// wrote the payloads: an index under another key is not read. Failing to
+/// write (a read-only checkout) is not an error: the next run reads the
+/// files again.
+pub fn scan_into<T, F>(
+    path: &Path,
+    key: &[u8; 32],
+    entries: &[Entry],
+    f: F,
+    mut sink: impl FnMut(T),
+) where
     T: Send,
     F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
 {
@@ -158,7 +165,6 @@ where
     let mut old = Reader::open(path, key);
     let mut writer = Writer::new(path, key);
     let dir = Dir::open(entries);
-    let mut out = Vec::with_capacity(entries.len());
     let chunks: Vec<&[Entry]> = entries.chunks(CHUNK).collect();
     // The old records of the next step are read while this one's files
     // are handled.
@@ -182,7 +188,7 @@ where
         }
         for (value, record, _) in results {
             writer.record(record.as_ref());
-            out.push(value);
+            sink(value);
         }
     }
     let before = old.consumed;
@@ -191,6 +197,16 @@ where
         writer.start(&old, before);
     }
     writer.finish();
+}
+
+/// [`scan_into`], collecting what `f` returns, in entry order.
+pub fn scan<T, F>(path: &Path, key: &[u8; 32], entries: &[Entry], f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
+{
+    let mut out = Vec::with_capacity(entries.len());
+    scan_into(path, key, entries, f, |value| out.push(value));
     out
 }
 
