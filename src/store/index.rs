@@ -549,6 +549,8 @@ impl Writer {
                     fs::write(&ignore, "# tkt's index of the desk: never committed\n*\n")?;
                 }
             }
+            // What a run that died while writing left behind.
+            super::io::sweep_temp(dir);
             let tmp = dir.join(format!("index.{}.tmp", std::process::id()));
             let file = File::create(&tmp)?;
             let mut out = BufWriter::with_capacity(1 << 20, file);

@@ -333,7 +333,7 @@ pub(super) fn temp_dir(tickets: &Path) -> Result<PathBuf, StoreError> {
 /// Removes temporary files whose writer process is gone, or that are over
 /// an hour old (a pid may be reused). Best effort: a file another sweeper
 /// removed first is fine.
-fn sweep_temp(dir: &Path) {
+pub(super) fn sweep_temp(dir: &Path) {
     let Ok(read) = fs::read_dir(dir) else { return };
     for item in read.flatten() {
         let name = item.file_name();

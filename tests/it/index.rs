@@ -226,3 +226,35 @@ fn the_index_page_runs_and_tells_where_the_index_lives() {
         "{names:?}"
     );
 }
+
+/// Listings at once, with no index yet: each answers in full, and the
+/// index they leave is whole (every later answer agrees with the files).
+#[test]
+fn listings_at_once_each_answer_and_leave_a_whole_index() {
+    let repo = example_desk();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            crate::support::tkt_command(repo.path())
+                .args(["sla", "--all", "--format", "json"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    assert!(
+        outputs
+            .iter()
+            .all(|o| o.status.code() == Some(0) || o.status.code() == Some(1))
+    );
+    assert!(outputs.windows(2).all(|w| w[0].stdout == w[1].stdout));
+    assert_same_answers(&repo, "after concurrent writers");
+    let left: Vec<_> = std::fs::read_dir(repo.file(".git/tkt"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["index"], "no temporary file left behind");
+}
