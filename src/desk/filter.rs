@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use super::{Source, TicketAt};
 use crate::policy::Policy;
+use crate::ticket::Customer;
 use crate::time::Timestamp;
 use crate::workflow::{State, Status};
 
@@ -84,30 +85,63 @@ fn contains_ci(haystack: &str, needles: &[String]) -> bool {
         })
 }
 
+/// What the filters read of a ticket (all but its texts): borrowed from
+/// a replayed [`Status`], or straight from a summary's bytes without
+/// decoding the rest of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View<'a> {
+    pub state: State,
+    pub severity: &'a str,
+    pub level: &'a str,
+    pub assignee: Option<&'a str>,
+    pub team: Option<&'a str>,
+    pub waiting_on_teams: Vec<&'a str>,
+    pub opened_at: Timestamp,
+    pub last_event_at: Timestamp,
+    pub customer: &'a str,
+    pub contact: &'a str,
+}
+
+impl<'a> View<'a> {
+    pub fn of(s: &'a Status, customer: &'a Customer) -> View<'a> {
+        View {
+            state: s.state,
+            severity: &s.severity,
+            level: &s.level,
+            assignee: s.assignee.as_deref(),
+            team: s.team.as_deref(),
+            waiting_on_teams: s.waiting_on_teams.iter().map(String::as_str).collect(),
+            opened_at: s.opened_at,
+            last_event_at: s.last_event_at,
+            customer: &customer.name,
+            contact: &customer.contact,
+        }
+    }
+}
+
 impl Filter {
     /// Whether the ticket's status passes the filters that need only it.
     pub fn matches(&self, s: &Status) -> bool {
-        self.matches_as(s, self.all)
+        self.matches_status(&View::of(s, &Customer::default()), self.all)
     }
 
     /// [`Filter::matches`], as if `--all` were `all`.
-    fn matches_as(&self, s: &Status, all: bool) -> bool {
+    fn matches_status(&self, s: &View<'_>, all: bool) -> bool {
         let state_ok = if self.states.is_empty() {
             all || s.state.is_open()
         } else {
             self.states.contains(&s.state)
         };
-        let any = |wanted: &[String], have: Option<&String>| {
-            wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
+        let any = |wanted: &[String], have: Option<&str>| {
+            wanted.is_empty() || have.is_some_and(|h| wanted.iter().any(|w| w == h))
         };
         state_ok
-            && any(&self.severities, Some(&s.severity))
-            && any(&self.levels, Some(&s.level))
+            && any(&self.severities, Some(s.severity))
+            && any(&self.levels, Some(s.level))
             && (self.assignees.is_empty()
                 || s.assignee
-                    .as_deref()
                     .is_some_and(|a| self.assignees.iter().any(|w| names_person(w, a))))
-            && any(&self.teams, s.team.as_ref())
+            && any(&self.teams, s.team)
             && self
                 .waiting_on_team
                 .as_ref()
@@ -133,13 +167,31 @@ impl Filter {
     }
 
     fn matches_source_as<S: Source + ?Sized>(&self, source: &S, s: &Status, all: bool) -> bool {
-        self.matches_as(s, all)
-            && contains_ci(&source.customer().name, &self.customers)
-            && contains_ci(&source.customer().contact, &self.contacts)
+        self.matches_view(&View::of(s, source.customer()), all)
             && self
                 .text
                 .as_ref()
                 .is_none_or(|q| q.is_match(&s.title) || source.any_text(&|t| q.is_match(t)))
+    }
+
+    /// Whether `view` passes every filter but the text filter.
+    fn matches_view(&self, v: &View<'_>, all: bool) -> bool {
+        self.matches_status(v, all)
+            && contains_ci(v.customer, &self.customers)
+            && contains_ci(v.contact, &self.contacts)
+    }
+
+    /// Before anything else is read of a ticket whose texts the query does
+    /// not search: `Some(hidden)` when `view` rules it out (`hidden`: only
+    /// for being resolved or closed), `None` when it passes.
+    pub fn rules_out(&self, v: &View<'_>) -> Option<bool> {
+        debug_assert!(self.text.is_none(), "a view holds no text");
+        if self.matches_view(v, self.all) {
+            return None;
+        }
+        Some(
+            self.states.is_empty() && !self.all && !v.state.is_open() && self.matches_view(v, true),
+        )
     }
 }
 

@@ -409,6 +409,24 @@ fn select_indexed(
     now: Timestamp,
 ) -> (Result<Selected, Unreadable>, Keep) {
     let summaries_answer = summaries_answer(query);
+    // Most tickets of a desk are closed, and most listings leave them out:
+    // what the filters read is looked at before the summary is decoded.
+    if summaries_answer
+        && let Some(peek) = lookup.cached.and_then(|bytes| summary::peek(bytes, now))
+        && peek.answers
+    {
+        if peek.opened_at.is_none_or(|t| t > now) {
+            return (Ok(Selected::Skipped), Keep::Same);
+        }
+        if let Some(hidden) = query.filter.rules_out(&peek.view) {
+            let selected = if query.need.is_none() && hidden {
+                Selected::Hidden
+            } else {
+                Selected::Skipped
+            };
+            return (Ok(selected), Keep::Same);
+        }
+    }
     let cached = lookup.cached.and_then(Summary::decode);
     if let Some(summary) = &cached
         && summaries_answer

@@ -8,13 +8,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::Source;
+use super::filter::View;
 use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::sla::{self, Cycle, Timer};
 use crate::ticket::{Customer, Ticket};
 use crate::time::Timestamp;
-use crate::workflow::Status;
 use crate::workflow::actions::{self, Action};
+use crate::workflow::state::Wait;
+use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
@@ -114,6 +116,78 @@ impl Summary {
             },
         }
     }
+}
+
+/// The first fields of an encoded [`Head`], borrowed: everything the
+/// filters read, without decoding (or allocating) the rest. Field for
+/// field the head's layout, up to `waiting_on_teams` of its status (a test
+/// keeps the two in step).
+#[derive(Deserialize)]
+struct HeadPrefix<'a> {
+    _id: &'a str,
+    opened_at: Option<Timestamp>,
+    latest_at: Option<Timestamp>,
+    customer: (&'a str, &'a str),
+    #[serde(borrow)]
+    status: StatusPrefix<'a>,
+}
+
+#[derive(Deserialize)]
+struct StatusPrefix<'a> {
+    _title: &'a str,
+    state: State,
+    severity: &'a str,
+    level: &'a str,
+    #[serde(borrow)]
+    assignee: Option<&'a str>,
+    #[serde(borrow)]
+    team: Option<&'a str>,
+    _repeated_outage: bool,
+    _repeated_outage_since: Option<Timestamp>,
+    opened_at: Timestamp,
+    last_event_at: Timestamp,
+    _last_customer_update: Option<Timestamp>,
+    #[serde(borrow)]
+    _pause_reason: Option<&'a str>,
+    _paused_at: Option<Timestamp>,
+    _waits: Vec<Wait>,
+    #[serde(borrow)]
+    waiting_on_teams: Vec<&'a str>,
+}
+
+/// From [`Summary::encode`]'s bytes, without decoding the summary: when
+/// its ticket was opened, whether it answers for `now`, and what the
+/// filters read of it. `None` for bytes that are not a summary.
+pub fn peek(bytes: &[u8], now: Timestamp) -> Option<Peek<'_>> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
+    let (prefix, _) = postcard::take_from_bytes::<HeadPrefix>(head).ok()?;
+    let s = prefix.status;
+    Some(Peek {
+        opened_at: prefix.opened_at,
+        answers: prefix.latest_at.is_none_or(|latest| latest <= now),
+        view: View {
+            state: s.state,
+            severity: s.severity,
+            level: s.level,
+            assignee: s.assignee,
+            team: s.team,
+            waiting_on_teams: s.waiting_on_teams,
+            opened_at: s.opened_at,
+            last_event_at: s.last_event_at,
+            customer: prefix.customer.0,
+            contact: prefix.customer.1,
+        },
+    })
+}
+
+/// What [`peek`] reads.
+#[derive(Debug)]
+pub struct Peek<'a> {
+    pub opened_at: Option<Timestamp>,
+    /// [`Summary::answers`].
+    pub answers: bool,
+    pub view: View<'a>,
 }
 
 /// Valid only for instants [`Summary::answers`] accepts: the query reads
@@ -225,6 +299,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_peek_reads_what_the_full_summary_holds() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        for ticket in example_tickets() {
+            let bytes = Summary::of(&policy, &ticket).encode();
+            let full = Summary::decode(&bytes).unwrap();
+            let latest = ticket.latest_at().unwrap();
+            let peek = peek(&bytes, latest).unwrap();
+            assert!(peek.answers && !super::peek(&bytes, latest.plus(-1)).unwrap().answers);
+            assert_eq!(peek.opened_at, full.head.opened_at);
+            assert_eq!(peek.view, View::of(&full.head.status, &full.head.customer));
+        }
+        assert!(peek(&[1, 0, 0, 0, 7], Timestamp::MAX).is_none());
     }
 
     #[test]

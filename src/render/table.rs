@@ -99,9 +99,10 @@ impl Table {
                 shown.retain(|&i| i != drop);
             }
         }
-        let pick =
-            |cells: &[String]| -> Vec<String> { shown.iter().map(|&i| cells[i].clone()).collect() };
-        let header = pick(&self.header);
+        fn pick<'c>(shown: &[usize], cells: &'c [String]) -> Vec<&'c str> {
+            shown.iter().map(|&i| cells[i].as_str()).collect()
+        }
+        let header = pick(&shown, &self.header);
         let natural: Vec<usize> = shown.iter().map(|&i| widths[i]).collect();
         let widths = match width {
             Some(width) => fit(&natural, &header, width),
@@ -110,7 +111,7 @@ impl Table {
         let cut_to = width.map(|_| widths.as_slice());
         write_row(out, &widths, &header, Style::new().bold(), cut_to)?;
         for (style, cells) in &self.rows {
-            write_row(out, &widths, &pick(cells), *style, cut_to)?;
+            write_row(out, &widths, &pick(&shown, cells), *style, cut_to)?;
         }
         Ok(())
     }
@@ -118,7 +119,7 @@ impl Table {
 
 /// The narrowest each column may get: its header (at least 6), the last
 /// `MIN_LAST`, the first (the IDs) all of it.
-fn floors(widths: &[usize], header: &[String]) -> Vec<usize> {
+fn floors(widths: &[usize], header: &[&str]) -> Vec<usize> {
     let last = widths.len().saturating_sub(1);
     widths
         .iter()
@@ -140,7 +141,7 @@ fn total(widths: &[usize]) -> usize {
 /// column gives way first, one character at a time, down to its header's
 /// width (the last column to `MIN_LAST`); the first column (the IDs) is
 /// never cut. Wider than `width` only when nothing more can give.
-fn fit(widths: &[usize], header: &[String], width: usize) -> Vec<usize> {
+fn fit(widths: &[usize], header: &[&str], width: usize) -> Vec<usize> {
     let mut widths = widths.to_vec();
     let floor = floors(&widths, header);
     while total(&widths) > width {
@@ -170,7 +171,7 @@ fn cut(cell: &str, max: usize) -> Cow<'_, str> {
 fn write_row(
     out: &mut impl Write,
     widths: &[usize],
-    cells: &[String],
+    cells: &[&str],
     style: Style,
     cut_to: Option<&[usize]>,
 ) -> io::Result<()> {
@@ -179,7 +180,7 @@ fn write_row(
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
         let cell = match cut_to {
             Some(max) => cut(cell, max[i]),
-            None => Cow::Borrowed(cell.as_str()),
+            None => Cow::Borrowed(*cell),
         };
         line.push_str(&cell);
         if i < last {
