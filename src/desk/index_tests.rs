@@ -11,6 +11,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::due::Need;
+use crate::workflow::State;
 use crate::store::index;
 
 /// The example desk's tickets, as (file name, text).
@@ -114,6 +115,23 @@ fn queries() -> Vec<Query> {
         need: Some(Need::Update),
         ..Query::default()
     };
+    // Every filter a view reads, each with a value the example desk has.
+    let mut by_fields = Query::default();
+    by_fields.filter.severities = vec!["high".into(), "critical".into()];
+    by_fields.filter.customers = vec!["a".into()];
+    let mut by_people = Query::default();
+    by_people.filter.assignees = vec!["bo".into()];
+    by_people.filter.levels = vec!["L2".into()];
+    by_people.filter.all = true;
+    let mut by_state = Query::default();
+    by_state.filter.states = vec![State::Closed, State::Waiting];
+    by_state.filter.teams = vec!["platform".into()];
+    by_state.filter.contacts = vec!["example".into()];
+    let mut by_time = Query::default();
+    by_time.filter.waiting_on_team = Some("any".into());
+    by_time.filter.opened_since = Timestamp::parse("2026-11-10T00:00:00Z").ok();
+    by_time.filter.updated_since = Timestamp::parse("2026-11-15T00:00:00Z").ok();
+    by_time.filter.all = true;
     let mut text = Query::default();
     text.filter.text = Some(TextQuery::substring("database"));
     vec![
@@ -124,6 +142,10 @@ fn queries() -> Vec<Query> {
         all,
         due,
         update,
+        by_fields,
+        by_people,
+        by_state,
+        by_time,
         text,
     ]
 }
@@ -225,7 +247,7 @@ impl Desk {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
     #[test]
     fn every_query_answers_with_the_index_as_without_it(ops in proptest::collection::vec(op(), 1..16)) {
