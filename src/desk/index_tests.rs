@@ -11,8 +11,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::due::Need;
-use crate::workflow::State;
 use crate::store::index;
+use crate::workflow::State;
 
 /// The example desk's tickets, as (file name, text).
 fn examples() -> Vec<(String, String)> {

@@ -369,6 +369,27 @@ impl Repo {
         {
             return Ok(exact);
         }
+        // The names cached beside the index, while the directory is as it
+        // was when they were read: a lookup without a directory read.
+        let index = self.index_path();
+        if let Some(names) = index.as_deref().and_then(|i| index::names::read(i, &dir)) {
+            let from = names.partition_point(|n| n.as_str() < prefix.as_str());
+            let candidates: Vec<TicketId> = names[from..]
+                .iter()
+                .take_while(|n| n.starts_with(prefix.as_str()))
+                .filter_map(|n| n.strip_suffix(".yaml"))
+                .filter_map(|stem| TicketId::parse(stem).ok())
+                .collect();
+            return match candidates.len() {
+                0 => Err(StoreError::NotFound(typed.to_string())),
+                1 => Ok(candidates.into_iter().next().expect("one")),
+                _ => Err(StoreError::Ambiguous {
+                    prefix: typed.to_string(),
+                    candidates,
+                }),
+            };
+        }
+        let stat = index::names::stat_before_reading(&dir);
         // Names only, filtered before anything is built or sorted: with
         // 100,000 tickets this is a directory read and little else.
         let read = match fs::read_dir(&dir) {
@@ -379,6 +400,7 @@ impl Repo {
             Err(e) => return Err(io_err(&dir)(e)),
         };
         let mut candidates = Vec::new();
+        let mut all: Vec<String> = Vec::new();
         for item in read {
             let item = item.map_err(io_err(&dir))?;
             let name = item.file_name();
@@ -390,6 +412,12 @@ impl Repo {
             {
                 candidates.push(id);
             }
+            if index.is_some() {
+                all.push(name.to_string_lossy().into_owned());
+            }
+        }
+        if let Some(index) = &index {
+            index::names::write(index, stat, &mut all);
         }
         candidates.sort();
         match candidates.len() {

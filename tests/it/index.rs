@@ -258,3 +258,44 @@ fn listings_at_once_each_answer_and_leave_a_whole_index() {
         .collect();
     assert_eq!(left, ["index"], "no temporary file left behind");
 }
+
+/// Prefix lookups read the names cached beside the index while the
+/// tickets directory is unchanged, and the directory again once a file
+/// comes or goes.
+#[test]
+fn prefix_lookups_use_cached_names_only_while_the_directory_is_unchanged() {
+    let repo = example_desk();
+    let tickets = repo.file("tickets");
+    let age = |dir: &Path| {
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::open(dir).unwrap().set_modified(old).unwrap();
+    };
+    age(&tickets);
+    let id = first_ticket(&repo);
+    let prefix = &id[..6];
+    let show = |args: &[&str]| {
+        let run = repo.tkt(args);
+        (run.code, run.stdout, run.stderr)
+    };
+    // The first lookup reads the directory and caches its names.
+    let first = show(&["show", prefix, "--brief"]);
+    assert_eq!(first.0, 0, "{}", first.2);
+    assert!(repo.file(".git/tkt/index.names").is_file());
+    for typed in [prefix, &id[..4], "T-ZZZZ"] {
+        assert_eq!(
+            show(&["show", typed, "--brief"]),
+            show(&["show", typed, "--brief", "--no-index"]),
+            "{typed}"
+        );
+    }
+    // A new file with the same prefix: the lookup sees it (ambiguous).
+    let twin = format!("{prefix}{}", &"ZZZZZZZZZZ"[..12 - prefix.len()]);
+    let text = repo.read(&format!("tickets/{id}.yaml")).replace(&id, &twin);
+    repo.write(&format!("tickets/{twin}.yaml"), &text);
+    let after = show(&["show", prefix, "--brief"]);
+    assert_eq!(after.0, 2, "{after:?}");
+    assert!(after.2.contains(&twin), "{}", after.2);
+    // And once it is gone again, the ticket is found again.
+    std::fs::remove_file(repo.file(&format!("tickets/{twin}.yaml"))).unwrap();
+    assert_eq!(show(&["show", prefix, "--brief"]).0, 0);
+}
