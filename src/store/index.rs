@@ -645,7 +645,7 @@ pub mod names {
 
     use super::{RACY_S, Stat, now_s};
 
-    const MAGIC: &str = "tkt names 1";
+    const MAGIC: &str = "ticket-names 1";
 
     fn path(index: &Path) -> PathBuf {
         let mut name = index.file_name().unwrap_or_default().to_os_string();
