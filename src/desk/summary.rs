@@ -216,7 +216,7 @@ impl Source for Summary {
         let timers = if with_timers && wanted(&status) {
             self.tail()
                 .cycles
-                .iter()
+                .into_iter()
                 .map(|c| c.at(policy, now))
                 .collect()
         } else {

@@ -241,16 +241,12 @@ pub enum Cycle {
 
 impl Cycle {
     /// The timer at `now` (at or after the ticket's last event).
-    pub fn at(&self, policy: &Policy, now: Timestamp) -> Timer {
+    pub fn at(self, policy: &Policy, now: Timestamp) -> Timer {
         match self {
-            Cycle::Judged(timer) => timer.clone(),
-            Cycle::Running { clock, target } => verdict::judge(
-                clock.clone(),
-                *target,
-                now,
-                Calendars(policy),
-                policy.warning,
-            ),
+            Cycle::Judged(timer) => timer,
+            Cycle::Running { clock, target } => {
+                verdict::judge(clock, target, now, Calendars(policy), policy.warning)
+            }
         }
     }
 }
