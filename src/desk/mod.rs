@@ -291,7 +291,9 @@ pub fn query_with(
     // its own reading to that.
     let index = repo.index_path().filter(|_| summaries_answer(query));
     let mut answer = Answer {
-        tickets: Vec::new(),
+        // At most one per file: reserved (address space, touched only as
+        // filled) so that growing never copies every ticket so far.
+        tickets: Vec::with_capacity(entries.len()),
         unreadable: Vec::new(),
         hidden: 0,
     };
