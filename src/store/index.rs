@@ -344,7 +344,9 @@ impl Reader {
             count: 0,
             complete: false,
         };
-        let Ok(file) = File::open(path) else {
+        // Never a link or a FIFO (which would block): a regular file or
+        // no index.
+        let Ok((file, _)) = super::io::open_regular(path, false) else {
             return reader;
         };
         reader.file = file.try_clone().ok();
@@ -674,7 +676,9 @@ pub mod names {
     /// can be trusted now.
     pub fn read(index: &Path, dir: &Path) -> Option<Vec<String>> {
         let stat = dir_stat(dir)?;
-        let text = fs::read_to_string(path(index)).ok()?;
+        let (file, _) = super::super::io::open_regular(&path(index), false).ok()?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut &file, &mut text).ok()?;
         let (first, rest) = text.split_once('\n')?;
         if first != header(&stat, false) {
             return None;

@@ -299,3 +299,31 @@ fn prefix_lookups_use_cached_names_only_while_the_directory_is_unchanged() {
     std::fs::remove_file(repo.file(&format!("tickets/{twin}.yaml"))).unwrap();
     assert_eq!(show(&["show", prefix, "--brief"]).0, 0);
 }
+
+/// Whatever sits where the index goes (a FIFO that would block a reader, a
+/// link elsewhere) is never read as an index nor written through.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_link_in_place_of_the_index_is_not_followed() {
+    let repo = example_desk();
+    std::fs::create_dir_all(repo.file(".git/tkt")).unwrap();
+    let index = repo.file(".git/tkt/index");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&index)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_same_answers(&repo, "a FIFO as the index");
+    // The listing replaced it with a real index.
+    assert!(std::fs::symlink_metadata(&index).unwrap().is_file());
+
+    let elsewhere = repo.file("elsewhere.bin");
+    std::fs::write(&elsewhere, b"keep me").unwrap();
+    std::fs::remove_file(&index).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &index).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, repo.file(".git/tkt/index.names")).unwrap();
+    assert_same_answers(&repo, "a link as the index");
+    let id = first_ticket(&repo);
+    assert_eq!(repo.tkt(&["show", &id[..7], "--brief"]).code, 0);
+    assert_eq!(std::fs::read(&elsewhere).unwrap(), b"keep me");
+}
