@@ -3,6 +3,7 @@ use std::io::Write;
 use clap::Args;
 use tkt::desk::{self, Query, Timers};
 use tkt::due;
+use tkt::people::Assignment;
 use tkt::ticket::Event;
 
 use super::input;
@@ -68,36 +69,20 @@ pub fn run(ctx: &Ctx, args: EscalateArgs) -> Result<Outcome, CliError> {
     let unowned = std::cell::Cell::new(None);
     let recorded = record::record(ctx, &id, &args.time, |d: &Draft<'_>| {
         d.policy.expect_level(&to)?;
-        let people = &d.policy.people;
-        let assignee = match &args.assignee {
-            Some(name) => {
-                let handle = d.who.resolve(name, Role::Assignee, d.at)?;
-                if let Some(person) = people.find(&handle)
-                    && !person.levels.contains(&to)
-                {
-                    let serving: Vec<String> =
-                        people.serving(&to, d.at).map(|p| p.label()).collect();
-                    return Err(CliError::usage(format!(
-                        "{} does not serve {to}; who does: {}",
-                        person.label(),
-                        if serving.is_empty() {
-                            "nobody in people.toml".to_string()
-                        } else {
-                            serving.join(", ")
-                        }
-                    )));
-                }
-                Some(handle)
-            }
-            None if people.is_empty() => None,
-            None => {
-                let on_call = people.on_call(&to, d.status.team.as_deref(), d.at);
-                if on_call.is_none() {
-                    unowned.set(Some((to.clone(), d.status.team.clone())));
-                }
-                on_call.map(|p| p.handle.clone())
-            }
+        let named = match &args.assignee {
+            Some(name) => Some(d.who.resolve(name, Role::Assignee, d.at)?),
+            None => None,
         };
+        let team = d.status.team.as_deref();
+        let assignment = d
+            .policy
+            .people
+            .escalation_assignee(&to, team, named, d.at)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        if assignment == Assignment::Unowned {
+            unowned.set(Some((to.clone(), d.status.team.clone())));
+        }
+        let assignee = assignment.handle();
         Ok(Event::Escalated {
             at: d.at,
             by: d.by.clone(),

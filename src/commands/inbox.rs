@@ -33,16 +33,7 @@ pub fn run(ctx: &Ctx, args: InboxArgs) -> Result<Outcome, CliError> {
         .people
         .find(&name)
         .cloned()
-        .unwrap_or_else(|| Person {
-            handle: name.clone(),
-            name: name.clone(),
-            email: name.clone(),
-            aliases: Vec::new(),
-            teams: Vec::new(),
-            levels: Vec::new(),
-            roles: Vec::new(),
-            left: None,
-        });
+        .unwrap_or_else(|| Person::unlisted(&name));
     let query = Query {
         filter: Filter {
             all: true,

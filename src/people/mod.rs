@@ -45,6 +45,22 @@ pub struct Person {
 }
 
 impl Person {
+    /// Someone the desk does not list (no `people.toml`, or not in it),
+    /// known only by the name written: assignments and action items that
+    /// name them still find them.
+    pub fn unlisted(name: &str) -> Person {
+        Person {
+            handle: name.to_string(),
+            name: name.to_string(),
+            email: name.to_string(),
+            aliases: Vec::new(),
+            teams: Vec::new(),
+            levels: Vec::new(),
+            roles: Vec::new(),
+            left: None,
+        }
+    }
+
     /// Whether the person has left by `at`.
     pub fn has_left(&self, at: Timestamp) -> bool {
         self.left.is_some_and(|left| at.utc().date_naive() >= left)
@@ -67,6 +83,39 @@ impl Person {
             || self.email.eq_ignore_ascii_case(name)
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
     }
+}
+
+/// Who an escalation is assigned to ([`People::escalation_assignee`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    /// The person asked for.
+    Named(String),
+    /// Whoever is on call for the level.
+    OnCall(String),
+    /// People are listed, but nobody is on call for the level.
+    Unowned,
+    /// No people are listed: nobody is assigned.
+    Nobody,
+}
+
+impl Assignment {
+    /// The handle assigned, if any.
+    pub fn handle(self) -> Option<String> {
+        match self {
+            Assignment::Named(h) | Assignment::OnCall(h) => Some(h),
+            Assignment::Unowned | Assignment::Nobody => None,
+        }
+    }
+}
+
+/// A person asked for an escalation level they do not serve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{person} does not serve {level}; who does: {}", if serving.is_empty() { "nobody in people.toml".to_string() } else { serving.join(", ") })]
+pub struct NotServing {
+    pub person: String,
+    pub level: String,
+    /// Who serves it (labels), in file order.
+    pub serving: Vec<String>,
 }
 
 /// Everyone in `people.toml`, in file order, and the on-call rotations.
@@ -118,6 +167,35 @@ impl People {
     pub fn on_call(&self, level: &str, team: Option<&str>, at: Timestamp) -> Option<&Person> {
         let shift = crate::oncall::rotation_for(&self.rotations, level, team)?.on_call(at)?;
         self.find(&shift.person).filter(|p| !p.has_left(at))
+    }
+
+    /// Who a ticket escalated to `level` (owned by `team`) is assigned
+    /// to at `at`: the person `named` (a resolved handle), who must serve
+    /// the level when listed; else whoever is on call; nobody when no
+    /// people are listed. An escalation is never refused for want of
+    /// someone on call: that is [`Assignment::Unowned`].
+    pub fn escalation_assignee(
+        &self,
+        level: &str,
+        team: Option<&str>,
+        named: Option<String>,
+        at: Timestamp,
+    ) -> Result<Assignment, NotServing> {
+        match named {
+            Some(handle) => match self.find(&handle) {
+                Some(person) if !person.levels.iter().any(|l| l == level) => Err(NotServing {
+                    person: person.label(),
+                    level: level.to_string(),
+                    serving: self.serving(level, at).map(Person::label).collect(),
+                }),
+                _ => Ok(Assignment::Named(handle)),
+            },
+            None if self.is_empty() => Ok(Assignment::Nobody),
+            None => Ok(match self.on_call(level, team, at) {
+                Some(person) => Assignment::OnCall(person.handle.clone()),
+                None => Assignment::Unowned,
+            }),
+        }
     }
 
     /// Everyone who serves `level` and has not left by `at`.
@@ -459,6 +537,39 @@ mod tests {
             unknown.to_string(),
             "unknown person `anna` (people.toml lists: ana, bo); did you mean `ana`?"
         );
+    }
+
+    #[test]
+    fn an_escalation_goes_to_who_is_named_or_on_call() {
+        let people = parse(TWO).unwrap();
+        let at = Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+        // Named: must serve the level when listed; an unlisted name stands.
+        assert_eq!(
+            people.escalation_assignee("L2", None, Some("bo".into()), at),
+            Ok(Assignment::Named("bo".into()))
+        );
+        let refused = people
+            .escalation_assignee("L2", None, Some("ana".into()), at)
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "ana (Ana Ruiz) does not serve L2; who does: bo (Bo Lind)"
+        );
+        assert_eq!(
+            people.escalation_assignee("L2", None, Some("cy@example.com".into()), at),
+            Ok(Assignment::Named("cy@example.com".into()))
+        );
+        // Nobody named, no rotation: unowned; no people at all: nobody.
+        let unowned = people.escalation_assignee("L2", None, None, at).unwrap();
+        assert_eq!(
+            (unowned.clone(), unowned.handle()),
+            (Assignment::Unowned, None)
+        );
+        assert_eq!(
+            People::default().escalation_assignee("L2", None, None, at),
+            Ok(Assignment::Nobody)
+        );
+        assert_eq!(Person::unlisted("x@y.z").handle, "x@y.z");
     }
 
     #[test]
