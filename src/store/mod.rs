@@ -340,11 +340,13 @@ impl Repo {
                 continue;
             }
             let id = TicketId::parse(&name[..name.len() - ".yaml".len()]).ok();
+            let name = name.to_string();
+            let symlink = item.path_is_symlink();
             entries.push(Entry {
-                path: item.path().to_path_buf(),
-                name: name.to_string(),
+                path: item.into_path(),
+                name,
                 id,
-                symlink: item.path_is_symlink(),
+                symlink,
             });
         }
         // All in one directory: comparing names is enough, and much cheaper
