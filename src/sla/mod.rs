@@ -199,9 +199,13 @@ pub fn timers(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Vec<Timer> {
     evaluate(policy, ticket, now).timers
 }
 
-/// Replays `ticket` at `now`, status and timers in one pass over the one
-/// replay order. Reads only this ticket and the policy.
-pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation {
+/// The one pass over the replay order up to `now`: the status and the
+/// clocks after every event at or before it.
+fn replay<'p>(
+    policy: &'p Policy,
+    ticket: &Ticket,
+    now: Timestamp,
+) -> (Timeline, Status, Replay<'p>) {
     let timeline = Timeline::of(ticket, now);
     let mut status = Status::opened(ticket);
     let mut clocks = Replay::new(policy, now);
@@ -213,6 +217,13 @@ pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation 
         }
         clocks.apply(i, event, event.at().max(opened_at));
     }
+    (timeline, status, clocks)
+}
+
+/// Replays `ticket` at `now`, status and timers in one pass over the one
+/// replay order. Reads only this ticket and the policy.
+pub fn evaluate(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Evaluation {
+    let (timeline, status, clocks) = replay(policy, ticket, now);
     let (timers, dropped, effects) = clocks.finish();
     Evaluation {
         status,
@@ -256,17 +267,7 @@ impl Cycle {
 /// is this status and these cycles [at](Cycle::at) the instant.
 pub fn cycles(policy: &Policy, ticket: &Ticket) -> (Status, Vec<Cycle>) {
     let latest = ticket.latest_at().unwrap_or(Timestamp::MIN);
-    let timeline = Timeline::of(ticket, latest);
-    let mut status = Status::opened(ticket);
-    let mut clocks = Replay::new(policy, latest);
-    let opened_at = status.opened_at;
-    for (n, &i) in timeline.current.iter().enumerate() {
-        let event = &ticket.events[i];
-        if n > 0 {
-            status.apply(event);
-        }
-        clocks.apply(i, event, event.at().max(opened_at));
-    }
+    let (_, status, clocks) = replay(policy, ticket, latest);
     let (clocks, _, _) = clocks.finish_clocks();
     let cycles = clocks
         .into_iter()
