@@ -455,6 +455,9 @@ fn select_indexed(
     if cached.is_some() {
         return (Ok(select(&ticket, file, policy, query, now)), Keep::Same);
     }
+    if !lookup.writable {
+        return (Ok(select(&ticket, file, policy, query, now)), Keep::Nothing);
+    }
     let summary = Summary::of(policy, &ticket);
     let selected = if summaries_answer && summary.answers(now) {
         select(&summary, file, policy, query, now)

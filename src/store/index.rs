@@ -109,6 +109,10 @@ pub struct Lookup<'a> {
     /// The payload of a record whose stat matches the file and is not
     /// racy; `None` when the file must be read.
     pub cached: Option<&'a [u8]>,
+    /// Whether a new index can be written here: when not (a read-only
+    /// checkout), a payload made from a file is thrown away, so there is
+    /// no point making one.
+    pub writable: bool,
 }
 
 /// Where the index of the desk rooted at `root` lives: in the git
@@ -165,6 +169,7 @@ pub fn scan_into<T, F>(
     let mut old = Reader::open(path, key);
     let mut writer = Writer::new(path, key);
     let dir = Dir::open(entries);
+    let writable = can_write(path);
     let chunks: Vec<&[Entry]> = entries.chunks(CHUNK).collect();
     // The old records of the next step are read while this one's files
     // are handled.
@@ -176,7 +181,7 @@ pub fn scan_into<T, F>(
                 chunk
                     .par_iter()
                     .zip(records.into_par_iter())
-                    .map(|(entry, old)| one(entry, old, &dir, started, &f))
+                    .map(|(entry, old)| one(entry, old, &dir, started, writable, &f))
                     .collect()
             },
             || chunks.get(i + 1).map(|next| old.take_all(next)),
@@ -217,6 +222,7 @@ fn one<T, F>(
     old: Option<Record>,
     dir: &Dir,
     started: i64,
+    writable: bool,
     f: &F,
 ) -> (T, Option<Record>, bool)
 where
@@ -230,6 +236,7 @@ where
     let (value, keep) = f(Lookup {
         entry,
         cached: trusted,
+        writable,
     });
     let (record, changed) = match (keep, stat) {
         (Keep::Same, Some(_)) if trusted.is_some() => (old, false),
@@ -247,6 +254,30 @@ where
         _ => (None, old.is_some()),
     };
     (value, record, changed)
+}
+
+/// Whether the index's directory exists (or can be made) and can be
+/// written in.
+fn can_write(path: &Path) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    if fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(dir) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: `dir` is a NUL-terminated path; `access` only reads it.
+        unsafe { libc::access(dir.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+    }
 }
 
 fn name_of(entry: &Entry) -> &str {
