@@ -289,6 +289,18 @@ fn an_index_is_written_in_the_git_directory_and_trusted_next_time() {
     assert_eq!(index::Stat::of(&written).ino, index::Stat::of(&again).ino);
 }
 
+/// [`index::scan_into`], collecting what `f` returns.
+fn scan<T: Send>(
+    path: &Path,
+    key: &[u8; 32],
+    entries: &[crate::store::Entry],
+    f: impl Fn(index::Lookup<'_>) -> (T, index::Keep) + Sync,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    index::scan_into(path, key, entries, f, |value| out.push(value));
+    out
+}
+
 #[test]
 fn a_file_modified_as_the_index_is_written_is_read_again_next_time() {
     let mut desk = Desk::new();
@@ -304,7 +316,7 @@ fn a_file_modified_as_the_index_is_written_is_read_again_next_time() {
     let path = index::location(&desk.root);
     let key = [7u8; 32];
     let cached = |entries: &[crate::store::Entry]| {
-        index::scan(&path, &key, entries, |lookup| {
+        scan(&path, &key, entries, |lookup| {
             let payload = lookup.entry.name.as_bytes().to_vec();
             let seen = lookup.cached.map(<[u8]>::to_vec);
             let keep = if seen.is_some() {
@@ -322,7 +334,7 @@ fn a_file_modified_as_the_index_is_written_is_read_again_next_time() {
     assert_eq!(second[0].1, None, "{second:?}");
     assert_eq!(second[1].1.as_deref(), Some(second[1].0.as_bytes()));
     // Under another key, nothing is trusted.
-    let other = index::scan(&path, &[8u8; 32], &entries, |lookup| {
+    let other = scan(&path, &[8u8; 32], &entries, |lookup| {
         (lookup.cached.is_some(), index::Keep::Nothing)
     });
     assert_eq!(other, vec![false, false]);

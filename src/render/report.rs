@@ -163,20 +163,18 @@ pub fn text(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
     Ok(())
 }
 
+/// One Markdown table row, every cell escaped.
+fn md_row(out: &mut impl Write, cells: &[String]) -> io::Result<()> {
+    let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
+    writeln!(out, "| {} |", cells.join(" | "))
+}
+
 pub fn markdown(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
     writeln!(out, "## {}\n", md_cell(&headline(r, zone)))?;
     writeln!(out, "| Metric | Measured | Met | Breached | Attainment |")?;
     writeln!(out, "|---|---:|---:|---:|---:|")?;
     for a in r.overall.attainment.iter().chain([&r.overall.total()]) {
-        let row = metric_row(a);
-        writeln!(
-            out,
-            "| {} |",
-            row.iter()
-                .map(|c| md_cell(c))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        )?;
+        md_row(out, &metric_row(a))?;
     }
     writeln!(out)?;
     for line in summary_lines(&r.overall) {
@@ -199,14 +197,7 @@ pub fn markdown(out: &mut impl Write, r: &Report, zone: Tz) -> io::Result<()> {
             for a in g.measures.attainment.iter().chain([&g.measures.total()]) {
                 let mut row = g.key.clone();
                 row.extend(metric_row(a));
-                writeln!(
-                    out,
-                    "| {} |",
-                    row.iter()
-                        .map(|c| md_cell(c))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                )?;
+                md_row(out, &row)?;
             }
         }
     }

@@ -204,17 +204,6 @@ pub fn scan_into<T, F>(
     writer.finish();
 }
 
-/// [`scan_into`], collecting what `f` returns, in entry order.
-pub fn scan<T, F>(path: &Path, key: &[u8; 32], entries: &[Entry], f: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
-{
-    let mut out = Vec::with_capacity(entries.len());
-    scan_into(path, key, entries, f, |value| out.push(value));
-    out
-}
-
 /// One file: its stat against its old record, `f`'s verdict, and the
 /// record for the new index (and whether it differs from the old one).
 fn one<T, F>(
@@ -686,7 +675,9 @@ pub mod names {
         index.with_file_name(name)
     }
 
-    fn dir_stat(dir: &Path) -> Option<Stat> {
+    /// The directory's stat: taken before its names are read, compared
+    /// with the recorded one before the cache is trusted.
+    pub fn dir_stat(dir: &Path) -> Option<Stat> {
         fs::symlink_metadata(dir).ok().map(|m| Stat::of(&m))
     }
 
@@ -741,10 +732,5 @@ pub mod names {
         if fs::write(&tmp, text).is_err() || fs::rename(&tmp, &target).is_err() {
             let _ = fs::remove_file(&tmp);
         }
-    }
-
-    /// The directory's stat, taken before its names are read.
-    pub fn stat_before_reading(dir: &Path) -> Option<Stat> {
-        dir_stat(dir)
     }
 }

@@ -391,7 +391,7 @@ impl Repo {
                 }),
             };
         }
-        let stat = index::names::stat_before_reading(&dir);
+        let stat = index::names::dir_stat(&dir);
         // Names only, filtered before anything is built or sorted: with
         // 100,000 tickets this is a directory read and little else.
         let read = match fs::read_dir(&dir) {

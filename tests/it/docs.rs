@@ -838,11 +838,7 @@ fn readme_tour_runs() {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, "");
     for (n, c) in commands.iter().enumerate() {
         let rc: i32 = std::fs::read_to_string(results.join(format!("{n}.rc")))
             .unwrap_or_else(|_| panic!("command {n} did not run: {}", c.text))

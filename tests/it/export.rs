@@ -20,11 +20,7 @@ fn tkt(dir: &Path, args: &[&str]) -> String {
         .args(["--now", NOW])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, &format!("{args:?}"));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -118,11 +114,7 @@ fn duckdb_reads_the_export_to_the_reports_attainment() {
             .args([generated.to_str().unwrap(), "400", "7"])
             .output()
             .unwrap();
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
-        );
+        crate::support::assert_ok(&made, "");
         desks.push(generated);
     } else {
         eprintln!(
@@ -156,11 +148,7 @@ fn agree_with_duckdb(python: &str, desk: &Path, scratch: &Path) {
         query
     );
     let run = Command::new(python).args(["-c", &script]).output().unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    crate::support::assert_ok(&run, "");
     let mut from_duckdb: Vec<(String, String, u64, u64, u64)> =
         serde_json::from_slice::<Vec<Vec<String>>>(&run.stdout)
             .unwrap()

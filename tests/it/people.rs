@@ -41,11 +41,7 @@ fn commit_as(repo: &TestRepo, email: &str, message: &str) {
         .env("GIT_COMMITTER_EMAIL", email)
         .output()
         .expect("git runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, "");
 }
 
 fn tkt_at(repo: &TestRepo, args: &[&str]) -> crate::support::Run {

@@ -15,11 +15,7 @@ fn desk() -> PathBuf {
 
 fn run_in(dir: &std::path::Path, args: &[&str]) -> String {
     let out = tkt_command(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, &format!("{args:?}"));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -266,11 +262,7 @@ fn the_html_dashboard_renders_in_a_real_browser() {
         .args(["--dump-dom", &url])
         .output()
         .unwrap();
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
-    );
+    crate::support::assert_ok(&dom, "");
     let dom = String::from_utf8(dom.stdout).unwrap();
     // Six charts, each with a title for screen readers, each followed by a
     // table with its numbers.
@@ -299,11 +291,7 @@ fn the_html_dashboard_renders_in_a_real_browser() {
         .args(["--window-size=1000,2000", &url])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, "");
     let png = std::fs::read(&shot).unwrap();
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 20_000,

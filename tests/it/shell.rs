@@ -117,11 +117,7 @@ fn complete(dir: &std::path::Path, shell: &str, line: &[&str]) -> Vec<String> {
         .args(line)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, "");
     let text = String::from_utf8(out.stdout).unwrap();
     // bash separates candidates with a vertical tab (its IFS), the others
     // with newlines.
@@ -220,9 +216,5 @@ fn a_stray_complete_variable_does_not_break_tkt() {
         .arg("--version")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out, "");
 }

@@ -54,6 +54,17 @@ pub fn tkt_command(dir: &Path) -> Command {
     cmd
 }
 
+/// Fails the test unless the process that gave `out` succeeded, with
+/// `what` and its stderr in the message.
+pub fn assert_ok(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}{}{}",
+        if what.is_empty() { "" } else { ": " },
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `git ARGS` in `dir` with a test identity: (success, stdout, stderr).
 pub fn git_try(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new("git")
