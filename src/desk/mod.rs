@@ -320,15 +320,8 @@ pub fn query_with(
             // never held for the whole desk.
             for chunk in entries.chunks(4096) {
                 let results = Repo::scan_entries(chunk, |entry, bytes| {
-                    match Repo::parse_entry(entry, bytes) {
-                        Ok(ticket) => {
-                            Ok(keep(select(&ticket, || file_of(entry), policy, query, now)))
-                        }
-                        Err(error) => Err(Unreadable {
-                            file: entry.path.clone(),
-                            error,
-                        }),
-                    }
+                    let ticket = parsed(entry, bytes)?;
+                    Ok(keep(select(&ticket, || file_of(entry), policy, query, now)))
                 });
                 results.into_iter().for_each(&mut add);
             }
@@ -398,10 +391,10 @@ fn index_key(policy: &Policy) -> [u8; 32] {
     hash.finalize().into()
 }
 
-/// One ticket through the query with the index: from its summary when the
-/// index holds a trusted one that can answer (no text filter, `now` at or
-/// after its last event), else from the file, whose summary then goes to
-/// the index. Both ways give the same answer: the file's is made of the
+/// One ticket through the query with the index (asked only when
+/// [`summaries_answer`]): from its summary when the index holds a trusted
+/// one that answers for `now` (at or after its last event), else from the
+/// file, whose summary then goes to the index. Both ways give the same answer: the file's is made of the
 /// same summary whenever the summary can answer.
 fn select_indexed(
     lookup: Lookup<'_>,
@@ -410,11 +403,9 @@ fn select_indexed(
     query: &Query,
     now: Timestamp,
 ) -> (Result<Selected, Unreadable>, Keep) {
-    let summaries_answer = summaries_answer(query);
     // Most tickets of a desk are closed, and most listings leave them out:
     // what the filters read is looked at before the summary is decoded.
-    if summaries_answer
-        && let Some(peek) = lookup.cached.and_then(|bytes| summary::peek(bytes, now))
+    if let Some(peek) = lookup.cached.and_then(|bytes| summary::peek(bytes, now))
         && peek.answers
     {
         if peek.opened_at.is_none_or(|t| t > now) {
@@ -431,40 +422,39 @@ fn select_indexed(
     }
     let cached = lookup.cached.and_then(Summary::decode);
     if let Some(summary) = &cached
-        && summaries_answer
         && summary.answers(now)
     {
         return (Ok(select(summary, file, policy, query, now)), Keep::Same);
     }
-    let entry = lookup.entry;
-    let bytes = if entry.symlink {
-        Err(StoreError::Symlink(entry.path.clone()))
-    } else {
-        crate::store::read_capped(&entry.path)
-    };
-    let ticket = match Repo::parse_entry(entry, bytes) {
+    let ticket = match parsed(lookup.entry, Repo::read_entry(lookup.entry)) {
         Ok(ticket) => ticket,
-        Err(error) => {
-            let unreadable = Unreadable {
-                file: entry.path.clone(),
-                error,
-            };
-            return (Err(unreadable), Keep::Nothing);
-        }
+        Err(unreadable) => return (Err(unreadable), Keep::Nothing),
     };
-    if cached.is_some() {
-        return (Ok(select(&ticket, file, policy, query, now)), Keep::Same);
-    }
-    if !lookup.writable {
-        return (Ok(select(&ticket, file, policy, query, now)), Keep::Nothing);
+    if cached.is_some() || !lookup.writable {
+        // The record stands (it answers from a later `now`), or none can
+        // be written.
+        let keep = if cached.is_some() {
+            Keep::Same
+        } else {
+            Keep::Nothing
+        };
+        return (Ok(select(&ticket, file, policy, query, now)), keep);
     }
     let summary = Summary::of(policy, &ticket);
-    let selected = if summaries_answer && summary.answers(now) {
+    let selected = if summary.answers(now) {
         select(&summary, file, policy, query, now)
     } else {
         select(&ticket, file, policy, query, now)
     };
     (Ok(selected), Keep::New(summary.encode()))
+}
+
+/// A listed file parsed, or why it could not be.
+fn parsed(entry: &Entry, bytes: Result<Vec<u8>, StoreError>) -> Result<Ticket, Unreadable> {
+    Repo::parse_entry(entry, bytes).map_err(|error| Unreadable {
+        file: entry.path.clone(),
+        error,
+    })
 }
 
 /// A ticket whose timers a policy change flips.

@@ -461,15 +461,18 @@ impl Repo {
     {
         entries
             .par_iter()
-            .map(|entry| {
-                let bytes = if entry.symlink {
-                    Err(StoreError::Symlink(entry.path.clone()))
-                } else {
-                    read_capped(&entry.path)
-                };
-                f(entry, bytes)
-            })
+            .map(|entry| f(entry, Repo::read_entry(entry)))
             .collect()
+    }
+
+    /// The bytes of a listed file: never through a link (see
+    /// [`read_capped`]).
+    pub fn read_entry(entry: &Entry) -> Result<Vec<u8>, StoreError> {
+        if entry.symlink {
+            Err(StoreError::Symlink(entry.path.clone()))
+        } else {
+            read_capped(&entry.path)
+        }
     }
 
     /// Parses a file `scan` read: a ticket only if it is well-formed and its
