@@ -7,7 +7,7 @@ use chrono::{Duration as Days, NaiveDate};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use tkt::desk::{self, Query, Timers};
-use tkt::report::{GroupKey, Period, Span, start_of};
+use tkt::report::{Facts, GroupKey, Period, Span, start_of};
 use tkt::time::Timestamp;
 
 use crate::cli::{CliError, Ctx, Format, Outcome};
@@ -159,41 +159,60 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<Outcome, CliError> {
     // Evaluated at the end of the period (or now, if earlier): what was
     // known then.
     let at = period.until.min(ctx.now);
-    let answer = desk::query_with(&repo, &policy, &query, at, |t| tkt::report::trim(t, period))?;
-    let mut report = tkt::report::report(
-        &answer.tickets,
-        period,
-        &group_by,
-        &period.buckets(zone),
-        at,
-    );
+    // Each ticket is boiled down to what the report reads as soon as it is
+    // replayed, and the ticket dropped: over a long period nearly every
+    // ticket counts, and a ticket's whole status is many times its facts.
+    let facts = std::sync::Mutex::new(Vec::new());
+    let answer = desk::query_with(&repo, &policy, &query, at, |t| {
+        if let Some(f) = Facts::of(t, period) {
+            facts.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+        }
+        false
+    })?;
+    let mut facts = facts.into_inner().unwrap_or_else(|e| e.into_inner());
+    facts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let mut report = tkt::report::report(&facts, period, &group_by, &period.buckets(zone), at);
     // Severities in the policy's order, most severe first.
     let rank = |s: &str| policy.severity_rank(s).unwrap_or(usize::MAX);
     report.trend_by_severity.sort_by_key(|(s, _)| rank(s));
     report.open_by_age.sort_by_key(|o| rank(&o.severity));
-    let mut buffer: Vec<u8> = Vec::new();
-    let out = &mut buffer;
-    match format {
-        Format::Html => crate::render::dashboard::html(
-            out,
-            &report,
-            zone,
-            args.link_base.as_deref(),
-            args.target,
-        )?,
-        Format::Json => render::json(out, &report, zone)?,
-        Format::Csv => render::csv(out, &report)?,
-        Format::Markdown => render::markdown(out, &report, zone)?,
-        _ => render::text(out, &report, zone)?,
-    }
+    // To a file: whole or not at all (written beside it, then renamed).
+    // To stdout: as rendered, never held whole (a long period's breach
+    // list alone is megabytes).
     match &args.out {
-        Some(path) => tkt::store::replace_file(path, &buffer)?,
+        Some(path) => {
+            let mut buffer: Vec<u8> = Vec::new();
+            render_report(&mut buffer, format, &report, zone, &args)?;
+            tkt::store::replace_file(path, &buffer)?;
+        }
         None => {
-            let mut stdout = anstream::stdout().lock();
-            stdout.write_all(&buffer)?;
+            let mut stdout = crate::cli::output::stdout();
+            render_report(&mut stdout, format, &report, zone, &args)?;
             stdout.flush()?;
         }
     }
     crate::render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
     Ok(Outcome::Clean)
+}
+
+fn render_report(
+    out: &mut impl Write,
+    format: Format,
+    report: &tkt::report::Report,
+    zone: Tz,
+    args: &ReportArgs,
+) -> std::io::Result<()> {
+    match format {
+        Format::Html => crate::render::dashboard::html(
+            out,
+            report,
+            zone,
+            args.link_base.as_deref(),
+            args.target,
+        ),
+        Format::Json => render::json(out, report, zone),
+        Format::Csv => render::csv(out, report),
+        Format::Markdown => render::markdown(out, report, zone),
+        _ => render::text(out, report, zone),
+    }
 }

@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::desk::TicketAt;
 use crate::sla::{Metric, Timer, TimerStatus};
 use crate::time::Timestamp;
+
+mod facts;
+pub use facts::{ActionFact, Facts, Judged};
 
 /// `[from, until)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,18 +155,15 @@ impl GroupKey {
         ("level", GroupKey::Level),
     ];
 
-    fn value(self, t: &TicketAt) -> String {
-        let s = &t.status;
-        match self {
-            GroupKey::Severity => s.severity.clone(),
-            GroupKey::Team => s.team.clone().unwrap_or_else(|| "-".into()),
-            GroupKey::Customer => match t.customer.name.trim() {
-                "" => "-".to_string(),
-                name => name.to_string(),
-            },
-            GroupKey::Assignee => s.assignee.clone().unwrap_or_else(|| "-".into()),
-            GroupKey::Level => s.level.clone(),
-        }
+    fn value(self, t: &Facts) -> String {
+        let value = match self {
+            GroupKey::Severity => Some(&t.severity),
+            GroupKey::Team => t.team.as_ref(),
+            GroupKey::Customer => Some(&t.customer).filter(|c| !c.is_empty()),
+            GroupKey::Assignee => t.assignee.as_ref(),
+            GroupKey::Level => Some(&t.level),
+        };
+        value.map_or_else(|| "-".to_string(), |v| v.to_string())
     }
 }
 
@@ -336,7 +335,11 @@ pub struct Report {
 
 /// `first_response`, `escalation:L2`, …: the name a metric has in reports.
 pub fn metric_key(timer: &Timer) -> String {
-    match (timer.metric, &timer.level) {
+    key_of(timer.metric, timer.level.as_deref())
+}
+
+fn key_of(metric: Metric, level: Option<&str>) -> String {
+    match (metric, level) {
         (Metric::Escalation, Some(level)) => format!("escalation:{level}"),
         (metric, _) => metric.name().replace('-', "_"),
     }
@@ -344,50 +347,12 @@ pub fn metric_key(timer: &Timer) -> String {
 
 /// When the cycle is judged, if in `period`: when it stopped, or when it
 /// breached while still running.
-fn judged_at(timer: &Timer) -> Option<Timestamp> {
+pub(crate) fn judged_at(timer: &Timer) -> Option<Timestamp> {
     match (timer.stopped_at, timer.status, timer.breached_at) {
         (Some(stopped), TimerStatus::Met | TimerStatus::Breached, _) => Some(stopped),
         (None, TimerStatus::Breached, Some(breached)) => Some(breached),
         _ => None,
     }
-}
-
-/// Keeps of `ticket` only what a report over `period` reads: the cycles
-/// judged in it; `false` when nothing of the ticket counts (no cycle
-/// judged, not open, not opened, resolved or reopened in it, no
-/// satisfaction recorded in it, no action items), so that a report at
-/// 100,000 tickets holds only the period's.
-pub fn trim(ticket: &mut TicketAt, period: Period) -> bool {
-    ticket
-        .timers
-        .retain(|t| judged_at(t).is_some_and(|at| period.contains(at)));
-    ticket.timers.shrink_to_fit();
-    // What no measure, group or breach reads: over a long period nearly
-    // every ticket stays, and these are most of what each one holds.
-    ticket.file = String::new();
-    ticket.customer.contact = String::new();
-    let s = &mut ticket.status;
-    s.title = String::new();
-    s.pause_reason = None;
-    s.waiting_on_teams = Vec::new();
-    s.approvals = Vec::new();
-    s.levels_reached.clear();
-    s.review_parts.clear();
-    s.reviewed_after_close = None;
-    s.docs.clear();
-    s.checklist.clear();
-    s.resolved_by = None;
-    let s = &ticket.status;
-    !ticket.timers.is_empty()
-        || s.state.is_open()
-        || !ticket.actions.is_empty()
-        || period.contains(s.opened_at)
-        || s.resolved_at.is_some_and(|r| period.contains(r))
-        || s.reopened.iter().any(|r| period.contains(*r))
-        || s.satisfaction.is_some_and(|g| period.contains(g.at))
-        || s.waits
-            .iter()
-            .any(|w| w.from < period.until && w.until.is_none_or(|u| u > period.from))
 }
 
 fn percent(part: usize, whole: usize) -> Option<f64> {
@@ -397,14 +362,17 @@ fn percent(part: usize, whole: usize) -> Option<f64> {
 /// The measures of `tickets` over `period`, as of `as_of` (review action
 /// items count as open and overdue at the end of the period, or at `as_of`
 /// if that is earlier).
-pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Measures {
+pub fn measures(tickets: &[&Facts], period: Period, as_of: Timestamp) -> Measures {
     let end = as_of.min(period.until);
     let mut m = Measures::default();
-    let mut by_metric: BTreeMap<(u8, String), Attainment> = BTreeMap::new();
+    // Keyed by the metric's order and level, borrowed: a trend asks this of
+    // every ticket once per bucket, and a name made per cycle would be
+    // most of the work.
+    let mut by_metric: BTreeMap<(u8, Option<&str>), Attainment> = BTreeMap::new();
     let (mut fr_b, mut fr_w, mut res_b, mut res_w) = (vec![], vec![], vec![], vec![]);
     let mut scores = Vec::new();
     for t in tickets {
-        let s = &t.status;
+        let s = t;
         let mut touched = false;
         if period.contains(s.opened_at) {
             m.opened += 1;
@@ -432,8 +400,8 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
             scores.push(given.score);
             *m.satisfaction.entry(given.score).or_default() += 1;
         }
-        for timer in &t.timers {
-            let Some(at) = judged_at(timer) else { continue };
+        for timer in &t.cycles {
+            let at = timer.at;
             if !period.contains(at) {
                 // A review still owed past its due date counts as overdue
                 // at the end of the period.
@@ -448,9 +416,9 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
                 Metric::Review => 4,
             };
             let a = by_metric
-                .entry((order, metric_key(timer)))
+                .entry((order, timer.level.as_deref().filter(|_| order == 3)))
                 .or_insert_with(|| Attainment {
-                    metric: metric_key(timer),
+                    metric: timer.key(),
                     ..Attainment::default()
                 });
             a.measured += 1;
@@ -480,8 +448,7 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
             }
         }
         for action in &t.actions {
-            let open_at_end =
-                action.created_at < end && action.done.as_ref().is_none_or(|d| d.at >= end);
+            let open_at_end = action.created_at < end && action.done_at.is_none_or(|d| d >= end);
             if open_at_end {
                 m.actions_open += 1;
                 if end.utc().date_naive() > action.due {
@@ -520,26 +487,26 @@ pub fn measures(tickets: &[&TicketAt], period: Period, as_of: Timestamp) -> Meas
 
 /// The breached cycles judged in `period`, worst first; `as_of` is when
 /// the report looks (a running breach is measured up to it).
-pub fn breaches(tickets: &[TicketAt], period: Period, as_of: Timestamp) -> Vec<Breach> {
+pub fn breaches(tickets: &[Facts], period: Period, as_of: Timestamp) -> Vec<Breach> {
     let mut out: Vec<Breach> = tickets
         .iter()
         .flat_map(|t| {
-            t.timers.iter().filter_map(move |timer| {
+            t.cycles.iter().filter_map(move |timer| {
                 if timer.status != TimerStatus::Breached {
                     return None;
                 }
-                let at = judged_at(timer).filter(|at| period.contains(*at))?;
+                let at = Some(timer.at).filter(|at| period.contains(*at))?;
                 let over_s = match timer.stopped_at {
                     Some(_) => -timer.remaining_s,
                     // Still running: how far past the target by the end.
                     None => (as_of.min(period.until).unix() - at.unix()).max(0),
                 };
                 Some(Breach {
-                    ticket: t.id.clone(),
-                    title: t.title.clone(),
-                    severity: t.status.severity.clone(),
-                    team: t.status.team.clone(),
-                    metric: metric_key(timer),
+                    ticket: t.id.to_string(),
+                    title: t.title.to_string(),
+                    severity: t.severity.to_string(),
+                    team: t.team.as_deref().map(str::to_string),
+                    metric: timer.key(),
                     cycle: timer.cycle,
                     breached_at: timer.breached_at.unwrap_or(at),
                     over_s,
@@ -560,14 +527,14 @@ pub fn breaches(tickets: &[TicketAt], period: Period, as_of: Timestamp) -> Vec<B
 /// The whole report as of `as_of`: overall, by `group_by` (one or two
 /// keys), the trend over `buckets`, and the breaches.
 pub fn report(
-    tickets: &[TicketAt],
+    tickets: &[Facts],
     period: Period,
     group_by: &[GroupKey],
     buckets: &[Period],
     as_of: Timestamp,
 ) -> Report {
-    let all: Vec<&TicketAt> = tickets.iter().collect();
-    let mut grouped: BTreeMap<Vec<String>, Vec<&TicketAt>> = BTreeMap::new();
+    let all: Vec<&Facts> = tickets.iter().collect();
+    let mut grouped: BTreeMap<Vec<String>, Vec<&Facts>> = BTreeMap::new();
     if !group_by.is_empty() {
         for t in tickets {
             let key = group_by.iter().map(|k| k.value(t)).collect();
@@ -599,19 +566,19 @@ pub fn report(
     }
 }
 
-fn by_severity(tickets: &[TicketAt]) -> Vec<(String, Vec<&TicketAt>)> {
-    let mut out: Vec<(String, Vec<&TicketAt>)> = Vec::new();
+fn by_severity(tickets: &[Facts]) -> Vec<(String, Vec<&Facts>)> {
+    let mut out: Vec<(String, Vec<&Facts>)> = Vec::new();
     for t in tickets {
-        match out.iter_mut().find(|(s, _)| *s == t.status.severity) {
+        match out.iter_mut().find(|(s, _)| **s == *t.severity) {
             Some((_, list)) => list.push(t),
-            None => out.push((t.status.severity.clone(), vec![t])),
+            None => out.push((t.severity.to_string(), vec![t])),
         }
     }
     out
 }
 
 fn trend_by_severity(
-    tickets: &[TicketAt],
+    tickets: &[Facts],
     buckets: &[Period],
     as_of: Timestamp,
 ) -> Vec<(String, Vec<Option<f64>>)> {
@@ -627,13 +594,13 @@ fn trend_by_severity(
         .collect()
 }
 
-fn open_by_age(tickets: &[TicketAt], at: Timestamp) -> Vec<OpenByAge> {
+fn open_by_age(tickets: &[Facts], at: Timestamp) -> Vec<OpenByAge> {
     by_severity(tickets)
         .into_iter()
         .filter_map(|(severity, members)| {
             let mut counts = vec![0; AGE_BUCKETS.len()];
-            for t in members.iter().filter(|t| t.status.state.is_open()) {
-                let days = (at.unix() - t.status.opened_at.unix()) / 86_400;
+            for t in members.iter().filter(|t| t.open) {
+                let days = (at.unix() - t.opened_at.unix()) / 86_400;
                 let i = AGE_BUCKETS
                     .iter()
                     .position(|(upper, _)| days < *upper)
@@ -665,7 +632,7 @@ mod tests {
         opened: i64,
         steps: (Option<i64>, Option<i64>, Option<i64>),
         now: Timestamp,
-    ) -> TicketAt {
+    ) -> crate::desk::TicketAt {
         let base = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
         let at = |m: i64| base.plus(60 * m);
         let mut text = format!(
@@ -692,7 +659,7 @@ mod tests {
         let t = crate::ticket::file::parse(text.as_bytes()).unwrap();
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         let e = crate::sla::evaluate(&policy, &t, now);
-        TicketAt {
+        crate::desk::TicketAt {
             id: t.id.to_string(),
             file: String::new(),
             title: e.status.title.clone(),
@@ -721,11 +688,12 @@ mod tests {
         ) {
             let base = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
             let now = base.plus(60 * 30_000);
-            let tickets: Vec<TicketAt> = specs
+            let period = Period { from: base.plus(60 * from), until: base.plus(60 * (from + length)) };
+            let tickets: Vec<Facts> = specs
                 .iter()
                 .enumerate()
-                .map(|(n, &(sev, team, cust, opened, a, b, c))| {
-                    ticket(
+                .filter_map(|(n, &(sev, team, cust, opened, a, b, c))| {
+                    let t = ticket(
                         n,
                         ["critical", "high", "medium", "low"][sev],
                         ["payments", "identity", "platform"][team],
@@ -733,10 +701,10 @@ mod tests {
                         opened,
                         (a, b, c),
                         now,
-                    )
+                    );
+                    Facts::of(&t, period)
                 })
                 .collect();
-            let period = Period { from: base.plus(60 * from), until: base.plus(60 * (from + length)) };
             let r = report(&tickets, period, &keys, &[], now);
             let mut summed: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
             for g in &r.groups {
