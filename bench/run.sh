@@ -67,8 +67,11 @@ COMMANDS=(
   "open --title bench --severity low"
   "sla"
   "sla --check --format json"
+  "sla --all"
   "report --month 2026-11 --group-by severity"
+  "report --since 2026-08-01"
   "export --table events --format csv"
+  "export --table events --format parquet"
 )
 
 HAVE_TIME=1

@@ -17,6 +17,7 @@ pub mod man;
 pub mod merge;
 pub mod notify;
 pub mod oncall;
+pub mod parquet;
 pub mod remedy;
 pub mod report;
 pub mod review;

@@ -131,10 +131,6 @@ fn agree_with_duckdb(python: &str, desk: &Path, scratch: &Path) {
         "export-{}",
         desk.file_name().unwrap().to_string_lossy()
     ));
-    tkt(
-        desk,
-        &["export", "--format", "csv", "-o", out.to_str().unwrap()],
-    );
     // docs/analytics.md's query, with the period filled in.
     let sql = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/analytics.md"),
@@ -142,28 +138,42 @@ fn agree_with_duckdb(python: &str, desk: &Path, scratch: &Path) {
     .unwrap();
     let start = sql.find("```sql\n").expect("an SQL example") + "```sql\n".len();
     let query = &sql[start..start + sql[start..].find("```").unwrap()];
-    let script = format!(
-        "import duckdb, json\ncon = duckdb.connect()\ncon.execute(\"CREATE VIEW cycles AS SELECT * FROM read_csv_auto('{}')\")\nrows = con.execute('''{}''', ['2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z']).fetchall()\nprint(json.dumps([[str(c) for c in r] for r in rows]))\n",
-        out.join("cycles.csv").display(),
-        query
-    );
-    let run = Command::new(python).args(["-c", &script]).output().unwrap();
-    crate::support::assert_ok(&run, "");
-    let mut from_duckdb: Vec<(String, String, u64, u64, u64)> =
-        serde_json::from_slice::<Vec<Vec<String>>>(&run.stdout)
-            .unwrap()
-            .into_iter()
-            .map(|r| {
-                (
-                    r[0].clone(),
-                    r[1].clone(),
-                    r[2].parse().unwrap(),
-                    r[3].parse().unwrap(),
-                    r[4].parse().unwrap(),
-                )
-            })
-            .collect();
-    from_duckdb.sort();
+    let from_report = report_attainment(desk);
+    assert!(!from_report.is_empty());
+    // The same numbers from the CSV files and from the Parquet files.
+    for (format, reader) in [("csv", "read_csv_auto"), ("parquet", "read_parquet")] {
+        tkt(
+            desk,
+            &["export", "--format", format, "-o", out.to_str().unwrap()],
+        );
+        let script = format!(
+            "import duckdb, json\ncon = duckdb.connect()\ncon.execute(\"CREATE VIEW cycles AS SELECT * FROM {reader}('{}')\")\nrows = con.execute('''{}''', ['2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z']).fetchall()\nprint(json.dumps([[str(c) for c in r] for r in rows]))\n",
+            out.join(format!("cycles.{format}")).display(),
+            query
+        );
+        let run = Command::new(python).args(["-c", &script]).output().unwrap();
+        crate::support::assert_ok(&run, format);
+        let mut from_duckdb: Vec<(String, String, u64, u64, u64)> =
+            serde_json::from_slice::<Vec<Vec<String>>>(&run.stdout)
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    (
+                        r[0].clone(),
+                        r[1].clone(),
+                        r[2].parse().unwrap(),
+                        r[3].parse().unwrap(),
+                        r[4].parse().unwrap(),
+                    )
+                })
+                .collect();
+        from_duckdb.sort();
+        assert_eq!(from_duckdb, from_report, "{} ({format})", desk.display());
+    }
+}
+
+/// `tkt report`'s attainment per severity and metric for November 2026.
+fn report_attainment(desk: &Path) -> Vec<(String, String, u64, u64, u64)> {
     let report: Value = serde_json::from_str(&tkt(
         desk,
         &[
@@ -190,6 +200,65 @@ fn agree_with_duckdb(python: &str, desk: &Path, scratch: &Path) {
         }
     }
     from_report.sort();
-    assert!(!from_report.is_empty());
-    assert_eq!(from_duckdb, from_report, "{}", desk.display());
+    from_report
+}
+
+/// Every Parquet table holds the JSON Lines rows: the same columns in the
+/// same order as CSV, the same values, typed (timestamps as microseconds
+/// UTC), nulls where JSON has null.
+#[test]
+fn parquet_holds_the_json_lines_rows_typed() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    tkt(
+        &desk(),
+        &["export", "--format", "parquet", "-o", out.to_str().unwrap()],
+    );
+    for table in ["tickets", "events", "cycles"] {
+        let jsonl = tkt(&desk(), &["export", "--table", table]);
+        let file = std::fs::File::open(out.join(format!("{table}.parquet"))).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        let rows: Vec<_> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows.len(), jsonl.lines().count(), "{table}");
+        let header = tkt(&desk(), &["export", "--table", table, "--format", "csv"]);
+        let header = header.lines().next().unwrap();
+        for (row, line) in rows.iter().zip(jsonl.lines()) {
+            let expected: Value = serde_json::from_str(line).unwrap();
+            let names: Vec<&str> = row.get_column_iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names.join(","), header, "{table}");
+            for (name, field) in row.get_column_iter() {
+                let want = &expected[name.as_str()];
+                let same = match field {
+                    Field::Null => want.is_null(),
+                    Field::Bool(b) => want.as_bool() == Some(*b),
+                    Field::Long(n) => want.as_i64() == Some(*n),
+                    Field::Str(s) => want.as_str() == Some(s.as_str()),
+                    Field::TimestampMicros(us) => want.as_str().is_some_and(|text| {
+                        chrono::DateTime::parse_from_rfc3339(text)
+                            .is_ok_and(|at| at.timestamp_micros() == *us)
+                    }),
+                    other => panic!("{table}.{name}: unexpected {other:?}"),
+                };
+                assert!(same, "{table}.{name}: {field:?} against {want}");
+            }
+        }
+    }
+    // Binary is never written to a terminal; to a file it is the same bytes.
+    let piped = tkt_command(&desk())
+        .args([
+            "export", "--format", "parquet", "--table", "cycles", "--now", NOW,
+        ])
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&piped, "parquet to stdout");
+    assert_eq!(
+        piped.stdout,
+        std::fs::read(out.join("cycles.parquet")).unwrap()
+    );
 }
