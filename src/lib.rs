@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod changes;
 pub mod check;
 pub mod config;
+pub mod delivery;
 pub mod desk;
 pub mod due;
 pub mod duration;

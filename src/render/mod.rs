@@ -250,6 +250,24 @@ pub fn event_summary_exact(event: &Event) -> String {
             }
             s
         }
+        Event::Delivered {
+            of,
+            channel,
+            to,
+            attempt,
+            ..
+        } => format!("delivered notice {of} to {to} by {channel} (attempt {attempt})"),
+        Event::DeliveryFailed {
+            of,
+            channel,
+            to,
+            attempt,
+            error,
+            ..
+        } => format!(
+            "delivery of notice {of} to {to} by {channel} failed (attempt {attempt}): {}",
+            first_line(error)
+        ),
     }
 }
 

@@ -133,7 +133,11 @@ pub fn body(ticket: &Ticket, event: &Event, reference: &str) -> Vec<String> {
                 ));
             }
         }
-        Event::Opened { .. }
+        Event::Delivered { message_id, .. } => {
+            out.push(format!("message ID: {}", sanitize::line(message_id)));
+        }
+        Event::DeliveryFailed { .. }
+        | Event::Opened { .. }
         | Event::Resumed { .. }
         | Event::Paused { .. }
         | Event::Flagged { reason: None, .. }

@@ -410,6 +410,9 @@ impl<'p> Replay<'p> {
             | Event::Approved { .. }
             | Event::ActionDone { .. }
             | Event::Attached { .. }
+            // Timers stop when a notice is recorded, not when it arrives.
+            | Event::Delivered { .. }
+            | Event::DeliveryFailed { .. }
             | Event::Voided { .. } => {}
         }
     }

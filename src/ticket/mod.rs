@@ -223,7 +223,9 @@ pub enum Channel {
     Chat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoticeKind {
     Acknowledgement,
@@ -417,6 +419,29 @@ pub enum Event {
         item: String,
         text: String,
     },
+    /// A notice reached a delivery channel: `of` is the reference of the
+    /// `notified` event delivered, `to` the recipient, `message_id` the
+    /// key the receiver can recognise a repeat by.
+    Delivered {
+        at: Timestamp,
+        by: String,
+        of: String,
+        channel: String,
+        to: String,
+        message_id: String,
+        attempt: u32,
+    },
+    /// An attempt to deliver the notice `of` names failed; a later run
+    /// tries again, up to the channels' limit.
+    DeliveryFailed {
+        at: Timestamp,
+        by: String,
+        of: String,
+        channel: String,
+        to: String,
+        attempt: u32,
+        error: String,
+    },
 }
 
 /// Expands to a match that binds the `at` and `by` every variant carries.
@@ -485,6 +510,12 @@ macro_rules! each_variant {
             }
             | Event::Voided {
                 at: $at, by: $by, ..
+            }
+            | Event::Delivered {
+                at: $at, by: $by, ..
+            }
+            | Event::DeliveryFailed {
+                at: $at, by: $by, ..
             } => $body,
         }
     };
@@ -523,6 +554,8 @@ impl Event {
             Event::ActionDone { .. } => "action-done",
             Event::Attached { .. } => "attached",
             Event::Voided { .. } => "voided",
+            Event::Delivered { .. } => "delivered",
+            Event::DeliveryFailed { .. } => "delivery-failed",
         }
     }
 }
@@ -533,7 +566,8 @@ impl Event {
     pub fn texts(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         match self {
-            Event::Opened { .. } | Event::Resumed { .. } => {}
+            Event::Opened { .. } | Event::Resumed { .. } | Event::Delivered { .. } => {}
+            Event::DeliveryFailed { error, .. } => out.push(error),
             Event::Note { text, .. }
             | Event::Amended { text, .. }
             | Event::Answered { text, .. }

@@ -153,6 +153,15 @@ const OPEN: [State; 3] = [State::New, State::InProgress, State::Waiting];
 /// The SOP's gates: whether `event` may be appended to a ticket whose
 /// status is `status`. Every problem is reported, not just the first. The
 /// same rules serve the verbs (before writing) and `check` (on history).
+/// What every delivery attempt names: the notice, the channel, the
+/// recipient and which attempt it is.
+fn delivery(g: &mut Gate, of: &str, channel: &str, to: &str, attempt: u32) {
+    g.need(!of.trim().is_empty(), "no notice named (`of`)", None);
+    g.need(!channel.trim().is_empty(), "no channel", None);
+    g.need(!to.trim().is_empty(), "no recipient", None);
+    g.need(attempt >= 1, "attempts count from 1", None);
+}
+
 pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refusal> {
     match event {
         Event::Opened { .. } => {
@@ -421,6 +430,32 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
         Event::Voided { event, reason, .. } => {
             let mut g = Gate::new(format!("cannot void event {event}"));
             g.text(reason, "no reason given", Input::Reason);
+            g.finish()
+        }
+        Event::Delivered {
+            of,
+            channel,
+            to,
+            message_id,
+            attempt,
+            ..
+        } => {
+            let mut g = Gate::new("cannot record the delivery");
+            delivery(&mut g, of, channel, to, *attempt);
+            g.need(!message_id.trim().is_empty(), "no message ID", None);
+            g.finish()
+        }
+        Event::DeliveryFailed {
+            of,
+            channel,
+            to,
+            attempt,
+            error,
+            ..
+        } => {
+            let mut g = Gate::new("cannot record the failed delivery");
+            delivery(&mut g, of, channel, to, *attempt);
+            g.need(!error.trim().is_empty(), "no error", None);
             g.finish()
         }
         Event::Attached { files, .. } => {

@@ -351,6 +351,8 @@ fn apply(s: &mut Status, event: &Event) {
         | Event::ActionDone { .. }
         | Event::Note { .. }
         | Event::Attached { .. }
+        | Event::Delivered { .. }
+        | Event::DeliveryFailed { .. }
         | Event::Voided { .. } => {}
         Event::Amended {
             field: AmendedField::Title,

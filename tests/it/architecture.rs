@@ -189,7 +189,7 @@ fn the_pure_core_touches_no_clock_file_process_or_terminal() {
     // process for entropy.
     let core = [
         "calendar", "duration", "time", "names", "sanitize", "config", "oncall", "people",
-        "policy", "ticket", "workflow", "sla", "due",
+        "policy", "ticket", "workflow", "sla", "due", "delivery",
     ];
     let banned = [
         "Utc::now",

@@ -1,0 +1,167 @@
+//! What a ticket owes its channels at an instant: the notices to send now,
+//! and those that can no longer be sent by themselves.
+
+use super::{Channel, Channels, kind_name, mailed_notice};
+use crate::ticket::{Event, Ticket};
+use crate::time::Timestamp;
+use crate::workflow::{Status, voided_refs};
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// `<T-…​.REF.CHANNEL@domain>`: the same for every attempt.
+    pub message_id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// Message IDs of the ticket's notices delivered before (oldest
+    /// first), so the customer's mail program threads them.
+    pub references: Vec<String>,
+}
+
+/// A notice owed to a channel now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owed<'c> {
+    pub ticket: String,
+    /// The reference of the `notified` event.
+    pub notice: String,
+    pub kind: &'static str,
+    pub channel: &'c Channel,
+    /// Which attempt this is (from 1).
+    pub attempt: u32,
+    pub message: Message,
+}
+
+/// Why an owed notice is not sent now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undelivered {
+    /// Every attempt failed: the last error.
+    GaveUp { attempts: u32, error: String },
+    /// The ticket has no mail address to send to.
+    NoRecipient,
+    /// Waiting out the backoff after a failure, until then.
+    Later { attempt: u32, at: Timestamp },
+}
+
+/// Seconds to wait after the `failures`-th failed attempt: 5 minutes,
+/// doubling, at most 6 hours.
+pub fn backoff_s(failures: u32) -> i64 {
+    (300_i64 << failures.saturating_sub(1).min(10)).min(6 * 3600)
+}
+
+/// What `ticket` (with `status` at `now`) owes the channels at `now`: the
+/// messages to send, and the notices not sent now with why (each with its
+/// ticket, notice reference and channel name).
+pub fn outbox<'c>(
+    channels: &'c Channels,
+    ticket: &Ticket,
+    status: &Status,
+    now: Timestamp,
+) -> (Vec<Owed<'c>>, Vec<(String, String, Undelivered)>) {
+    let (mut owed, mut not_now) = (Vec::new(), Vec::new());
+    let references = ticket.references();
+    let voided = voided_refs(ticket, now);
+    let events: Vec<(&Event, &String)> = ticket
+        .events
+        .iter()
+        .zip(&references)
+        .filter(|(e, _)| e.at() <= now)
+        .collect();
+    let id = ticket.id.to_string();
+    let to = ticket.customer.contact.trim();
+    let to = (to.contains('@') && !to.contains(['\r', '\n', ',', ';'])).then_some(to);
+    // Delivered message IDs in file order: what later notices reply to.
+    let delivered: Vec<String> = events
+        .iter()
+        .filter_map(|(e, _)| match e {
+            Event::Delivered { message_id, .. } => Some(message_id.clone()),
+            _ => None,
+        })
+        .collect();
+    for (event, reference) in &events {
+        let Some(kind) = mailed_notice(event) else {
+            continue;
+        };
+        if event.at() < channels.since || voided.contains(*reference) {
+            continue;
+        }
+        let Event::Notified { message, .. } = event else {
+            continue;
+        };
+        for channel in channels.channels_for(kind, &status.severity) {
+            let of_this = |e: &&(&Event, &String)| match e.0 {
+                Event::Delivered { of, channel: c, .. }
+                | Event::DeliveryFailed { of, channel: c, .. } => {
+                    of == *reference && *c == channel.name
+                }
+                _ => false,
+            };
+            let attempts: Vec<&(&Event, &String)> = events.iter().filter(of_this).collect();
+            if attempts
+                .iter()
+                .any(|(e, _)| matches!(e, Event::Delivered { .. }))
+            {
+                continue;
+            }
+            let failures = attempts.len() as u32;
+            let key = (id.clone(), (*reference).clone(), channel.name.clone());
+            let Some(to) = to else {
+                not_now.push((key.0, key.1, Undelivered::NoRecipient));
+                continue;
+            };
+            if failures >= channels.max_attempts {
+                let error = match attempts.last().map(|(e, _)| *e) {
+                    Some(Event::DeliveryFailed { error, .. }) => error.clone(),
+                    _ => String::new(),
+                };
+                not_now.push((
+                    key.0,
+                    key.1,
+                    Undelivered::GaveUp {
+                        attempts: failures,
+                        error,
+                    },
+                ));
+                continue;
+            }
+            if let Some((last, _)) = attempts.last() {
+                let at = last.at().plus(backoff_s(failures));
+                if now < at {
+                    not_now.push((
+                        key.0,
+                        key.1,
+                        Undelivered::Later {
+                            attempt: failures + 1,
+                            at,
+                        },
+                    ));
+                    continue;
+                }
+            }
+            let domain = channel
+                .smtp
+                .from
+                .rsplit('@')
+                .next()
+                .unwrap_or("tkt.invalid")
+                .trim_end_matches('>')
+                .trim();
+            let message_id = format!("<{id}.{reference}.{}@{domain}>", channel.name);
+            owed.push(Owed {
+                ticket: id.clone(),
+                notice: (*reference).clone(),
+                kind: kind_name(kind),
+                channel,
+                attempt: failures + 1,
+                message: Message {
+                    message_id,
+                    to: to.to_string(),
+                    subject: channels.subject(kind, &id, &status.title, &status.severity),
+                    body: message.clone(),
+                    references: delivered.clone(),
+                },
+            });
+        }
+    }
+    (owed, not_now)
+}

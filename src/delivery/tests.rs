@@ -1,0 +1,243 @@
+use super::*;
+use crate::policy::{DEFAULT_POLICY, Policy};
+use crate::ticket::Ticket;
+use crate::ticket::file::parse;
+
+const CHANNELS: &str = r#"schema = 1
+since = "2026-11-01T00:00:00Z"
+max_attempts = 3
+
+[channels.mail]
+type = "smtp"
+host = "127.0.0.1"
+port = 2525
+tls = "none"
+from = "Support <support@example.com>"
+
+[[routes]]
+channel = "mail"
+kinds = ["acknowledgement", "resolution"]
+
+[[routes]]
+channel = "mail"
+severities = ["critical"]
+
+[templates.resolution]
+subject = "[{id}] Resolved: {title}"
+"#;
+
+fn channels(text: &str) -> Result<Channels, PolicyError> {
+    let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+    Channels::parse(text, |s| policy.expect_severity(s).map(|_| ()))
+}
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+/// A medium ticket opened on 2026-11-02 with the given events after it.
+fn ticket(severity: &str, contact: &str, events: &str) -> Ticket {
+    let text = format!(
+        "schema: 1\nid: T-0000000001\ntitle: Checkout fails\ncustomer:\n  name: Acme\n  contact: {contact}\nevents:\n\
+- type: opened\n  at: 2026-11-02T09:00:00Z\n  by: ana\n  severity: {severity}\n  level: L1\n{events}"
+    );
+    parse(text.as_bytes()).unwrap()
+}
+
+fn notice(at: &str, kind: &str, channel: &str) -> String {
+    format!(
+        "- type: notified\n  at: {at}\n  by: ana\n  channel: {channel}\n  kind: {kind}\n  message: We are on it.\n"
+    )
+}
+
+fn owed_at(c: &Channels, t: &Ticket, now: &str) -> (Vec<(String, u32, String)>, Vec<Undelivered>) {
+    let now = at(now);
+    let status = crate::workflow::replay_at(t, now);
+    let (owed, not_now) = outbox(c, t, &status, now);
+    (
+        owed.into_iter()
+            .map(|o| (o.kind.to_string(), o.attempt, o.message.subject))
+            .collect(),
+        not_now.into_iter().map(|(_, _, u)| u).collect(),
+    )
+}
+
+#[test]
+fn routes_pick_kinds_and_severities() {
+    let c = channels(CHANNELS).unwrap();
+    assert_eq!(c.max_attempts, 3);
+    assert_eq!(c.channels[0].smtp.tls, Tls::None);
+    let names = |k, s| {
+        c.channels_for(k, s)
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(NoticeKind::Acknowledgement, "low"), ["mail"]);
+    assert!(names(NoticeKind::Update, "low").is_empty());
+    // Two routes to one channel: sent once.
+    assert_eq!(names(NoticeKind::Update, "critical"), ["mail"]);
+    assert_eq!(
+        c.subject(NoticeKind::Resolution, "T-1", "Line\nbreak", "low"),
+        "[T-1] Resolved: Line break"
+    );
+    assert_eq!(c.subject(NoticeKind::Update, "T-1", "x", "low"), "[T-1] x");
+}
+
+#[test]
+fn mistakes_are_placed_at_their_line_and_column() {
+    let bad = CHANNELS
+        .replace("host = \"127.0.0.1\"", "host = \"smtp.example.com\"")
+        .replace("severities = [\"critical\"]", "severities = [\"critcal\"]")
+        .replace("channel = \"mail\"\nkinds", "channel = \"mial\"\nkinds");
+    let e = channels(&bad).unwrap_err();
+    let found: Vec<(u64, String)> = e.0.iter().map(|i| (i.line, i.message.clone())).collect();
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 9 && m.contains("only to a loopback host")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 13 && m.contains("no channel `mial`")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|(l, m)| *l == 18 && m.contains("critcal")),
+        "{found:?}"
+    );
+    let bare =
+        channels(&CHANNELS.replace("\"2026-11-01T00:00:00Z\"", "2026-11-01T00:00:00Z")).unwrap();
+    assert_eq!(bare.since, at("2026-11-01T00:00:00Z"));
+    let e = channels(&CHANNELS.replace("\"2026-11-01T00:00:00Z\"", "2026-11-01")).unwrap_err();
+    assert_eq!(e.0[0].line, 2, "{e:?}");
+    let typo = channels(&CHANNELS.replace("max_attempts", "max_attempt")).unwrap_err();
+    assert_eq!(typo.0[0].line, 3, "{typo:?}");
+    let secret = CHANNELS.replace(
+        "tls = \"none\"",
+        "tls = \"none\"\nuser_env = \"me@example.com\"\npassword_env = \"TKT_PASS\"",
+    );
+    let e = channels(&secret).unwrap_err();
+    assert!(
+        e.0[0].message.contains("not an environment variable name"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_notice_is_owed_until_delivered_and_retried_with_backoff() {
+    let c = channels(CHANNELS).unwrap();
+    let ack = notice("2026-11-02T09:10:00Z", "acknowledgement", "email");
+    let t = ticket("medium", "ops@acme.example", &ack);
+    let (owed, _) = owed_at(&c, &t, "2026-11-02T10:00:00Z");
+    assert_eq!(
+        owed,
+        [(
+            "acknowledgement".into(),
+            1,
+            "[T-0000000001] Checkout fails".into()
+        )]
+    );
+    let reference = t.references()[1].clone();
+    let failed = |at: &str, n: u32| {
+        format!(
+            "- type: delivery-failed\n  at: {at}\n  by: tkt\n  of: {reference}\n  channel: mail\n  to: ops@acme.example\n  attempt: {n}\n  error: connection refused\n"
+        )
+    };
+    // One failure: the next attempt waits 5 minutes.
+    let t = ticket(
+        "medium",
+        "ops@acme.example",
+        &(ack.clone() + &failed("2026-11-02T10:00:00Z", 1)),
+    );
+    let (owed, not_now) = owed_at(&c, &t, "2026-11-02T10:04:59Z");
+    assert!(owed.is_empty());
+    assert_eq!(
+        not_now,
+        [Undelivered::Later {
+            attempt: 2,
+            at: at("2026-11-02T10:05:00Z")
+        }]
+    );
+    let (owed, _) = owed_at(&c, &t, "2026-11-02T10:05:00Z");
+    assert_eq!(owed[0].1, 2);
+    // Three failures: given up, with the last error.
+    let t = ticket(
+        "medium",
+        "ops@acme.example",
+        &(ack.clone()
+            + &failed("2026-11-02T10:00:00Z", 1)
+            + &failed("2026-11-02T10:05:00Z", 2)
+            + &failed("2026-11-02T10:15:00Z", 3)),
+    );
+    let (owed, not_now) = owed_at(&c, &t, "2026-11-03T10:00:00Z");
+    assert!(owed.is_empty());
+    assert_eq!(
+        not_now,
+        [Undelivered::GaveUp {
+            attempts: 3,
+            error: "connection refused".into()
+        }]
+    );
+    // Delivered: owed no more, and the next notice replies to it.
+    let delivered = format!(
+        "- type: delivered\n  at: 2026-11-02T10:06:00Z\n  by: tkt\n  of: {reference}\n  channel: mail\n  to: ops@acme.example\n  message_id: <first@example.com>\n  attempt: 2\n"
+    );
+    let resolution = notice("2026-11-03T09:00:00Z", "resolution", "email");
+    let t = ticket(
+        "medium",
+        "ops@acme.example",
+        &(ack.clone() + &failed("2026-11-02T10:00:00Z", 1) + &delivered + &resolution),
+    );
+    let now = at("2026-11-03T10:00:00Z");
+    let status = crate::workflow::replay_at(&t, now);
+    let (owed, not_now) = outbox(&c, &t, &status, now);
+    assert!(not_now.is_empty());
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].kind, "resolution");
+    assert_eq!(owed[0].message.references, ["<first@example.com>"]);
+    assert_eq!(
+        owed[0].message.message_id,
+        format!("<T-0000000001.{}.mail@example.com>", owed[0].notice)
+    );
+}
+
+#[test]
+fn what_is_never_owed() {
+    let c = channels(CHANNELS).unwrap();
+    // Before `since`, by phone, an update a route does not take, voided.
+    let old = notice("2026-10-30T09:10:00Z", "acknowledgement", "email");
+    let t = ticket("medium", "ops@acme.example", &old);
+    assert!(owed_at(&c, &t, "2026-11-03T00:00:00Z").0.is_empty());
+    let phone = notice("2026-11-02T09:10:00Z", "acknowledgement", "phone");
+    let update = notice("2026-11-02T09:20:00Z", "update", "email");
+    let t = ticket("medium", "ops@acme.example", &(phone + &update));
+    assert!(owed_at(&c, &t, "2026-11-03T00:00:00Z").0.is_empty());
+    let ack = notice("2026-11-02T09:10:00Z", "acknowledgement", "email");
+    let t = ticket("medium", "ops@acme.example", &ack);
+    let reference = t.references()[1].clone();
+    let voided = format!(
+        "- type: voided\n  at: 2026-11-02T09:30:00Z\n  by: ana\n  event: {reference}\n  reason: sent by mistake\n"
+    );
+    let t = ticket("medium", "ops@acme.example", &(ack.clone() + &voided));
+    assert!(owed_at(&c, &t, "2026-11-03T00:00:00Z").0.is_empty());
+    // Not yet recorded at `now`.
+    let t = ticket("medium", "ops@acme.example", &ack);
+    assert!(owed_at(&c, &t, "2026-11-02T09:05:00Z").0.is_empty());
+    // No address to send to: reported, not attempted.
+    let t = ticket("medium", "+49 30 1234", &ack);
+    let (owed, not_now) = owed_at(&c, &t, "2026-11-03T00:00:00Z");
+    assert!(owed.is_empty());
+    assert_eq!(not_now, [Undelivered::NoRecipient]);
+}
+
+#[test]
+fn backoff_doubles_up_to_six_hours() {
+    assert_eq!(backoff_s(1), 300);
+    assert_eq!(backoff_s(2), 600);
+    assert_eq!(backoff_s(3), 1200);
+    assert_eq!(backoff_s(9), 6 * 3600);
+    assert_eq!(backoff_s(100), 6 * 3600);
+}
