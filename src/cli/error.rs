@@ -101,6 +101,9 @@ impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::People { path, error } => invalid_file(&path, "invalid people file", error),
+            StoreError::Channels { path, error } => {
+                invalid_file(&path, "invalid channels file", error)
+            }
             StoreError::Policy { path, error } => invalid_file(&path, "invalid policy", error),
             StoreError::Parse { path, error } => {
                 let (line, column) = error.position();

@@ -119,7 +119,7 @@ impl Command {
             },
             Command::Check(a) => a.format.get(),
             Command::Report(a) => a.format.get(),
-            Command::Export(_) => None,
+            Command::Export(_) | Command::Deliver(_) => None,
             Command::Changes(a) => a.format.get(),
             Command::Init(_)
             | Command::FixConflicts(_)
@@ -188,6 +188,8 @@ pub enum Command {
     Escalate(commands::escalate::EscalateArgs),
     /// Record a customer notification from the policy's templates; --due lists customers owed word
     Notify(commands::notify::NotifyArgs),
+    /// Send the notices channels.toml routes to mail, record each attempt, exit (for CI or cron)
+    Deliver(commands::deliver::DeliverArgs),
     /// Pause the SLA clocks while waiting on the customer (or a third party)
     Pause(commands::pause::PauseArgs),
     /// Resume a paused ticket
@@ -248,7 +250,7 @@ pub enum Command {
 }
 
 /// Event-writing verbs share these.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct EventTime {
     /// When it happened (default: --now, else the clock)
     #[arg(long, value_name = "RFC3339", value_parser = parse_timestamp)]
@@ -466,6 +468,7 @@ pub fn main() -> ExitCode {
         Command::Attach(args) => commands::attach::run(&ctx, args),
         Command::Escalate(args) => commands::escalate::run(&ctx, args),
         Command::Notify(args) => commands::notify::run(&ctx, args),
+        Command::Deliver(args) => commands::deliver::run(&ctx, args),
         Command::Pause(args) => commands::pause::pause(&ctx, args),
         Command::Resume(args) => commands::pause::resume(&ctx, args),
         Command::Assign(args) => commands::assign::run(&ctx, args),

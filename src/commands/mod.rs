@@ -8,6 +8,7 @@ pub mod attach;
 pub mod changes;
 pub mod check;
 pub mod completions;
+pub mod deliver;
 pub mod diagnose;
 pub mod escalate;
 pub mod explain;

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod check;
 pub mod confirmation;
 pub mod dashboard;
+pub mod deliver;
 pub mod due;
 pub mod explain;
 pub mod export;

@@ -64,6 +64,12 @@ pub enum StoreError {
         #[source]
         error: PolicyError,
     },
+    #[error("{path}: invalid channels file")]
+    Channels {
+        path: PathBuf,
+        #[source]
+        error: PolicyError,
+    },
     #[error("{path}: invalid policy")]
     Policy {
         path: PathBuf,
@@ -270,31 +276,56 @@ impl Repo {
     /// such file.
     pub fn load_people(&self, policy: &Policy) -> Result<crate::people::People, StoreError> {
         let path = self.people_path();
-        if fs::symlink_metadata(&path).is_err_and(|e| e.kind() == stdio::ErrorKind::NotFound) {
+        let Some(text) = read_optional_config(&path)? else {
             return Ok(crate::people::People::default());
-        }
-        let bytes = read_regular(&path, MAX_POLICY_BYTES)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            io_err(&path)(stdio::Error::new(
-                stdio::ErrorKind::InvalidData,
-                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
-            ))
-        })?;
+        };
         policy
             .parse_people(&text)
             .map_err(|error| StoreError::People { path, error })
     }
 
+    /// `channels.toml` ([`crate::delivery`]), checked against `policy`;
+    /// `None` when there is no such file.
+    pub fn load_channels(
+        &self,
+        policy: &Policy,
+    ) -> Result<Option<crate::delivery::Channels>, StoreError> {
+        let path = self.root.join(crate::delivery::CHANNELS_FILE);
+        let Some(text) = read_optional_config(&path)? else {
+            return Ok(None);
+        };
+        crate::delivery::Channels::parse(&text, |s| policy.expect_severity(s).map(|_| ()))
+            .map(Some)
+            .map_err(|error| StoreError::Channels { path, error })
+    }
+
+    /// Takes the desk-wide lock named `name` (beside the index, never in
+    /// the tracked tree) without waiting: `Err(holder)` when another
+    /// process holds it (its pid where the system tells). Held until the
+    /// file is dropped.
+    pub fn try_run_lock(&self, name: &str) -> Result<Result<fs::File, Option<u32>>, StoreError> {
+        let path = index::location(&self.root).with_file_name(format!("{name}.lock"));
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        let mut options = fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options.open(&path).map_err(io_err(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Ok(file)),
+            Err(fs::TryLockError::WouldBlock) => Ok(Err(io::lock_holder(&file))),
+            Err(fs::TryLockError::Error(e)) => Err(io_err(&path)(e)),
+        }
+    }
+
     /// `policy.toml`: a regular file (never a link), within its cap.
     pub fn read_policy_text(&self) -> Result<String, StoreError> {
-        let path = self.policy_path();
-        let bytes = read_regular(&path, MAX_POLICY_BYTES)?;
-        String::from_utf8(bytes).map_err(|e| {
-            io_err(&path)(stdio::Error::new(
-                stdio::ErrorKind::InvalidData,
-                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
-            ))
-        })
+        read_config(&self.policy_path())
     }
 
     /// The desk's rules: `policy.toml` with the people of `people.toml`.
@@ -602,4 +633,24 @@ fn parse_at(path: &Path, bytes: &[u8], expected: Option<&TicketId>) -> Result<Ti
         });
     }
     Ok(ticket)
+}
+
+/// A configuration file's text: a regular file (never a link), within the
+/// policy's cap, UTF-8.
+fn read_config(path: &Path) -> Result<String, StoreError> {
+    let bytes = read_regular(path, MAX_POLICY_BYTES)?;
+    String::from_utf8(bytes).map_err(|e| {
+        io_err(path)(stdio::Error::new(
+            stdio::ErrorKind::InvalidData,
+            format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        ))
+    })
+}
+
+/// [`read_config`], or `None` when there is no such file.
+fn read_optional_config(path: &Path) -> Result<Option<String>, StoreError> {
+    if fs::symlink_metadata(path).is_err_and(|e| e.kind() == stdio::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    read_config(path).map(Some)
 }

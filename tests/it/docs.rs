@@ -996,7 +996,7 @@ fn ci_recipes_parse_and_name_real_commands() {
             }
         }
     }
-    assert_eq!(files, 4);
+    assert_eq!(files, 5);
     assert!(
         verbs.contains("check")
             && verbs.contains("sla")

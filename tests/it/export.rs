@@ -77,15 +77,7 @@ fn csv_records(text: &str) -> usize {
 /// A Python that has DuckDB: `TKT_DUCKDB_PYTHON` (what .ci/run sets up),
 /// else `python3` if it has the package.
 fn duckdb_python() -> Option<String> {
-    let candidates = std::env::var("TKT_DUCKDB_PYTHON")
-        .into_iter()
-        .chain(["python3".to_string()]);
-    candidates.into_iter().find(|python| {
-        Command::new(python)
-            .args(["-c", "import duckdb"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    crate::support::python_with("duckdb", &["TKT_DUCKDB_PYTHON"])
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod arithmetic;
 mod bad_input;
 mod basics;
 mod concurrency;
+mod deliver;
 mod docs;
 mod export;
 mod filters;

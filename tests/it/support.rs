@@ -178,3 +178,19 @@ pub fn ticket_text(id: &str, extra: &str) -> String {
 events:\n- type: opened\n  at: 2026-11-20T09:00:00Z\n  by: ana@example.com\n  severity: critical\n  level: L1\n{extra}"
     )
 }
+
+/// A Python that can import `module`: the first of the interpreters the
+/// environment variables `vars` name (what .ci/run sets up), else
+/// `python3`.
+pub fn python_with(module: &str, vars: &[&str]) -> Option<String> {
+    let candidates = vars
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .chain(["python3".to_string()]);
+    candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
