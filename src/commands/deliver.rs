@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::Args;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{SmtpTransport, Transport};
-use tkt::delivery::{Channel, Message, Tls, Undelivered};
+use lettre::{SmtpTransport, Transport as _};
+use tkt::delivery::{Owed, Smtp, Tls, Transport, Undelivered, Webhook};
 use tkt::store::Repo;
 use tkt::ticket::Event;
 use tkt::workflow;
@@ -85,7 +85,11 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
                 would += 1;
                 continue;
             }
-            let attempt = match send(item.channel, &item.message) {
+            let outcome = match &item.channel.transport {
+                Transport::Smtp(smtp) => send_mail(smtp, &item),
+                Transport::Webhook(hook) => post(hook, &item),
+            };
+            let attempt = match outcome {
                 Ok(()) => Attempt::Sent,
                 Err(error) => Attempt::Failed(error),
             };
@@ -147,11 +151,17 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
     })
 }
 
-/// Sends `message` through the SMTP channel: a connection per message,
-/// every step within the channel's timeout. The error says what failed,
-/// never a credential.
-fn send(channel: &Channel, message: &Message) -> Result<(), String> {
-    let smtp = &channel.smtp;
+/// The value of the environment variable `name`, which holds a secret.
+fn secret(name: &str) -> Result<String, String> {
+    std::env::var(name)
+        .map_err(|_| format!("the environment variable {name} (a secret) is not set"))
+}
+
+/// Mails `item` through the SMTP channel: a connection per message, every
+/// step within the channel's timeout. The error says what failed, never a
+/// credential.
+fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
+    let message = &item.message;
     let from: Mailbox = smtp
         .from
         .parse()
@@ -191,15 +201,72 @@ fn send(channel: &Channel, message: &Message) -> Result<(), String> {
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(smtp.timeout_s)));
     if let (Some(user), Some(password)) = (&smtp.user_env, &smtp.password_env) {
-        let value = |name: &str| {
-            std::env::var(name)
-                .map_err(|_| format!("the environment variable {name} (a credential) is not set"))
-        };
-        transport = transport.credentials(Credentials::new(value(user)?, value(password)?));
+        transport = transport.credentials(Credentials::new(secret(user)?, secret(password)?));
     }
     transport
         .build()
         .send(&email)
         .map(|_| ())
         .map_err(|e| format!("{}:{}: {e}", smtp.host, smtp.port))
+}
+
+/// Posts `item` to the webhook: HTTPS (plain HTTP to a loopback host
+/// only), within the channel's timeout, with an `Idempotency-Key` and,
+/// when the channel has a secret, an `X-Tkt-Signature`. Any 2xx is
+/// delivered. The URL is a secret: errors name its variable instead.
+fn post(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
+    let url = secret(&hook.url_env)?;
+    let redact = |text: String| text.replace(&url, &format!("${}", hook.url_env));
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|_| format!("${} is not a URL", hook.url_env))?;
+    let plain_ok = uri.host().is_some_and(tkt::delivery::is_loopback);
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if plain_ok => {}
+        _ => {
+            return Err(format!(
+                "${} must be an https:// URL (http:// only to a loopback host)",
+                hook.url_env
+            ));
+        }
+    }
+    let body = tkt::delivery::webhook_body(hook.style, item);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(hook.timeout_s)))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut request = agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", &item.message.message_id)
+        .header("User-Agent", concat!("tkt/", env!("CARGO_PKG_VERSION")));
+    if let Some(name) = &hook.secret_env {
+        let key = secret(name)?;
+        request = request.header(
+            "X-Tkt-Signature",
+            tkt::delivery::signature(key.as_bytes(), body.as_bytes()),
+        );
+    }
+    let response = request
+        .send(body.as_bytes())
+        .map_err(|e| redact(format!("POST ${}: {e}", hook.url_env)))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let text = response
+        .into_body()
+        .with_config()
+        .limit(4096)
+        .read_to_string()
+        .unwrap_or_default();
+    let snippet: String = text.trim().chars().take(200).collect();
+    Err(redact(
+        format!("POST ${}: HTTP {status} {snippet}", hook.url_env)
+            .trim()
+            .to_string(),
+    ))
 }

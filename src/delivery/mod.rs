@@ -27,7 +27,7 @@ use crate::ticket::{Channel as Medium, Event, NoticeKind};
 use crate::time::Timestamp;
 
 mod outbox;
-pub use outbox::{Message, Owed, Undelivered, backoff_s, outbox};
+pub use outbox::{Message, Owed, Undelivered, backoff_s, outbox, webhook_body};
 
 /// The file, beside `policy.toml`.
 pub const CHANNELS_FILE: &str = "channels.toml";
@@ -59,11 +59,52 @@ pub struct Smtp {
     pub timeout_s: u64,
 }
 
+/// What a webhook's body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `{"text": …}` (Slack incoming webhooks, Mattermost, Rocket.Chat).
+    Slack,
+    /// A `MessageCard` (Microsoft Teams incoming webhooks).
+    Teams,
+    /// tkt's own JSON: ticket, notice, kind, severity, subject, body, key.
+    Json,
+}
+
+/// A webhook channel: an HTTPS POST per message. The URL is a secret
+/// itself (chat webhook URLs are): named by `url_env`, never held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url_env: String,
+    pub style: Style,
+    /// The HMAC-SHA256 key of the signature header, when given.
+    pub secret_env: Option<String>,
+    pub timeout_s: u64,
+}
+
+/// How a channel sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Mail: delivers notices recorded `by email`, to the customer contact.
+    Smtp(Smtp),
+    /// Chat: delivers notices recorded `by chat`, to the channel itself.
+    Webhook(Webhook),
+}
+
 /// A named delivery channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Channel {
     pub name: String,
-    pub smtp: Smtp,
+    pub transport: Transport,
+}
+
+impl Channel {
+    /// The medium of the notices it delivers.
+    pub fn medium(&self) -> Medium {
+        match self.transport {
+            Transport::Smtp(_) => Medium::Email,
+            Transport::Webhook(_) => Medium::Chat,
+        }
+    }
 }
 
 /// Which notices go to a channel: kinds and severities (empty: all).
@@ -138,8 +179,8 @@ impl Channels {
         });
         let mut channels = Vec::new();
         for (name, raw) in raw.channels {
-            let smtp = raw.check(&mut issues);
-            channels.push(Channel { name, smtp });
+            let transport = raw.check(&name, &mut issues);
+            channels.push(Channel { name, transport });
         }
         let mut routes = Vec::new();
         for route in raw.routes {
@@ -186,12 +227,13 @@ impl Channels {
         self.channels.iter().find(|c| c.name == name)
     }
 
-    /// The channels a notice of `kind` on a ticket of `severity` goes to,
-    /// each once, in the order of the routes.
-    pub fn channels_for(&self, kind: NoticeKind, severity: &str) -> Vec<&Channel> {
+    /// The channels a notice of `kind` told by `medium` on a ticket of
+    /// `severity` goes to, each once, in the order of the routes.
+    pub fn channels_for(&self, medium: Medium, kind: NoticeKind, severity: &str) -> Vec<&Channel> {
         let mut out: Vec<&Channel> = Vec::new();
         for route in self.routes.iter().filter(|r| r.takes(kind, severity)) {
             if let Some(c) = self.channel(&route.channel)
+                && c.medium() == medium
                 && !out.iter().any(|o| o.name == c.name)
             {
                 out.push(c);
@@ -234,6 +276,22 @@ pub fn kind_name(kind: NoticeKind) -> &'static str {
     }
 }
 
+/// `sha256=HEX`: the HMAC-SHA256 of `body` under `secret`, the value of
+/// a webhook's `X-Tkt-Signature` header (the receiver computes the same
+/// over the bytes it received and compares).
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key");
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
 /// Whether `host` is this machine: `localhost` or a loopback address.
 pub fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
@@ -258,18 +316,179 @@ struct RawChannels {
     templates: BTreeMap<NoticeKind, RawTemplate>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "lowercase")]
-enum RawKind {
-    Smtp,
-}
-
+/// One `[channels.NAME]` table: the keys of every kind, checked against
+/// its `type` (a tagged enum would lose the keys' positions).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawChannel {
     #[serde(rename = "type")]
-    #[allow(dead_code)] // one kind so far; the field says which
-    kind: RawKind,
+    kind: Spanned<String>,
+    host: Option<Spanned<String>>,
+    port: Option<u16>,
+    tls: Option<Spanned<String>>,
+    from: Option<Spanned<String>>,
+    reply_to: Option<Spanned<String>>,
+    user_env: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    url_env: Option<Spanned<String>>,
+    style: Option<Spanned<String>>,
+    secret_env: Option<Spanned<String>>,
+    timeout_s: Option<Spanned<u64>>,
+}
+
+impl RawChannel {
+    fn check(self, name: &str, issues: &mut Issues<'_>) -> Transport {
+        let kind = self.kind.get_ref().clone();
+        let span = self.kind.span();
+        let need = |issues: &mut Issues<'_>, value: Option<Spanned<String>>, key: &str| {
+            value.unwrap_or_else(|| {
+                issues.push(
+                    span.clone(),
+                    format!("channel `{name}` ({kind}) needs `{key}`"),
+                );
+                Spanned::new(span.clone(), String::new())
+            })
+        };
+        let foreign = |issues: &mut Issues<'_>,
+                       present: &[(&str, Option<std::ops::Range<usize>>)]| {
+            for (key, at) in present {
+                if let Some(at) = at {
+                    issues.push(
+                        at.clone(),
+                        format!("`{key}` is not a key of a {kind} channel"),
+                    );
+                }
+            }
+        };
+        match kind.as_str() {
+            "smtp" => {
+                foreign(
+                    issues,
+                    &[
+                        ("url_env", self.url_env.as_ref().map(Spanned::span)),
+                        ("style", self.style.as_ref().map(Spanned::span)),
+                        ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
+                    ],
+                );
+                let smtp = RawSmtp {
+                    host: need(issues, self.host, "host"),
+                    port: self.port,
+                    tls: need(issues, self.tls, "tls"),
+                    from: need(issues, self.from, "from"),
+                    reply_to: self.reply_to,
+                    user_env: self.user_env,
+                    password_env: self.password_env,
+                    timeout_s: self.timeout_s,
+                };
+                Transport::Smtp(smtp.check(issues))
+            }
+            "webhook" => {
+                foreign(
+                    issues,
+                    &[
+                        ("host", self.host.as_ref().map(Spanned::span)),
+                        ("tls", self.tls.as_ref().map(Spanned::span)),
+                        ("from", self.from.as_ref().map(Spanned::span)),
+                        ("reply_to", self.reply_to.as_ref().map(Spanned::span)),
+                        ("user_env", self.user_env.as_ref().map(Spanned::span)),
+                        (
+                            "password_env",
+                            self.password_env.as_ref().map(Spanned::span),
+                        ),
+                    ],
+                );
+                if self.port.is_some() {
+                    issues.push(span.clone(), "`port` is not a key of a webhook channel");
+                }
+                let hook = RawWebhook {
+                    url_env: need(issues, self.url_env, "url_env"),
+                    style: need(issues, self.style, "style"),
+                    secret_env: self.secret_env,
+                    timeout_s: self.timeout_s,
+                };
+                Transport::Webhook(hook.check(issues))
+            }
+            other => {
+                issues.push(
+                    span.clone(),
+                    format!("type `{other}` is not one of `smtp`, `webhook`"),
+                );
+                Transport::Webhook(Webhook {
+                    url_env: String::new(),
+                    style: Style::Json,
+                    secret_env: None,
+                    timeout_s: 30,
+                })
+            }
+        }
+    }
+}
+
+struct RawWebhook {
+    url_env: Spanned<String>,
+    style: Spanned<String>,
+    secret_env: Option<Spanned<String>>,
+    timeout_s: Option<Spanned<u64>>,
+}
+
+impl RawWebhook {
+    fn check(self, issues: &mut Issues<'_>) -> Webhook {
+        let style = match self.style.get_ref().as_str() {
+            "slack" => Style::Slack,
+            "teams" => Style::Teams,
+            "json" => Style::Json,
+            other => {
+                issues.push(
+                    self.style.span(),
+                    format!("style `{other}` is not one of `slack`, `teams`, `json`"),
+                );
+                Style::Json
+            }
+        };
+        for name in std::iter::once(&self.url_env).chain(&self.secret_env) {
+            env_name(
+                issues,
+                name,
+                "a webhook URL is a secret: never written in the file",
+            );
+        }
+        Webhook {
+            url_env: self.url_env.into_inner(),
+            style,
+            secret_env: self.secret_env.map(Spanned::into_inner),
+            timeout_s: timeout(issues, self.timeout_s),
+        }
+    }
+}
+
+/// `name` must be an environment variable's name.
+fn env_name(issues: &mut Issues<'_>, name: &Spanned<String>, why: &str) {
+    let ok = !name.get_ref().is_empty()
+        && name
+            .get_ref()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        issues.push(
+            name.span(),
+            format!(
+                "`{}` is not an environment variable name ({why})",
+                name.get_ref()
+            ),
+        );
+    }
+}
+
+fn timeout(issues: &mut Issues<'_>, given: Option<Spanned<u64>>) -> u64 {
+    given.map_or(30, |t| {
+        if !(1..=600).contains(t.get_ref()) {
+            issues.push(t.span(), "timeout_s must be 1 to 600");
+        }
+        *t.get_ref()
+    })
+}
+
+struct RawSmtp {
     host: Spanned<String>,
     port: Option<u16>,
     tls: Spanned<String>,
@@ -280,7 +499,7 @@ struct RawChannel {
     timeout_s: Option<Spanned<u64>>,
 }
 
-impl RawChannel {
+impl RawSmtp {
     fn check(self, issues: &mut Issues<'_>) -> Smtp {
         let tls = match self.tls.get_ref().as_str() {
             "tls" => Tls::Implicit,
@@ -324,27 +543,9 @@ impl RawChannel {
             issues.push(span, "user_env and password_env go together");
         }
         for name in self.user_env.iter().chain(&self.password_env) {
-            let ok = !name.get_ref().is_empty()
-                && name
-                    .get_ref()
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !ok {
-                issues.push(
-                    name.span(),
-                    format!(
-                        "`{}` is not an environment variable name (credentials are never written in the file)",
-                        name.get_ref()
-                    ),
-                );
-            }
+            env_name(issues, name, "credentials are never written in the file");
         }
-        let timeout_s = self.timeout_s.map_or(30, |t| {
-            if !(1..=600).contains(t.get_ref()) {
-                issues.push(t.span(), "timeout_s must be 1 to 600");
-            }
-            *t.get_ref()
-        });
+        let timeout_s = timeout(issues, self.timeout_s);
         Smtp {
             port: self.port.unwrap_or(match tls {
                 Tls::Implicit => 465,
@@ -378,14 +579,15 @@ struct RawTemplate {
     subject: String,
 }
 
-/// Whether `event` is a notice told by e-mail, and its kind.
-fn mailed_notice(event: &Event) -> Option<NoticeKind> {
+/// Whether `event` is a notice a channel can deliver (told by e-mail or
+/// chat): its medium and kind.
+fn deliverable_notice(event: &Event) -> Option<(Medium, NoticeKind)> {
     match event {
         Event::Notified {
-            channel: Medium::Email,
+            channel: medium @ (Medium::Email | Medium::Chat),
             kind,
             ..
-        } => Some(*kind),
+        } => Some((*medium, *kind)),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! What a ticket owes its channels at an instant: the notices to send now,
 //! and those that can no longer be sent by themselves.
 
-use super::{Channel, Channels, kind_name, mailed_notice};
+use super::{Channel, Channels, Style, Transport, deliverable_notice, kind_name};
 use crate::ticket::{Event, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::{Status, voided_refs};
@@ -9,8 +9,10 @@ use crate::workflow::{Status, voided_refs};
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// `<T-…​.REF.CHANNEL@domain>`: the same for every attempt.
+    /// The idempotency key, the same for every attempt: the mail's
+    /// `<T-….REF.CHANNEL@domain>`, a webhook's `T-….REF.CHANNEL`.
     pub message_id: String,
+    /// The customer's address; a webhook's channel name.
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -26,6 +28,7 @@ pub struct Owed<'c> {
     /// The reference of the `notified` event.
     pub notice: String,
     pub kind: &'static str,
+    pub severity: String,
     pub channel: &'c Channel,
     /// Which attempt this is (from 1).
     pub attempt: u32,
@@ -79,7 +82,7 @@ pub fn outbox<'c>(
         })
         .collect();
     for (event, reference) in &events {
-        let Some(kind) = mailed_notice(event) else {
+        let Some((medium, kind)) = deliverable_notice(event) else {
             continue;
         };
         if event.at() < channels.since || voided.contains(*reference) {
@@ -88,7 +91,7 @@ pub fn outbox<'c>(
         let Event::Notified { message, .. } = event else {
             continue;
         };
-        for channel in channels.channels_for(kind, &status.severity) {
+        for channel in channels.channels_for(medium, kind, &status.severity) {
             let of_this = |e: &&(&Event, &String)| match e.0 {
                 Event::Delivered { of, channel: c, .. }
                 | Event::DeliveryFailed { of, channel: c, .. } => {
@@ -105,6 +108,10 @@ pub fn outbox<'c>(
             }
             let failures = attempts.len() as u32;
             let key = (id.clone(), (*reference).clone(), channel.name.clone());
+            let to = match &channel.transport {
+                Transport::Smtp(_) => to,
+                Transport::Webhook(_) => Some(channel.name.as_str()),
+            };
             let Some(to) = to else {
                 not_now.push((key.0, key.1, Undelivered::NoRecipient));
                 continue;
@@ -138,19 +145,24 @@ pub fn outbox<'c>(
                     continue;
                 }
             }
-            let domain = channel
-                .smtp
-                .from
-                .rsplit('@')
-                .next()
-                .unwrap_or("tkt.invalid")
-                .trim_end_matches('>')
-                .trim();
-            let message_id = format!("<{id}.{reference}.{}@{domain}>", channel.name);
+            let message_id = match &channel.transport {
+                Transport::Smtp(smtp) => {
+                    let domain = smtp
+                        .from
+                        .rsplit('@')
+                        .next()
+                        .unwrap_or("tkt.invalid")
+                        .trim_end_matches('>')
+                        .trim();
+                    format!("<{id}.{reference}.{}@{domain}>", channel.name)
+                }
+                Transport::Webhook(_) => format!("{id}.{reference}.{}", channel.name),
+            };
             owed.push(Owed {
                 ticket: id.clone(),
                 notice: (*reference).clone(),
                 kind: kind_name(kind),
+                severity: status.severity.clone(),
                 channel,
                 attempt: failures + 1,
                 message: Message {
@@ -164,4 +176,32 @@ pub fn outbox<'c>(
         }
     }
     (owed, not_now)
+}
+
+/// The JSON body a webhook of `style` posts for `item`.
+pub fn webhook_body(style: Style, item: &Owed<'_>) -> String {
+    let m = &item.message;
+    let value = match style {
+        Style::Slack => serde_json::json!({
+            "text": format!("*{}*\n{}", m.subject, m.body),
+        }),
+        Style::Teams => serde_json::json!({
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": m.subject,
+            "title": m.subject,
+            "text": m.body,
+        }),
+        Style::Json => serde_json::json!({
+            "schema": 1,
+            "ticket": item.ticket,
+            "notice": item.notice,
+            "kind": item.kind,
+            "severity": item.severity,
+            "subject": m.subject,
+            "body": m.body,
+            "idempotency_key": m.message_id,
+        }),
+    };
+    value.to_string()
 }

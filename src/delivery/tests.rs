@@ -66,9 +66,9 @@ fn owed_at(c: &Channels, t: &Ticket, now: &str) -> (Vec<(String, u32, String)>, 
 fn routes_pick_kinds_and_severities() {
     let c = channels(CHANNELS).unwrap();
     assert_eq!(c.max_attempts, 3);
-    assert_eq!(c.channels[0].smtp.tls, Tls::None);
+    assert!(matches!(&c.channels[0].transport, Transport::Smtp(s) if s.tls == Tls::None));
     let names = |k, s| {
-        c.channels_for(k, s)
+        c.channels_for(Medium::Email, k, s)
             .iter()
             .map(|c| c.name.clone())
             .collect::<Vec<_>>()
@@ -240,4 +240,63 @@ fn backoff_doubles_up_to_six_hours() {
     assert_eq!(backoff_s(3), 1200);
     assert_eq!(backoff_s(9), 6 * 3600);
     assert_eq!(backoff_s(100), 6 * 3600);
+}
+
+#[test]
+fn signatures_are_hmac_sha256() {
+    // RFC 4231, test case 2.
+    assert_eq!(
+        signature(b"Jefe", b"what do ya want for nothing?"),
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn chat_notices_go_to_webhooks_in_their_style() {
+    let text = CHANNELS.to_string()
+        + "\n[channels.chat]\ntype = \"webhook\"\nurl_env = \"TKT_HOOK\"\nstyle = \"slack\"\n\n[[routes]]\nchannel = \"chat\"\n";
+    let c = channels(&text).unwrap();
+    let chat = notice("2026-11-02T09:10:00Z", "acknowledgement", "chat");
+    let t = ticket("medium", "ops@acme.example", &chat);
+    let now = at("2026-11-03T00:00:00Z");
+    let status = crate::workflow::replay_at(&t, now);
+    let (owed, _) = outbox(&c, &t, &status, now);
+    // The chat notice goes to the webhook only, addressed to the channel.
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].channel.name, "chat");
+    assert_eq!(owed[0].message.to, "chat");
+    assert_eq!(
+        owed[0].message.message_id,
+        format!("T-0000000001.{}.chat", owed[0].notice)
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(&webhook_body(Style::Slack, &owed[0])).unwrap();
+    assert_eq!(
+        body["text"],
+        "*[T-0000000001] Checkout fails*\nWe are on it."
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(&webhook_body(Style::Teams, &owed[0])).unwrap();
+    assert_eq!(body["@type"], "MessageCard");
+    assert_eq!(body["text"], "We are on it.");
+    let body: serde_json::Value =
+        serde_json::from_str(&webhook_body(Style::Json, &owed[0])).unwrap();
+    assert_eq!(body["idempotency_key"], owed[0].message.message_id.as_str());
+    assert_eq!(body["severity"], "medium");
+    // Keys of the other kind, a missing one, an unknown style: placed.
+    let bad = text.replace("style = \"slack\"", "style = \"irc\"\nhost = \"x\"");
+    let e = channels(&bad).unwrap_err();
+    let messages: Vec<&str> = e.0.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("style `irc`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`host` is not a key of a webhook channel")),
+        "{messages:?}"
+    );
+    let e = channels(&text.replace("url_env = \"TKT_HOOK\"\n", "")).unwrap_err();
+    assert!(e.0[0].message.contains("needs `url_env`"), "{e:?}");
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tkt::delivery::{Owed, Undelivered};
+use tkt::delivery::{Owed, Transport, Undelivered};
 use tkt::sanitize::{block, line};
 
 /// One attempt and how it went: `failure` is the error of a failed one.
@@ -63,25 +63,39 @@ pub fn not_now(
 
 /// `--dry-run`: the message exactly as it would go out.
 pub fn would_send(out: &mut impl Write, item: &Owed<'_>) -> io::Result<()> {
-    let smtp = &item.channel.smtp;
-    writeln!(
-        out,
-        "would send {} {} by {} (smtp {}:{}, attempt {})",
-        item.ticket, item.kind, item.channel.name, smtp.host, smtp.port, item.attempt
-    )?;
-    writeln!(out, "  From: {}", line(&smtp.from))?;
-    if let Some(reply_to) = &smtp.reply_to {
-        writeln!(out, "  Reply-To: {}", line(reply_to))?;
-    }
-    writeln!(out, "  To: {}", line(&item.message.to))?;
-    writeln!(out, "  Subject: {}", line(&item.message.subject))?;
-    writeln!(out, "  Message-ID: {}", line(&item.message.message_id))?;
-    if let Some(last) = item.message.references.last() {
-        writeln!(out, "  In-Reply-To: {}", line(last))?;
-    }
-    writeln!(out)?;
-    for l in block(&item.message.body).lines() {
-        writeln!(out, "  {l}")?;
+    match &item.channel.transport {
+        Transport::Smtp(smtp) => {
+            writeln!(
+                out,
+                "would send {} {} by {} (smtp {}:{}, attempt {})",
+                item.ticket, item.kind, item.channel.name, smtp.host, smtp.port, item.attempt
+            )?;
+            writeln!(out, "  From: {}", line(&smtp.from))?;
+            if let Some(reply_to) = &smtp.reply_to {
+                writeln!(out, "  Reply-To: {}", line(reply_to))?;
+            }
+            writeln!(out, "  To: {}", line(&item.message.to))?;
+            writeln!(out, "  Subject: {}", line(&item.message.subject))?;
+            writeln!(out, "  Message-ID: {}", line(&item.message.message_id))?;
+            if let Some(last) = item.message.references.last() {
+                writeln!(out, "  In-Reply-To: {}", line(last))?;
+            }
+            writeln!(out)?;
+            for l in block(&item.message.body).lines() {
+                writeln!(out, "  {l}")?;
+            }
+        }
+        Transport::Webhook(hook) => {
+            writeln!(
+                out,
+                "would post {} {} to {} (webhook ${}, attempt {})",
+                item.ticket, item.kind, item.channel.name, hook.url_env, item.attempt
+            )?;
+            writeln!(out, "  Idempotency-Key: {}", line(&item.message.message_id))?;
+            writeln!(out)?;
+            let body = tkt::delivery::webhook_body(hook.style, item);
+            writeln!(out, "  {}", line(&body))?;
+        }
     }
     writeln!(out)
 }

@@ -349,3 +349,181 @@ fn one_run_at_a_time_and_the_documented_channels_file_is_valid() {
     );
     drop(held);
 }
+
+/// A small HTTP server on 127.0.0.1: answers the n-th request with the
+/// n-th of `statuses` (the last one after that), records each request's
+/// head and body, and stops after 16 requests.
+struct Hook {
+    port: u16,
+    got: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Hook {
+    fn start(statuses: Vec<u16>) -> Hook {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = got.clone();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().take(16).enumerate() {
+                let Ok(mut stream) = stream else { break };
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                let _ = stream.read_exact(&mut body);
+                record
+                    .lock()
+                    .unwrap()
+                    .push((head, String::from_utf8_lossy(&body).into_owned()));
+                let status = statuses.get(n).or(statuses.last()).copied().unwrap_or(200);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} Status\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy"
+                );
+            }
+        });
+        Hook { port, got }
+    }
+
+    fn requests(&self) -> Vec<(String, String)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// `tkt deliver ARGS` with the webhook's URL and secret in the environment.
+fn deliver_with(repo: &TestRepo, url: &str, args: &[&str]) -> crate::support::Run {
+    let out = crate::support::tkt_command(repo.path())
+        .arg("deliver")
+        .args(args)
+        .env("TKT_TEST_HOOK_URL", url)
+        .env("TKT_TEST_HOOK_SECRET", "s3cret-signing-key")
+        .output()
+        .unwrap();
+    crate::support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn chat_notices_reach_a_webhook_signed_once_and_failures_are_retried() {
+    let (repo, id) = desk();
+    repo.tkt(&[
+        "notify",
+        &id,
+        "-m",
+        "Posted in the shared channel.",
+        "--channel",
+        "chat",
+        "--kind",
+        "update",
+    ])
+    .ok();
+    repo.write(
+        "channels.toml",
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.chat]\ntype = \"webhook\"\n\
+url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"json\"\nsecret_env = \"TKT_TEST_HOOK_SECRET\"\ntimeout_s = 5\n\n\
+[[routes]]\nchannel = \"chat\"\n",
+    );
+    let hook = Hook::start(vec![503, 200]);
+    let url = format!("http://127.0.0.1:{}/hooks/T0KEN-d0-not-print", hook.port);
+    // 503: a failure, recorded; the URL's token appears nowhere.
+    let first = deliver_with(&repo, &url, &[]).code(1);
+    assert!(first.stdout.contains("HTTP 503"), "{}", first.stdout);
+    let file = repo.read(&repo.ticket_file(&id));
+    assert!(file.contains("type: delivery-failed"), "{file}");
+    for text in [&first.stdout, &first.stderr, &file] {
+        assert!(!text.contains("T0KEN"), "the webhook URL leaked: {text}");
+        assert!(!text.contains("s3cret"), "the signing key leaked: {text}");
+    }
+    // Only the chat notice goes to the webhook (the e-mail one has no
+    // mail channel here).
+    assert_eq!(hook.requests().len(), 1);
+    // After the backoff: delivered, with the same key and body.
+    let second = deliver_with(&repo, &url, &["--now", "2026-11-20T12:06:00Z"]).ok();
+    assert!(second.stdout.contains("1 sent"), "{}", second.stdout);
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].1, requests[1].1, "the same body both times");
+    let (head, body) = &requests[1];
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("no {name} header in\n{head}"))
+    };
+    assert!(
+        head.starts_with("POST /hooks/T0KEN-d0-not-print "),
+        "{head}"
+    );
+    let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["ticket"], id.as_str());
+    assert_eq!(payload["kind"], "update");
+    assert!(
+        payload["body"]
+            .as_str()
+            .unwrap()
+            .contains("Posted in the shared channel."),
+        "{payload}"
+    );
+    assert_eq!(
+        header("Idempotency-Key"),
+        payload["idempotency_key"].as_str().unwrap()
+    );
+    assert_eq!(
+        header("X-Tkt-Signature"),
+        tkt::delivery::signature(b"s3cret-signing-key", body.as_bytes())
+    );
+    let file = repo.read(&repo.ticket_file(&id));
+    assert!(
+        file.contains("type: delivered") && file.contains("channel: chat"),
+        "{file}"
+    );
+    // Delivered: never posted again.
+    deliver_with(&repo, &url, &["--now", "2026-11-20T13:00:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 2);
+    // Plain HTTP to anywhere but this machine is refused before sending.
+    repo.tkt(&[
+        "notify",
+        &id,
+        "-m",
+        "Again.",
+        "--channel",
+        "chat",
+        "--kind",
+        "update",
+        "--now",
+        "2026-11-20T13:01:00Z",
+    ])
+    .ok();
+    let remote = deliver_with(
+        &repo,
+        "http://hooks.example.com/x",
+        &["--now", "2026-11-20T13:02:00Z"],
+    )
+    .code(1);
+    assert!(
+        remote.stdout.contains("must be an https:// URL"),
+        "{}",
+        remote.stdout
+    );
+}

@@ -12,6 +12,7 @@ pub struct TestRepo {
     dir: TempDir,
 }
 
+#[derive(Debug)]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
