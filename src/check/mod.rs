@@ -94,9 +94,39 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
         }
         policy
     });
+    // `channels.toml`, when there is one: its mistakes, then every notice
+    // it can no longer deliver.
+    let channels = policy
+        .as_ref()
+        .and_then(|policy| match repo.load_channels(policy) {
+            Ok(channels) => channels,
+            Err(error) => {
+                let issues = match error {
+                    StoreError::Channels { error, .. } => error.0,
+                    other => vec![crate::config::PolicyIssue {
+                        line: 1,
+                        column: 1,
+                        message: other.to_string(),
+                    }],
+                };
+                findings.extend(issues.into_iter().map(|i| Finding {
+                    file: crate::delivery::CHANNELS_FILE.to_string(),
+                    line: i.line,
+                    column: i.column,
+                    rule: "channels",
+                    message: i.message,
+                    fix: None,
+                }));
+                None
+            }
+        });
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
-        check_file(repo, policy.as_ref(), entry, &file, bytes, now)
+        let rules = Rules {
+            policy: policy.as_ref(),
+            channels: channels.as_ref(),
+        };
+        check_file(repo, rules, entry, &file, bytes, now)
     })?;
     let files = per_file.len();
     let mut tickets = 0;
@@ -145,6 +175,14 @@ fn slash_path(path: &Path) -> String {
         .join("/")
 }
 
+/// What files are checked against: the policy and the delivery channels,
+/// when they read.
+#[derive(Clone, Copy)]
+struct Rules<'a> {
+    policy: Option<&'a Policy>,
+    channels: Option<&'a crate::delivery::Channels>,
+}
+
 struct FileOutcome {
     file: String,
     claimed_id: Option<(TicketId, u64)>,
@@ -153,7 +191,7 @@ struct FileOutcome {
 
 fn check_file(
     repo: &Repo,
-    policy: Option<&Policy>,
+    rules: Rules<'_>,
     entry: &Entry,
     file: &str,
     bytes: Result<Vec<u8>, StoreError>,
@@ -234,7 +272,7 @@ fn check_file(
             ),
         );
     }
-    for f in check_ticket(policy, &ticket, text) {
+    for f in check_ticket(rules.policy, &ticket, text) {
         add(f.0, f.1, f.2, f.3);
     }
     // Every attachment an event references is stored, intact.
@@ -250,6 +288,36 @@ fn check_file(
                     format!("`{}`: {problem}", attachment.name),
                 );
             }
+        }
+    }
+    // A notice the channels gave up on, or cannot address.
+    if let Some(channels) = rules.channels {
+        let status = workflow::replay_at(&ticket, now);
+        let (_, not_now) = crate::delivery::outbox(channels, &ticket, &status, now);
+        let references = ticket.references();
+        for (_, notice, why) in not_now {
+            let why = match why {
+                crate::delivery::Undelivered::GaveUp { attempts, error } => {
+                    format!(
+                        "gave up after {attempts} attempt{}: {error}",
+                        if attempts == 1 { "" } else { "s" }
+                    )
+                }
+                crate::delivery::Undelivered::NoRecipient => {
+                    "the customer contact is not a mail address".to_string()
+                }
+                crate::delivery::Undelivered::Later { .. } => continue,
+            };
+            let i = references.iter().position(|r| *r == notice).unwrap_or(0);
+            add(
+                starts.get(i).copied().unwrap_or(1),
+                1,
+                "undelivered",
+                format!(
+                    "notice {notice} ({}) was never delivered: {why}",
+                    ticket.events[i].kind()
+                ),
+            );
         }
     }
     // An event from the future (a typo in a date): the fix is a void.

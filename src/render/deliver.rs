@@ -55,7 +55,8 @@ pub fn not_now(
         ),
         Undelivered::GaveUp { attempts, error } => writeln!(
             out,
-            "undelivered {ticket} notice {notice}: gave up after {attempts} attempts: {}",
+            "undelivered {ticket} notice {notice}: gave up after {attempts} attempt{}: {}",
+            if *attempts == 1 { "" } else { "s" },
             line(error)
         ),
     }

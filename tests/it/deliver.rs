@@ -527,3 +527,47 @@ url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"json\"\nsecret_env = \"TKT_TEST_HOOK_
         remote.stdout
     );
 }
+
+#[test]
+fn check_reports_what_a_channel_gave_up_on() {
+    let (repo, id) = desk();
+    // Nobody listens; one attempt is all the file allows.
+    repo.write(
+        "channels.toml",
+        &channels(free_port(), "none", 5).replace("max_attempts = 3", "max_attempts = 1"),
+    );
+    repo.tkt(&["deliver"]).code(1);
+    let run = repo.tkt(&["check"]).code(1);
+    let notice_line = repo
+        .read(&repo.ticket_file(&id))
+        .lines()
+        .position(|l| l == "- type: notified")
+        .unwrap()
+        + 1;
+    assert!(
+        run.stdout
+            .contains(&format!("tickets/{id}.yaml:{notice_line}:1")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("undelivered"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("gave up after 1 attempt:"),
+        "{}",
+        run.stdout
+    );
+    // Every later run lists it and exits 1; nothing is attempted again.
+    let again = repo.tkt(&["deliver"]).code(1);
+    assert!(
+        again.stdout.contains("0 sent, 0 failed, 1 undelivered"),
+        "{}",
+        again.stdout
+    );
+    // A mistake in channels.toml is a finding of check too.
+    repo.write(
+        "channels.toml",
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\ncolour = 1\n",
+    );
+    let run = repo.tkt(&["check"]).code(1);
+    assert!(run.stdout.contains("channels.toml:3:1"), "{}", run.stdout);
+}
