@@ -9,10 +9,9 @@ use clap::Args;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{SmtpTransport, Transport as _};
-use tkt::delivery::{Owed, Smtp, Tls, Transport, Undelivered, Webhook};
+use tkt::delivery::{Owed, Page, Pager, Smtp, Tls, Transport, Undelivered, Webhook};
 use tkt::store::Repo;
 use tkt::ticket::Event;
-use tkt::workflow;
 
 use super::record::{self, Desk};
 use super::who::Who;
@@ -65,90 +64,194 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
         who: &who,
     };
     let mut out = crate::cli::output::stdout();
-    let (mut sent, mut failed, mut stuck, mut unreadable, mut would) = (0, 0, 0, 0, 0);
+    let mut tally = Tally::default();
     for entry in repo.entries()? {
         let Ok(ticket) = Repo::parse_entry(&entry, Repo::read_entry(&entry)) else {
-            unreadable += 1;
+            tally.unreadable += 1;
             continue;
         };
-        let status = workflow::replay_at(&ticket, ctx.now);
-        let (owed, not_now) = tkt::delivery::outbox(&channels, &ticket, &status, ctx.now);
-        for (ticket_id, notice, why) in &not_now {
+        let evaluation = tkt::sla::evaluate(&policy, &ticket, ctx.now);
+        let status = &evaluation.status;
+        let (notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);
+        let rank = (
+            policy.severity_rank(&status.severity).unwrap_or(usize::MAX),
+            policy.severity_ids().len(),
+        );
+        let on_call = |level: &str| {
+            (policy.people)
+                .on_call(level, status.team.as_deref(), ctx.now)
+                .map(|p| p.handle.clone())
+        };
+        let (pages, pages_not_now) = tkt::delivery::pages(
+            &channels,
+            &ticket,
+            status,
+            &evaluation.timers,
+            ctx.now,
+            rank,
+            &on_call,
+        );
+        not_now.extend(pages_not_now);
+        for (ticket_id, what, why) in &not_now {
             if !matches!(why, Undelivered::Later { .. }) {
-                stuck += 1;
+                tally.stuck += 1;
             }
-            render::not_now(&mut out, ticket_id, notice, why)?;
+            render::not_now(&mut out, ticket_id, what, why)?;
         }
-        for item in owed {
+        let record = |attempt: Attempt, what: Delivery<'_>| {
+            record_attempt(ctx, &desk, &ticket.id, &by, attempt, what)
+        };
+        for item in notices {
             if args.dry_run {
                 render::would_send(&mut out, &item)?;
-                would += 1;
+                tally.would += 1;
                 continue;
             }
             let outcome = match &item.channel.transport {
                 Transport::Smtp(smtp) => send_mail(smtp, &item),
-                Transport::Webhook(hook) => post(hook, &item),
+                Transport::Webhook(hook) => post_notice(hook, &item),
+                Transport::Pager(_) => Err("a pager delivers no notices".to_string()),
             };
-            let attempt = match outcome {
-                Ok(()) => Attempt::Sent,
-                Err(error) => Attempt::Failed(error),
-            };
-            let event = |at, by: String| match &attempt {
-                Attempt::Sent => Event::Delivered {
-                    at,
-                    by,
-                    of: item.notice.clone(),
-                    channel: item.channel.name.clone(),
-                    to: item.message.to.clone(),
-                    message_id: item.message.message_id.clone(),
+            let failure = outcome.as_ref().err().cloned();
+            record(
+                Attempt::of(outcome),
+                Delivery {
+                    of: &item.notice,
+                    channel: &item.channel.name,
+                    to: &item.message.to,
+                    key: &item.message.message_id,
                     attempt: item.attempt,
                 },
-                Attempt::Failed(error) => Event::DeliveryFailed {
-                    at,
-                    by,
-                    of: item.notice.clone(),
-                    channel: item.channel.name.clone(),
-                    to: item.message.to.clone(),
-                    attempt: item.attempt,
-                    error: error.clone(),
+            )?;
+            tally.count(failure.is_none());
+            render::attempted(&mut out, &item, failure.as_deref(), channels.max_attempts)?;
+        }
+        for page in pages {
+            if args.dry_run {
+                render::would_page(&mut out, &page)?;
+                tally.would += 1;
+                continue;
+            }
+            let Transport::Pager(pager) = &page.channel.transport else {
+                continue;
+            };
+            let outcome = send_page(pager, &page);
+            let failure = outcome.as_ref().err().cloned();
+            let to = page.on_call.clone().unwrap_or_else(|| page.level.clone());
+            record(
+                Attempt::of(outcome),
+                Delivery {
+                    of: &page.of,
+                    channel: &page.channel.name,
+                    to: &to,
+                    key: &page.dedup_key,
+                    attempt: page.attempt,
                 },
-            };
-            // Sent and not recorded is the one loss that matters: said
-            // loudly; the next run sends the same Message-ID again.
-            if let Err(e) = record::record_on(
-                ctx,
-                &desk,
-                &ticket.id,
-                &EventTime::default(),
-                by.clone(),
-                |d| Ok(event(d.at, d.by.clone())),
-            ) {
-                render::unrecorded(&mut anstream::stderr(), &item, &e.to_string())?;
-                return Err(e);
-            }
-            match &attempt {
-                Attempt::Sent => sent += 1,
-                Attempt::Failed(_) => failed += 1,
-            }
-            let failure = match &attempt {
-                Attempt::Sent => None,
-                Attempt::Failed(error) => Some(error.as_str()),
-            };
-            render::attempted(&mut out, &item, failure, channels.max_attempts)?;
+            )?;
+            tally.count(failure.is_none());
+            render::paged(&mut out, &page, failure.as_deref(), channels.max_attempts)?;
         }
     }
     if args.dry_run {
-        render::dry_summary(&mut out, would, stuck)?;
+        render::dry_summary(&mut out, tally.would, tally.stuck)?;
     } else {
-        render::summary(&mut out, sent, failed, stuck)?;
+        render::summary(&mut out, tally.sent, tally.failed, tally.stuck)?;
     }
     out.flush()?;
-    crate::render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
-    Ok(if failed > 0 || stuck > 0 {
+    crate::render::warn_unreadable(&mut anstream::stderr(), tally.unreadable)?;
+    Ok(if tally.failed > 0 || tally.stuck > 0 {
         Outcome::Found
     } else {
         Outcome::Clean
     })
+}
+
+/// What a run did.
+#[derive(Default)]
+struct Tally {
+    sent: usize,
+    failed: usize,
+    /// Given up, or without a recipient.
+    stuck: usize,
+    unreadable: usize,
+    /// Dry run: what would be sent.
+    would: usize,
+}
+
+impl Tally {
+    fn count(&mut self, sent: bool) {
+        if sent {
+            self.sent += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+impl Attempt {
+    fn of(outcome: Result<(), String>) -> Attempt {
+        match outcome {
+            Ok(()) => Attempt::Sent,
+            Err(error) => Attempt::Failed(error),
+        }
+    }
+}
+
+/// What one attempt delivered, as its event names it.
+struct Delivery<'a> {
+    of: &'a str,
+    channel: &'a str,
+    to: &'a str,
+    /// The Message-ID, idempotency key or dedup key.
+    key: &'a str,
+    attempt: u32,
+}
+
+/// Appends the attempt's `delivered` or `delivery-failed` event. Sent and
+/// not recorded is the one loss that matters: said loudly; the next run
+/// sends the same key again, which the receiver recognises.
+fn record_attempt(
+    ctx: &Ctx,
+    desk: &Desk<'_>,
+    id: &tkt::id::TicketId,
+    by: &str,
+    attempt: Attempt,
+    what: Delivery<'_>,
+) -> Result<(), CliError> {
+    let event = |at, by: String| match &attempt {
+        Attempt::Sent => Event::Delivered {
+            at,
+            by,
+            of: what.of.to_string(),
+            channel: what.channel.to_string(),
+            to: what.to.to_string(),
+            message_id: what.key.to_string(),
+            attempt: what.attempt,
+        },
+        Attempt::Failed(error) => Event::DeliveryFailed {
+            at,
+            by,
+            of: what.of.to_string(),
+            channel: what.channel.to_string(),
+            to: what.to.to_string(),
+            attempt: what.attempt,
+            error: error.clone(),
+        },
+    };
+    let recorded = record::record_on(ctx, desk, id, &EventTime::default(), by.to_string(), |d| {
+        Ok(event(d.at, d.by.clone()))
+    });
+    if let Err(e) = &recorded
+        && matches!(attempt, Attempt::Sent)
+    {
+        render::unrecorded(
+            &mut anstream::stderr(),
+            id.as_str(),
+            what.key,
+            &e.to_string(),
+        )?;
+    }
+    recorded.map(|_| ())
 }
 
 /// The value of the environment variable `name`, which holds a secret.
@@ -210,49 +313,63 @@ fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
         .map_err(|e| format!("{}:{}: {e}", smtp.host, smtp.port))
 }
 
-/// Posts `item` to the webhook: HTTPS (plain HTTP to a loopback host
-/// only), within the channel's timeout, with an `Idempotency-Key` and,
-/// when the channel has a secret, an `X-Tkt-Signature`. Any 2xx is
-/// delivered. The URL is a secret: errors name its variable instead.
-fn post(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
+/// Posts `item` to the webhook with an `Idempotency-Key` and, when the
+/// channel has a secret, an `X-Tkt-Signature`. The URL is a secret: errors
+/// name its variable instead.
+fn post_notice(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
     let url = secret(&hook.url_env)?;
-    let redact = |text: String| text.replace(&url, &format!("${}", hook.url_env));
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|_| format!("${} is not a URL", hook.url_env))?;
-    let plain_ok = uri.host().is_some_and(tkt::delivery::is_loopback);
-    match uri.scheme_str() {
-        Some("https") => {}
-        Some("http") if plain_ok => {}
-        _ => {
-            return Err(format!(
-                "${} must be an https:// URL (http:// only to a loopback host)",
-                hook.url_env
-            ));
-        }
-    }
+    let label = format!("${}", hook.url_env);
     let body = tkt::delivery::webhook_body(hook.style, item);
+    let mut headers = vec![("Idempotency-Key", item.message.message_id.clone())];
+    if let Some(name) = &hook.secret_env {
+        let key = secret(name)?;
+        headers.push((
+            "X-Tkt-Signature",
+            tkt::delivery::signature(key.as_bytes(), body.as_bytes()),
+        ));
+    }
+    http_post(&url, &label, hook.timeout_s, &headers, &body).map_err(|e| e.replace(&url, &label))
+}
+
+/// Sends `page` to the pager's Events API, with the routing key from the
+/// environment (in the body only; never in an error).
+fn send_page(pager: &Pager, page: &Page<'_>) -> Result<(), String> {
+    let key = secret(&pager.routing_key_env)?;
+    let body = tkt::delivery::pager_body(page, &key);
+    http_post(&pager.url, &pager.url, pager.timeout_s, &[], &body).map_err(|e| e.replace(&key, "…"))
+}
+
+/// One JSON `POST` to `url` (HTTPS; plain HTTP to a loopback host only)
+/// within `timeout_s`, no redirects; any 2xx answer is success. Errors
+/// call the URL `label`.
+fn http_post(
+    url: &str,
+    label: &str,
+    timeout_s: u64,
+    headers: &[(&str, String)],
+    body: &str,
+) -> Result<(), String> {
+    if !tkt::delivery::url_allowed(url) {
+        return Err(format!(
+            "{label} must be an https:// URL (http:// only to a loopback host)"
+        ));
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(hook.timeout_s)))
+        .timeout_global(Some(Duration::from_secs(timeout_s)))
         .http_status_as_error(false)
         .max_redirects(0)
         .build()
         .into();
     let mut request = agent
-        .post(&url)
+        .post(url)
         .header("Content-Type", "application/json")
-        .header("Idempotency-Key", &item.message.message_id)
         .header("User-Agent", concat!("tkt/", env!("CARGO_PKG_VERSION")));
-    if let Some(name) = &hook.secret_env {
-        let key = secret(name)?;
-        request = request.header(
-            "X-Tkt-Signature",
-            tkt::delivery::signature(key.as_bytes(), body.as_bytes()),
-        );
+    for (name, value) in headers {
+        request = request.header(*name, value);
     }
     let response = request
         .send(body.as_bytes())
-        .map_err(|e| redact(format!("POST ${}: {e}", hook.url_env)))?;
+        .map_err(|e| format!("POST {label}: {e}"))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -264,9 +381,7 @@ fn post(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
         .read_to_string()
         .unwrap_or_default();
     let snippet: String = text.trim().chars().take(200).collect();
-    Err(redact(
-        format!("POST ${}: HTTP {status} {snippet}", hook.url_env)
-            .trim()
-            .to_string(),
-    ))
+    Err(format!("POST {label}: HTTP {status} {snippet}")
+        .trim()
+        .to_string())
 }

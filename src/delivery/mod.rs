@@ -27,7 +27,9 @@ use crate::ticket::{Channel as Medium, Event, NoticeKind};
 use crate::time::Timestamp;
 
 mod outbox;
+mod pages;
 pub use outbox::{Message, Owed, Undelivered, backoff_s, outbox, webhook_body};
+pub use pages::{Page, PageAction, pager_body, pages};
 
 /// The file, beside `policy.toml`.
 pub const CHANNELS_FILE: &str = "channels.toml";
@@ -81,6 +83,20 @@ pub struct Webhook {
     pub timeout_s: u64,
 }
 
+/// A pager: an Events-API-style endpoint (PagerDuty Events v2) that
+/// pages the on-call person of a level when an escalation is overdue, and
+/// resolves the page once the ticket reaches the level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pager {
+    /// Not a secret: the routing key is.
+    pub url: String,
+    pub routing_key_env: String,
+    pub timeout_s: u64,
+}
+
+/// PagerDuty's Events API v2 endpoint, the pager's default `url`.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+
 /// How a channel sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -88,6 +104,8 @@ pub enum Transport {
     Smtp(Smtp),
     /// Chat: delivers notices recorded `by chat`, to the channel itself.
     Webhook(Webhook),
+    /// Pages for overdue escalations; no notices.
+    Pager(Pager),
 }
 
 /// A named delivery channel.
@@ -98,11 +116,12 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// The medium of the notices it delivers.
-    pub fn medium(&self) -> Medium {
+    /// The medium of the notices it delivers (a pager delivers none).
+    pub fn medium(&self) -> Option<Medium> {
         match self.transport {
-            Transport::Smtp(_) => Medium::Email,
-            Transport::Webhook(_) => Medium::Chat,
+            Transport::Smtp(_) => Some(Medium::Email),
+            Transport::Webhook(_) => Some(Medium::Chat),
+            Transport::Pager(_) => None,
         }
     }
 }
@@ -233,7 +252,7 @@ impl Channels {
         let mut out: Vec<&Channel> = Vec::new();
         for route in self.routes.iter().filter(|r| r.takes(kind, severity)) {
             if let Some(c) = self.channel(&route.channel)
-                && c.medium() == medium
+                && c.medium() == Some(medium)
                 && !out.iter().any(|o| o.name == c.name)
             {
                 out.push(c);
@@ -292,6 +311,22 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// Whether tkt posts to `url`: HTTPS, or plain HTTP to this machine.
+pub fn url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    is_loopback(host)
+}
+
 /// Whether `host` is this machine: `localhost` or a loopback address.
 pub fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
@@ -333,6 +368,8 @@ struct RawChannel {
     url_env: Option<Spanned<String>>,
     style: Option<Spanned<String>>,
     secret_env: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    routing_key_env: Option<Spanned<String>>,
     timeout_s: Option<Spanned<u64>>,
 }
 
@@ -365,6 +402,11 @@ impl RawChannel {
                 foreign(
                     issues,
                     &[
+                        ("url", self.url.as_ref().map(Spanned::span)),
+                        (
+                            "routing_key_env",
+                            self.routing_key_env.as_ref().map(Spanned::span),
+                        ),
                         ("url_env", self.url_env.as_ref().map(Spanned::span)),
                         ("style", self.style.as_ref().map(Spanned::span)),
                         ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
@@ -408,10 +450,58 @@ impl RawChannel {
                 };
                 Transport::Webhook(hook.check(issues))
             }
+            "pager" => {
+                foreign(
+                    issues,
+                    &[
+                        ("host", self.host.as_ref().map(Spanned::span)),
+                        ("tls", self.tls.as_ref().map(Spanned::span)),
+                        ("from", self.from.as_ref().map(Spanned::span)),
+                        ("reply_to", self.reply_to.as_ref().map(Spanned::span)),
+                        ("user_env", self.user_env.as_ref().map(Spanned::span)),
+                        (
+                            "password_env",
+                            self.password_env.as_ref().map(Spanned::span),
+                        ),
+                        ("url_env", self.url_env.as_ref().map(Spanned::span)),
+                        ("style", self.style.as_ref().map(Spanned::span)),
+                        ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
+                    ],
+                );
+                if self.port.is_some() {
+                    issues.push(span.clone(), "`port` is not a key of a pager channel");
+                }
+                let key = need(issues, self.routing_key_env, "routing_key_env");
+                env_name(
+                    issues,
+                    &key,
+                    "a routing key is a secret: never written in the file",
+                );
+                let url = match self.url {
+                    Some(url) => {
+                        if !url_allowed(url.get_ref()) {
+                            issues.push(
+                                url.span(),
+                                format!(
+                                    "`{}` is not an https:// URL (http:// only to a loopback host)",
+                                    url.get_ref()
+                                ),
+                            );
+                        }
+                        url.into_inner()
+                    }
+                    None => PAGERDUTY_EVENTS_URL.to_string(),
+                };
+                Transport::Pager(Pager {
+                    url,
+                    routing_key_env: key.into_inner(),
+                    timeout_s: timeout(issues, self.timeout_s),
+                })
+            }
             other => {
                 issues.push(
                     span.clone(),
-                    format!("type `{other}` is not one of `smtp`, `webhook`"),
+                    format!("type `{other}` is not one of `smtp`, `webhook`, `pager`"),
                 );
                 Transport::Webhook(Webhook {
                     url_env: String::new(),

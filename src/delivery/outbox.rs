@@ -46,6 +46,71 @@ pub enum Undelivered {
     Later { attempt: u32, at: Timestamp },
 }
 
+/// Where delivering one thing (`of`) through one channel stands.
+pub(super) enum Progress {
+    /// Delivered: nothing owed.
+    Done,
+    /// Owed now: this attempt (from 1).
+    Owed {
+        attempt: u32,
+    },
+    NotNow(Undelivered),
+}
+
+/// How the attempts recorded in `events` for `of` through `channel`
+/// stand at `now`: delivered, owed (after the backoff of the last
+/// failure), or given up after `max_attempts` failures.
+pub(super) fn progress(
+    events: &[(&Event, &String)],
+    of: &str,
+    channel: &str,
+    max_attempts: u32,
+    now: Timestamp,
+) -> Progress {
+    let attempts: Vec<&Event> = events
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| match e {
+            Event::Delivered {
+                of: o, channel: c, ..
+            }
+            | Event::DeliveryFailed {
+                of: o, channel: c, ..
+            } => o == of && c == channel,
+            _ => false,
+        })
+        .collect();
+    if attempts
+        .iter()
+        .any(|e| matches!(e, Event::Delivered { .. }))
+    {
+        return Progress::Done;
+    }
+    let failures = attempts.len() as u32;
+    if failures >= max_attempts {
+        let error = match attempts.last() {
+            Some(Event::DeliveryFailed { error, .. }) => error.clone(),
+            _ => String::new(),
+        };
+        return Progress::NotNow(Undelivered::GaveUp {
+            attempts: failures,
+            error,
+        });
+    }
+    if let Some(last) = attempts.last() {
+        let at = last.at().plus(backoff_s(failures));
+        if now < at {
+            return Progress::NotNow(Undelivered::Later {
+                attempt: failures + 1,
+                at,
+            });
+        }
+    }
+    Progress::Owed {
+        attempt: failures + 1,
+    }
+}
+
 /// Seconds to wait after the `failures`-th failed attempt: 5 minutes,
 /// doubling, at most 6 hours.
 pub fn backoff_s(failures: u32) -> i64 {
@@ -73,11 +138,20 @@ pub fn outbox<'c>(
     let id = ticket.id.to_string();
     let to = ticket.customer.contact.trim();
     let to = (to.contains('@') && !to.contains(['\r', '\n', ',', ';'])).then_some(to);
-    // Delivered message IDs in file order: what later notices reply to.
+    // Mails delivered, in file order: what later notices reply to.
     let delivered: Vec<String> = events
         .iter()
         .filter_map(|(e, _)| match e {
-            Event::Delivered { message_id, .. } => Some(message_id.clone()),
+            Event::Delivered {
+                message_id,
+                channel,
+                ..
+            } if channels
+                .channel(channel)
+                .is_some_and(|c| matches!(c.transport, Transport::Smtp(_))) =>
+            {
+                Some(message_id.clone())
+            }
             _ => None,
         })
         .collect();
@@ -92,59 +166,29 @@ pub fn outbox<'c>(
             continue;
         };
         for channel in channels.channels_for(medium, kind, &status.severity) {
-            let of_this = |e: &&(&Event, &String)| match e.0 {
-                Event::Delivered { of, channel: c, .. }
-                | Event::DeliveryFailed { of, channel: c, .. } => {
-                    of == *reference && *c == channel.name
+            let key = (id.clone(), (*reference).clone());
+            let attempt = match progress(
+                &events,
+                reference,
+                &channel.name,
+                channels.max_attempts,
+                now,
+            ) {
+                Progress::Done => continue,
+                Progress::NotNow(why) => {
+                    not_now.push((key.0, key.1, why));
+                    continue;
                 }
-                _ => false,
+                Progress::Owed { attempt } => attempt,
             };
-            let attempts: Vec<&(&Event, &String)> = events.iter().filter(of_this).collect();
-            if attempts
-                .iter()
-                .any(|(e, _)| matches!(e, Event::Delivered { .. }))
-            {
-                continue;
-            }
-            let failures = attempts.len() as u32;
-            let key = (id.clone(), (*reference).clone(), channel.name.clone());
             let to = match &channel.transport {
                 Transport::Smtp(_) => to,
-                Transport::Webhook(_) => Some(channel.name.as_str()),
+                Transport::Webhook(_) | Transport::Pager(_) => Some(channel.name.as_str()),
             };
             let Some(to) = to else {
                 not_now.push((key.0, key.1, Undelivered::NoRecipient));
                 continue;
             };
-            if failures >= channels.max_attempts {
-                let error = match attempts.last().map(|(e, _)| *e) {
-                    Some(Event::DeliveryFailed { error, .. }) => error.clone(),
-                    _ => String::new(),
-                };
-                not_now.push((
-                    key.0,
-                    key.1,
-                    Undelivered::GaveUp {
-                        attempts: failures,
-                        error,
-                    },
-                ));
-                continue;
-            }
-            if let Some((last, _)) = attempts.last() {
-                let at = last.at().plus(backoff_s(failures));
-                if now < at {
-                    not_now.push((
-                        key.0,
-                        key.1,
-                        Undelivered::Later {
-                            attempt: failures + 1,
-                            at,
-                        },
-                    ));
-                    continue;
-                }
-            }
             let message_id = match &channel.transport {
                 Transport::Smtp(smtp) => {
                     let domain = smtp
@@ -156,7 +200,9 @@ pub fn outbox<'c>(
                         .trim();
                     format!("<{id}.{reference}.{}@{domain}>", channel.name)
                 }
-                Transport::Webhook(_) => format!("{id}.{reference}.{}", channel.name),
+                Transport::Webhook(_) | Transport::Pager(_) => {
+                    format!("{id}.{reference}.{}", channel.name)
+                }
             };
             owed.push(Owed {
                 ticket: id.clone(),
@@ -164,7 +210,7 @@ pub fn outbox<'c>(
                 kind: kind_name(kind),
                 severity: status.severity.clone(),
                 channel,
-                attempt: failures + 1,
+                attempt,
                 message: Message {
                     message_id,
                     to: to.to_string(),

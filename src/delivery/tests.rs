@@ -300,3 +300,40 @@ fn chat_notices_go_to_webhooks_in_their_style() {
     let e = channels(&text.replace("url_env = \"TKT_HOOK\"\n", "")).unwrap_err();
     assert!(e.0[0].message.contains("needs `url_env`"), "{e:?}");
 }
+
+#[test]
+fn pagers_default_to_pagerduty_and_name_their_routing_key() {
+    let text = CHANNELS.to_string()
+        + "\n[channels.pager]\ntype = \"pager\"\nrouting_key_env = \"TKT_PD_KEY\"\n";
+    let c = channels(&text).unwrap();
+    let pager = c.channel("pager").unwrap();
+    assert!(
+        matches!(&pager.transport, Transport::Pager(p) if p.url == PAGERDUTY_EVENTS_URL && p.routing_key_env == "TKT_PD_KEY")
+    );
+    assert_eq!(pager.medium(), None, "a pager delivers no notices");
+    let bad = text.replace(
+        "routing_key_env = \"TKT_PD_KEY\"",
+        "routing_key_env = \"a-real-key!\"\nurl = \"http://events.example.com/v2\"\nstyle = \"json\"",
+    );
+    let e = channels(&bad).unwrap_err();
+    let messages: Vec<&str> = e.0.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("not an environment variable name")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("not an https:// URL")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`style` is not a key of a pager channel")),
+        "{messages:?}"
+    );
+    assert!(url_allowed("http://127.0.0.1:8080/x") && url_allowed("http://[::1]/x"));
+    assert!(url_allowed("https://hooks.example.com/x"));
+    assert!(!url_allowed("http://hooks.example.com/x") && !url_allowed("ftp://x"));
+}

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tkt::delivery::{Owed, Transport, Undelivered};
+use tkt::delivery::{Owed, Page, PageAction, Transport, Undelivered};
 use tkt::sanitize::{block, line};
 
 /// One attempt and how it went: `failure` is the error of a failed one.
@@ -41,21 +41,27 @@ pub fn attempted(
 pub fn not_now(
     out: &mut impl Write,
     ticket: &str,
-    notice: &str,
+    what: &str,
     why: &Undelivered,
 ) -> io::Result<()> {
+    // A notice by its reference; a page as `escalation:L2#1`.
+    let notice = if what.starts_with("escalation:") {
+        what.to_string()
+    } else {
+        format!("notice {what}")
+    };
     match why {
         Undelivered::Later { attempt, at } => writeln!(
             out,
-            "waiting   {ticket} notice {notice}: attempt {attempt} after {at}"
+            "waiting   {ticket} {notice}: attempt {attempt} after {at}"
         ),
         Undelivered::NoRecipient => writeln!(
             out,
-            "undelivered {ticket} notice {notice}: the customer contact is not a mail address"
+            "undelivered {ticket} {notice}: the customer contact is not a mail address"
         ),
         Undelivered::GaveUp { attempts, error } => writeln!(
             out,
-            "undelivered {ticket} notice {notice}: gave up after {attempts} attempt{}: {}",
+            "undelivered {ticket} {notice}: gave up after {attempts} attempt{}: {}",
             if *attempts == 1 { "" } else { "s" },
             line(error)
         ),
@@ -86,6 +92,7 @@ pub fn would_send(out: &mut impl Write, item: &Owed<'_>) -> io::Result<()> {
                 writeln!(out, "  {l}")?;
             }
         }
+        Transport::Pager(_) => {}
         Transport::Webhook(hook) => {
             writeln!(
                 out,
@@ -102,15 +109,68 @@ pub fn would_send(out: &mut impl Write, item: &Owed<'_>) -> io::Result<()> {
 }
 
 /// A message went out but its `delivered` event could not be written.
-pub fn unrecorded(out: &mut impl Write, item: &Owed<'_>, error: &str) -> io::Result<()> {
+pub fn unrecorded(out: &mut impl Write, ticket: &str, key: &str, error: &str) -> io::Result<()> {
     writeln!(
         out,
-        "sent {} {} ({}) but could not record it: {}; the next run sends the same Message-ID again",
-        item.ticket,
-        item.kind,
-        line(&item.message.message_id),
+        "sent {ticket} {} but could not record it: {}; the next run sends the same key again",
+        line(key),
         line(error)
     )
+}
+
+/// One page attempt and how it went.
+pub fn paged(
+    out: &mut impl Write,
+    page: &Page<'_>,
+    failure: Option<&str>,
+    max_attempts: u32,
+) -> io::Result<()> {
+    let what = match page.action {
+        PageAction::Trigger => "paged",
+        PageAction::Resolve => "resolved",
+    };
+    let who = page.on_call.as_deref().unwrap_or("nobody on call");
+    match failure {
+        None => writeln!(
+            out,
+            "{what:<9} {} escalation to {} ({}) by {} {}",
+            page.ticket,
+            page.level,
+            line(who),
+            page.channel.name,
+            page.dedup_key
+        ),
+        Some(error) => writeln!(
+            out,
+            "failed    {} page ({what}) for {} by {} (attempt {} of {}): {}",
+            page.ticket,
+            page.level,
+            page.channel.name,
+            page.attempt,
+            max_attempts,
+            line(error)
+        ),
+    }
+}
+
+/// `--dry-run`: the page as it would go out (without the routing key).
+pub fn would_page(out: &mut impl Write, page: &Page<'_>) -> io::Result<()> {
+    let action = match page.action {
+        PageAction::Trigger => "trigger",
+        PageAction::Resolve => "resolve",
+    };
+    writeln!(
+        out,
+        "would page {} {action}: escalation to {} by {} (on call: {}, dedup_key {}, attempt {})",
+        page.ticket,
+        page.level,
+        page.channel.name,
+        line(page.on_call.as_deref().unwrap_or("nobody")),
+        page.dedup_key,
+        page.attempt
+    )?;
+    writeln!(out, "  {}", line(&page.summary))?;
+    writeln!(out)
 }
 
 pub fn summary(out: &mut impl Write, sent: usize, failed: usize, stuck: usize) -> io::Result<()> {

@@ -406,13 +406,15 @@ impl Hook {
     }
 }
 
-/// `tkt deliver ARGS` with the webhook's URL and secret in the environment.
+/// `tkt deliver ARGS` with the webhook's URL and secret and a pager's
+/// routing key in the environment.
 fn deliver_with(repo: &TestRepo, url: &str, args: &[&str]) -> crate::support::Run {
     let out = crate::support::tkt_command(repo.path())
         .arg("deliver")
         .args(args)
         .env("TKT_TEST_HOOK_URL", url)
         .env("TKT_TEST_HOOK_SECRET", "s3cret-signing-key")
+        .env("TKT_TEST_ROUTING_KEY", "R0UTING-key")
         .output()
         .unwrap();
     crate::support::Run {
@@ -570,4 +572,62 @@ fn check_reports_what_a_channel_gave_up_on() {
     );
     let run = repo.tkt(&["check"]).code(1);
     assert!(run.stdout.contains("channels.toml:3:1"), "{}", run.stdout);
+}
+
+#[test]
+fn an_overdue_escalation_pages_once_and_resolves_when_the_level_is_reached() {
+    // High: L2 within 4 hours of 09:00, so overdue from 13:00.
+    let (repo, id) = desk();
+    let hook = Hook::start(vec![202]);
+    repo.write(
+        "channels.toml",
+        &format!(
+            "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.pager]\ntype = \"pager\"\n\
+url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
+[[routes]]\nchannel = \"pager\"\n",
+            hook.port
+        ),
+    );
+    let url = "unused";
+    let early = deliver_with(&repo, url, &["--now", "2026-11-20T12:59:00Z"]).ok();
+    assert!(early.stdout.contains("0 sent"), "{}", early.stdout);
+    let dry = deliver_with(&repo, url, &["--now", "2026-11-20T13:30:00Z", "--dry-run"]).ok();
+    assert!(dry.stdout.contains("would page"), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("R0UTING"), "{}", dry.stdout);
+    assert!(hook.requests().is_empty());
+
+    let run = deliver_with(&repo, url, &["--now", "2026-11-20T13:30:00Z"]).ok();
+    assert!(run.stdout.contains("paged"), "{}", run.stdout);
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 1);
+    let trigger: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    let dedup_key = format!("{id}.escalation.L2.1");
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(trigger["routing_key"], "R0UTING-key");
+    assert_eq!(trigger["dedup_key"], dedup_key.as_str());
+    assert_eq!(trigger["payload"]["severity"], "error");
+    assert_eq!(trigger["payload"]["custom_details"]["level"], "L2");
+    let file = repo.read(&repo.ticket_file(&id));
+    assert!(file.contains("of: escalation:L2#1"), "{file}");
+    assert!(!file.contains("R0UTING"), "the routing key leaked: {file}");
+
+    // Paged already: not again.
+    deliver_with(&repo, url, &["--now", "2026-11-20T13:35:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 1);
+
+    // The ticket reaches L2 (a hand-appended escalation): resolved, once.
+    let mut text = repo.read(&repo.ticket_file(&id));
+    text.push_str(
+        "- type: escalated\n  at: 2026-11-20T13:40:00Z\n  by: ana@example.com\n  to: L2\n  reason: Paged\n",
+    );
+    repo.write(&repo.ticket_file(&id), &text);
+    let run = deliver_with(&repo, url, &["--now", "2026-11-20T13:45:00Z"]).ok();
+    assert!(run.stdout.contains("resolved"), "{}", run.stdout);
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 2);
+    let resolve: serde_json::Value = serde_json::from_str(&requests[1].1).unwrap();
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(resolve["dedup_key"], dedup_key.as_str());
+    deliver_with(&repo, url, &["--now", "2026-11-20T13:50:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 2);
 }
