@@ -386,15 +386,36 @@ impl RawChannel {
                 Spanned::new(span.clone(), String::new())
             })
         };
-        let foreign = |issues: &mut Issues<'_>,
-                       present: &[(&str, Option<std::ops::Range<usize>>)]| {
-            for (key, at) in present {
-                if let Some(at) = at {
-                    issues.push(
-                        at.clone(),
-                        format!("`{key}` is not a key of a {kind} channel"),
-                    );
-                }
+        // Every key given that the channel's type does not take.
+        let present: Vec<(&str, std::ops::Range<usize>)> = [
+            ("host", self.host.as_ref().map(Spanned::span)),
+            ("tls", self.tls.as_ref().map(Spanned::span)),
+            ("from", self.from.as_ref().map(Spanned::span)),
+            ("reply_to", self.reply_to.as_ref().map(Spanned::span)),
+            ("user_env", self.user_env.as_ref().map(Spanned::span)),
+            (
+                "password_env",
+                self.password_env.as_ref().map(Spanned::span),
+            ),
+            ("url_env", self.url_env.as_ref().map(Spanned::span)),
+            ("style", self.style.as_ref().map(Spanned::span)),
+            ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
+            ("url", self.url.as_ref().map(Spanned::span)),
+            (
+                "routing_key_env",
+                self.routing_key_env.as_ref().map(Spanned::span),
+            ),
+            ("port", self.port.map(|_| span.clone())),
+        ]
+        .into_iter()
+        .filter_map(|(key, at)| Some((key, at?)))
+        .collect();
+        let foreign = |issues: &mut Issues<'_>, own: &[&str]| {
+            for (key, at) in present.iter().filter(|(key, _)| !own.contains(key)) {
+                issues.push(
+                    at.clone(),
+                    format!("`{key}` is not a key of a {kind} channel"),
+                );
             }
         };
         match kind.as_str() {
@@ -402,14 +423,13 @@ impl RawChannel {
                 foreign(
                     issues,
                     &[
-                        ("url", self.url.as_ref().map(Spanned::span)),
-                        (
-                            "routing_key_env",
-                            self.routing_key_env.as_ref().map(Spanned::span),
-                        ),
-                        ("url_env", self.url_env.as_ref().map(Spanned::span)),
-                        ("style", self.style.as_ref().map(Spanned::span)),
-                        ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
+                        "host",
+                        "port",
+                        "tls",
+                        "from",
+                        "reply_to",
+                        "user_env",
+                        "password_env",
                     ],
                 );
                 let smtp = RawSmtp {
@@ -425,23 +445,7 @@ impl RawChannel {
                 Transport::Smtp(smtp.check(issues))
             }
             "webhook" => {
-                foreign(
-                    issues,
-                    &[
-                        ("host", self.host.as_ref().map(Spanned::span)),
-                        ("tls", self.tls.as_ref().map(Spanned::span)),
-                        ("from", self.from.as_ref().map(Spanned::span)),
-                        ("reply_to", self.reply_to.as_ref().map(Spanned::span)),
-                        ("user_env", self.user_env.as_ref().map(Spanned::span)),
-                        (
-                            "password_env",
-                            self.password_env.as_ref().map(Spanned::span),
-                        ),
-                    ],
-                );
-                if self.port.is_some() {
-                    issues.push(span.clone(), "`port` is not a key of a webhook channel");
-                }
+                foreign(issues, &["url_env", "style", "secret_env"]);
                 let hook = RawWebhook {
                     url_env: need(issues, self.url_env, "url_env"),
                     style: need(issues, self.style, "style"),
@@ -451,26 +455,7 @@ impl RawChannel {
                 Transport::Webhook(hook.check(issues))
             }
             "pager" => {
-                foreign(
-                    issues,
-                    &[
-                        ("host", self.host.as_ref().map(Spanned::span)),
-                        ("tls", self.tls.as_ref().map(Spanned::span)),
-                        ("from", self.from.as_ref().map(Spanned::span)),
-                        ("reply_to", self.reply_to.as_ref().map(Spanned::span)),
-                        ("user_env", self.user_env.as_ref().map(Spanned::span)),
-                        (
-                            "password_env",
-                            self.password_env.as_ref().map(Spanned::span),
-                        ),
-                        ("url_env", self.url_env.as_ref().map(Spanned::span)),
-                        ("style", self.style.as_ref().map(Spanned::span)),
-                        ("secret_env", self.secret_env.as_ref().map(Spanned::span)),
-                    ],
-                );
-                if self.port.is_some() {
-                    issues.push(span.clone(), "`port` is not a key of a pager channel");
-                }
+                foreign(issues, &["url", "routing_key_env"]);
                 let key = need(issues, self.routing_key_env, "routing_key_env");
                 env_name(
                     issues,

@@ -46,6 +46,18 @@ pub enum Undelivered {
     Later { attempt: u32, at: Timestamp },
 }
 
+/// `ticket`'s events recorded at `now`, each with its reference.
+pub(super) fn recorded<'t>(
+    ticket: &'t Ticket,
+    references: &'t [String],
+    now: Timestamp,
+) -> Vec<(&'t Event, &'t String)> {
+    (ticket.events.iter())
+        .zip(references)
+        .filter(|(e, _)| e.at() <= now)
+        .collect()
+}
+
 /// Where delivering one thing (`of`) through one channel stands.
 pub(super) enum Progress {
     /// Delivered: nothing owed.
@@ -129,12 +141,7 @@ pub fn outbox<'c>(
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
     let references = ticket.references();
     let voided = voided_refs(ticket, now);
-    let events: Vec<(&Event, &String)> = ticket
-        .events
-        .iter()
-        .zip(&references)
-        .filter(|(e, _)| e.at() <= now)
-        .collect();
+    let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
     let to = ticket.customer.contact.trim();
     let to = (to.contains('@') && !to.contains(['\r', '\n', ',', ';'])).then_some(to);

@@ -4,10 +4,10 @@
 //! no longer open, the page is resolved. Each is delivered like a notice:
 //! recorded, retried with backoff, never twice (the `dedup_key`).
 
-use super::outbox::{Progress, progress};
+use super::outbox::{Progress, progress, recorded};
 use super::{Channel, Channels, Transport, Undelivered};
 use crate::sla::{Metric, Timer, TimerStatus};
-use crate::ticket::{Event, Ticket};
+use crate::ticket::Ticket;
 use crate::time::Timestamp;
 use crate::workflow::Status;
 
@@ -71,12 +71,7 @@ pub fn pages<'c>(
         return (owed, not_now);
     }
     let references = ticket.references();
-    let events: Vec<(&Event, &String)> = ticket
-        .events
-        .iter()
-        .zip(&references)
-        .filter(|(e, _)| e.at() <= now)
-        .collect();
+    let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
     let severity = match rank {
         (0, _) => "critical",
