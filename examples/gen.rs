@@ -686,6 +686,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                     Channel::Portal,
                 ]),
                 kind: NoticeKind::Acknowledgement,
+                cc: Vec::new(),
                 message: format!(
                     "We are working on it at severity {}. Next update by {}.",
                     SEVERITIES[severity],
@@ -697,6 +698,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 by,
                 channel: Channel::Email,
                 kind: NoticeKind::Update,
+                cc: Vec::new(),
                 message: format!(
                     "{} Next update by {}.",
                     rng.pick(UPDATES),
@@ -708,6 +710,7 @@ fn ticket(seed: u64, index: u64, now: Timestamp) -> Ticket {
                 by,
                 channel: Channel::Email,
                 kind: NoticeKind::Resolution,
+                cc: Vec::new(),
                 message: format!(
                     "{} Please confirm that everything works for you.",
                     problem.fix

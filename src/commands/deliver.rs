@@ -278,6 +278,9 @@ fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
         .from(from)
         .to(to)
         .subject(message.subject.clone());
+    for cc in &message.cc {
+        builder = builder.cc(cc.parse().map_err(|e| format!("cc `{cc}`: {e}"))?);
+    }
     if let Some(reply_to) = &smtp.reply_to {
         builder = builder.reply_to(
             reply_to

@@ -22,6 +22,9 @@ pub struct NotifyArgs {
     /// How the customer was told
     #[arg(long, value_enum, default_value_t = ChannelArg::Email)]
     pub channel: ChannelArg,
+    /// Also mail a copy to ADDR when the notice is delivered (repeatable; email only)
+    #[arg(long, value_name = "ADDR")]
+    pub cc: Vec<String>,
     /// Kind of notice (default: acknowledgement for the first, resolution once resolved, else update)
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
@@ -82,6 +85,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome, CliError> {
             channel,
             kind,
             message: workflow::notice_text(d.policy, d.ticket, d.status, kind, &message, d.at),
+            cc: args.cc.iter().map(|a| a.trim().to_string()).collect(),
         })
     })?;
     record::confirm_then(ctx, &recorded, |out| match &recorded.event {

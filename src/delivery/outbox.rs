@@ -14,6 +14,8 @@ pub struct Message {
     pub message_id: String,
     /// The customer's address; a webhook's channel name.
     pub to: String,
+    /// Copies (mail only), as recorded with the notice.
+    pub cc: Vec<String>,
     pub subject: String,
     pub body: String,
     /// Message IDs of the ticket's notices delivered before (oldest
@@ -144,7 +146,7 @@ pub fn outbox<'c>(
     let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
     let to = ticket.customer.contact.trim();
-    let to = (to.contains('@') && !to.contains(['\r', '\n', ',', ';'])).then_some(to);
+    let to = crate::workflow::gate::is_mail_address(to).then_some(to);
     // Mails delivered, in file order: what later notices reply to.
     let delivered: Vec<String> = events
         .iter()
@@ -169,7 +171,7 @@ pub fn outbox<'c>(
         if event.at() < channels.since || voided.contains(*reference) {
             continue;
         }
-        let Event::Notified { message, .. } = event else {
+        let Event::Notified { message, cc, .. } = event else {
             continue;
         };
         for channel in channels.channels_for(medium, kind, &status.severity) {
@@ -221,6 +223,10 @@ pub fn outbox<'c>(
                 message: Message {
                     message_id,
                     to: to.to_string(),
+                    cc: match channel.transport {
+                        Transport::Smtp(_) => cc.clone(),
+                        _ => Vec::new(),
+                    },
                     subject: channels.subject(kind, &id, &status.title, &status.severity),
                     body: message.clone(),
                     references: delivered.clone(),

@@ -82,6 +82,9 @@ pub fn would_send(out: &mut impl Write, item: &Owed<'_>) -> io::Result<()> {
                 writeln!(out, "  Reply-To: {}", line(reply_to))?;
             }
             writeln!(out, "  To: {}", line(&item.message.to))?;
+            if !item.message.cc.is_empty() {
+                writeln!(out, "  Cc: {}", line(&item.message.cc.join(", ")))?;
+            }
             writeln!(out, "  Subject: {}", line(&item.message.subject))?;
             writeln!(out, "  Message-ID: {}", line(&item.message.message_id))?;
             if let Some(last) = item.message.references.last() {

@@ -325,6 +325,10 @@ pub enum Event {
         channel: Channel,
         kind: NoticeKind,
         message: String,
+        /// Who else gets the notice when it is mailed, besides the
+        /// customer contact.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cc: Vec<String>,
     },
     Paused {
         at: Timestamp,

@@ -153,6 +153,21 @@ const OPEN: [State; 3] = [State::New, State::InProgress, State::Waiting];
 /// The SOP's gates: whether `event` may be appended to a ticket whose
 /// status is `status`. Every problem is reported, not just the first. The
 /// same rules serve the verbs (before writing) and `check` (on history).
+/// One plain address, `name@host`: nothing a mail header could be split
+/// or extended by.
+pub fn is_mail_address(text: &str) -> bool {
+    let Some((local, host)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !host.contains('@')
+        && !text.contains([',', ';', '<', '>', '"', '(', ')'])
+        && text.chars().all(|c| !c.is_control() && !c.is_whitespace())
+}
+
 /// What every delivery attempt names: the notice, the channel, the
 /// recipient and which attempt it is.
 fn delivery(g: &mut Gate, of: &str, channel: &str, to: &str, attempt: u32) {
@@ -265,8 +280,26 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             }
             g.finish()
         }
-        Event::Notified { kind, message, .. } => {
+        Event::Notified {
+            kind,
+            message,
+            channel,
+            cc,
+            ..
+        } => {
             let mut g = Gate::new("cannot record the customer notification");
+            g.need(
+                cc.is_empty() || *channel == crate::ticket::Channel::Email,
+                "copies (`cc`) go with a notice by email only",
+                None,
+            );
+            for address in cc {
+                g.need(
+                    is_mail_address(address),
+                    format!("`{address}` is not a mail address (cc)"),
+                    None,
+                );
+            }
             let allowed: &[State] = match kind {
                 crate::ticket::NoticeKind::Resolution => {
                     &[State::InProgress, State::Waiting, State::Resolved]

@@ -196,6 +196,8 @@ fn a_notice_reaches_the_mail_server_once_and_the_ticket_proves_it() {
         "Payments flow again.",
         "--kind",
         "update",
+        "--cc",
+        "cto@acme.example",
     ])
     .ok();
     repo.tkt(&["deliver"]).ok();
@@ -211,6 +213,30 @@ fn a_notice_reaches_the_mail_server_once_and_the_ticket_proves_it() {
         "{}",
         messages[1]
     );
+    // The copy recorded with the notice went along.
+    assert!(
+        messages[1].contains("Cc: cto@acme.example"),
+        "{}",
+        messages[1]
+    );
+    let rcpt = messages[1]
+        .lines()
+        .find(|l| l.starts_with("X-RcptTo:"))
+        .unwrap_or_default();
+    assert!(
+        rcpt.contains("ops@acme.example") && rcpt.contains("cto@acme.example"),
+        "{rcpt}"
+    );
+    // A copy must be a plain address, and goes with e-mail only.
+    for bad in [
+        vec!["--cc", "cto@acme.example, evil@x.example"],
+        vec!["--cc", "nobody"],
+        vec!["--cc", "cto@acme.example", "--channel", "phone"],
+    ] {
+        let mut args = vec!["notify", id.as_str(), "-m", "x", "--kind", "update"];
+        args.extend(bad.iter().copied());
+        repo.tkt(&args).code(1);
+    }
 }
 
 #[test]
