@@ -92,6 +92,9 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             &on_call,
         );
         not_now.extend(pages_not_now);
+        let (reminders, reminders_not_now) =
+            tkt::delivery::reminders(&channels, &ticket, status, &evaluation.timers, ctx.now);
+        not_now.extend(reminders_not_now);
         for (ticket_id, what, why) in &not_now {
             if !matches!(why, Undelivered::Later { .. }) {
                 tally.stuck += 1;
@@ -101,7 +104,7 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
         let record = |attempt: Attempt, what: Delivery<'_>| {
             record_attempt(ctx, &desk, &ticket.id, &by, attempt, what)
         };
-        for item in notices {
+        for item in notices.into_iter().chain(reminders) {
             if args.dry_run {
                 render::would_send(&mut out, &item)?;
                 tally.would += 1;

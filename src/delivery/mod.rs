@@ -28,7 +28,7 @@ use crate::time::Timestamp;
 
 mod outbox;
 mod pages;
-pub use outbox::{Message, Owed, Undelivered, backoff_s, outbox, webhook_body};
+pub use outbox::{Message, Owed, Undelivered, backoff_s, outbox, reminders, webhook_body};
 pub use pages::{Page, PageAction, pager_body, pages};
 
 /// The file, beside `policy.toml`.
@@ -152,6 +152,16 @@ pub struct Channels {
     /// The subject per notice kind; placeholders `{id}`, `{title}`,
     /// `{kind}`, `{severity}`.
     pub subjects: BTreeMap<NoticeKind, String>,
+    /// Reminders to the team before a customer update is due.
+    pub reminders: Option<Reminders>,
+}
+
+/// `[reminders]`: a webhook channel told when a ticket's first response
+/// or next customer update falls due within `within_s`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminders {
+    pub channel: String,
+    pub within_s: i64,
 }
 
 /// The subject when `channels.toml` gives none for the kind.
@@ -233,12 +243,42 @@ impl Channels {
             .into_iter()
             .map(|(kind, t)| (kind, t.subject))
             .collect();
+        let reminders = raw.reminders.map(|r| {
+            let webhook = channels.iter().any(|c| {
+                c.name == *r.channel.get_ref() && matches!(c.transport, Transport::Webhook(_))
+            });
+            if !webhook {
+                issues.push(
+                    r.channel.span(),
+                    format!(
+                        "reminders go to a webhook channel; `{}` is none",
+                        r.channel.get_ref()
+                    ),
+                );
+            }
+            let within_s = match crate::duration::parse(r.within.get_ref()) {
+                Ok(s) if s > 0 => s,
+                Ok(_) => {
+                    issues.push(r.within.span(), "within must be more than 0");
+                    0
+                }
+                Err(e) => {
+                    issues.push(r.within.span(), e.to_string());
+                    0
+                }
+            };
+            Reminders {
+                channel: r.channel.into_inner(),
+                within_s,
+            }
+        });
         issues.finish(Channels {
             since,
             max_attempts,
             channels,
             routes,
             subjects,
+            reminders,
         })
     }
 
@@ -349,6 +389,14 @@ struct RawChannels {
     routes: Vec<RawRoute>,
     #[serde(default)]
     templates: BTreeMap<NoticeKind, RawTemplate>,
+    reminders: Option<RawReminders>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReminders {
+    channel: Spanned<String>,
+    within: Spanned<String>,
 }
 
 /// One `[channels.NAME]` table: the keys of every kind, checked against

@@ -237,6 +237,88 @@ pub fn outbox<'c>(
     (owed, not_now)
 }
 
+/// The reminders owed at `now` to the `[reminders]` channel: one per
+/// first-response or update-cadence cycle of an open ticket that falls due
+/// within the window (or is past due) and fell due at or after `since`,
+/// with the assignee named. Delivered like notices (`of`:
+/// `reminder:update_cadence#3`).
+pub fn reminders<'c>(
+    channels: &'c Channels,
+    ticket: &Ticket,
+    status: &Status,
+    timers: &[crate::sla::Timer],
+    now: Timestamp,
+) -> (Vec<Owed<'c>>, Vec<(String, String, Undelivered)>) {
+    use crate::sla::Metric;
+    let (mut owed, mut not_now) = (Vec::new(), Vec::new());
+    let Some(setup) = &channels.reminders else {
+        return (owed, not_now);
+    };
+    let Some(channel) = channels.channel(&setup.channel) else {
+        return (owed, not_now);
+    };
+    if !status.state.is_open() {
+        return (owed, not_now);
+    }
+    let references = ticket.references();
+    let events = recorded(ticket, &references, now);
+    let id = ticket.id.to_string();
+    for timer in timers {
+        let what = match timer.metric {
+            Metric::FirstResponse => "first response",
+            Metric::UpdateCadence => "customer update",
+            _ => continue,
+        };
+        let Some(due) = timer.due.filter(|d| *d >= channels.since) else {
+            continue;
+        };
+        if timer.is_stopped() || due.unix() - now.unix() > setup.within_s {
+            continue;
+        }
+        let of = format!(
+            "reminder:{}#{}",
+            timer.metric.name().replace('-', "_"),
+            timer.cycle
+        );
+        let attempt = match progress(&events, &of, &channel.name, channels.max_attempts, now) {
+            Progress::Done => continue,
+            Progress::NotNow(why) => {
+                not_now.push((id.clone(), of, why));
+                continue;
+            }
+            Progress::Owed { attempt } => attempt,
+        };
+        let assignee = status.assignee.as_deref().unwrap_or("nobody");
+        let when = if due > now {
+            format!("due {due}")
+        } else {
+            format!("past due since {due}")
+        };
+        owed.push(Owed {
+            ticket: id.clone(),
+            notice: of.clone(),
+            kind: "reminder",
+            severity: status.severity.clone(),
+            channel,
+            attempt,
+            message: Message {
+                message_id: format!("{id}.{of}.{}", channel.name),
+                to: channel.name.clone(),
+                cc: Vec::new(),
+                subject: format!("[{id}] {what} {when} (assignee: {assignee})",),
+                body: format!(
+                    "{} ({}, {}): the customer is owed a {what}, {when}. Assignee: {assignee}.",
+                    status.title.replace(['\r', '\n'], " "),
+                    status.severity,
+                    status.level
+                ),
+                references: Vec::new(),
+            },
+        });
+    }
+    (owed, not_now)
+}
+
 /// The JSON body a webhook of `style` posts for `item`.
 pub fn webhook_body(style: Style, item: &Owed<'_>) -> String {
     let m = &item.message;

@@ -44,8 +44,9 @@ pub fn not_now(
     what: &str,
     why: &Undelivered,
 ) -> io::Result<()> {
-    // A notice by its reference; a page as `escalation:L2#1`.
-    let notice = if what.starts_with("escalation:") {
+    // A notice by its reference; a page as `escalation:L2#1`, a reminder
+    // as `reminder:update_cadence#3`.
+    let notice = if what.starts_with("escalation:") || what.starts_with("reminder:") {
         what.to_string()
     } else {
         format!("notice {what}")

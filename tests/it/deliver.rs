@@ -657,3 +657,46 @@ url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_K
     deliver_with(&repo, url, &["--now", "2026-11-20T13:50:00Z"]).ok();
     assert_eq!(hook.requests().len(), 2);
 }
+
+#[test]
+fn the_team_is_reminded_once_before_a_customer_update_falls_due() {
+    // High, acknowledged at 09:10: the next update is due at 13:10.
+    let (repo, id) = desk();
+    repo.tkt(&["assign", &id, "--to", "bo@example.com"]).ok();
+    let hook = Hook::start(vec![200]);
+    repo.write(
+        "channels.toml",
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.team]\ntype = \"webhook\"\n\
+url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"json\"\n\n[reminders]\nchannel = \"team\"\nwithin = \"30m\"\n",
+    );
+    let url = format!("http://127.0.0.1:{}/team", hook.port);
+    deliver_with(&repo, &url, &["--now", "2026-11-20T12:39:00Z"]).ok();
+    assert!(hook.requests().is_empty(), "not within 30 minutes yet");
+    let run = deliver_with(&repo, &url, &["--now", "2026-11-20T12:45:00Z"]).ok();
+    assert!(run.stdout.contains("reminder"), "{}", run.stdout);
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    assert_eq!(body["kind"], "reminder");
+    assert_eq!(body["notice"], "reminder:update_cadence#1");
+    let subject = body["subject"].as_str().unwrap();
+    assert!(
+        subject.contains("customer update due 2026-11-20T13:10:00Z")
+            && subject.contains("assignee: bo@example.com"),
+        "{subject}"
+    );
+    // Once per cycle.
+    deliver_with(&repo, &url, &["--now", "2026-11-20T13:05:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 1);
+    // A reminder needs a webhook channel.
+    repo.write(
+        "channels.toml",
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[reminders]\nchannel = \"team\"\nwithin = \"soon\"\n",
+    );
+    let bad = repo.tkt(&["deliver"]).code(2);
+    assert!(
+        bad.stderr.contains("reminders go to a webhook channel"),
+        "{}",
+        bad.stderr
+    );
+}
