@@ -125,6 +125,24 @@ pub(super) fn progress(
     }
 }
 
+/// The attempt owed now; `None` when delivered, or when not now (why is
+/// added to `not_now`, with the ticket and what).
+pub(super) fn attempt_now(
+    progress: Progress,
+    ticket: &str,
+    of: &str,
+    not_now: &mut Vec<(String, String, Undelivered)>,
+) -> Option<u32> {
+    match progress {
+        Progress::Done => None,
+        Progress::NotNow(why) => {
+            not_now.push((ticket.to_string(), of.to_string(), why));
+            None
+        }
+        Progress::Owed { attempt } => Some(attempt),
+    }
+}
+
 /// Seconds to wait after the `failures`-th failed attempt: 5 minutes,
 /// doubling, at most 6 hours.
 pub fn backoff_s(failures: u32) -> i64 {
@@ -176,19 +194,15 @@ pub fn outbox<'c>(
         };
         for channel in channels.channels_for(medium, kind, &status.severity) {
             let key = (id.clone(), (*reference).clone());
-            let attempt = match progress(
+            let p = progress(
                 &events,
                 reference,
                 &channel.name,
                 channels.max_attempts,
                 now,
-            ) {
-                Progress::Done => continue,
-                Progress::NotNow(why) => {
-                    not_now.push((key.0, key.1, why));
-                    continue;
-                }
-                Progress::Owed { attempt } => attempt,
+            );
+            let Some(attempt) = attempt_now(p, &key.0, &key.1, &mut not_now) else {
+                continue;
             };
             let to = match &channel.transport {
                 Transport::Smtp(_) => to,
@@ -280,13 +294,9 @@ pub fn reminders<'c>(
             timer.metric.name().replace('-', "_"),
             timer.cycle
         );
-        let attempt = match progress(&events, &of, &channel.name, channels.max_attempts, now) {
-            Progress::Done => continue,
-            Progress::NotNow(why) => {
-                not_now.push((id.clone(), of, why));
-                continue;
-            }
-            Progress::Owed { attempt } => attempt,
+        let p = progress(&events, &of, &channel.name, channels.max_attempts, now);
+        let Some(attempt) = attempt_now(p, &id, &of, &mut not_now) else {
+            continue;
         };
         let assignee = status.assignee.as_deref().unwrap_or("nobody");
         let when = if due > now {

@@ -4,7 +4,7 @@
 //! no longer open, the page is resolved. Each is delivered like a notice:
 //! recorded, retried with backoff, never twice (the `dedup_key`).
 
-use super::outbox::{Progress, progress, recorded};
+use super::outbox::{Progress, attempt_now, progress, recorded};
 use super::{Channel, Channels, Transport, Undelivered};
 use crate::sla::{Metric, Timer, TimerStatus};
 use crate::ticket::Ticket;
@@ -101,13 +101,9 @@ pub fn pages<'c>(
             } else {
                 continue;
             };
-            let attempt = match progress(&events, &of, &channel.name, channels.max_attempts, now) {
-                Progress::Done => continue,
-                Progress::NotNow(why) => {
-                    not_now.push((id.clone(), of, why));
-                    continue;
-                }
-                Progress::Owed { attempt } => attempt,
+            let p = progress(&events, &of, &channel.name, channels.max_attempts, now);
+            let Some(attempt) = attempt_now(p, &id, &of, &mut not_now) else {
+                continue;
             };
             owed.push(Page {
                 ticket: id.clone(),
