@@ -210,6 +210,21 @@ struct Delivery<'a> {
     attempt: u32,
 }
 
+/// An error as a ticket keeps it: one line of at most 300 characters,
+/// without control characters (a server's answer is quoted in it, and a
+/// ticket file refuses what it could not read back).
+fn recordable(error: &str) -> String {
+    let line: String = error
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(300)
+        .collect();
+    match line.trim() {
+        "" => "failed without a message".to_string(),
+        text => text.to_string(),
+    }
+}
+
 /// Appends the attempt's `delivered` or `delivery-failed` event. Sent and
 /// not recorded is the one loss that matters: said loudly; the next run
 /// sends the same key again, which the receiver recognises.
@@ -238,7 +253,7 @@ fn record_attempt(
             channel: what.channel.to_string(),
             to: what.to.to_string(),
             attempt: what.attempt,
-            error: error.clone(),
+            error: recordable(error),
         },
     };
     let recorded = record::record_on(ctx, desk, id, &EventTime::default(), by.to_string(), |d| {

@@ -237,8 +237,13 @@ pub fn outbox<'c>(
                 message: Message {
                     message_id,
                     to: to.to_string(),
+                    // A copy a hand edit made unaddressable is left out,
+                    // never sent as written.
                     cc: match channel.transport {
-                        Transport::Smtp(_) => cc.clone(),
+                        Transport::Smtp(_) => (cc.iter())
+                            .filter(|a| crate::workflow::gate::is_mail_address(a))
+                            .cloned()
+                            .collect(),
                         _ => Vec::new(),
                     },
                     subject: channels.subject(kind, &id, &status.title, &status.severity),

@@ -303,6 +303,27 @@ fn a_server_that_never_answers_times_out() {
     assert!(run.stdout.contains("failed"), "{}", run.stdout);
     let file = repo.read(&repo.ticket_file(&id));
     assert!(file.contains("type: delivery-failed"), "{file}");
+    // A webhook that never answers times out the same way.
+    repo.tkt(&[
+        "notify",
+        &id,
+        "-m",
+        "Posted.",
+        "--channel",
+        "chat",
+        "--kind",
+        "update",
+    ])
+    .ok();
+    repo.write(
+        "channels.toml",
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.chat]\ntype = \"webhook\"\n\
+url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"slack\"\ntimeout_s = 1\n\n[[routes]]\nchannel = \"chat\"\n",
+    );
+    let started = Instant::now();
+    let run = deliver_with(&repo, &format!("http://127.0.0.1:{port}/hook"), &[]).code(1);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(run.stdout.contains("failed"), "{}", run.stdout);
     drop(silent);
 }
 
