@@ -188,7 +188,7 @@ pub enum Command {
     Escalate(commands::escalate::EscalateArgs),
     /// Record a customer notification from the policy's templates; --due lists customers owed word
     Notify(commands::notify::NotifyArgs),
-    /// Send the notices channels.toml routes to mail, record each attempt, exit (for CI or cron)
+    /// Send what channels.toml routes (mail, chat webhooks, pages, reminders), record each attempt, exit; for CI or cron
     Deliver(commands::deliver::DeliverArgs),
     /// Pause the SLA clocks while waiting on the customer (or a third party)
     Pause(commands::pause::PauseArgs),
