@@ -168,6 +168,98 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
     })
 }
 
+/// The notices of `ticket` the channels gave up on or cannot address at
+/// `now`: (line of the notice, message). `starts` are the events' lines.
+fn undelivered_in(
+    channels: &crate::delivery::Channels,
+    ticket: &Ticket,
+    starts: &[u64],
+    now: crate::time::Timestamp,
+) -> Vec<(u64, String)> {
+    use crate::delivery::Undelivered;
+    let status = workflow::replay_at(ticket, now);
+    let (_, not_now) = crate::delivery::outbox(channels, ticket, &status, now);
+    let references = ticket.references();
+    not_now
+        .into_iter()
+        .filter_map(|(_, notice, why)| {
+            let why = match why {
+                Undelivered::GaveUp { attempts, error } => format!(
+                    "gave up after {attempts} attempt{}: {error}",
+                    if attempts == 1 { "" } else { "s" }
+                ),
+                Undelivered::NoRecipient => {
+                    "the customer contact is not a mail address".to_string()
+                }
+                Undelivered::Later { .. } => return None,
+            };
+            let i = references.iter().position(|r| *r == notice).unwrap_or(0);
+            Some((
+                starts.get(i).copied().unwrap_or(1),
+                format!(
+                    "notice {notice} ({}) was never delivered: {why}",
+                    ticket.events[i].kind()
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// Every notice `channels.toml` can no longer deliver at `now`, as
+/// `undelivered` findings (none without the file; its own mistakes as
+/// `channels` findings). Reads every ticket file: delivery state is in the
+/// events, not in the desk's index.
+pub fn undelivered(
+    repo: &Repo,
+    policy: &Policy,
+    now: crate::time::Timestamp,
+) -> Result<Vec<Finding>, StoreError> {
+    let channels = match repo.load_channels(policy) {
+        Ok(Some(channels)) => channels,
+        Ok(None) => return Ok(Vec::new()),
+        Err(StoreError::Channels { error, .. }) => {
+            return Ok(error
+                .0
+                .into_iter()
+                .map(|i| Finding {
+                    file: crate::delivery::CHANNELS_FILE.to_string(),
+                    line: i.line,
+                    column: i.column,
+                    rule: "channels",
+                    message: i.message,
+                    fix: None,
+                })
+                .collect());
+        }
+        Err(other) => return Err(other),
+    };
+    let per_file = repo.scan(|entry, bytes| {
+        let file = slash_path(repo.relative(&entry.path));
+        let Ok(bytes) = bytes else {
+            return Vec::new();
+        };
+        let Ok(ticket) = file::parse(&bytes) else {
+            return Vec::new();
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let starts = file::event_lines(&text);
+        undelivered_in(&channels, &ticket, &starts, now)
+            .into_iter()
+            .map(|(line, message)| Finding {
+                file: file.clone(),
+                line,
+                column: 1,
+                rule: "undelivered",
+                message,
+                fix: None,
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
+    findings.sort();
+    Ok(findings)
+}
+
 fn slash_path(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
@@ -292,32 +384,8 @@ fn check_file(
     }
     // A notice the channels gave up on, or cannot address.
     if let Some(channels) = rules.channels {
-        let status = workflow::replay_at(&ticket, now);
-        let (_, not_now) = crate::delivery::outbox(channels, &ticket, &status, now);
-        let references = ticket.references();
-        for (_, notice, why) in not_now {
-            let why = match why {
-                crate::delivery::Undelivered::GaveUp { attempts, error } => {
-                    format!(
-                        "gave up after {attempts} attempt{}: {error}",
-                        if attempts == 1 { "" } else { "s" }
-                    )
-                }
-                crate::delivery::Undelivered::NoRecipient => {
-                    "the customer contact is not a mail address".to_string()
-                }
-                crate::delivery::Undelivered::Later { .. } => continue,
-            };
-            let i = references.iter().position(|r| *r == notice).unwrap_or(0);
-            add(
-                starts.get(i).copied().unwrap_or(1),
-                1,
-                "undelivered",
-                format!(
-                    "notice {notice} ({}) was never delivered: {why}",
-                    ticket.events[i].kind()
-                ),
-            );
+        for (line, message) in undelivered_in(channels, &ticket, &starts, now) {
+            add(line, 1, "undelivered", message);
         }
     }
     // An event from the future (a typo in a date): the fix is a void.

@@ -161,7 +161,24 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         )
         .with_hint("run `tkt check` to see what is wrong with them"));
     }
-    let failed = args.check && rows.iter().any(|(_, t)| gate.fails(t));
+    // Under --check, notices the channels gave up on fail the gate too.
+    let undelivered = if args.check {
+        tkt::check::undelivered(&repo, &policy, now)?
+    } else {
+        Vec::new()
+    };
+    if !undelivered.is_empty() {
+        let report = tkt::check::Report {
+            findings: undelivered.clone(),
+            ..Default::default()
+        };
+        match format {
+            Format::Github => crate::render::check::github(&mut out, &report)?,
+            _ => crate::render::check::text(&mut anstream::stderr(), &report)?,
+        }
+        out.flush()?;
+    }
+    let failed = args.check && (rows.iter().any(|(_, t)| gate.fails(t)) || !undelivered.is_empty());
     Ok(if failed {
         Outcome::Found
     } else {

@@ -605,6 +605,17 @@ fn check_reports_what_a_channel_gave_up_on() {
         "{}",
         run.stdout
     );
+    // The SLA watchdog fails on it too, annotated on the notice's line.
+    let sla = repo.tkt(&["sla", "--check"]).code(1);
+    assert!(sla.stderr.contains("error[undelivered]"), "{}", sla.stderr);
+    let github = repo.tkt(&["sla", "--check", "--format", "github"]).code(1);
+    assert!(
+        github.stdout.contains(&format!(
+            "::error file=tickets/{id}.yaml,line={notice_line}"
+        )),
+        "{}",
+        github.stdout
+    );
     // Every later run lists it and exits 1; nothing is attempted again.
     let again = repo.tkt(&["deliver"]).code(1);
     assert!(
