@@ -98,25 +98,10 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
     // it can no longer deliver.
     let channels = policy
         .as_ref()
-        .and_then(|policy| match repo.load_channels(policy) {
+        .and_then(|policy| match load_channels(repo, policy) {
             Ok(channels) => channels,
-            Err(error) => {
-                let issues = match error {
-                    StoreError::Channels { error, .. } => error.0,
-                    other => vec![crate::config::PolicyIssue {
-                        line: 1,
-                        column: 1,
-                        message: other.to_string(),
-                    }],
-                };
-                findings.extend(issues.into_iter().map(|i| Finding {
-                    file: crate::delivery::CHANNELS_FILE.to_string(),
-                    line: i.line,
-                    column: i.column,
-                    rule: "channels",
-                    message: i.message,
-                    fix: None,
-                }));
+            Err(found) => {
+                findings.extend(found);
                 None
             }
         });
@@ -168,6 +153,34 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
     })
 }
 
+/// `channels.toml`, or what is wrong with it as `channels` findings.
+fn load_channels(
+    repo: &Repo,
+    policy: &Policy,
+) -> Result<Option<crate::delivery::Channels>, Vec<Finding>> {
+    repo.load_channels(policy).map_err(|error| {
+        let issues = match error {
+            StoreError::Channels { error, .. } => error.0,
+            other => vec![crate::config::PolicyIssue {
+                line: 1,
+                column: 1,
+                message: other.to_string(),
+            }],
+        };
+        issues
+            .into_iter()
+            .map(|i| Finding {
+                file: crate::delivery::CHANNELS_FILE.to_string(),
+                line: i.line,
+                column: i.column,
+                rule: "channels",
+                message: i.message,
+                fix: None,
+            })
+            .collect()
+    })
+}
+
 /// The notices of `ticket` the channels gave up on or cannot address at
 /// `now`: (line of the notice, message). `starts` are the events' lines.
 fn undelivered_in(
@@ -214,24 +227,10 @@ pub fn undelivered(
     policy: &Policy,
     now: crate::time::Timestamp,
 ) -> Result<Vec<Finding>, StoreError> {
-    let channels = match repo.load_channels(policy) {
+    let channels = match load_channels(repo, policy) {
         Ok(Some(channels)) => channels,
         Ok(None) => return Ok(Vec::new()),
-        Err(StoreError::Channels { error, .. }) => {
-            return Ok(error
-                .0
-                .into_iter()
-                .map(|i| Finding {
-                    file: crate::delivery::CHANNELS_FILE.to_string(),
-                    line: i.line,
-                    column: i.column,
-                    rule: "channels",
-                    message: i.message,
-                    fix: None,
-                })
-                .collect());
-        }
-        Err(other) => return Err(other),
+        Err(found) => return Ok(found),
     };
     let per_file = repo.scan(|entry, bytes| {
         let file = slash_path(repo.relative(&entry.path));
