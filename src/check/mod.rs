@@ -185,17 +185,31 @@ fn load_channels(
 /// `now`: (line of the notice, message). `starts` are the events' lines.
 fn undelivered_in(
     channels: &crate::delivery::Channels,
+    policy: Option<&Policy>,
     ticket: &Ticket,
     starts: &[u64],
     now: crate::time::Timestamp,
 ) -> Vec<(u64, String)> {
     use crate::delivery::Undelivered;
-    let status = workflow::replay_at(ticket, now);
-    let (_, not_now) = crate::delivery::outbox(channels, ticket, &status, now);
+    // With the policy, the timers too: pages and reminders follow them.
+    let (status, timers) = match policy {
+        Some(policy) => {
+            let e = crate::sla::evaluate(policy, ticket, now);
+            (e.status, e.timers)
+        }
+        None => (workflow::replay_at(ticket, now), Vec::new()),
+    };
+    let (_, mut not_now) = crate::delivery::outbox(channels, ticket, &status, now);
+    if let Some(policy) = policy {
+        not_now.extend(
+            crate::delivery::pages(channels, policy, ticket, &status, &timers, now, &|_| None).1,
+        );
+        not_now.extend(crate::delivery::reminders(channels, ticket, &status, &timers, now).1);
+    }
     let references = ticket.references();
     not_now
         .into_iter()
-        .filter_map(|(_, notice, why)| {
+        .filter_map(|(_, what, why)| {
             let why = match why {
                 Undelivered::GaveUp { attempts, error } => format!(
                     "gave up after {attempts} attempt{}: {error}",
@@ -206,13 +220,22 @@ fn undelivered_in(
                 }
                 Undelivered::Later { .. } => return None,
             };
-            let i = references.iter().position(|r| *r == notice).unwrap_or(0);
+            // A notice at its own line; a page or reminder at its last
+            // failed attempt.
+            let i = match references.iter().position(|r| *r == what) {
+                Some(i) => i,
+                None => (ticket.events.iter())
+                    .rposition(|e| matches!(e, Event::DeliveryFailed { of, .. } if *of == what))
+                    .unwrap_or(0),
+            };
+            let what = if what.contains(':') {
+                what
+            } else {
+                format!("notice {what} ({})", ticket.events[i].kind())
+            };
             Some((
                 starts.get(i).copied().unwrap_or(1),
-                format!(
-                    "notice {notice} ({}) was never delivered: {why}",
-                    ticket.events[i].kind()
-                ),
+                format!("{what} was never delivered: {why}"),
             ))
         })
         .collect()
@@ -242,7 +265,7 @@ pub fn undelivered(
         };
         let text = String::from_utf8_lossy(&bytes);
         let starts = file::event_lines(&text);
-        undelivered_in(&channels, &ticket, &starts, now)
+        undelivered_in(&channels, Some(policy), &ticket, &starts, now)
             .into_iter()
             .map(|(line, message)| Finding {
                 file: file.clone(),
@@ -383,7 +406,7 @@ fn check_file(
     }
     // A notice the channels gave up on, or cannot address.
     if let Some(channels) = rules.channels {
-        for (line, message) in undelivered_in(channels, &ticket, &starts, now) {
+        for (line, message) in undelivered_in(channels, rules.policy, &ticket, &starts, now) {
             add(line, 1, "undelivered", message);
         }
     }

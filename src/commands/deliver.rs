@@ -73,10 +73,6 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
         let evaluation = tkt::sla::evaluate(&policy, &ticket, ctx.now);
         let status = &evaluation.status;
         let (notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);
-        let rank = (
-            policy.severity_rank(&status.severity).unwrap_or(usize::MAX),
-            policy.severity_ids().len(),
-        );
         let on_call = |level: &str| {
             (policy.people)
                 .on_call(level, status.team.as_deref(), ctx.now)
@@ -84,11 +80,11 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
         };
         let (pages, pages_not_now) = tkt::delivery::pages(
             &channels,
+            &policy,
             &ticket,
             status,
             &evaluation.timers,
             ctx.now,
-            rank,
             &on_call,
         );
         not_now.extend(pages_not_now);

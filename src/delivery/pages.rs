@@ -1,13 +1,15 @@
-//! Pages: an overdue escalation pages the on-call person of its level
-//! through every pager channel a route sends the ticket's severity to;
-//! once the ticket reaches the level (the escalation cycle stops) or is
-//! no longer open, the page is resolved. Each is delivered like a notice:
+//! Pages: an overdue escalation (a passed deadline, or the repeated-outage
+//! criterion) pages the on-call person of its level through every pager
+//! channel a route sends the ticket's severity to; once the ticket reaches
+//! the level or is no longer open, the page is resolved. Each is delivered like a notice:
 //! recorded, retried with backoff, never twice (the `dedup_key`).
 
 use super::outbox::{Progress, attempt_now, progress, recorded};
 use super::{Channel, Channels, Transport, Undelivered};
+use crate::due::DueReason;
+use crate::policy::Policy;
 use crate::sla::{Metric, Timer, TimerStatus};
-use crate::ticket::Ticket;
+use crate::ticket::{Event, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::Status;
 
@@ -41,17 +43,82 @@ pub struct Page<'c> {
     pub since: Option<Timestamp>,
 }
 
+/// One escalation a pager may be told about: a deadline's cycle, or the
+/// repeated-outage criterion.
+struct Escalation {
+    level: String,
+    /// `L2#1` (level and cycle) or `L3#outage`.
+    name: String,
+    /// When it became overdue.
+    since: Timestamp,
+    /// Overdue now (else: to be resolved if it was paged).
+    overdue: bool,
+}
+
+/// Every escalation of `ticket` a pager may be owed word of at `now`:
+/// each escalation cycle that breached (overdue while it runs on an open
+/// ticket), and the repeated-outage criterion (overdue while the ticket is
+/// due for its level; once paged, kept until resolved).
+fn escalations(
+    policy: &Policy,
+    status: &Status,
+    timers: &[Timer],
+    events: &[(&Event, &String)],
+    now: Timestamp,
+) -> Vec<Escalation> {
+    let mut all: Vec<Escalation> = timers
+        .iter()
+        .filter(|t| t.metric == Metric::Escalation)
+        .filter_map(|t| {
+            Some(Escalation {
+                level: t.level.clone()?,
+                name: format!("{}#{}", t.level.as_deref()?, t.cycle),
+                since: t.breached_at?,
+                overdue: status.state.is_open()
+                    && t.status == TimerStatus::Breached
+                    && !t.is_stopped(),
+            })
+        })
+        .collect();
+    let due = crate::due::escalations_due(policy, status, timers, now);
+    let outage = due.iter().find(|d| d.reason == DueReason::RepeatedOutage);
+    if let Some(d) = outage {
+        all.push(Escalation {
+            level: d.level.clone(),
+            name: format!("{}#outage", d.level),
+            since: d.since,
+            overdue: true,
+        });
+    }
+    // Outage pages sent before that are no longer due: to be resolved.
+    for (event, _) in events {
+        if let Event::Delivered { of, .. } = event
+            && let Some(level) = of
+                .strip_prefix("escalation:")
+                .and_then(|rest| rest.strip_suffix("#outage"))
+            && !all.iter().any(|e| e.name == format!("{level}#outage"))
+        {
+            all.push(Escalation {
+                level: level.to_string(),
+                name: format!("{level}#outage"),
+                since: event.at(),
+                overdue: false,
+            });
+        }
+    }
+    all
+}
+
 /// The pages `ticket` (with `status` and `timers` at `now`) owes the
-/// pager channels, and those not sent now (ticket, what, why).
-/// `rank` is the severity's position among the policy's severities (0 most
-/// severe) and their count; `on_call` names who is on call for a level.
+/// pager channels, and those not sent now (ticket, what, why). `on_call`
+/// names who is on call for a level.
 pub fn pages<'c>(
     channels: &'c Channels,
+    policy: &Policy,
     ticket: &Ticket,
     status: &Status,
     timers: &[Timer],
     now: Timestamp,
-    rank: (usize, usize),
     on_call: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<Page<'c>>, Vec<(String, String, Undelivered)>) {
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
@@ -73,28 +140,27 @@ pub fn pages<'c>(
     let references = ticket.references();
     let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
-    let severity = match rank {
+    let rank = policy.severity_rank(&status.severity).unwrap_or(usize::MAX);
+    let severity = match (rank, policy.severity_ids().len()) {
         (0, _) => "critical",
         (r, n) if r + 1 >= n => "info",
         (1, _) => "error",
         _ => "warning",
     };
-    for timer in timers.iter().filter(|t| t.metric == Metric::Escalation) {
-        let Some(level) = &timer.level else { continue };
+    for escalation in escalations(policy, status, timers, &events, now) {
         // Paged only for what went overdue after delivery began.
-        let Some(since) = timer.breached_at.filter(|b| *b >= channels.since) else {
+        if escalation.since < channels.since {
             continue;
-        };
-        let overdue =
-            status.state.is_open() && timer.status == TimerStatus::Breached && !timer.is_stopped();
-        let trigger_of = format!("escalation:{level}#{}", timer.cycle);
-        let dedup_key = format!("{id}.escalation.{level}.{}", timer.cycle);
+        }
+        let level = &escalation.level;
+        let trigger_of = format!("escalation:{}", escalation.name);
+        let dedup_key = format!("{id}.escalation.{}", escalation.name.replace('#', "."));
         for channel in &pagers {
             let triggered = matches!(
                 progress(&events, &trigger_of, &channel.name, u32::MAX, now),
                 Progress::Done
             );
-            let (action, of) = if overdue {
+            let (action, of) = if escalation.overdue {
                 (PageAction::Trigger, trigger_of.clone())
             } else if triggered {
                 (PageAction::Resolve, format!("{trigger_of}:resolve"))
@@ -119,7 +185,7 @@ pub fn pages<'c>(
                 ),
                 severity,
                 on_call: on_call(level),
-                since: Some(since),
+                since: Some(escalation.since),
             });
         }
     }

@@ -732,3 +732,86 @@ url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"json\"\n\n[reminders]\nchannel = \"te
         bad.stderr
     );
 }
+
+#[test]
+fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
+    // The policy sends repeated outages to L2 at once.
+    let (repo, id) = desk();
+    repo.tkt(&[
+        "flag",
+        &id,
+        "-m",
+        "Third time this week",
+        "--at",
+        "2026-11-20T10:00:00Z",
+    ])
+    .ok();
+    let hook = Hook::start(vec![202]);
+    repo.write(
+        "channels.toml",
+        &format!(
+            "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.pager]\ntype = \"pager\"\n\
+url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
+[[routes]]\nchannel = \"pager\"\n",
+            hook.port
+        ),
+    );
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).ok();
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 1);
+    let trigger: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(
+        trigger["dedup_key"],
+        format!("{id}.escalation.L2.outage").as_str()
+    );
+    let mut text = repo.read(&repo.ticket_file(&id));
+    text.push_str(
+        "- type: escalated\n  at: 2026-11-20T10:40:00Z\n  by: ana@example.com\n  to: L2\n  reason: Paged\n",
+    );
+    repo.write(&repo.ticket_file(&id), &text);
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:45:00Z"]).ok();
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 2);
+    let resolve: serde_json::Value = serde_json::from_str(&requests[1].1).unwrap();
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(
+        resolve["dedup_key"],
+        format!("{id}.escalation.L2.outage").as_str()
+    );
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:50:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 2);
+}
+
+#[test]
+fn the_watchdog_reports_pages_given_up_on_at_their_last_attempt() {
+    let (repo, id) = desk();
+    repo.tkt(&["flag", &id, "-m", "Again", "--at", "2026-11-20T10:00:00Z"])
+        .ok();
+    repo.write(
+        "channels.toml",
+        &format!(
+            "schema = 1\nsince = 2026-11-01T00:00:00Z\nmax_attempts = 1\n\n[channels.pager]\ntype = \"pager\"\n\
+url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
+[[routes]]\nchannel = \"pager\"\n",
+            free_port()
+        ),
+    );
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).code(1);
+    // (`check` judges at the clock; the watchdog at --now, before the L2
+    // deadline passes and takes over from the repeated-outage page.)
+    let run = repo.tkt(&["sla", "--check"]).code(1);
+    let failed_line = repo
+        .read(&repo.ticket_file(&id))
+        .lines()
+        .position(|l| l == "- type: delivery-failed")
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!(
+            "tickets/{id}.yaml:{failed_line}:1: error[undelivered] escalation:L2#outage was never delivered: gave up after 1 attempt"
+        )),
+        "{}",
+        run.stderr
+    );
+}
