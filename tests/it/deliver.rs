@@ -637,15 +637,7 @@ fn an_overdue_escalation_pages_once_and_resolves_when_the_level_is_reached() {
     // High: L2 within 4 hours of 09:00, so overdue from 13:00.
     let (repo, id) = desk();
     let hook = Hook::start(vec![202]);
-    repo.write(
-        "channels.toml",
-        &format!(
-            "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.pager]\ntype = \"pager\"\n\
-url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
-[[routes]]\nchannel = \"pager\"\n",
-            hook.port
-        ),
-    );
+    repo.write("channels.toml", &pager_channels(hook.port, 5));
     let url = "unused";
     let early = deliver_with(&repo, url, &["--now", "2026-11-20T12:59:00Z"]).ok();
     assert!(early.stdout.contains("0 sent"), "{}", early.stdout);
@@ -747,15 +739,7 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
     ])
     .ok();
     let hook = Hook::start(vec![202]);
-    repo.write(
-        "channels.toml",
-        &format!(
-            "schema = 1\nsince = 2026-11-01T00:00:00Z\n\n[channels.pager]\ntype = \"pager\"\n\
-url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
-[[routes]]\nchannel = \"pager\"\n",
-            hook.port
-        ),
-    );
+    repo.write("channels.toml", &pager_channels(hook.port, 5));
     deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).ok();
     let requests = hook.requests();
     assert_eq!(requests.len(), 1);
@@ -788,15 +772,7 @@ fn the_watchdog_reports_pages_given_up_on_at_their_last_attempt() {
     let (repo, id) = desk();
     repo.tkt(&["flag", &id, "-m", "Again", "--at", "2026-11-20T10:00:00Z"])
         .ok();
-    repo.write(
-        "channels.toml",
-        &format!(
-            "schema = 1\nsince = 2026-11-01T00:00:00Z\nmax_attempts = 1\n\n[channels.pager]\ntype = \"pager\"\n\
-url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n\
-[[routes]]\nchannel = \"pager\"\n",
-            free_port()
-        ),
-    );
+    repo.write("channels.toml", &pager_channels(free_port(), 1));
     deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).code(1);
     // (`check` judges at the clock; the watchdog at --now, before the L2
     // deadline passes and takes over from the repeated-outage page.)
@@ -814,4 +790,13 @@ url = \"http://127.0.0.1:{}/v2/enqueue\"\nrouting_key_env = \"TKT_TEST_ROUTING_K
         "{}",
         run.stderr
     );
+}
+
+/// A channels.toml with one pager channel posting to 127.0.0.1:`port`.
+fn pager_channels(port: u16, max_attempts: u32) -> String {
+    format!(
+        "schema = 1\nsince = 2026-11-01T00:00:00Z\nmax_attempts = {max_attempts}\n\n[channels.pager]\n\
+type = \"pager\"\nurl = \"http://127.0.0.1:{port}/v2/enqueue\"\n\
+routing_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n[[routes]]\nchannel = \"pager\"\n"
+    )
 }
