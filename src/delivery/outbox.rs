@@ -48,16 +48,36 @@ pub enum Undelivered {
     Later { attempt: u32, at: Timestamp },
 }
 
-/// `ticket`'s events recorded at `now`, each with its reference.
+/// `ticket`'s events with their references, less those voided at `now`
+/// (a voided `delivered` is as if it had not happened). Delivery attempts
+/// count whenever they are dated: a run at an earlier instant must not
+/// send again. What is owed is only what was recorded by `now`; the
+/// callers check that.
 pub(super) fn recorded<'t>(
     ticket: &'t Ticket,
     references: &'t [String],
     now: Timestamp,
 ) -> Vec<(&'t Event, &'t String)> {
+    let voided = voided_refs(ticket, now);
     (ticket.events.iter())
         .zip(references)
-        .filter(|(e, _)| e.at() <= now)
+        .filter(|(_, r)| !voided.contains(*r))
         .collect()
+}
+
+/// The channels that recorded an attempt at delivering `of`, by name.
+pub(super) fn attempted<'e>(events: &[(&'e Event, &String)], of: &str) -> Vec<&'e str> {
+    let mut names: Vec<&str> = Vec::new();
+    for (event, _) in events {
+        if let Event::Delivered { of: o, channel, .. }
+        | Event::DeliveryFailed { of: o, channel, .. } = event
+            && o == of
+            && !names.contains(&channel.as_str())
+        {
+            names.push(channel);
+        }
+    }
+    names
 }
 
 /// Where delivering one thing (`of`) through one channel stands.
@@ -160,7 +180,6 @@ pub fn outbox<'c>(
 ) -> (Vec<Owed<'c>>, Vec<(String, String, Undelivered)>) {
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
     let references = ticket.references();
-    let voided = voided_refs(ticket, now);
     let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
     let to = ticket.customer.contact.trim();
@@ -186,13 +205,25 @@ pub fn outbox<'c>(
         let Some((medium, kind)) = deliverable_notice(event) else {
             continue;
         };
-        if event.at() < channels.since || voided.contains(*reference) {
+        if event.at() > now || event.at() < channels.since {
             continue;
         }
         let Event::Notified { message, cc, .. } = event else {
             continue;
         };
-        for channel in channels.channels_for(medium, kind, &status.severity) {
+        // Routed by the severity the ticket had when the customer was told
+        // (a later change neither drops nor adds it); a channel that
+        // already tried keeps it.
+        let severity = crate::workflow::replay_at(ticket, event.at()).severity;
+        let mut targets = channels.channels_for(medium, kind, &severity);
+        for name in attempted(&events, reference) {
+            if let Some(c) = channels.channel(name)
+                && !targets.iter().any(|t| t.name == name)
+            {
+                targets.push(c);
+            }
+        }
+        for channel in targets {
             let key = (id.clone(), (*reference).clone());
             let p = progress(
                 &events,

@@ -4,7 +4,7 @@
 //! the level or is no longer open, the page is resolved. Each is delivered like a notice:
 //! recorded, retried with backoff, never twice (the `dedup_key`).
 
-use super::outbox::{Progress, attempt_now, progress, recorded};
+use super::outbox::{attempt_now, progress, recorded};
 use super::{Channel, Channels, Transport, Undelivered};
 use crate::due::DueReason;
 use crate::policy::Policy;
@@ -43,68 +43,40 @@ pub struct Page<'c> {
     pub since: Option<Timestamp>,
 }
 
-/// One escalation a pager may be told about: a deadline's cycle, or the
-/// repeated-outage criterion.
-struct Escalation {
-    level: String,
+/// An overdue escalation a pager is told about: a deadline's cycle, or
+/// the repeated-outage criterion.
+struct Overdue {
     /// `L2#1` (level and cycle) or `L3#outage`.
     name: String,
     /// When it became overdue.
     since: Timestamp,
-    /// Overdue now (else: to be resolved if it was paged).
-    overdue: bool,
 }
 
-/// Every escalation of `ticket` a pager may be owed word of at `now`:
-/// each escalation cycle that breached (overdue while it runs on an open
-/// ticket), and the repeated-outage criterion (overdue while the ticket is
-/// due for its level; once paged, kept until resolved).
-fn escalations(
-    policy: &Policy,
-    status: &Status,
-    timers: &[Timer],
-    events: &[(&Event, &String)],
-    now: Timestamp,
-) -> Vec<Escalation> {
-    let mut all: Vec<Escalation> = timers
+/// The escalations of `ticket` overdue at `now`, as `tkt escalate --due`
+/// lists them: each escalation cycle that breached and runs on an open
+/// ticket, and the repeated-outage criterion.
+fn overdue(policy: &Policy, status: &Status, timers: &[Timer], now: Timestamp) -> Vec<Overdue> {
+    let mut all: Vec<Overdue> = timers
         .iter()
-        .filter(|t| t.metric == Metric::Escalation)
+        .filter(|t| {
+            t.metric == Metric::Escalation
+                && t.status == TimerStatus::Breached
+                && !t.is_stopped()
+                && status.state.is_open()
+        })
         .filter_map(|t| {
-            Some(Escalation {
-                level: t.level.clone()?,
+            Some(Overdue {
                 name: format!("{}#{}", t.level.as_deref()?, t.cycle),
                 since: t.breached_at?,
-                overdue: status.state.is_open()
-                    && t.status == TimerStatus::Breached
-                    && !t.is_stopped(),
             })
         })
         .collect();
     let due = crate::due::escalations_due(policy, status, timers, now);
-    let outage = due.iter().find(|d| d.reason == DueReason::RepeatedOutage);
-    if let Some(d) = outage {
-        all.push(Escalation {
-            level: d.level.clone(),
+    if let Some(d) = due.iter().find(|d| d.reason == DueReason::RepeatedOutage) {
+        all.push(Overdue {
             name: format!("{}#outage", d.level),
             since: d.since,
-            overdue: true,
         });
-    }
-    // Outage pages sent before that are no longer due: to be resolved.
-    for (event, _) in events {
-        if let Event::Delivered { of, .. } = event
-            && let Some(level) = of
-                .strip_prefix("escalation:")
-                .and_then(|rest| rest.strip_suffix("#outage"))
-            && !all.iter().any(|e| e.name == format!("{level}#outage"))
-        {
-            all.push(Escalation {
-                level: level.to_string(),
-                name: format!("{level}#outage"),
-                since: event.at(),
-                overdue: false,
-            });
-        }
     }
     all
 }
@@ -112,6 +84,13 @@ fn escalations(
 /// The pages `ticket` (with `status` and `timers` at `now`) owes the
 /// pager channels, and those not sent now (ticket, what, why). `on_call`
 /// names who is on call for a level.
+///
+/// A trigger is owed to every pager a route sends the ticket's severity
+/// to, for each overdue escalation that became overdue at or after
+/// `since`. A resolve is owed on every pager that recorded any attempt at
+/// a trigger (a timed-out one may have arrived) once that escalation is no
+/// longer overdue there, whatever made it so: the level reached, a late
+/// escalation, a severity changed, the ticket resolved, a route removed.
 pub fn pages<'c>(
     channels: &'c Channels,
     policy: &Policy,
@@ -122,71 +101,99 @@ pub fn pages<'c>(
     on_call: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<Page<'c>>, Vec<(String, String, Undelivered)>) {
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
-    let pagers: Vec<&Channel> = channels
+    let is_pager = |c: &&Channel| matches!(c.transport, Transport::Pager(_));
+    let routed: Vec<&Channel> = channels
         .routes
         .iter()
         .filter(|r| r.severities.is_empty() || r.severities.contains(&status.severity))
         .filter_map(|r| channels.channel(&r.channel))
-        .filter(|c| matches!(c.transport, Transport::Pager(_)))
+        .filter(is_pager)
         .fold(Vec::new(), |mut all, c| {
             if !all.iter().any(|a: &&Channel| a.name == c.name) {
                 all.push(c);
             }
             all
         });
-    if pagers.is_empty() {
-        return (owed, not_now);
-    }
     let references = ticket.references();
     let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
     let rank = policy.severity_rank(&status.severity).unwrap_or(usize::MAX);
     let severity = match (rank, policy.severity_ids().len()) {
         (0, _) => "critical",
-        (r, n) if r + 1 >= n => "info",
+        (r, n) if r.saturating_add(1) >= n => "info",
         (1, _) => "error",
         _ => "warning",
     };
-    for escalation in escalations(policy, status, timers, &events, now) {
-        // Paged only for what went overdue after delivery began.
-        if escalation.since < channels.since {
+    let page = |action, of: String, name: &str, channel: &'c Channel, attempt, since| {
+        let level = name.split('#').next().unwrap_or(name).to_string();
+        Page {
+            ticket: id.clone(),
+            of,
+            action,
+            dedup_key: format!("{id}.escalation.{}", name.replace('#', ".")),
+            summary: format!(
+                "[{id}] escalation to {level} overdue: {}",
+                status.title.replace(['\r', '\n'], " ")
+            ),
+            severity,
+            on_call: on_call(&level),
+            level,
+            channel,
+            attempt,
+            since,
+        }
+    };
+    let overdue: Vec<Overdue> = overdue(policy, status, timers, now)
+        .into_iter()
+        .filter(|o| o.since >= channels.since)
+        .collect();
+    for o in &overdue {
+        let of = format!("escalation:{}", o.name);
+        for channel in &routed {
+            let p = progress(&events, &of, &channel.name, channels.max_attempts, now);
+            if let Some(attempt) = attempt_now(p, &id, &of, &mut not_now) {
+                owed.push(page(
+                    PageAction::Trigger,
+                    of.clone(),
+                    &o.name,
+                    channel,
+                    attempt,
+                    Some(o.since),
+                ));
+            }
+        }
+    }
+    // Resolves: from the attempts recorded, not from today's routes.
+    let mut tried: Vec<(String, &Channel)> = Vec::new();
+    for (event, _) in &events {
+        let (Event::Delivered { of, channel, .. } | Event::DeliveryFailed { of, channel, .. }) =
+            event
+        else {
+            continue;
+        };
+        let Some(name) = of
+            .strip_prefix("escalation:")
+            .filter(|n| !n.ends_with(":resolve"))
+        else {
+            continue;
+        };
+        let Some(c) = channels.channel(channel).filter(is_pager) else {
+            continue;
+        };
+        if !tried.iter().any(|(n, t)| n == name && t.name == c.name) {
+            tried.push((name.to_string(), c));
+        }
+    }
+    for (name, channel) in tried {
+        let still =
+            overdue.iter().any(|o| o.name == name) && routed.iter().any(|r| r.name == channel.name);
+        if still {
             continue;
         }
-        let level = &escalation.level;
-        let trigger_of = format!("escalation:{}", escalation.name);
-        let dedup_key = format!("{id}.escalation.{}", escalation.name.replace('#', "."));
-        for channel in &pagers {
-            let triggered = matches!(
-                progress(&events, &trigger_of, &channel.name, u32::MAX, now),
-                Progress::Done
-            );
-            let (action, of) = if escalation.overdue {
-                (PageAction::Trigger, trigger_of.clone())
-            } else if triggered {
-                (PageAction::Resolve, format!("{trigger_of}:resolve"))
-            } else {
-                continue;
-            };
-            let p = progress(&events, &of, &channel.name, channels.max_attempts, now);
-            let Some(attempt) = attempt_now(p, &id, &of, &mut not_now) else {
-                continue;
-            };
-            owed.push(Page {
-                ticket: id.clone(),
-                of,
-                action,
-                level: level.clone(),
-                channel,
-                attempt,
-                dedup_key: dedup_key.clone(),
-                summary: format!(
-                    "[{id}] escalation to {level} overdue: {}",
-                    status.title.replace(['\r', '\n'], " ")
-                ),
-                severity,
-                on_call: on_call(level),
-                since: Some(escalation.since),
-            });
+        let of = format!("escalation:{name}:resolve");
+        let p = progress(&events, &of, &channel.name, channels.max_attempts, now);
+        if let Some(attempt) = attempt_now(p, &id, &of, &mut not_now) {
+            owed.push(page(PageAction::Resolve, of, &name, channel, attempt, None));
         }
     }
     (owed, not_now)

@@ -337,3 +337,85 @@ fn pagers_default_to_pagerduty_and_name_their_routing_key() {
     assert!(url_allowed("https://hooks.example.com/x"));
     assert!(!url_allowed("http://hooks.example.com/x") && !url_allowed("ftp://x"));
 }
+
+#[test]
+fn notices_are_routed_by_the_severity_they_were_told_at_and_voided_deliveries_do_not_count() {
+    let c = channels(CHANNELS).unwrap();
+    // Updates go to mail only for critical tickets (the second route).
+    let update = notice("2026-11-02T09:20:00Z", "update", "email");
+    let lowered = "- type: severity-changed\n  at: 2026-11-02T09:30:00Z\n  by: ana\n  to: medium\n  reason: contained\n";
+    let t = ticket("critical", "ops@acme.example", &(update.clone() + lowered));
+    let (owed, _) = owed_at(&c, &t, "2026-11-02T10:00:00Z");
+    assert_eq!(owed.len(), 1, "told while critical: still owed");
+    let raised = "- type: severity-changed\n  at: 2026-11-02T09:30:00Z\n  by: ana\n  to: critical\n  reason: spreading\n";
+    let t = ticket("medium", "ops@acme.example", &(update + raised));
+    assert!(
+        owed_at(&c, &t, "2026-11-02T10:00:00Z").0.is_empty(),
+        "told while medium: never owed"
+    );
+    // A voided `delivered` is as if it had not happened.
+    let ack = notice("2026-11-02T09:10:00Z", "acknowledgement", "email");
+    let t = ticket("medium", "ops@acme.example", &ack);
+    let reference = t.references()[1].clone();
+    let delivered = format!(
+        "- type: delivered\n  at: 2026-11-02T09:15:00Z\n  by: tkt\n  of: {reference}\n  channel: mail\n  to: ops@acme.example\n  message_id: <x@example.com>\n  attempt: 1\n"
+    );
+    let t = ticket("medium", "ops@acme.example", &(ack.clone() + &delivered));
+    assert!(owed_at(&c, &t, "2026-11-02T10:00:00Z").0.is_empty());
+    let delivered_ref = t.references()[2].clone();
+    let void = format!(
+        "- type: voided\n  at: 2026-11-02T09:20:00Z\n  by: ana\n  event: {delivered_ref}\n  reason: bounced after all\n"
+    );
+    let t = ticket("medium", "ops@acme.example", &(ack + &delivered + &void));
+    assert_eq!(owed_at(&c, &t, "2026-11-02T10:00:00Z").0.len(), 1);
+}
+
+#[test]
+fn a_page_tried_is_resolved_whatever_ends_the_escalation() {
+    let text = CHANNELS.to_string()
+        + "\n[channels.pager]\ntype = \"pager\"\nrouting_key_env = \"K\"\n\n[[routes]]\nchannel = \"pager\"\nseverities = [\"high\"]\n";
+    let c = channels(&text).unwrap();
+    let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+    let pages_at = |t: &Ticket, now: &str| {
+        let now = at(now);
+        let e = crate::sla::evaluate(&policy, t, now);
+        let (owed, _) = pages(&c, &policy, t, &e.status, &e.timers, now, &|_| None);
+        owed.into_iter()
+            .map(|p| (p.action, p.of, p.dedup_key))
+            .collect::<Vec<_>>()
+    };
+    // High, opened 09:00: L2 overdue from 13:00.
+    let t = ticket("high", "ops@acme.example", "");
+    assert!(pages_at(&t, "2026-11-02T12:59:00Z").is_empty());
+    assert_eq!(
+        pages_at(&t, "2026-11-02T13:30:00Z"),
+        [(
+            PageAction::Trigger,
+            "escalation:L2#1".to_string(),
+            "T-0000000001.escalation.L2.1".to_string()
+        )]
+    );
+    // The trigger timed out (it may have arrived), then the ticket was
+    // lowered to a severity the pager's route does not take, and without
+    // an L2 deadline: resolved all the same.
+    let failed = "- type: delivery-failed\n  at: 2026-11-02T13:30:00Z\n  by: tkt\n  of: escalation:L2#1\n  channel: pager\n  to: L2\n  attempt: 1\n  error: timed out\n";
+    let lowered = "- type: severity-changed\n  at: 2026-11-02T14:00:00Z\n  by: ana\n  to: low\n  reason: contained\n";
+    let t = ticket("high", "ops@acme.example", &(failed.to_string() + lowered));
+    assert_eq!(
+        pages_at(&t, "2026-11-02T15:00:00Z"),
+        [(
+            PageAction::Resolve,
+            "escalation:L2#1:resolve".to_string(),
+            "T-0000000001.escalation.L2.1".to_string()
+        )]
+    );
+    // Escalated late, with an `at` before the deadline: the cycle is met,
+    // and the page is resolved.
+    let delivered = "- type: delivered\n  at: 2026-11-02T13:30:00Z\n  by: tkt\n  of: escalation:L2#1\n  channel: pager\n  to: L2\n  message_id: T-0000000001.escalation.L2.1\n  attempt: 1\n";
+    let late = "- type: escalated\n  at: 2026-11-02T12:00:00Z\n  by: ana\n  to: L2\n  reason: logged late\n";
+    let t = ticket("high", "ops@acme.example", &(delivered.to_string() + late));
+    assert_eq!(
+        pages_at(&t, "2026-11-02T15:00:00Z")[0].0,
+        PageAction::Resolve
+    );
+}
