@@ -109,7 +109,22 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             let outcome = match &item.channel.transport {
                 Transport::Smtp(smtp) => send_mail(smtp, &item),
                 Transport::Webhook(hook) => post_notice(hook, &item),
-                Transport::Pager(_) => Err("a pager delivers no notices".to_string()),
+                Transport::Pager(_) => Err(Failure::Setup("a pager delivers no notices".into())),
+            };
+            let outcome = match outcome {
+                Err(Failure::Setup(why)) => {
+                    tally.failed += 1;
+                    render::not_sent(
+                        &mut out,
+                        &item.ticket,
+                        &item.notice,
+                        &item.channel.name,
+                        &why,
+                    )?;
+                    continue;
+                }
+                Err(Failure::Attempt(error)) => Err(error),
+                Ok(()) => Ok(()),
             };
             let failure = outcome.as_ref().err().cloned();
             record(
@@ -134,7 +149,15 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             let Transport::Pager(pager) = &page.channel.transport else {
                 continue;
             };
-            let outcome = send_page(pager, &page);
+            let outcome = match send_page(pager, &page) {
+                Err(Failure::Setup(why)) => {
+                    tally.failed += 1;
+                    render::not_sent(&mut out, &page.ticket, &page.of, &page.channel.name, &why)?;
+                    continue;
+                }
+                Err(Failure::Attempt(error)) => Err(error),
+                Ok(()) => Ok(()),
+            };
             let failure = outcome.as_ref().err().cloned();
             let to = page.on_call.clone().unwrap_or_else(|| page.level.clone());
             record(
@@ -268,38 +291,47 @@ fn record_attempt(
     recorded.map(|_| ())
 }
 
-/// The value of the environment variable `name`, which holds a secret.
-fn secret(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .map_err(|_| format!("the environment variable {name} (a secret) is not set"))
+/// Why nothing reached the receiver.
+enum Failure {
+    /// Nothing was sent: a setting is missing or wrong (a secret not in the
+    /// environment, an address or URL tkt will not use). No attempt is
+    /// recorded, so fixing it loses no try.
+    Setup(String),
+    /// Sent, or tried to: the connection, the server or its answer failed.
+    Attempt(String),
 }
 
-/// Mails `item` through the SMTP channel: a connection per message, every
-/// step within the channel's timeout. The error says what failed, never a
-/// credential.
-fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
+/// The value of the environment variable `name`, which holds a secret.
+fn secret(name: &str) -> Result<String, Failure> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        _ => Err(Failure::Setup(format!(
+            "the environment variable {name} (a secret) is not set"
+        ))),
+    }
+}
+
+/// Mails `item` through the SMTP channel: a connection per message, each
+/// network step within the channel's timeout. The error says what failed,
+/// never a credential.
+fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), Failure> {
+    let setup = Failure::Setup;
     let message = &item.message;
-    let from: Mailbox = smtp
-        .from
-        .parse()
-        .map_err(|e| format!("from `{}`: {e}", smtp.from))?;
-    let to: Mailbox = message
-        .to
-        .parse()
-        .map_err(|e| format!("to `{}`: {e}", message.to))?;
+    let from: Mailbox =
+        (smtp.from.parse()).map_err(|e| setup(format!("from `{}`: {e}", smtp.from)))?;
+    let to: Mailbox =
+        (message.to.parse()).map_err(|e| setup(format!("to `{}`: {e}", message.to)))?;
     let mut builder = lettre::Message::builder()
         .message_id(Some(message.message_id.clone()))
         .from(from)
         .to(to)
         .subject(message.subject.clone());
     for cc in &message.cc {
-        builder = builder.cc(cc.parse().map_err(|e| format!("cc `{cc}`: {e}"))?);
+        builder = builder.cc(cc.parse().map_err(|e| setup(format!("cc `{cc}`: {e}")))?);
     }
     if let Some(reply_to) = &smtp.reply_to {
         builder = builder.reply_to(
-            reply_to
-                .parse()
-                .map_err(|e| format!("reply_to `{reply_to}`: {e}"))?,
+            (reply_to.parse()).map_err(|e| setup(format!("reply_to `{reply_to}`: {e}")))?,
         );
     }
     if let Some(last) = message.references.last() {
@@ -310,13 +342,13 @@ fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
     let email = builder
         .header(ContentType::TEXT_PLAIN)
         .body(message.body.clone())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| setup(e.to_string()))?;
     let transport = match smtp.tls {
         Tls::Implicit => SmtpTransport::relay(&smtp.host),
         Tls::StartTls => SmtpTransport::starttls_relay(&smtp.host),
         Tls::None => Ok(SmtpTransport::builder_dangerous(&smtp.host)),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| setup(e.to_string()))?;
     let mut transport = transport
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(smtp.timeout_s)));
@@ -327,13 +359,14 @@ fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), String> {
         .build()
         .send(&email)
         .map(|_| ())
-        .map_err(|e| format!("{}:{}: {e}", smtp.host, smtp.port))
+        .map_err(|e| Failure::Attempt(format!("{}:{}: {e}", smtp.host, smtp.port)))
 }
 
 /// Posts `item` to the webhook with an `Idempotency-Key` and, when the
 /// channel has a secret, an `X-Tkt-Signature`. The URL is a secret: errors
-/// name its variable instead.
-fn post_notice(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
+/// name its variable instead, and never quote the server's answer (which
+/// may echo the URL's path).
+fn post_notice(hook: &Webhook, item: &Owed<'_>) -> Result<(), Failure> {
     let url = secret(&hook.url_env)?;
     let label = format!("${}", hook.url_env);
     let body = tkt::delivery::webhook_body(hook.style, item);
@@ -345,31 +378,34 @@ fn post_notice(hook: &Webhook, item: &Owed<'_>) -> Result<(), String> {
             tkt::delivery::signature(key.as_bytes(), body.as_bytes()),
         ));
     }
-    http_post(&url, &label, hook.timeout_s, &headers, &body).map_err(|e| e.replace(&url, &label))
+    http_post(&url, &label, hook.timeout_s, &headers, &body).map_err(|e| match e {
+        Failure::Attempt(text) => Failure::Attempt(text.replace(&url, &label)),
+        Failure::Setup(text) => Failure::Setup(text.replace(&url, &label)),
+    })
 }
 
 /// Sends `page` to the pager's Events API, with the routing key from the
 /// environment (in the body only; never in an error).
-fn send_page(pager: &Pager, page: &Page<'_>) -> Result<(), String> {
+fn send_page(pager: &Pager, page: &Page<'_>) -> Result<(), Failure> {
     let key = secret(&pager.routing_key_env)?;
     let body = tkt::delivery::pager_body(page, &key);
-    http_post(&pager.url, &pager.url, pager.timeout_s, &[], &body).map_err(|e| e.replace(&key, "…"))
+    http_post(&pager.url, &pager.url, pager.timeout_s, &[], &body)
 }
 
 /// One JSON `POST` to `url` (HTTPS; plain HTTP to a loopback host only)
 /// within `timeout_s`, no redirects; any 2xx answer is success. Errors
-/// call the URL `label`.
+/// call the URL `label` and give the status, never the answer's body.
 fn http_post(
     url: &str,
     label: &str,
     timeout_s: u64,
     headers: &[(&str, String)],
     body: &str,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     if !tkt::delivery::url_allowed(url) {
-        return Err(format!(
+        return Err(Failure::Setup(format!(
             "{label} must be an https:// URL (http:// only to a loopback host)"
-        ));
+        )));
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(timeout_s)))
@@ -386,19 +422,10 @@ fn http_post(
     }
     let response = request
         .send(body.as_bytes())
-        .map_err(|e| format!("POST {label}: {e}"))?;
+        .map_err(|e| Failure::Attempt(format!("POST {label}: {e}")))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
-    let text = response
-        .into_body()
-        .with_config()
-        .limit(4096)
-        .read_to_string()
-        .unwrap_or_default();
-    let snippet: String = text.trim().chars().take(200).collect();
-    Err(format!("POST {label}: HTTP {status} {snippet}")
-        .trim()
-        .to_string())
+    Err(Failure::Attempt(format!("POST {label}: HTTP {status}")))
 }

@@ -369,15 +369,17 @@ pub fn reminders<'c>(
 pub fn webhook_body(style: Style, item: &Owed<'_>) -> String {
     let m = &item.message;
     let value = match style {
+        // Ticket text is shown as written, never as markup: `<!channel>`
+        // pings no one, `<https://x|y>` links nowhere.
         Style::Slack => serde_json::json!({
-            "text": format!("*{}*\n{}", m.subject, m.body),
+            "text": format!("*{}*\n{}", slack_escape(&m.subject), slack_escape(&m.body)),
         }),
         Style::Teams => serde_json::json!({
             "@type": "MessageCard",
             "@context": "https://schema.org/extensions",
             "summary": m.subject,
-            "title": m.subject,
-            "text": m.body,
+            "title": teams_escape(&m.subject),
+            "text": teams_escape(&m.body),
         }),
         Style::Json => serde_json::json!({
             "schema": 1,
@@ -391,4 +393,30 @@ pub fn webhook_body(style: Style, item: &Owed<'_>) -> String {
         }),
     };
     value.to_string()
+}
+
+/// Slack's three control characters as its escapes.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Text for a Teams card, which reads Markdown and some HTML: tags
+/// escaped, Markdown's marks backslash-escaped.
+fn teams_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -419,3 +419,31 @@ fn a_page_tried_is_resolved_whatever_ends_the_escalation() {
         PageAction::Resolve
     );
 }
+
+#[test]
+fn chat_bodies_show_ticket_text_never_as_markup() {
+    let text = CHANNELS.to_string()
+        + "\n[channels.chat]\ntype = \"webhook\"\nurl_env = \"TKT_HOOK\"\nstyle = \"slack\"\n\n[[routes]]\nchannel = \"chat\"\n";
+    let c = channels(&text).unwrap();
+    let hostile = "- type: notified\n  at: 2026-11-02T09:10:00Z\n  by: ana\n  channel: chat\n  kind: update\n  message: '<!channel> see <https://evil.example|reset> & [x](https://evil.example)'\n";
+    let t = ticket("medium", "ops@acme.example", hostile);
+    let now = at("2026-11-03T00:00:00Z");
+    let status = crate::workflow::replay_at(&t, now);
+    let (owed, _) = outbox(&c, &t, &status, now);
+    let slack: serde_json::Value =
+        serde_json::from_str(&webhook_body(Style::Slack, &owed[0])).unwrap();
+    let slack = slack["text"].as_str().unwrap();
+    assert!(
+        slack.contains("&lt;!channel&gt;") && !slack.contains("<!channel>"),
+        "{slack}"
+    );
+    assert!(slack.contains("&amp;"), "{slack}");
+    let teams: serde_json::Value =
+        serde_json::from_str(&webhook_body(Style::Teams, &owed[0])).unwrap();
+    let teams = teams["text"].as_str().unwrap();
+    assert!(
+        teams.contains("\\[x\\]\\(https://evil.example\\)"),
+        "{teams}"
+    );
+    assert!(!teams.contains("<https"), "{teams}");
+}

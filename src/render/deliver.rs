@@ -90,6 +90,11 @@ pub fn would_send(out: &mut impl Write, item: &Owed<'_>) -> io::Result<()> {
             writeln!(out, "  Message-ID: {}", line(&item.message.message_id))?;
             if let Some(last) = item.message.references.last() {
                 writeln!(out, "  In-Reply-To: {}", line(last))?;
+                writeln!(
+                    out,
+                    "  References: {}",
+                    line(&item.message.references.join(" "))
+                )?;
             }
             writeln!(out)?;
             for l in block(&item.message.body).lines() {
@@ -173,7 +178,8 @@ pub fn would_page(out: &mut impl Write, page: &Page<'_>) -> io::Result<()> {
         page.dedup_key,
         page.attempt
     )?;
-    writeln!(out, "  {}", line(&page.summary))?;
+    // The body as sent, the routing key left out.
+    writeln!(out, "  {}", line(&tkt::delivery::pager_body(page, "…")))?;
     writeln!(out)
 }
 
@@ -185,5 +191,20 @@ pub fn dry_summary(out: &mut impl Write, would: usize, stuck: usize) -> io::Resu
     writeln!(
         out,
         "{would} would be sent, {stuck} undelivered (dry run: nothing sent)"
+    )
+}
+
+/// Not sent, and no attempt recorded: a setting is missing or wrong.
+pub fn not_sent(
+    out: &mut impl Write,
+    ticket: &str,
+    what: &str,
+    channel: &str,
+    why: &str,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "not sent  {ticket} {what} by {channel}: {} (no attempt recorded)",
+        line(why)
     )
 }

@@ -289,9 +289,6 @@ fn failures_are_recorded_retried_after_a_backoff_and_never_lost() {
 
 #[test]
 fn a_server_that_never_answers_times_out() {
-    if python_or_skip().is_none() {
-        return;
-    }
     let (repo, id) = desk();
     // Accepts connections and says nothing, for as long as the test runs.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -329,7 +326,7 @@ url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"slack\"\ntimeout_s = 1\n\n[[routes]]\
 
 #[test]
 fn channels_toml_mistakes_are_placed_and_secrets_stay_out() {
-    let (repo, _) = desk();
+    let (repo, id) = desk();
     repo.write(
         "channels.toml",
         &channels(2525, "none", 5).replace("host = \"127.0.0.1\"", "host = \"smtp.example.com\""),
@@ -348,6 +345,31 @@ fn channels_toml_mistakes_are_placed_and_secrets_stay_out() {
     );
     let run = repo.tkt(&["deliver"]).code(1);
     assert!(run.stdout.contains("TKT_TEST_SMTP_USER"), "{}", run.stdout);
+    assert!(run.stdout.contains("no attempt recorded"), "{}", run.stdout);
+    assert!(
+        !repo
+            .read(&repo.ticket_file(&id))
+            .contains("delivery-failed"),
+        "a missing setting costs no attempt"
+    );
+    // With the credentials set and the server down: a failed attempt,
+    // and neither value anywhere.
+    let out = crate::support::tkt_command(repo.path())
+        .arg("deliver")
+        .env("TKT_TEST_SMTP_USER", "us3r-name-value")
+        .env("TKT_TEST_SMTP_PASSWORD", "pa55-word-value")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let file = repo.read(&repo.ticket_file(&id));
+    assert!(file.contains("type: delivery-failed"), "{file}");
+    for text in [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        file,
+    ] {
+        assert!(!text.contains("us3r") && !text.contains("pa55"), "{text}");
+    }
     let none = TestRepo::new();
     let run = none.tkt(&["deliver"]).code(2);
     assert!(run.stderr.contains("channels.toml"), "{}", run.stderr);
@@ -799,4 +821,48 @@ fn pager_channels(port: u16, max_attempts: u32) -> String {
 type = \"pager\"\nurl = \"http://127.0.0.1:{port}/v2/enqueue\"\n\
 routing_key_env = \"TKT_TEST_ROUTING_KEY\"\n\n[[routes]]\nchannel = \"pager\"\n"
     )
+}
+
+#[test]
+fn sent_but_not_recorded_is_sent_again_under_the_same_message_id() {
+    let Some(python) = python_or_skip() else {
+        return;
+    };
+    let (repo, id) = desk();
+    let server = Smtpd::start(&python, repo.path());
+    repo.write("channels.toml", &channels(server.port, "none", 10));
+    // Another process holds the ticket: the mail goes out, the event
+    // cannot be written (a crash between the two looks the same).
+    let held = std::fs::File::open(repo.file(&repo.ticket_file(&id))).unwrap();
+    held.lock().unwrap();
+    let out = crate::support::tkt_command(repo.path())
+        .arg("deliver")
+        .env("TKT_LOCK_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("could not record it"), "{stderr}");
+    drop(held);
+    assert!(
+        !repo
+            .read(&repo.ticket_file(&id))
+            .contains("type: delivered")
+    );
+    // The next run sends it again, with the same Message-ID, and records it.
+    repo.tkt(&["deliver"]).ok();
+    let messages = server.messages();
+    assert_eq!(messages.len(), 2);
+    let id_of = |m: &str| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(id_of(&messages[0]), id_of(&messages[1]));
+    assert!(
+        repo.read(&repo.ticket_file(&id))
+            .contains("type: delivered")
+    );
 }
