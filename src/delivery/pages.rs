@@ -52,9 +52,9 @@ struct Overdue {
     since: Timestamp,
 }
 
-/// The escalations of `ticket` overdue at `now`, as the list
-/// of due escalations has them: each escalation cycle that breached and runs on an open
-/// ticket, and the repeated-outage criterion.
+/// The escalations of `ticket` overdue at `now`, as the list of due
+/// escalations has them: each escalation cycle that breached and runs on
+/// an open ticket, and the repeated-outage criterion.
 fn overdue(policy: &Policy, status: &Status, timers: &[Timer], now: Timestamp) -> Vec<Overdue> {
     let mut all: Vec<Overdue> = timers
         .iter()
