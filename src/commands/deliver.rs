@@ -65,14 +65,13 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
     };
     let mut out = crate::cli::output::stdout();
     let mut tally = Tally::default();
-    for entry in repo.entries()? {
-        let Ok(ticket) = Repo::parse_entry(&entry, Repo::read_entry(&entry)) else {
-            tally.unreadable += 1;
-            continue;
-        };
+    // What each ticket owes is worked out in parallel, a step of files at a
+    // time; sending and recording then go one by one.
+    let plan = |entry: &tkt::store::Entry, bytes| -> Option<Work<'_>> {
+        let ticket = Repo::parse_entry(entry, bytes).ok()?;
         let evaluation = tkt::sla::evaluate(&policy, &ticket, ctx.now);
         let status = &evaluation.status;
-        let (notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);
+        let (mut notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);
         let on_call = |level: &str| {
             (policy.people)
                 .on_call(level, status.team.as_deref(), ctx.now)
@@ -91,6 +90,29 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
         let (reminders, reminders_not_now) =
             tkt::delivery::reminders(&channels, &ticket, status, &evaluation.timers, ctx.now);
         not_now.extend(reminders_not_now);
+        notices.extend(reminders);
+        Some(Work {
+            id: ticket.id,
+            notices,
+            pages,
+            not_now,
+        })
+    };
+    let entries = repo.entries()?;
+    let works = entries
+        .chunks(4096)
+        .flat_map(|chunk| Repo::scan_entries(chunk, plan));
+    for work in works {
+        let Some(Work {
+            id,
+            notices,
+            pages,
+            not_now,
+        }) = work
+        else {
+            tally.unreadable += 1;
+            continue;
+        };
         for (ticket_id, what, why) in &not_now {
             if !matches!(why, Undelivered::Later { .. }) {
                 tally.stuck += 1;
@@ -98,9 +120,9 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             render::not_now(&mut out, ticket_id, what, why)?;
         }
         let record = |attempt: Attempt, what: Delivery<'_>| {
-            record_attempt(ctx, &desk, &ticket.id, &by, attempt, what)
+            record_attempt(ctx, &desk, &id, &by, attempt, what)
         };
-        for item in notices.into_iter().chain(reminders) {
+        for item in notices {
             if args.dry_run {
                 render::would_send(&mut out, &item)?;
                 tally.would += 1;
@@ -186,6 +208,15 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// What one ticket owes now: notices and reminders, pages, and what is
+/// not sent now with why.
+struct Work<'c> {
+    id: tkt::id::TicketId,
+    notices: Vec<Owed<'c>>,
+    pages: Vec<Page<'c>>,
+    not_now: Vec<(String, String, Undelivered)>,
 }
 
 /// What a run did.
