@@ -6,7 +6,6 @@
 
 use super::outbox::{attempt_now, progress, recorded};
 use super::{Channel, Channels, Transport, Undelivered};
-use crate::due::DueReason;
 use crate::policy::Policy;
 use crate::sla::{Metric, Timer, TimerStatus};
 use crate::ticket::{Event, Ticket};
@@ -52,10 +51,27 @@ struct Overdue {
     since: Timestamp,
 }
 
-/// The escalations of `ticket` overdue at `now`, as the list of due
-/// escalations has them: each escalation cycle that breached and runs on
-/// an open ticket, and the repeated-outage criterion.
-fn overdue(policy: &Policy, status: &Status, timers: &[Timer], now: Timestamp) -> Vec<Overdue> {
+/// The escalations of `ticket` overdue at `now`: each escalation cycle
+/// that breached and runs on an open ticket, and the repeated-outage
+/// criterion (flagged, open, below the policy's level for it). One page
+/// per level: while the criterion holds, it stands for its level, and
+/// that level's deadlines page nothing more.
+fn overdue(policy: &Policy, status: &Status, timers: &[Timer]) -> Vec<Overdue> {
+    let outage = policy
+        .repeated_outage_level
+        .as_ref()
+        .filter(|level| {
+            status.repeated_outage
+                && status.state.is_open()
+                && policy.level_rank(level) > policy.level_rank(&status.level)
+        })
+        .map(|level| Overdue {
+            name: format!("{level}#outage"),
+            since: status.repeated_outage_since.unwrap_or(status.opened_at),
+        });
+    let outage_level = outage
+        .as_ref()
+        .and_then(|o| o.name.split('#').next().map(str::to_string));
     let mut all: Vec<Overdue> = timers
         .iter()
         .filter(|t| {
@@ -63,6 +79,7 @@ fn overdue(policy: &Policy, status: &Status, timers: &[Timer], now: Timestamp) -
                 && t.status == TimerStatus::Breached
                 && !t.is_stopped()
                 && status.state.is_open()
+                && t.level != outage_level
         })
         .filter_map(|t| {
             Some(Overdue {
@@ -71,13 +88,7 @@ fn overdue(policy: &Policy, status: &Status, timers: &[Timer], now: Timestamp) -
             })
         })
         .collect();
-    let due = crate::due::escalations_due(policy, status, timers, now);
-    if let Some(d) = due.iter().find(|d| d.reason == DueReason::RepeatedOutage) {
-        all.push(Overdue {
-            name: format!("{}#outage", d.level),
-            since: d.since,
-        });
-    }
+    all.extend(outage);
     all
 }
 
@@ -143,7 +154,7 @@ pub fn pages<'c>(
             since,
         }
     };
-    let overdue: Vec<Overdue> = overdue(policy, status, timers, now)
+    let overdue: Vec<Overdue> = overdue(policy, status, timers)
         .into_iter()
         .filter(|o| o.since >= channels.since)
         .collect();

@@ -771,12 +771,16 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
         trigger["dedup_key"],
         format!("{id}.escalation.L2.outage").as_str()
     );
+    // The L2 deadline passes at 13:00: the outage page stands for L2, no
+    // second page.
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T13:30:00Z"]).ok();
+    assert_eq!(hook.requests().len(), 1);
     let mut text = repo.read(&repo.ticket_file(&id));
     text.push_str(
         "- type: escalated\n  at: 2026-11-20T10:40:00Z\n  by: ana@example.com\n  to: L2\n  reason: Paged\n",
     );
     repo.write(&repo.ticket_file(&id), &text);
-    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:45:00Z"]).ok();
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T13:45:00Z"]).ok();
     let requests = hook.requests();
     assert_eq!(requests.len(), 2);
     let resolve: serde_json::Value = serde_json::from_str(&requests[1].1).unwrap();
@@ -785,7 +789,7 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
         resolve["dedup_key"],
         format!("{id}.escalation.L2.outage").as_str()
     );
-    deliver_with(&repo, "unused", &["--now", "2026-11-20T10:50:00Z"]).ok();
+    deliver_with(&repo, "unused", &["--now", "2026-11-20T13:50:00Z"]).ok();
     assert_eq!(hook.requests().len(), 2);
 }
 
@@ -796,8 +800,7 @@ fn the_watchdog_reports_pages_given_up_on_at_their_last_attempt() {
         .ok();
     repo.write("channels.toml", &pager_channels(free_port(), 1));
     deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).code(1);
-    // (`check` judges at the clock; the watchdog at --now, before the L2
-    // deadline passes and takes over from the repeated-outage page.)
+    // The watchdog judges at --now; `check` at the clock.
     let run = repo.tkt(&["sla", "--check"]).code(1);
     let failed_line = repo
         .read(&repo.ticket_file(&id))
