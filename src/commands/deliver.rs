@@ -69,8 +69,14 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
     // time; sending and recording then go one by one.
     let plan = |entry: &tkt::store::Entry, bytes| -> Option<Work<'_>> {
         let ticket = Repo::parse_entry(entry, bytes).ok()?;
-        let evaluation = tkt::sla::evaluate(&policy, &ticket, ctx.now);
-        let status = &evaluation.status;
+        // The timers only when pages or reminders follow them.
+        let (status, timers) = if channels.follows_timers() {
+            let e = tkt::sla::evaluate(&policy, &ticket, ctx.now);
+            (e.status, e.timers)
+        } else {
+            (tkt::workflow::replay_at(&ticket, ctx.now), Vec::new())
+        };
+        let status = &status;
         let (mut notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);
         let on_call = |level: &str| {
             (policy.people)
@@ -82,13 +88,13 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             &policy,
             &ticket,
             status,
-            &evaluation.timers,
+            &timers,
             ctx.now,
             &on_call,
         );
         not_now.extend(pages_not_now);
         let (reminders, reminders_not_now) =
-            tkt::delivery::reminders(&channels, &ticket, status, &evaluation.timers, ctx.now);
+            tkt::delivery::reminders(&channels, &ticket, status, &timers, ctx.now);
         not_now.extend(reminders_not_now);
         notices.extend(reminders);
         Some(Work {

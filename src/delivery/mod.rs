@@ -282,6 +282,13 @@ impl Channels {
         })
     }
 
+    /// Whether pages or reminders are configured: both follow the SLA
+    /// timers, which notices alone never need.
+    pub fn follows_timers(&self) -> bool {
+        self.reminders.is_some()
+            || (self.channels.iter()).any(|c| matches!(c.transport, Transport::Pager(_)))
+    }
+
     pub fn channel(&self, name: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.name == name)
     }

@@ -179,6 +179,14 @@ pub fn outbox<'c>(
     now: Timestamp,
 ) -> (Vec<Owed<'c>>, Vec<(String, String, Undelivered)>) {
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
+    // Most tickets of a desk were told everything before `since`: nothing
+    // to work out (references hash every event).
+    let told = |e: &Event| {
+        deliverable_notice(e).is_some() && e.at() >= channels.since && e.at() <= now
+    };
+    if !ticket.events.iter().any(told) {
+        return (owed, not_now);
+    }
     let references = ticket.references();
     let events = recorded(ticket, &references, now);
     let id = ticket.id.to_string();
@@ -214,7 +222,12 @@ pub fn outbox<'c>(
         // Routed by the severity the ticket had when the customer was told
         // (a later change neither drops nor adds it); a channel that
         // already tried keeps it.
-        let severity = crate::workflow::replay_at(ticket, event.at()).severity;
+        let by_severity = channels.routes.iter().any(|r| !r.severities.is_empty());
+        let severity = if by_severity {
+            crate::workflow::replay_at(ticket, event.at()).severity
+        } else {
+            status.severity.clone()
+        };
         let mut targets = channels.channels_for(medium, kind, &severity);
         for name in attempted(&events, reference) {
             if let Some(c) = channels.channel(name)

@@ -113,6 +113,9 @@ pub fn pages<'c>(
 ) -> (Vec<Page<'c>>, Vec<(String, String, Undelivered)>) {
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
     let is_pager = |c: &&Channel| matches!(c.transport, Transport::Pager(_));
+    if !channels.channels.iter().any(|c| is_pager(&c)) {
+        return (owed, not_now);
+    }
     let routed: Vec<&Channel> = channels
         .routes
         .iter()
