@@ -84,13 +84,7 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
                 .map(|p| p.handle.clone())
         };
         let (pages, pages_not_now) = tkt::delivery::pages(
-            &channels,
-            &policy,
-            &ticket,
-            status,
-            &timers,
-            ctx.now,
-            &on_call,
+            &channels, &policy, &ticket, status, &timers, ctx.now, &on_call,
         );
         not_now.extend(pages_not_now);
         let (reminders, reminders_not_now) =

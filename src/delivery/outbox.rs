@@ -181,9 +181,8 @@ pub fn outbox<'c>(
     let (mut owed, mut not_now) = (Vec::new(), Vec::new());
     // Most tickets of a desk were told everything before `since`: nothing
     // to work out (references hash every event).
-    let told = |e: &Event| {
-        deliverable_notice(e).is_some() && e.at() >= channels.since && e.at() <= now
-    };
+    let told =
+        |e: &Event| deliverable_notice(e).is_some() && e.at() >= channels.since && e.at() <= now;
     if !ticket.events.iter().any(told) {
         return (owed, not_now);
     }
