@@ -71,13 +71,11 @@ impl Lines {
     }
 }
 
-fn line(format: ExportFormat, table: Table, row: &impl Serialize) -> Row {
+fn line(format: ExportFormat, row: &(impl Serialize + parquet::ToCells)) -> Row {
     match format {
         ExportFormat::Jsonl => Row::Line(serde_json::to_string(row).expect("a row serializes")),
         ExportFormat::Csv => Row::Line(csv_line(row)),
-        ExportFormat::Parquet => Row::Cells(
-            parquet::cells(columns(table), row).expect("rows have their table's columns"),
-        ),
+        ExportFormat::Parquet => Row::Cells(row.cells()),
     }
 }
 
@@ -162,18 +160,18 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome, CliError> {
         };
         let mut lines = Lines::default();
         if wanted(Table::Tickets) {
-            lines.tickets = vec![line(format, Table::Tickets, &rows::ticket_row(&t))];
+            lines.tickets = vec![line(format, &rows::ticket_row(&t))];
         }
         if wanted(Table::Events) {
             lines.events = rows::event_rows(&ticket, now)
                 .iter()
                 .filter(|e| e.at <= now)
-                .map(|e| line(format, Table::Events, e))
+                .map(|e| line(format, e))
                 .collect();
         }
         if wanted(Table::Cycles) {
             lines.cycles = (t.timers.iter())
-                .map(|timer| line(format, Table::Cycles, &rows::cycle_row(&t, timer)))
+                .map(|timer| line(format, &rows::cycle_row(&t, timer)))
                 .collect();
         }
         Some(Some(lines))

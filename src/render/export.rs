@@ -171,3 +171,67 @@ pub fn csv_line(row: &impl Serialize) -> String {
 pub const TICKETS_HEADER: &str = "assignee,closed_at,contact,customer,id,last_event_at,level,opened_at,reopens,repeated_outage,resolved_at,satisfaction,schema,severity,state,team,title";
 pub const EVENTS_HEADER: &str = "at,by,position,reference,schema,text,ticket,type,voided";
 pub const CYCLES_HEADER: &str = "breached_at,calendar,cycle,due,elapsed_s,level,metric,schema,severity,started_at,status,stopped_at,target_s,team,ticket";
+
+use super::parquet::{Cell, ToCells, instant, maybe_instant, maybe_text, number, text};
+
+impl ToCells for TicketRow<'_> {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            maybe_text(self.assignee),
+            maybe_instant(self.closed_at),
+            text(self.contact),
+            text(self.customer),
+            text(self.id),
+            instant(self.last_event_at),
+            text(self.level),
+            instant(self.opened_at),
+            number(self.reopens as i64),
+            Cell::Bool(self.repeated_outage),
+            maybe_instant(self.resolved_at),
+            self.satisfaction.map_or(Cell::Null, number),
+            number(self.schema),
+            text(self.severity),
+            text(self.state),
+            maybe_text(self.team),
+            text(self.title),
+        ]
+    }
+}
+
+impl ToCells for EventRow<'_> {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            instant(self.at),
+            text(self.by),
+            number(self.position as i64),
+            text(&self.reference),
+            number(self.schema),
+            text(&self.text),
+            text(self.ticket),
+            text(self.kind),
+            Cell::Bool(self.voided),
+        ]
+    }
+}
+
+impl ToCells for CycleRow<'_> {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            maybe_instant(self.breached_at),
+            text(self.calendar),
+            number(self.cycle),
+            maybe_instant(self.due),
+            number(self.elapsed_s),
+            maybe_text(self.level),
+            text(&self.metric),
+            number(self.schema),
+            text(self.severity),
+            instant(self.started_at),
+            text(self.status),
+            maybe_instant(self.stopped_at),
+            number(self.target_s),
+            maybe_text(self.team),
+            text(self.ticket),
+        ]
+    }
+}
