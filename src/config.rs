@@ -26,6 +26,19 @@ pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
     (line, column)
 }
 
+/// `text` read as TOML into `T`; a syntax or type error is one issue at
+/// its line and column.
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, PolicyError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        PolicyError(vec![PolicyIssue {
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }])
+    })
+}
+
 /// The problems found so far in `text`, placed by byte spans.
 pub(crate) struct Issues<'a> {
     text: &'a str,

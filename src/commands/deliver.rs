@@ -181,13 +181,12 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
                 Ok(()) => Ok(()),
             };
             let failure = outcome.as_ref().err().cloned();
-            let to = page.on_call.clone().unwrap_or_else(|| page.level.clone());
             record(
                 Attempt::of(outcome),
                 Delivery {
                     of: &page.of,
                     channel: &page.channel.name,
-                    to: &to,
+                    to: page.to(),
                     key: &page.dedup_key,
                     attempt: page.attempt,
                 },
@@ -260,21 +259,6 @@ struct Delivery<'a> {
     attempt: u32,
 }
 
-/// An error as a ticket keeps it: one line of at most 300 characters,
-/// without control characters (a server's answer is quoted in it, and a
-/// ticket file refuses what it could not read back).
-fn recordable(error: &str) -> String {
-    let line: String = error
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
-    match line.trim() {
-        "" => "failed without a message".to_string(),
-        text => text.to_string(),
-    }
-}
-
 /// Appends the attempt's `delivered` or `delivery-failed` event. Sent and
 /// not recorded is the one loss that matters: said loudly; the next run
 /// sends the same key again, which the receiver recognises.
@@ -303,7 +287,7 @@ fn record_attempt(
             channel: what.channel.to_string(),
             to: what.to.to_string(),
             attempt: what.attempt,
-            error: recordable(error),
+            error: tkt::delivery::recordable_error(error),
         },
     };
     let recorded = record::record_on(ctx, desk, id, &EventTime::default(), by.to_string(), |d| {

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{Issues, PolicyError, PolicyIssue, line_col};
+use crate::config::{Issues, PolicyError};
 use crate::names::UnknownName;
 use crate::ticket::{Channel as Medium, Event, NoticeKind};
 use crate::time::Timestamp;
@@ -57,7 +57,8 @@ pub struct Smtp {
     pub reply_to: Option<String>,
     pub user_env: Option<String>,
     pub password_env: Option<String>,
-    /// Connecting, each command and the whole message, in seconds.
+    /// Each network step (connecting, each command, each write), in
+    /// seconds.
     pub timeout_s: u64,
 }
 
@@ -176,14 +177,7 @@ impl Channels {
         text: &str,
         severity: impl Fn(&str) -> Result<(), UnknownName>,
     ) -> Result<Channels, PolicyError> {
-        let raw: RawChannels = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            PolicyError(vec![PolicyIssue {
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }])
-        })?;
+        let raw: RawChannels = crate::config::from_toml(text)?;
         let mut issues = Issues::new(text);
         if *raw.schema.get_ref() != 1 {
             issues.push(raw.schema.span(), "schema must be 1");
@@ -356,6 +350,21 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("sha256={hex}")
+}
+
+/// A delivery error as a ticket keeps it: one line of at most 300
+/// characters, without control characters (a server's answer may be
+/// quoted in it, and a ticket file refuses what it could not read back).
+pub fn recordable_error(error: &str) -> String {
+    let line: String = error
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(300)
+        .collect();
+    match line.trim() {
+        "" => "failed without a message".to_string(),
+        text => text.to_string(),
+    }
 }
 
 /// Whether tkt posts to `url`: HTTPS, or plain HTTP to this machine.

@@ -92,6 +92,14 @@ fn overdue(policy: &Policy, status: &Status, timers: &[Timer]) -> Vec<Overdue> {
     all
 }
 
+impl Page<'_> {
+    /// Whom the page is for, as its `delivered` event names it: the
+    /// person on call, else the level.
+    pub fn to(&self) -> &str {
+        self.on_call.as_deref().unwrap_or(&self.level)
+    }
+}
+
 /// The pages `ticket` (with `status` and `timers` at `now`) owes the
 /// pager channels, and those not sent now (ticket, what, why). `on_call`
 /// names who is on call for a level.

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{Issues, PolicyError, PolicyIssue, line_col};
+use crate::config::{Issues, PolicyError};
 use crate::names::{NameKind, UnknownName};
 use crate::oncall::Rotation;
 
@@ -134,14 +134,7 @@ impl People {
         team: impl Fn(&str) -> Result<(), UnknownName>,
         level: impl Fn(&str) -> Result<(), UnknownName>,
     ) -> Result<People, PolicyError> {
-        let raw: RawPeople = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            PolicyError(vec![PolicyIssue {
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }])
-        })?;
+        let raw: RawPeople = crate::config::from_toml(text)?;
         Checker {
             issues: Issues::new(text),
         }

@@ -192,14 +192,7 @@ impl Policy {
         if !issues.is_empty() {
             return Err(PolicyError(issues));
         }
-        let raw: raw::RawPolicy = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            PolicyError(vec![PolicyIssue {
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }])
-        })?;
+        let raw: raw::RawPolicy = crate::config::from_toml(text)?;
         validate::Validator::new(text).policy(raw)
     }
 

@@ -473,6 +473,11 @@ impl Hook {
     fn requests(&self) -> Vec<(String, String)> {
         self.got.lock().unwrap().clone()
     }
+
+    /// The body of the `n`-th request, as JSON.
+    fn json(&self, n: usize) -> serde_json::Value {
+        serde_json::from_str(&self.requests()[n].1).unwrap()
+    }
 }
 
 /// `tkt deliver ARGS` with the webhook's URL and secret and a pager's
@@ -672,7 +677,7 @@ fn an_overdue_escalation_pages_once_and_resolves_when_the_level_is_reached() {
     assert!(run.stdout.contains("paged"), "{}", run.stdout);
     let requests = hook.requests();
     assert_eq!(requests.len(), 1);
-    let trigger: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    let trigger = hook.json(0);
     let dedup_key = format!("{id}.escalation.L2.1");
     assert_eq!(trigger["event_action"], "trigger");
     assert_eq!(trigger["routing_key"], "R0UTING-key");
@@ -688,16 +693,12 @@ fn an_overdue_escalation_pages_once_and_resolves_when_the_level_is_reached() {
     assert_eq!(hook.requests().len(), 1);
 
     // The ticket reaches L2 (a hand-appended escalation): resolved, once.
-    let mut text = repo.read(&repo.ticket_file(&id));
-    text.push_str(
-        "- type: escalated\n  at: 2026-11-20T13:40:00Z\n  by: ana@example.com\n  to: L2\n  reason: Paged\n",
-    );
-    repo.write(&repo.ticket_file(&id), &text);
+    escalate_to_l2_by_hand(&repo, &id, "2026-11-20T13:40:00Z");
     let run = deliver_with(&repo, url, &["--now", "2026-11-20T13:45:00Z"]).ok();
     assert!(run.stdout.contains("resolved"), "{}", run.stdout);
     let requests = hook.requests();
     assert_eq!(requests.len(), 2);
-    let resolve: serde_json::Value = serde_json::from_str(&requests[1].1).unwrap();
+    let resolve = hook.json(1);
     assert_eq!(resolve["event_action"], "resolve");
     assert_eq!(resolve["dedup_key"], dedup_key.as_str());
     deliver_with(&repo, url, &["--now", "2026-11-20T13:50:00Z"]).ok();
@@ -722,7 +723,7 @@ url_env = \"TKT_TEST_HOOK_URL\"\nstyle = \"json\"\n\n[reminders]\nchannel = \"te
     assert!(run.stdout.contains("reminder"), "{}", run.stdout);
     let requests = hook.requests();
     assert_eq!(requests.len(), 1);
-    let body: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    let body = hook.json(0);
     assert_eq!(body["kind"], "reminder");
     assert_eq!(body["notice"], "reminder:update_cadence#1");
     let subject = body["subject"].as_str().unwrap();
@@ -765,7 +766,7 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
     deliver_with(&repo, "unused", &["--now", "2026-11-20T10:30:00Z"]).ok();
     let requests = hook.requests();
     assert_eq!(requests.len(), 1);
-    let trigger: serde_json::Value = serde_json::from_str(&requests[0].1).unwrap();
+    let trigger = hook.json(0);
     assert_eq!(trigger["event_action"], "trigger");
     assert_eq!(
         trigger["dedup_key"],
@@ -775,15 +776,11 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
     // second page.
     deliver_with(&repo, "unused", &["--now", "2026-11-20T13:30:00Z"]).ok();
     assert_eq!(hook.requests().len(), 1);
-    let mut text = repo.read(&repo.ticket_file(&id));
-    text.push_str(
-        "- type: escalated\n  at: 2026-11-20T10:40:00Z\n  by: ana@example.com\n  to: L2\n  reason: Paged\n",
-    );
-    repo.write(&repo.ticket_file(&id), &text);
+    escalate_to_l2_by_hand(&repo, &id, "2026-11-20T10:40:00Z");
     deliver_with(&repo, "unused", &["--now", "2026-11-20T13:45:00Z"]).ok();
     let requests = hook.requests();
     assert_eq!(requests.len(), 2);
-    let resolve: serde_json::Value = serde_json::from_str(&requests[1].1).unwrap();
+    let resolve = hook.json(1);
     assert_eq!(resolve["event_action"], "resolve");
     assert_eq!(
         resolve["dedup_key"],
@@ -868,4 +865,13 @@ fn sent_but_not_recorded_is_sent_again_under_the_same_message_id() {
         repo.read(&repo.ticket_file(&id))
             .contains("type: delivered")
     );
+}
+
+/// Appends, as a hand edit would, an escalation to L2 at `at`.
+fn escalate_to_l2_by_hand(repo: &TestRepo, id: &str, at: &str) {
+    let mut text = repo.read(&repo.ticket_file(id));
+    text.push_str(&format!(
+        "- type: escalated\n  at: {at}\n  by: ana@example.com\n  to: L2\n  reason: Paged\n"
+    ));
+    repo.write(&repo.ticket_file(id), &text);
 }
