@@ -136,9 +136,9 @@ fn describe(
         change,
         id: shown.map(|t| t.id.to_string()),
         title: after
-            .map(|t| workflow::replay(t).title)
+            .map(|t| workflow::replay(policy, t).title)
             .or_else(|| before.map(|t| t.title.clone())),
-        status: after.map(|t| workflow::replay_at(t, now)),
+        status: after.map(|t| workflow::replay_at(policy, t, now)),
         added,
         late,
         append_only,

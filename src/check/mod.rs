@@ -197,7 +197,7 @@ fn undelivered_in(
             let e = crate::sla::evaluate(policy, ticket, now);
             (e.status, e.timers)
         }
-        None => (workflow::replay_at(ticket, now), Vec::new()),
+        None => (workflow::replay_at_without_policy(ticket, now), Vec::new()),
     };
     let (_, mut not_now) = crate::delivery::outbox(channels, ticket, &status, now);
     if let Some(policy) = policy {
@@ -634,7 +634,7 @@ fn check_ticket(
     // Every event must be a transition the verbs would have allowed. Events
     // already reported by a rule above are not reported twice.
     let flagged: Vec<u64> = found[before_rules..].iter().map(|f| f.0).collect();
-    workflow::walk(ticket, |i, status, event| {
+    workflow::walk(policy, ticket, |i, status, event| {
         let start = lines.start(i);
         let end = lines.start(i + 1).max(start + 1);
         if flagged

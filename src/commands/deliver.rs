@@ -74,7 +74,10 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             let e = tkt::sla::evaluate(&policy, &ticket, ctx.now);
             (e.status, e.timers)
         } else {
-            (tkt::workflow::replay_at(&ticket, ctx.now), Vec::new())
+            (
+                tkt::workflow::replay_at(&policy, &ticket, ctx.now),
+                Vec::new(),
+            )
         };
         let status = &status;
         let (mut notices, mut not_now) = tkt::delivery::outbox(&channels, &ticket, status, ctx.now);

@@ -201,13 +201,13 @@ fn read_log(path: &Path) -> Result<(LogExcerpt, bool), CliError> {
 
 fn checklist(ctx: &Ctx, typed: &str) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
-    let repo = ctx.repo()?;
+    let (repo, policy) = ctx.repo_and_policy()?;
     let id = repo.resolve(typed)?;
     let mut ticket = repo.load(&id)?;
     super::require_opened(&ticket, ctx.now)?;
     // As of --now, like everything else.
     ticket.events.retain(|e| e.at() <= ctx.now);
-    let status = workflow::replay_at(&ticket, ctx.now);
+    let status = workflow::replay_at(&policy, &ticket, ctx.now);
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => confirmation::checklist_json(&mut out, &ticket, &status)?,

@@ -101,7 +101,7 @@ pub fn record_on(
         workflow::check_event_time(policy, ticket, at, ctx.clock(), ctx.system_clock())
             .map_err(|e| CliError::usage(e.to_string()))?;
         let late = workflow::last_counted_at(ticket).is_some_and(|last| last > at);
-        let status = workflow::replay(ticket);
+        let status = workflow::replay(policy, ticket);
         let event = make(&Draft {
             ticket,
             status: &status,
@@ -141,7 +141,7 @@ pub fn confirm_then(
     more: impl FnOnce(&mut Out) -> std::io::Result<()>,
 ) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Text, Format::Json])?;
-    let status = workflow::replay(&recorded.ticket);
+    let status = workflow::replay(&recorded.policy, &recorded.ticket);
     let printed = (|| {
         let mut out = anstream::stdout().lock();
         match format {

@@ -99,7 +99,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<Outcome, CliError> {
                 .collect::<Result<_, _>>()?,
         })
     })?;
-    let status = workflow::replay(&recorded.ticket);
+    let status = workflow::replay(&recorded.policy, &recorded.ticket);
     let missing = workflow::missing_review_parts(&recorded.policy, &status);
     record::confirm_then(ctx, &recorded, |out| {
         if missing.is_empty() {

@@ -223,7 +223,9 @@ pub fn outbox<'c>(
         // already tried keeps it.
         let by_severity = channels.routes.iter().any(|r| !r.severities.is_empty());
         let severity = if by_severity {
-            crate::workflow::replay_at(ticket, event.at()).severity
+            // (No reply changes a severity: the policy's pause rules are
+            // not needed for it.)
+            crate::workflow::replay_at_without_policy(ticket, event.at()).severity
         } else {
             status.severity.clone()
         };

@@ -52,7 +52,7 @@ fn notice(at: &str, kind: &str, channel: &str) -> String {
 
 fn owed_at(c: &Channels, t: &Ticket, now: &str) -> (Vec<(String, u32, String)>, Vec<Undelivered>) {
     let now = at(now);
-    let status = crate::workflow::replay_at(t, now);
+    let status = crate::workflow::replay_at_without_policy(t, now);
     let (owed, not_now) = outbox(c, t, &status, now);
     (
         owed.into_iter()
@@ -192,7 +192,7 @@ fn a_notice_is_owed_until_delivered_and_retried_with_backoff() {
         &(ack.clone() + &failed("2026-11-02T10:00:00Z", 1) + &delivered + &resolution),
     );
     let now = at("2026-11-03T10:00:00Z");
-    let status = crate::workflow::replay_at(&t, now);
+    let status = crate::workflow::replay_at_without_policy(&t, now);
     let (owed, not_now) = outbox(&c, &t, &status, now);
     assert!(not_now.is_empty());
     assert_eq!(owed.len(), 1);
@@ -259,7 +259,7 @@ fn chat_notices_go_to_webhooks_in_their_style() {
     let chat = notice("2026-11-02T09:10:00Z", "acknowledgement", "chat");
     let t = ticket("medium", "ops@acme.example", &chat);
     let now = at("2026-11-03T00:00:00Z");
-    let status = crate::workflow::replay_at(&t, now);
+    let status = crate::workflow::replay_at_without_policy(&t, now);
     let (owed, _) = outbox(&c, &t, &status, now);
     // The chat notice goes to the webhook only, addressed to the channel.
     assert_eq!(owed.len(), 1);
@@ -428,7 +428,7 @@ fn chat_bodies_show_ticket_text_never_as_markup() {
     let hostile = "- type: notified\n  at: 2026-11-02T09:10:00Z\n  by: ana\n  channel: chat\n  kind: update\n  message: '<!channel> see <https://evil.example|reset> & [x](https://evil.example)'\n";
     let t = ticket("medium", "ops@acme.example", hostile);
     let now = at("2026-11-03T00:00:00Z");
-    let status = crate::workflow::replay_at(&t, now);
+    let status = crate::workflow::replay_at_without_policy(&t, now);
     let (owed, _) = outbox(&c, &t, &status, now);
     let slack: serde_json::Value =
         serde_json::from_str(&webhook_body(Style::Slack, &owed[0])).unwrap();

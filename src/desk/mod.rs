@@ -168,7 +168,7 @@ impl Source for Ticket {
             let evaluation = sla::evaluate(policy, self, now);
             (evaluation.status, evaluation.timers)
         } else {
-            (workflow::replay_at(self, now), Vec::new())
+            (workflow::replay_at(policy, self, now), Vec::new())
         }
     }
 

@@ -109,6 +109,31 @@ pub struct ReviewPolicy {
     pub requires: Vec<ReviewPart>,
 }
 
+/// `[mail]`: which senders are customers, and what their new mail opens.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailPolicy {
+    /// The severity of a ticket opened from mail; without one, new mail
+    /// opens nothing (it is quarantined).
+    pub severity: Option<String>,
+    /// Sender domains, lower case, and the customer each belongs to.
+    pub customers: BTreeMap<String, String>,
+}
+
+impl MailPolicy {
+    /// The customer a sender address belongs to: its domain, or the
+    /// nearest parent domain, listed in `[mail.customers]`.
+    pub fn customer(&self, address: &str) -> Option<&str> {
+        let domain = address.rsplit_once('@')?.1.to_ascii_lowercase();
+        let mut rest = domain.as_str();
+        loop {
+            if let Some(name) = self.customers.get(rest) {
+                return Some(name);
+            }
+            rest = rest.split_once('.')?.1;
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Templates {
     pub acknowledgement: String,
@@ -173,6 +198,10 @@ pub struct Policy {
     /// The level a ticket flagged as a repeated outage must be at, at once.
     pub repeated_outage_level: Option<String>,
     pub pause_reasons: Vec<String>,
+    /// The pause reasons a customer's reply ends (`[pause] customer`).
+    pub customer_pause_reasons: Vec<String>,
+    /// How mail from customers opens tickets (`[mail]`).
+    pub mail: MailPolicy,
     pub confirmation: bool,
     /// Whoever resolved a ticket may not also approve its closure.
     pub four_eyes: bool,
@@ -273,6 +302,11 @@ impl Policy {
 
     pub fn expect_pause_reason(&self, reason: &str) -> Result<(), UnknownName> {
         names::expect(NameKind::PauseReason, reason, &self.pause_reasons)
+    }
+
+    /// Whether a customer's reply ends a pause for `reason`.
+    pub fn reply_resumes(&self, reason: &str) -> bool {
+        self.customer_pause_reasons.iter().any(|r| r == reason)
     }
 
     /// When the next customer update is owed if one is sent at `at`: the

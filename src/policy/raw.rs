@@ -41,6 +41,8 @@ pub(super) struct RawPolicy {
     pub(super) review: RawReview,
     #[serde(default)]
     pub(super) templates: RawTemplates,
+    #[serde(default)]
+    pub(super) mail: RawMail,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -132,6 +134,24 @@ pub(super) struct RawCriteria {
 pub(super) struct RawPause {
     #[serde(default)]
     pub(super) reasons: Vec<String>,
+    /// The reasons a customer's reply ends; by default
+    /// `waiting-on-customer` when that is a reason.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub(super) customer: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMail {
+    /// The severity a ticket opened from mail gets.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(super) severity: Option<Spanned<String>>,
+    /// Sender domains (`acme.example`) and the customer each belongs to.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub(super) customers: BTreeMap<Spanned<String>, String>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -203,6 +223,7 @@ fn known_keys(path: &str) -> Option<&'static [&'static str]> {
             "closure",
             "review",
             "templates",
+            "mail",
         ],
         "calendars.*" => &[
             "zone", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "holidays",
@@ -223,7 +244,8 @@ fn known_keys(path: &str) -> Option<&'static [&'static str]> {
         ],
         "severities[].escalations[]" => &["level", "within"],
         "criteria" => &["repeated_outage"],
-        "pause" => &["reasons"],
+        "pause" => &["reasons", "customer"],
+        "mail" => &["severity", "customers"],
         "closure" => &["confirmation", "four_eyes"],
         "review" => &["levels", "calendar", "within", "requires"],
         "templates" => &["acknowledgement", "update", "resolution"],

@@ -7,11 +7,15 @@ use std::ops::Range;
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::raw::{RawCalendar, RawLevel, RawPolicy, RawSeverity};
+use super::raw::{RawCalendar, RawLevel, RawMail, RawPolicy, RawSeverity};
 use super::{
-    ALWAYS, DEFAULT_LATE_TOLERANCE, EscalationTarget, Fraction, Level, PLACEHOLDERS, Policy,
-    PolicyError, ReviewPolicy, SCHEMA, Severity, Templates,
+    ALWAYS, DEFAULT_LATE_TOLERANCE, EscalationTarget, Fraction, Level, MailPolicy, PLACEHOLDERS,
+    Policy, PolicyError, ReviewPolicy, SCHEMA, Severity, Templates,
 };
+
+/// The pause reason a customer's reply ends when `[pause] customer` is
+/// not written (and the policy has that reason).
+const DEFAULT_CUSTOMER_PAUSE: &str = "waiting-on-customer";
 use crate::calendar::{Calendar, Window};
 use crate::config::Issues;
 use crate::duration;
@@ -163,6 +167,32 @@ impl<'a> Validator<'a> {
             resolution: self.template(raw.templates.resolution, defaults.resolution),
         };
 
+        let customer_pause_reasons = match &raw.pause.customer {
+            None => raw
+                .pause
+                .reasons
+                .iter()
+                .filter(|r| *r == DEFAULT_CUSTOMER_PAUSE)
+                .cloned()
+                .collect(),
+            Some(named) => {
+                for reason in named {
+                    if !raw.pause.reasons.contains(reason.get_ref()) {
+                        self.issue(
+                            reason.span(),
+                            unknown(
+                                NameKind::PauseReason,
+                                reason.get_ref(),
+                                raw.pause.reasons.iter(),
+                            ),
+                        );
+                    }
+                }
+                named.iter().map(|r| r.get_ref().clone()).collect()
+            }
+        };
+        let mail = self.mail(&raw.mail, &severities);
+
         self.issues.finish(Policy {
             warning,
             late_tolerance,
@@ -172,12 +202,52 @@ impl<'a> Validator<'a> {
             severities,
             repeated_outage_level,
             pause_reasons: raw.pause.reasons,
+            customer_pause_reasons,
+            mail,
             confirmation: raw.closure.confirmation,
             four_eyes: raw.closure.four_eyes,
             people: crate::people::People::default(),
             review,
             templates,
         })
+    }
+
+    fn mail(&mut self, raw: &RawMail, severities: &[Severity]) -> MailPolicy {
+        if let Some(severity) = &raw.severity
+            && !severities.iter().any(|s| &s.id == severity.get_ref())
+        {
+            self.issue(
+                severity.span(),
+                unknown(
+                    NameKind::Severity,
+                    severity.get_ref(),
+                    severities.iter().map(|s| &s.id),
+                ),
+            );
+        }
+        let mut customers = BTreeMap::new();
+        for (domain, customer) in &raw.customers {
+            let name = domain.get_ref();
+            let fit = name.contains('.')
+                && !name.starts_with('.')
+                && !name.ends_with('.')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+            if !fit {
+                self.issue(
+                    domain.span(),
+                    format!("`{name}` is not a mail domain (like `example.com`, no `@`)"),
+                );
+            } else if customer.trim().is_empty() {
+                self.issue(domain.span(), format!("no customer named for `{name}`"));
+            }
+            customers.insert(name.to_ascii_lowercase(), customer.trim().to_string());
+        }
+        MailPolicy {
+            severity: raw.severity.as_ref().map(|s| s.get_ref().clone()),
+            customers,
+        }
     }
 
     fn template(&mut self, value: Option<Spanned<String>>, default: String) -> String {

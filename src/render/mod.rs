@@ -269,6 +269,24 @@ pub fn event_summary_exact(event: &Event) -> String {
             "delivery of notice {of} to {to} by {channel} failed (attempt {attempt}): {}",
             first_line(error)
         ),
+        Event::CustomerReplied {
+            from,
+            kind,
+            subject,
+            text,
+            ..
+        } => {
+            let what = match kind {
+                tkt::ticket::ReplyKind::Reply => "customer replied",
+                tkt::ticket::ReplyKind::AutoReply => "automatic reply",
+                tkt::ticket::ReplyKind::Bounce => "mail bounced",
+            };
+            let line = match first_line(text) {
+                "" => first_line(subject),
+                line => line,
+            };
+            format!("{what} ({from}): {line}")
+        }
     }
 }
 

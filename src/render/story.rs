@@ -136,6 +136,34 @@ pub fn body(ticket: &Ticket, event: &Event, reference: &str) -> Vec<String> {
         Event::Delivered { message_id, .. } => {
             out.push(format!("message ID: {}", sanitize::line(message_id)));
         }
+        Event::CustomerReplied {
+            subject,
+            text,
+            of,
+            date,
+            message_id,
+            attachments,
+            ..
+        } => {
+            if !subject.trim().is_empty() {
+                labelled(&mut out, "subject", subject);
+            }
+            rest(&mut out, text);
+            if let Some(of) = of {
+                out.push(format!("in reply to notice {}", sanitize::line(of)));
+            }
+            if let Some(date) = date {
+                out.push(format!("dated {}", sanitize::line(date)));
+            }
+            out.push(format!("message ID: {}", sanitize::line(message_id)));
+            for a in attachments {
+                out.push(format!(
+                    "attachments/{}/{}",
+                    ticket.id,
+                    sanitize::line(&a.file_name())
+                ));
+            }
+        }
         Event::DeliveryFailed { .. }
         | Event::Opened { .. }
         | Event::Resumed { .. }

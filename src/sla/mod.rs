@@ -213,7 +213,7 @@ fn replay<'p>(
     for (n, &i) in timeline.current.iter().enumerate() {
         let event = &ticket.events[i];
         if n > 0 {
-            status.apply(event);
+            status.apply(policy, event);
         }
         clocks.apply(i, event, event.at().max(opened_at));
     }
@@ -422,6 +422,7 @@ mod tests {
     use super::*;
     use crate::policy::DEFAULT_POLICY;
     use crate::ticket::file;
+    use crate::workflow::State;
 
     fn policy() -> Policy {
         Policy::parse(DEFAULT_POLICY).unwrap()
@@ -627,6 +628,73 @@ mod tests {
             (res.status, res.due, res.elapsed_s),
             (TimerStatus::Paused, None, 7200)
         );
+    }
+
+    #[test]
+    fn a_customer_reply_ends_a_wait_on_the_customer_and_nothing_else() {
+        let p = policy();
+        let reply = |kind: &str| {
+            format!(
+                "customer-replied\nfrom: ops@acme.example\nmessage_id: <m@acme.example>\nkind: {kind}\ntext: here are the logs"
+            )
+        };
+        let run = |reason: &str, kind: &str, now: &str| {
+            let tk = ticket(
+                "high",
+                "2026-11-20T09:00:00Z",
+                &[
+                    ("2026-11-20T09:20:00Z", NOTIFY),
+                    ("2026-11-20T10:00:00Z", &format!("paused\nreason: {reason}")),
+                    ("2026-11-20T12:00:00Z", &reply(kind)),
+                ],
+            );
+            let e = evaluate(&p, &tk, t(now));
+            let res = find(&e.timers, Metric::Resolution, None).clone();
+            (e.status.state, res.status, res.elapsed_s)
+        };
+        // Waiting on the customer: the reply at 12:00 resumes, so at 13:00
+        // the resolution clock has run 09:00–10:00 and 12:00–13:00.
+        assert_eq!(
+            run("waiting-on-customer", "reply", "2026-11-20T13:00:00Z"),
+            (State::InProgress, TimerStatus::Running, 7200)
+        );
+        // Before the reply arrives, still paused.
+        assert_eq!(
+            run("waiting-on-customer", "reply", "2026-11-20T11:00:00Z"),
+            (State::Waiting, TimerStatus::Paused, 3600)
+        );
+        // An automatic answer, or a bounce, resumes nothing.
+        for kind in ["auto-reply", "bounce"] {
+            assert_eq!(
+                run("waiting-on-customer", kind, "2026-11-20T13:00:00Z"),
+                (State::Waiting, TimerStatus::Paused, 3600)
+            );
+        }
+        // Nor does the customer's reply end a wait on a third party.
+        assert_eq!(
+            run("waiting-on-third-party", "reply", "2026-11-20T13:00:00Z"),
+            (State::Waiting, TimerStatus::Paused, 3600)
+        );
+        // `[pause] customer` names the reasons a reply ends.
+        let both = Policy::parse(&crate::policy::DEFAULT_POLICY.replace(
+            "[pause]\n",
+            "[pause]\ncustomer = [\"waiting-on-customer\", \"waiting-on-third-party\"]\n",
+        ))
+        .unwrap();
+        let tk = ticket(
+            "high",
+            "2026-11-20T09:00:00Z",
+            &[
+                (
+                    "2026-11-20T10:00:00Z",
+                    "paused\nreason: waiting-on-third-party",
+                ),
+                ("2026-11-20T12:00:00Z", &reply("reply")),
+            ],
+        );
+        let e = evaluate(&both, &tk, t("2026-11-20T13:00:00Z"));
+        assert_eq!(e.status.state, State::InProgress);
+        assert_eq!(find(&e.timers, Metric::Resolution, None).elapsed_s, 7200);
     }
 
     #[test]

@@ -111,6 +111,8 @@ pub(super) struct Replay<'p> {
     opened_at: Option<Timestamp>,
     /// Whether the ticket is paused (waiting).
     paused: bool,
+    /// Why, as the status replay has it: the latest pause's reason.
+    pause_reason: Option<String>,
     open: bool,
     /// Whether the customer was ever notified (also while resolved).
     notified_once: bool,
@@ -140,6 +142,7 @@ impl<'p> Replay<'p> {
             level_rank: 0,
             opened_at: None,
             paused: false,
+            pause_reason: None,
             open: true,
             notified_once: false,
             first_response: None,
@@ -326,8 +329,12 @@ impl<'p> Replay<'p> {
                 self.stop_slot(i, at, |r| &mut r.first_response);
                 self.restart_cadence(i, at);
             }
-            Event::Paused { .. } => {
-                if !self.open || self.paused {
+            Event::Paused { reason, .. } => {
+                if !self.open {
+                    return;
+                }
+                self.pause_reason = Some(reason.clone());
+                if self.paused {
                     return;
                 }
                 self.paused = true;
@@ -344,19 +351,19 @@ impl<'p> Replay<'p> {
                     }
                 });
             }
-            Event::Resumed { .. } => {
-                if !self.paused {
-                    return;
-                }
-                self.paused = false;
-                self.each_current(i, |clock, _| {
-                    if clock.is_active() && !clock.is_running() {
-                        clock.running_since = Some(at);
-                        Some(Action::Resumed)
-                    } else {
-                        None
-                    }
-                });
+            Event::Resumed { .. } => self.resume(i, at),
+            // A person's reply ends a wait on the customer (the status
+            // replay's rule, `Status::reply_ends_wait`).
+            Event::CustomerReplied {
+                kind: crate::ticket::ReplyKind::Reply,
+                ..
+            } if self.paused
+                && self
+                    .pause_reason
+                    .as_deref()
+                    .is_some_and(|r| self.policy.reply_resumes(r)) =>
+            {
+                self.resume(i, at)
             }
             Event::SeverityChanged { to, .. } => self.change_severity(i, at, to),
             Event::Escalated { to, .. } => {
@@ -379,11 +386,13 @@ impl<'p> Replay<'p> {
             Event::Resolved { .. } => {
                 self.open = false;
                 self.paused = false;
+                self.pause_reason = None;
                 self.stop_work(i, at);
             }
             Event::Closed { .. } => {
                 self.open = false;
                 self.paused = false;
+                self.pause_reason = None;
                 self.stop_work(i, at);
                 self.start_review(i, at);
             }
@@ -413,8 +422,25 @@ impl<'p> Replay<'p> {
             // Timers stop when a notice is recorded, not when it arrives.
             | Event::Delivered { .. }
             | Event::DeliveryFailed { .. }
+            | Event::CustomerReplied { .. }
             | Event::Voided { .. } => {}
         }
+    }
+
+    fn resume(&mut self, i: usize, at: Timestamp) {
+        self.pause_reason = None;
+        if !self.paused {
+            return;
+        }
+        self.paused = false;
+        self.each_current(i, |clock, _| {
+            if clock.is_active() && !clock.is_running() {
+                clock.running_since = Some(at);
+                Some(Action::Resumed)
+            } else {
+                None
+            }
+        });
     }
 
     /// Resolution and closure stop every cycle of the work itself.
@@ -448,6 +474,7 @@ impl<'p> Replay<'p> {
         // Resolution and unmet escalations continue where they were, on
         // the current tier's calendar; a pause does not survive a reopen.
         let was_paused = std::mem::take(&mut self.paused);
+        self.pause_reason = None;
         let policy = self.policy;
         let reached = self.level_rank;
         let calendar = self.calendar_name();

@@ -233,6 +233,30 @@ pub enum NoticeKind {
     Resolution,
 }
 
+/// What kind of mail a customer sent back (`customer-replied`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplyKind {
+    /// Written by a person: it ends a wait on the customer.
+    Reply,
+    /// An automatic answer (out of office, `Auto-Submitted`): recorded,
+    /// never resumes anything.
+    AutoReply,
+    /// A delivery status notification: the notice did not arrive.
+    Bounce,
+}
+
+impl ReplyKind {
+    /// The name on disk: `auto-reply`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyKind::Reply => "reply",
+            ReplyKind::AutoReply => "auto-reply",
+            ReplyKind::Bounce => "bounce",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItem {
@@ -446,6 +470,31 @@ pub enum Event {
         attempt: u32,
         error: String,
     },
+    /// Mail from the customer threaded into the ticket (`ingest`): `at` is
+    /// when it was received, `from` the sender, `message_id` the key a
+    /// second copy is recognised by. A `reply` ends a pause for one of the
+    /// policy's `[pause] customer` reasons.
+    CustomerReplied {
+        at: Timestamp,
+        by: String,
+        from: String,
+        message_id: String,
+        kind: ReplyKind,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        subject: String,
+        /// The new text: quoted history and signature trimmed.
+        text: String,
+        /// The reference of the `notified` event the mail answers, when
+        /// it names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<String>,
+        /// The `Date:` header as the sender wrote it (information only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<String>,
+        /// The whole message (`message.eml`) and its attachments.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
+    },
 }
 
 /// Expands to a match that binds the `at` and `by` every variant carries.
@@ -520,6 +569,9 @@ macro_rules! each_variant {
             }
             | Event::DeliveryFailed {
                 at: $at, by: $by, ..
+            }
+            | Event::CustomerReplied {
+                at: $at, by: $by, ..
             } => $body,
         }
     };
@@ -560,6 +612,7 @@ impl Event {
             Event::Voided { .. } => "voided",
             Event::Delivered { .. } => "delivered",
             Event::DeliveryFailed { .. } => "delivery-failed",
+            Event::CustomerReplied { .. } => "customer-replied",
         }
     }
 }
@@ -572,6 +625,10 @@ impl Event {
         match self {
             Event::Opened { .. } | Event::Resumed { .. } | Event::Delivered { .. } => {}
             Event::DeliveryFailed { error, .. } => out.push(error),
+            Event::CustomerReplied { subject, text, .. } => {
+                out.push(subject);
+                out.push(text);
+            }
             Event::Note { text, .. }
             | Event::Amended { text, .. }
             | Event::Answered { text, .. }
@@ -695,6 +752,7 @@ impl Event {
         match self {
             Event::Diagnosed { attachments, .. } => attachments,
             Event::Attached { files, .. } => files,
+            Event::CustomerReplied { attachments, .. } => attachments,
             _ => &[],
         }
     }

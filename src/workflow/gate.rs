@@ -177,6 +177,19 @@ fn delivery(g: &mut Gate, of: &str, channel: &str, to: &str, attempt: u32) {
     g.need(attempt >= 1, "attempts count from 1", None);
 }
 
+fn well_formed(g: &mut Gate, files: &[crate::ticket::Attachment]) {
+    for file in files {
+        g.need(
+            file.is_well_formed(),
+            format!(
+                "`{}` is not a stored attachment reference (a safe name and a SHA-256)",
+                file.name
+            ),
+            None,
+        );
+    }
+}
+
 pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refusal> {
     match event {
         Event::Opened { .. } => {
@@ -491,19 +504,34 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
             g.need(!error.trim().is_empty(), "no error", None);
             g.finish()
         }
+        Event::CustomerReplied {
+            from,
+            message_id,
+            text,
+            attachments,
+            ..
+        } => {
+            // A fact from outside: recorded in any state (a reply to a
+            // closed ticket is still the customer's word).
+            let mut g = Gate::new("cannot record the customer's mail");
+            g.need(
+                is_mail_address(from),
+                format!("`{from}` is not a mail address (from)"),
+                None,
+            );
+            g.need(!message_id.trim().is_empty(), "no message ID", None);
+            g.need(
+                !text.trim().is_empty() || !attachments.is_empty(),
+                "the mail has no text and no attachment",
+                None,
+            );
+            well_formed(&mut g, attachments);
+            g.finish()
+        }
         Event::Attached { files, .. } => {
             let mut g = Gate::new("cannot record the attachment");
             g.need(!files.is_empty(), "no file attached", None);
-            for file in files {
-                g.need(
-                    file.is_well_formed(),
-                    format!(
-                        "`{}` is not a stored attachment reference (a safe name and a SHA-256)",
-                        file.name
-                    ),
-                    None,
-                );
-            }
+            well_formed(&mut g, files);
             g.finish()
         }
         Event::Reviewed {
@@ -549,7 +577,7 @@ pub fn admit(policy: &Policy, status: &Status, event: &Event) -> Result<(), Refu
 /// later steps relied on is refused, naming the first that would break).
 pub fn admit_void(policy: &Policy, ticket: &Ticket, void: &Event) -> Result<(), Refusal> {
     let Event::Voided { event: target, .. } = void else {
-        return admit(policy, &super::state::replay(ticket), void);
+        return admit(policy, &super::state::replay(policy, ticket), void);
     };
     let mut g = Gate::new(format!("cannot void event {target}"));
     let refs = ticket.references();
@@ -657,7 +685,7 @@ pub fn check_event_time(
 /// index.
 fn refused_events(policy: &Policy, ticket: &Ticket) -> Vec<(usize, Refusal)> {
     let mut out = Vec::new();
-    super::state::walk(ticket, |i, status, event| {
+    super::state::walk(policy, ticket, |i, status, event| {
         if let Err(refusal) = admit(policy, status, event) {
             out.push((i, refusal));
         }
@@ -1100,7 +1128,7 @@ mod tests {
                 events: full.events[..full.events.len() - 1].to_vec(),
                 ..full.clone()
             };
-            let status = replay(&before);
+            let status = replay(&policy, &before);
             let got: Vec<(String, Option<Remedy>)> = match admit(&policy, &status, event) {
                 Ok(()) => Vec::new(),
                 Err(refusal) => refusal

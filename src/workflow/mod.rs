@@ -16,5 +16,5 @@ pub use gate::{
 pub use notice::{NoticeValues, default_notice_kind, notice_text, render_notice};
 pub use state::{
     State, Status, Timeline, last_counted_at, missing_docs, missing_review_parts, needs_review,
-    next_level, replay, replay_at, review_done, voided_refs, walk,
+    next_level, replay, replay_at, replay_at_without_policy, review_done, voided_refs, walk,
 };

@@ -281,39 +281,75 @@ impl Status {
         }
     }
 
-    /// Applies one event after `opened` (replay order).
-    pub fn apply(&mut self, event: &Event) {
-        apply(self, event);
+    /// Applies one event after `opened` (replay order). The policy says
+    /// which waits a customer's reply ends.
+    pub fn apply(&mut self, policy: &Policy, event: &Event) {
+        apply(self, &policy.customer_pause_reasons, event);
+    }
+
+    /// Whether `event` ends the wait the ticket is in: a customer's reply
+    /// (not an automatic one) while it waits for one of the policy's
+    /// `[pause] customer` reasons.
+    pub fn reply_ends_wait(&self, policy: &Policy, event: &Event) -> bool {
+        self.reply_ends(&policy.customer_pause_reasons, event)
+    }
+
+    fn reply_ends(&self, customer_waits: &[String], event: &Event) -> bool {
+        matches!(
+            event,
+            Event::CustomerReplied {
+                kind: crate::ticket::ReplyKind::Reply,
+                ..
+            }
+        ) && self.state == State::Waiting
+            && self
+                .pause_reason
+                .as_deref()
+                .is_some_and(|r| customer_waits.iter().any(|w| w == r))
     }
 }
 
 /// The status at `now`: the events at or before it, in replay order.
-pub fn replay_at(ticket: &Ticket, now: Timestamp) -> Status {
-    replay_order(ticket, &Timeline::of(ticket, now).current)
+pub fn replay_at(policy: &Policy, ticket: &Ticket, now: Timestamp) -> Status {
+    replay_order(
+        &policy.customer_pause_reasons,
+        ticket,
+        &Timeline::of(ticket, now).current,
+    )
+}
+
+/// [`replay_at`] without a policy (it could not be read): no reply ends a
+/// wait.
+pub fn replay_at_without_policy(ticket: &Ticket, now: Timestamp) -> Status {
+    replay_order(&[], ticket, &Timeline::of(ticket, now).current)
 }
 
 /// The status after every event, in replay order: what a new event is
 /// appended to.
-pub fn replay(ticket: &Ticket) -> Status {
-    replay_order(ticket, &Timeline::all(ticket))
+pub fn replay(policy: &Policy, ticket: &Ticket) -> Status {
+    replay_order(
+        &policy.customer_pause_reasons,
+        ticket,
+        &Timeline::all(ticket),
+    )
 }
 
-fn replay_order(ticket: &Ticket, order: &[usize]) -> Status {
+fn replay_order(customer_waits: &[String], ticket: &Ticket, order: &[usize]) -> Status {
     let mut s = Status::opened(ticket);
     for &i in order.iter().skip(1) {
-        s.apply(&ticket.events[i]);
+        apply(&mut s, customer_waits, &ticket.events[i]);
     }
     s
 }
 
 /// Replays like [`replay`], showing `visit` the status just before each
 /// event after `opened`, in replay order, with the event's file index.
-pub fn walk(ticket: &Ticket, mut visit: impl FnMut(usize, &Status, &Event)) {
+pub fn walk(policy: &Policy, ticket: &Ticket, mut visit: impl FnMut(usize, &Status, &Event)) {
     let mut s = Status::opened(ticket);
     for i in Timeline::all(ticket).into_iter().skip(1) {
         let event = &ticket.events[i];
         visit(i, &s, event);
-        s.apply(event);
+        s.apply(policy, event);
     }
 }
 
@@ -337,6 +373,16 @@ fn start_work(s: &mut Status) {
     }
 }
 
+/// A resume (or a reply that ends the wait): back in progress.
+fn resume(s: &mut Status, at: Timestamp) {
+    if s.state == State::Waiting {
+        s.state = State::InProgress;
+    }
+    s.pause_reason = None;
+    s.paused_at = None;
+    end_wait(s, at);
+}
+
 /// Ends the wait in progress, if any, at `at`.
 fn end_wait(s: &mut Status, at: Timestamp) {
     if let Some(wait) = s.waits.last_mut().filter(|w| w.until.is_none()) {
@@ -344,8 +390,12 @@ fn end_wait(s: &mut Status, at: Timestamp) {
     }
 }
 
-fn apply(s: &mut Status, event: &Event) {
+fn apply(s: &mut Status, customer_waits: &[String], event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
+    if s.reply_ends(customer_waits, event) {
+        resume(s, event.at());
+        return;
+    }
     match event {
         Event::Opened { .. }
         | Event::ActionDone { .. }
@@ -353,6 +403,8 @@ fn apply(s: &mut Status, event: &Event) {
         | Event::Attached { .. }
         | Event::Delivered { .. }
         | Event::DeliveryFailed { .. }
+        // A reply that ends no wait (see above) changes no state.
+        | Event::CustomerReplied { .. }
         | Event::Voided { .. } => {}
         Event::Amended {
             field: AmendedField::Title,
@@ -433,14 +485,7 @@ fn apply(s: &mut Status, event: &Event) {
                 s.pause_reason = Some(reason.clone());
             }
         }
-        Event::Resumed { at, .. } => {
-            if s.state == State::Waiting {
-                s.state = State::InProgress;
-            }
-            s.pause_reason = None;
-            s.paused_at = None;
-            end_wait(s, *at);
-        }
+        Event::Resumed { at, .. } => resume(s, *at),
         Event::Involved { team, .. } => {
             start_work(s);
             if !s.waiting_on_teams.contains(team) {
@@ -554,6 +599,10 @@ mod tests {
     use super::*;
     use crate::ticket::file;
 
+    fn default_policy() -> Policy {
+        Policy::parse(crate::policy::DEFAULT_POLICY).unwrap()
+    }
+
     fn ticket(events: &str) -> Ticket {
         let text = format!(
             "schema: 1\nid: T-7FQ2M9KD3A\ntitle: t\ncustomer:\n  contact: a@b.c\nevents:\n\
@@ -569,7 +618,7 @@ mod tests {
 - type: escalated\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  to: L2\n  reason: r\n\
 - type: paused\n  at: 2026-11-20T09:30:00Z\n  by: ana\n  reason: waiting-on-customer\n",
         );
-        let s = replay(&t);
+        let s = replay(&default_policy(), &t);
         assert_eq!(s.state, State::Waiting);
         assert_eq!(s.level, "L2");
         assert_eq!(s.pause_reason.as_deref(), Some("waiting-on-customer"));
@@ -598,10 +647,10 @@ mod tests {
         assert_eq!(early.future, [0, 2, 1, 3, 4]);
         // The status replay uses that order: paused, then resumed.
         assert_eq!(
-            replay_at(&t, at("2026-11-20T09:10:00Z")).state,
+            replay_at(&default_policy(), &t, at("2026-11-20T09:10:00Z")).state,
             State::Waiting
         );
-        assert_eq!(replay(&t).state, State::InProgress);
+        assert_eq!(replay(&default_policy(), &t).state, State::InProgress);
     }
 
     #[test]
@@ -615,7 +664,7 @@ mod tests {
             "- type: escalated\n  at: 2026-11-20T09:10:00Z\n  by: ana\n  to: L3\n  reason: r\n\
 - type: escalated\n  at: 2026-11-20T09:20:00Z\n  by: ana\n  to: manager\n  reason: r\n",
         );
-        let s = replay(&t);
+        let s = replay(&default_policy(), &t);
         assert_eq!(s.level, "manager");
         assert!(s.levels_reached.contains("L3"));
         assert!(needs_review(&policy, &s));
@@ -640,7 +689,7 @@ mod tests {
     #[test]
     fn missing_docs_follow_the_policy_order() {
         let policy = Policy::parse(crate::policy::DEFAULT_POLICY).unwrap();
-        let s = replay(&ticket(""));
+        let s = replay(&default_policy(), &ticket(""));
         assert_eq!(
             missing_docs(&policy, &s, "L2"),
             vec![
