@@ -61,6 +61,22 @@ impl TicketId {
         TicketId(id)
     }
 
+    /// The ID of a ticket opened from mail: taken from the SHA-256 of the
+    /// message's ID, so the same message opens the same ticket however
+    /// often it arrives, and a later mail that refers to it finds it.
+    pub fn for_message(message_id: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("tkt mail {message_id}").as_bytes());
+        let mut bits = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+        let mut id = String::with_capacity(PREFIX.len() + BODY_LEN);
+        id.push_str(PREFIX);
+        for _ in 0..BODY_LEN {
+            id.push(ALPHABET[(bits & 31) as usize] as char);
+            bits >>= 5;
+        }
+        TicketId(id)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub mod git;
 pub mod history;
 pub mod id;
+pub mod inbound;
 pub mod inbox;
 pub mod merge;
 pub mod names;

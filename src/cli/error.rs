@@ -20,6 +20,9 @@ pub enum Kind {
     Refused,
     /// Config, I/O or repository problems: exit 2.
     Environment,
+    /// Nothing was lost, but nothing was kept either: run again later
+    /// (exit 75, `EX_TEMPFAIL`, which mail systems retry on).
+    TryAgain,
     /// Stdout closed early (`tkt list | head`): exit quietly.
     BrokenPipe,
 }
@@ -60,6 +63,7 @@ impl CliError {
         match self.kind {
             Kind::Refused => 1,
             Kind::Usage | Kind::Environment => 2,
+            Kind::TryAgain => 75,
             Kind::BrokenPipe => 0,
         }
     }

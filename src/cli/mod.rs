@@ -120,6 +120,7 @@ impl Command {
             Command::Check(a) => a.format.get(),
             Command::Report(a) => a.format.get(),
             Command::Export(_) | Command::Deliver(_) => None,
+            Command::Ingest(a) => a.format.get(),
             Command::Changes(a) => a.format.get(),
             Command::Init(_)
             | Command::FixConflicts(_)
@@ -190,6 +191,8 @@ pub enum Command {
     Notify(commands::notify::NotifyArgs),
     /// Send what channels.toml routes (mail, chat webhooks, pages, reminders), record each attempt, exit; for CI or cron
     Deliver(commands::deliver::DeliverArgs),
+    /// Customers' mail into tickets: a reply becomes an event (and ends a wait on the customer), new mail from a known customer opens a ticket, the rest is quarantined
+    Ingest(commands::ingest::IngestArgs),
     /// Pause the SLA clocks while waiting on the customer (or a third party)
     Pause(commands::pause::PauseArgs),
     /// Resume a paused ticket
@@ -469,6 +472,7 @@ pub fn main() -> ExitCode {
         Command::Escalate(args) => commands::escalate::run(&ctx, args),
         Command::Notify(args) => commands::notify::run(&ctx, args),
         Command::Deliver(args) => commands::deliver::run(&ctx, args),
+        Command::Ingest(args) => commands::ingest::run(&ctx, args),
         Command::Pause(args) => commands::pause::pause(&ctx, args),
         Command::Resume(args) => commands::pause::resume(&ctx, args),
         Command::Assign(args) => commands::assign::run(&ctx, args),

@@ -16,6 +16,7 @@ pub mod export;
 pub mod filter;
 pub mod handover;
 pub mod inbox;
+pub mod ingest;
 pub mod init;
 pub mod input;
 pub mod involve;

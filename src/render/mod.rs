@@ -12,6 +12,7 @@ pub mod explain;
 pub mod export;
 pub mod handover;
 pub mod inbox;
+pub mod ingest;
 pub mod init;
 pub mod list;
 pub mod man;

@@ -67,6 +67,28 @@ impl Repo {
         source: &Path,
         name: &str,
     ) -> Result<Stored, StoreError> {
+        let input = open_source(source)?;
+        self.store_from(id, input, source, name)
+    }
+
+    /// Stores `bytes` (a part of a mail, say) as ticket `id`'s attachment
+    /// `name`, like [`Repo::store_attachment`].
+    pub fn store_bytes(
+        &self,
+        id: &TicketId,
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<Stored, StoreError> {
+        self.store_from(id, bytes, Path::new(name), name)
+    }
+
+    fn store_from(
+        &self,
+        id: &TicketId,
+        mut input: impl Read,
+        source: &Path,
+        name: &str,
+    ) -> Result<Stored, StoreError> {
         let dir = self.attachments_dir(id);
         for level in [self.attachments_root(), dir.clone()] {
             match fs::symlink_metadata(&level) {
@@ -81,7 +103,6 @@ impl Repo {
                 Err(e) => return Err(io_err(&level)(e)),
             }
         }
-        let mut input = open_source(source)?;
         let tmp = dir.join(format!(".{}.{}.tkt-tmp", std::process::id(), name));
         let copied = (|| {
             let mut out = OpenOptions::new().write(true).create_new(true).open(&tmp)?;

@@ -28,8 +28,10 @@ use crate::ticket::{Event, Ticket};
 pub use io::{create_new_file, read_capped, replace_file};
 
 mod attachments;
+mod quarantine;
 pub use attachments::{AttachmentProblem, Stored};
 use io::{foreign_owner, read_regular, sync_dir, write_temp};
+pub use quarantine::Quarantined;
 
 pub const POLICY_FILE: &str = "policy.toml";
 pub const TICKETS_DIR: &str = "tickets";
