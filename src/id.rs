@@ -66,7 +66,7 @@ impl TicketId {
     /// often it arrives, and a later mail that refers to it finds it.
     pub fn for_message(message_id: &str) -> Self {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("tkt mail {message_id}").as_bytes());
+        let digest = Sha256::digest(format!("mail-message-id:{message_id}").as_bytes());
         let mut bits = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
         let mut id = String::with_capacity(PREFIX.len() + BODY_LEN);
         id.push_str(PREFIX);

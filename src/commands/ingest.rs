@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use tkt::id::TicketId;
-use tkt::inbound::{self, Decision, Mail};
+use tkt::inbound::{self, Decision, Ingested, Mail};
 use tkt::policy::Policy;
 use tkt::store::{MAX_ATTACHMENT_BYTES, Quarantined, Repo, StoreError, Stored};
 use tkt::ticket::{Customer, Event, SCHEMA, Ticket};
@@ -42,32 +42,6 @@ pub struct IngestArgs {
 struct Incoming {
     raw: Vec<u8>,
     arrived: Option<Timestamp>,
-}
-
-/// What became of one message.
-pub enum Ingested {
-    Replied {
-        id: TicketId,
-        event: Event,
-        /// It ended the ticket's wait on the customer.
-        resumed: bool,
-    },
-    Opened {
-        id: TicketId,
-        event: Event,
-    },
-    Duplicate {
-        id: TicketId,
-        message_id: String,
-    },
-    Quarantined {
-        reason: String,
-        path: PathBuf,
-    },
-    /// Nothing kept: the operator (or the mail system) should try again.
-    Failed {
-        error: String,
-    },
 }
 
 pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<Outcome, CliError> {

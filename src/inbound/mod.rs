@@ -20,7 +20,10 @@ use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 pub use route::{Decision, Known, has_message, route, sent_by_tkt};
 pub use trim::trim;
 
-use crate::ticket::ReplyKind;
+use std::path::PathBuf;
+
+use crate::id::TicketId;
+use crate::ticket::{Event, ReplyKind};
 use crate::time::Timestamp;
 
 /// The largest message read (bytes); larger ones are refused.
@@ -51,6 +54,33 @@ pub enum Refused {
     NoSender,
     #[error("the {0} header carries a line break or control character (header injection)")]
     Injection(&'static str),
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingested {
+    Replied {
+        id: TicketId,
+        event: Event,
+        /// It ended the ticket's wait on the customer.
+        resumed: bool,
+    },
+    Opened {
+        id: TicketId,
+        event: Event,
+    },
+    Duplicate {
+        id: TicketId,
+        message_id: String,
+    },
+    Quarantined {
+        reason: String,
+        path: PathBuf,
+    },
+    /// Nothing kept: the operator (or the mail system) should try again.
+    Failed {
+        error: String,
+    },
 }
 
 /// A file that came with the message.

@@ -4,11 +4,10 @@
 use std::io::{self, Write};
 
 use serde_json::json;
+use tkt::inbound::Ingested;
 use tkt::sanitize::line;
 use tkt::store::{Quarantined, Repo};
 use tkt::ticket::Event;
-
-use crate::commands::ingest::Ingested;
 
 /// "T-…  customer replied (bob@acme.example): … — resumed".
 pub fn ingested(out: &mut impl Write, repo: &Repo, done: &Ingested) -> io::Result<()> {

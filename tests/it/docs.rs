@@ -319,6 +319,7 @@ fn policy_documents_every_key_and_name() {
         "schema = 1\n[closure]\nzzz = 1\n",
         "schema = 1\n[review]\nzzz = 1\n",
         "schema = 1\n[templates]\nzzz = 1\n",
+        "schema = 1\n[mail]\nzzz = 1\n",
         // Documentation and review-part names.
         "schema = 1\n[[levels]]\nrequires = [\"zzz\"]\n",
         "schema = 1\n[review]\nrequires = [\"zzz\"]\n",
