@@ -52,8 +52,9 @@ pub struct ApproveArgs {
 pub struct CloseArgs {
     /// Ticket ID or unique prefix
     pub id: String,
-    /// Who at the customer confirmed the resolution
-    #[arg(long, value_name = "WHO")]
+    /// Who at the customer confirmed the resolution, or the reference of
+    /// their reply by mail (a customer-replied event, as `show` lists it)
+    #[arg(long, value_name = "WHO|REF")]
     pub confirmed_by: Option<String>,
     /// Close without customer confirmation (needs -m WHY)
     #[arg(long, requires = "reason", conflicts_with = "confirmed_by")]
@@ -151,6 +152,15 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
         let approved_by = approved_by
             .map(|a| d.who.resolve(&a, Role::Approver, d.at))
             .transpose()?;
+        // A reference cites the customer's reply: it must name one.
+        if let Some(cited) = confirmed_by.as_deref().filter(|c| looks_like_reference(c))
+            && tkt::inbound::cited_reply(d.ticket, cited).is_none()
+        {
+            return Err(CliError::refused(format!(
+                "`{cited}` names no customer reply on {} (show lists each reply with its reference); nothing was written",
+                d.ticket.id
+            )));
+        }
         Ok(Event::Closed {
             at: d.at,
             by: d.by.clone(),
@@ -161,6 +171,14 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
         })
     })?;
     record::confirm(ctx, &recorded)
+}
+
+/// Ten lower-case hex digits: an event reference, not a name.
+fn looks_like_reference(text: &str) -> bool {
+    text.len() == tkt::ticket::REFERENCE_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 pub fn reopen(ctx: &Ctx, args: ReopenArgs) -> Result<Outcome, CliError> {

@@ -17,7 +17,7 @@ mod tests;
 
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 
-pub use route::{Decision, Known, has_message, route, sent_by_tkt};
+pub use route::{Decision, Known, cited_reply, has_message, route, sent_by_tkt};
 pub use trim::trim;
 
 use std::path::PathBuf;
@@ -209,10 +209,7 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         let name = part
             .attachment_name()
             .map(str::to_string)
-            .unwrap_or_else(|| match &part.body {
-                PartType::Message(_) => "message.eml".to_string(),
-                _ => "attachment".to_string(),
-            });
+            .unwrap_or_else(|| unnamed(part));
         let name = crate::ticket::Attachment::safe_name(&clean(&name));
         let bytes = part.contents();
         if bytes.len() as u64 > max_attachment || attachments.len() >= MAX_ATTACHMENTS {
@@ -237,6 +234,23 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         left_out,
         returned,
     })
+}
+
+/// A name for an attachment that has none, from its type:
+/// `message.eml`, `delivery-status.txt`, `attachment.pdf`.
+fn unnamed(part: &mail_parser::MessagePart<'_>) -> String {
+    if matches!(part.body, PartType::Message(_)) {
+        return "message.eml".to_string();
+    }
+    let Some(ct) = part.content_type() else {
+        return "attachment".to_string();
+    };
+    let sub = ct.subtype().unwrap_or("bin").to_ascii_lowercase();
+    match ct.ctype().to_ascii_lowercase().as_str() {
+        "message" if sub == "rfc822" => "message.eml".to_string(),
+        "message" | "text" => format!("{sub}.txt"),
+        _ => format!("attachment.{sub}"),
+    }
 }
 
 /// Bytes up to the first empty line (the whole message when none).

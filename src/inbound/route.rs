@@ -216,3 +216,23 @@ fn sender_known(policy: &Policy, ticket: &Ticket, from: &str) -> bool {
                 && c.eq_ignore_ascii_case(ticket.customer.name.trim())
         })
 }
+
+/// The customer's reply (kind `reply`) whose reference is `reference`, as
+/// a closure's `confirmed_by` may cite it.
+pub fn cited_reply<'t>(ticket: &'t Ticket, reference: &str) -> Option<&'t Event> {
+    ticket
+        .events
+        .iter()
+        .zip(ticket.references())
+        .find(|(e, r)| {
+            r == reference
+                && matches!(
+                    e,
+                    Event::CustomerReplied {
+                        kind: ReplyKind::Reply,
+                        ..
+                    }
+                )
+        })
+        .map(|(e, _)| e)
+}

@@ -90,10 +90,21 @@ pub fn body(ticket: &Ticket, event: &Event, reference: &str) -> Vec<String> {
             }
         }
         Event::Closed {
+            confirmed_by,
             no_confirmation,
             forced,
             ..
         } => {
+            if let Some(Event::CustomerReplied { from, at, .. }) = confirmed_by
+                .as_deref()
+                .and_then(|c| tkt::inbound::cited_reply(ticket, c))
+            {
+                out.push(format!(
+                    "confirmed by the customer's reply {} (from {}, {at})",
+                    sanitize::line(confirmed_by.as_deref().unwrap_or("")),
+                    sanitize::line(from)
+                ));
+            }
             if let Some(why) = no_confirmation {
                 labelled(&mut out, "without confirmation", why);
             }

@@ -18,6 +18,7 @@ mod history;
 mod hostile;
 mod hostile_text;
 mod index;
+mod ingest;
 mod merge;
 mod people;
 mod report;
