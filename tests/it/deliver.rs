@@ -875,3 +875,70 @@ fn escalate_to_l2_by_hand(repo: &TestRepo, id: &str, at: &str) {
     ));
     repo.write(&repo.ticket_file(id), &text);
 }
+
+#[test]
+fn the_customers_answer_to_a_delivered_notice_comes_back_and_resumes_the_ticket() {
+    let Some(python) = python_or_skip() else {
+        return;
+    };
+    let (repo, id) = desk();
+    repo.tkt(&[
+        "pause",
+        &id,
+        "--reason",
+        "waiting-on-customer",
+        "--at",
+        "2026-11-20T09:15:00Z",
+    ])
+    .ok();
+    let server = Smtpd::start(&python, repo.path());
+    repo.write("channels.toml", &channels(server.port, "none", 10));
+    repo.tkt(&["deliver"]).ok();
+    let sent = server.messages().pop().expect("the notice was sent");
+    let header = |name: &str| {
+        sent.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let (message_id, subject) = (header("Message-ID"), header("Subject"));
+    // The customer answers from their mail program: a reply that quotes
+    // the notice, threaded under it.
+    let quoted: String = sent
+        .split_once("\n\n")
+        .map(|(_, body)| body)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| format!("> {l}\n"))
+        .collect();
+    let reply = format!(
+        "From: Olga <ops@acme.example>\nTo: help@example.com\nSubject: Re: {subject}\n\
+Message-ID: <answer-1@acme.example>\nIn-Reply-To: {message_id}\nReferences: {message_id}\n\
+Date: Fri, 20 Nov 2026 11:59:00 +0000\n\n\
+The trace id is 7f3a-22.\n\nOn Fri, 20 Nov 2026 at 09:10, Support wrote:\n{quoted}"
+    );
+    let run = crate::ingest::ingest(&repo, reply.as_bytes(), &[]).ok();
+    assert!(
+        run.stdout.contains("the wait on the customer ends"),
+        "{}",
+        run.stdout
+    );
+    let events = crate::ingest::events(&repo, &id);
+    let notice = events.iter().find(|e| e["type"] == "notified").unwrap();
+    let answer = events.last().unwrap();
+    assert_eq!(answer["type"], "customer-replied");
+    assert_eq!(answer["of"], notice["ref"]);
+    assert_eq!(answer["text"], "The trace id is 7f3a-22.");
+    assert_eq!(answer["at"], crate::support::NOW);
+    let show = repo.tkt(&["show", &id]).ok();
+    assert!(show.stdout.contains("in-progress"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("customer replied (ops@acme.example)"),
+        "{}",
+        show.stdout
+    );
+    // Delivering again sends nothing new: the reply is not a notice.
+    repo.tkt(&["deliver"]).ok();
+    assert_eq!(server.messages().len(), 1);
+}
