@@ -40,7 +40,7 @@ pub fn ingested(out: &mut impl Write, repo: &Repo, done: &Ingested) -> io::Resul
     }
 }
 
-/// `{"messages": [{"outcome": "replied", "ticket": …}, …]}`.
+/// `{"schema": 1, "messages": [{"outcome": "replied", "ticket": …}, …]}`.
 pub fn ingested_json(out: &mut impl Write, repo: &Repo, all: &[Ingested]) -> io::Result<()> {
     let messages: Vec<serde_json::Value> = all
         .iter()
@@ -76,7 +76,7 @@ pub fn ingested_json(out: &mut impl Write, repo: &Repo, all: &[Ingested]) -> io:
             }),
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &json!({ "messages": messages }))?;
+    serde_json::to_writer_pretty(&mut *out, &json!({ "schema": 1, "messages": messages }))?;
     writeln!(out)
 }
 
@@ -124,11 +124,12 @@ pub fn quarantined(out: &mut impl Write, repo: &Repo, kept: &[Quarantined]) -> i
     )
 }
 
-/// `{"dir": …, "messages": [the notes]}`.
+/// `{"schema": 1, "dir": …, "messages": [the notes]}`.
 pub fn quarantined_json(out: &mut impl Write, repo: &Repo, kept: &[Quarantined]) -> io::Result<()> {
     serde_json::to_writer_pretty(
         &mut *out,
         &json!({
+            "schema": 1,
             "dir": repo.relative(&repo.quarantine_dir()),
             "messages": kept,
         }),

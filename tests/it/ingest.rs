@@ -642,3 +642,56 @@ fn ingest_without_mail_settings_quarantines_new_mail_and_still_threads_replies()
         check.stdout
     );
 }
+
+/// Every key of `value`, nested ones too.
+fn keys(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                out.insert(key.clone());
+                keys(value, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn docs_json_documents_every_field_ingest_emits() {
+    let (repo, id, reference) = desk();
+    let mut found = std::collections::BTreeSet::new();
+    let mut outcomes = std::collections::BTreeSet::new();
+    for name in [
+        "gmail-reply.eml",
+        "gmail-reply.eml",
+        "forwarded-new.eml",
+        "forged-tag.eml",
+    ] {
+        let run = ingest(&repo, &corpus(name, &id, &reference), &["--format", "json"]).ok();
+        let json: Value = serde_json::from_str(&run.stdout).unwrap();
+        outcomes.insert(json["messages"][0]["outcome"].as_str().unwrap().to_string());
+        keys(&json, &mut found);
+    }
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    let kept = repo
+        .tkt(&["ingest", "--quarantine", "--format", "json"])
+        .ok();
+    keys(&serde_json::from_str(&kept.stdout).unwrap(), &mut found);
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md"))
+        .unwrap();
+    let section = doc
+        .split("## `tkt ingest --format json`")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/json.md has a `tkt ingest --format json` section");
+    for key in &found {
+        assert!(
+            section.contains(&format!("`{key}`")),
+            "docs/json.md's ingest section does not name `{key}`"
+        );
+    }
+    for outcome in &outcomes {
+        assert!(section.contains(&format!("`{outcome}`")), "{outcome}");
+    }
+}
