@@ -221,9 +221,19 @@ fn ingest(
     match result {
         Ok(Ingested::Quarantined { reason, .. }) => quarantine(repo, raw, Some(&mail), reason, now),
         Ok(done) => done,
-        Err(e) => Ingested::Failed {
+        // Waiting longer, or more disk, may help: the mail system retries.
+        Err(e @ (StoreError::LockTimeout { .. } | StoreError::Io { .. })) => Ingested::Failed {
             error: e.to_string(),
         },
+        // Anything else would fail again (a ticket file that cannot be
+        // read, or would grow past its limit): kept aside, with why.
+        Err(e) => quarantine(
+            repo,
+            raw,
+            Some(&mail),
+            format!("it could not be recorded: {e}"),
+            now,
+        ),
     }
 }
 
@@ -283,9 +293,15 @@ fn event(mail: &Mail, by: &str, of: Option<String>, at: Timestamp, stored: &[Sto
         if !text.is_empty() {
             text.push_str("\n\n");
         }
+        let more = mail.left_out_count - mail.left_out.len();
         text.push_str(&format!(
-            "(not stored, over the limits: {})",
-            mail.left_out.join(", ")
+            "(not stored, over the limits: {}{})",
+            mail.left_out.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     Event::CustomerReplied {

@@ -35,6 +35,11 @@ pub const MAX_HEADERS: usize = 1000;
 /// The longest text kept in an event (characters); the whole message is
 /// stored beside it anyway.
 pub const MAX_TEXT_CHARS: usize = 20_000;
+/// The longest sender address, `Message-ID` or subject kept (the line
+/// length RFC 5322 allows).
+pub const MAX_FIELD_CHARS: usize = 998;
+/// At most this many of `In-Reply-To` and `References` are followed.
+pub const MAX_THREAD_IDS: usize = 100;
 /// At most this many attachments are stored from one message.
 pub const MAX_ATTACHMENTS: usize = 20;
 
@@ -42,8 +47,8 @@ pub const MAX_ATTACHMENTS: usize = 20;
 /// quarantined copy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
-    #[error("the message is {0} bytes, over the {MAX_MESSAGE_BYTES}-byte limit")]
-    TooLarge(usize),
+    #[error("the message is over the {MAX_MESSAGE_BYTES}-byte limit (only its beginning is kept)")]
+    TooLarge,
     #[error("the message is empty")]
     Empty,
     #[error("the header block is over {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields")]
@@ -54,6 +59,8 @@ pub enum Refused {
     NoSender,
     #[error("the {0} header carries a line break or control character (header injection)")]
     Injection(&'static str),
+    #[error("the {0} header is longer than {MAX_FIELD_CHARS} characters")]
+    Oversized(&'static str),
 }
 
 /// What became of one message.
@@ -112,8 +119,9 @@ pub struct Mail {
     pub text: String,
     pub attachments: Vec<Part>,
     /// Attachments left out: over the size or count limit, as "name (N
-    /// bytes)".
+    /// bytes)" (the first few), and how many in all.
     pub left_out: Vec<String>,
+    pub left_out_count: usize,
     /// For a bounce: the Message-IDs of the returned message, found in the
     /// report.
     pub returned: Vec<String>,
@@ -122,7 +130,7 @@ pub struct Mail {
 /// Reads one message. `max_attachment` caps each stored attachment.
 pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
     if raw.len() > MAX_MESSAGE_BYTES {
-        return Err(Refused::TooLarge(raw.len()));
+        return Err(Refused::TooLarge);
     }
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Refused::Empty);
@@ -149,6 +157,9 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
     if has_breaks(from) {
         return Err(Refused::Injection("From"));
     }
+    if from.chars().count() > MAX_FIELD_CHARS {
+        return Err(Refused::Oversized("From"));
+    }
     let from = from.trim().to_ascii_lowercase();
     if !crate::workflow::gate::is_mail_address(&from) {
         return Err(Refused::NoSender);
@@ -157,10 +168,17 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
     if subject.contains(['\r', '\n']) {
         return Err(Refused::Injection("Subject"));
     }
-    let subject = clean(subject).trim().to_string();
+    let subject: String = clean(subject)
+        .trim()
+        .chars()
+        .take(MAX_FIELD_CHARS)
+        .collect();
     let message_id = match message.message_id() {
         Some(id) if has_breaks(id) || id.contains(char::is_whitespace) => {
             return Err(Refused::Injection("Message-ID"));
+        }
+        Some(id) if id.chars().count() > MAX_FIELD_CHARS => {
+            return Err(Refused::Oversized("Message-ID"));
         }
         Some(id) if !id.trim().is_empty() => format!("<{}>", id.trim()),
         _ => format!("<sha256-{}@tkt.invalid>", sha256_hex(raw)),
@@ -177,14 +195,15 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         // References run oldest first; the newest names the notice.
         for id in ids.into_iter().rev() {
             let id = format!("<{}>", id.trim());
-            if !replies_to.contains(&id) {
+            if !replies_to.contains(&id) && id.chars().count() <= MAX_FIELD_CHARS {
                 replies_to.push(id);
             }
         }
     }
+    replies_to.truncate(MAX_THREAD_IDS);
     let date = message
         .header_raw("Date")
-        .map(|d| clean(d).trim().to_string())
+        .map(|d| clean(d).trim().chars().take(200).collect::<String>())
         .filter(|d| !d.is_empty());
     let received = message
         .received()
@@ -198,13 +217,16 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         .map(|t| clean(&t).into_owned())
         .unwrap_or_default();
     let returned = if kind == ReplyKind::Bounce {
-        returned_ids(raw)
+        let mut ids = returned_ids(raw);
+        ids.truncate(MAX_THREAD_IDS);
+        ids
     } else {
         Vec::new()
     };
 
     let mut attachments: Vec<Part> = Vec::new();
     let mut left_out = Vec::new();
+    let mut left_out_count = 0;
     for part in message.attachments() {
         let name = part
             .attachment_name()
@@ -213,7 +235,10 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         let name = crate::ticket::Attachment::safe_name(&clean(&name));
         let bytes = part.contents();
         if bytes.len() as u64 > max_attachment || attachments.len() >= MAX_ATTACHMENTS {
-            left_out.push(format!("{name} ({} bytes)", bytes.len()));
+            left_out_count += 1;
+            if left_out.len() < 5 {
+                left_out.push(format!("{name} ({} bytes)", bytes.len()));
+            }
             continue;
         }
         attachments.push(Part {
@@ -232,6 +257,7 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         text,
         attachments,
         left_out,
+        left_out_count,
         returned,
     })
 }

@@ -73,7 +73,9 @@ pub fn route(policy: &Policy, mail: &Mail, known: &impl Known) -> Decision {
     if let Some(id) = named {
         let Some(ticket) = known.ticket(&id) else {
             return Decision::Quarantine {
-                reason: format!("it names ticket {id}, which this desk does not have"),
+                reason: format!(
+                    "it names ticket {id}, which this desk does not have (or cannot read)"
+                ),
             };
         };
         if !sender_known(policy, &ticket, &mail.from) {

@@ -55,7 +55,7 @@ fn hostile_headers_are_refused() {
     );
     assert_eq!(mail(many.trim_end(), "x"), Err(Refused::HugeHeaders));
     let big = vec![b'a'; MAX_MESSAGE_BYTES + 1];
-    assert_eq!(read(&big, LIMIT), Err(Refused::TooLarge(big.len())));
+    assert_eq!(read(&big, LIMIT), Err(Refused::TooLarge));
 }
 
 #[test]
@@ -137,4 +137,41 @@ fn clean_takes_out_controls_but_keeps_lines() {
         clean("plain\ntext"),
         std::borrow::Cow::Borrowed(_)
     ));
+}
+
+#[test]
+fn limits_bound_what_one_message_may_store() {
+    let parts: String = (0..MAX_ATTACHMENTS + 7)
+        .map(|i| {
+            format!(
+                "--x\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"r{i}.pdf\"\r\n\r\n%PDF\r\n"
+            )
+        })
+        .collect();
+    let m = mail(
+        "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x",
+        &format!("{parts}--x--\r\n"),
+    )
+    .unwrap();
+    assert_eq!(m.attachments.len(), MAX_ATTACHMENTS);
+    assert_eq!(m.left_out_count, 7);
+    assert_eq!(m.left_out.len(), 5);
+    // Too large for the cap: left out, named.
+    let big = read(
+        b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: application/pdf; name=big.pdf\r\n\r\n0123456789\r\n--x--\r\n",
+        4,
+    )
+    .unwrap();
+    assert_eq!(big.left_out, ["big.pdf (10 bytes)"]);
+    let long = format!(
+        "From: a@b.example\r\nMessage-ID: <{}@x>",
+        "a".repeat(MAX_FIELD_CHARS)
+    );
+    assert_eq!(mail(&long, "x"), Err(Refused::Oversized("Message-ID")));
+    let subject = format!("From: a@b.example\r\nSubject: {}", "s".repeat(3000));
+    assert_eq!(mail(&subject, "x").unwrap().subject.len(), MAX_FIELD_CHARS);
+    let refs: String = (0..500).map(|i| format!("<r{i}@x> ")).collect();
+    let threaded = mail(&format!("From: a@b.example\r\nReferences: {refs}"), "x").unwrap();
+    assert_eq!(threaded.replies_to.len(), MAX_THREAD_IDS);
+    assert_eq!(threaded.replies_to[0], "<r499@x>");
 }

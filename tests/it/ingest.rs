@@ -695,3 +695,50 @@ fn docs_json_documents_every_field_ingest_emits() {
         assert!(section.contains(&format!("`{outcome}`")), "{outcome}");
     }
 }
+
+#[test]
+fn a_busy_ticket_makes_the_mail_system_retry_and_a_broken_one_keeps_the_mail_aside() {
+    let (repo, id, reference) = desk();
+    let message = corpus("gmail-reply.eml", &id, &reference);
+    // Another writer holds the ticket past the lock wait: exit 75
+    // (EX_TEMPFAIL), nothing stored anywhere.
+    let held = std::fs::File::open(repo.file(&repo.ticket_file(&id))).unwrap();
+    held.lock().unwrap();
+    let mut child = tkt_command(repo.path())
+        .arg("ingest")
+        .env("TKT_LOCK_TIMEOUT", "0.2")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&message).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(75), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run again"));
+    drop(held);
+    let stored = std::fs::read_dir(repo.file(&format!("attachments/{id}")))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(stored, 0, "what was stored for it is taken back");
+    let kept = repo.tkt(&["ingest", "--quarantine"]).ok();
+    assert!(
+        kept.stdout.contains("no quarantined mail"),
+        "{}",
+        kept.stdout
+    );
+    // The retry lands.
+    let run = ingest(&repo, &message, &[]).ok();
+    assert!(run.stdout.contains("customer replied"), "{}", run.stdout);
+
+    // A ticket file that cannot be read is never written: the mail waits
+    // in the quarantine.
+    let broken = repo
+        .read(&repo.ticket_file(&id))
+        .replace("events:", "events: [");
+    repo.write(&repo.ticket_file(&id), &broken);
+    let later = corpus("with-attachments.eml", &id, &reference);
+    let run = ingest(&repo, &later, &[]).ok();
+    assert!(run.stdout.starts_with("quarantined"), "{}", run.stdout);
+    assert_eq!(repo.read(&repo.ticket_file(&id)), broken);
+}
