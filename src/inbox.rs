@@ -1,7 +1,8 @@
 //! What needs one person now, across every ticket: tickets assigned to them
 //! with a deadline running, escalations owed to a level they are on call
 //! for (and tickets left unowned there), closures waiting for their
-//! approval, requests to their teams, and their overdue action items. Most
+//! approval, requests to their teams, customers' replies nobody answered
+//! on their tickets, and their overdue action items. Most
 //! urgent first: by the instant each became (or becomes) due.
 
 use crate::desk::TicketAt;
@@ -29,6 +30,8 @@ pub enum Why<'a> {
     Request { team: String },
     /// Their action item, past its due date.
     Action(&'a Action),
+    /// Assigned to them; the customer wrote and nobody answered yet.
+    Reply,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +76,11 @@ pub fn inbox<'a>(
                     let since = owed.since;
                     add(Why::Escalation(owed), Some(since));
                 }
+            }
+            if me(s.assignee.as_deref())
+                && let Some(reply) = s.unanswered_reply()
+            {
+                add(Why::Reply, Some(reply));
             }
             if due::unowned(policy, s) && me(due::on_call(policy, s, &s.level, now)) {
                 add(

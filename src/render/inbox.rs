@@ -20,6 +20,7 @@ fn kind(why: &Why<'_>) -> &'static str {
         Why::Approval => "approval",
         Why::Request { .. } => "request",
         Why::Action(_) => "action",
+        Why::Reply => "reply",
     }
 }
 
@@ -39,6 +40,10 @@ fn what(item: &Item<'_>, who: &str, now: Timestamp) -> String {
             remedy::assign_to(id, &who)
         ),
         Why::Approval => format!("closure waits for your approval: {}", remedy::approve(id)),
+        Why::Reply => format!(
+            "the customer replied, unanswered: {}",
+            remedy::update_customer(id)
+        ),
         Why::Request { team } => format!("{team} is asked: {}", remedy::answer(id, team)),
         Why::Action(action) => format!(
             "action item {} due {}: {} ({})",

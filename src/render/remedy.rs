@@ -69,6 +69,11 @@ pub fn answer(id: &str, team: &str) -> String {
     format!("tkt involve {id} --team {team} --answer -m …")
 }
 
+/// The command that answers the customer of ticket `id`.
+pub fn update_customer(id: &str) -> String {
+    format!("tkt notify {id} --kind update -m …")
+}
+
 /// The command that marks action item `item` of ticket `id` done.
 pub fn action_done(id: &str, item: &str) -> String {
     format!("tkt action done {id} {item} -m …")

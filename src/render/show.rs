@@ -64,6 +64,19 @@ pub fn text(out: &mut impl Write, v: &ShowView<'_>) -> io::Result<()> {
             relative(v.now, update)
         )?;
     }
+    if let Some(reply) = s.last_customer_reply {
+        let unanswered = if s.unanswered_reply().is_some() {
+            ", unanswered"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  last customer reply {} ({}{unanswered})",
+            short_time(reply),
+            relative(v.now, reply)
+        )?;
+    }
     if s.repeated_outage {
         writeln!(out, "  {}repeated outage{:#}", style::WARN, style::WARN)?;
     }

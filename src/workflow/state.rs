@@ -124,6 +124,9 @@ pub struct Status {
     pub satisfaction: Option<Satisfaction>,
     pub docs: BTreeSet<Doc>,
     pub checklist: BTreeSet<DiagnosisStep>,
+    /// When the customer last wrote (a `customer-replied` of kind
+    /// `reply`): unanswered while no notice followed it.
+    pub last_customer_reply: Option<Timestamp>,
 }
 
 /// A ticket's events in the one order every replay uses, as file indexes:
@@ -278,6 +281,7 @@ impl Status {
             satisfaction: None,
             docs: header_docs(ticket),
             checklist: BTreeSet::new(),
+            last_customer_reply: None,
         }
     }
 
@@ -285,6 +289,13 @@ impl Status {
     /// which waits a customer's reply ends.
     pub fn apply(&mut self, policy: &Policy, event: &Event) {
         apply(self, &policy.customer_pause_reasons, event);
+    }
+
+    /// When the customer wrote last, if nobody has told them anything
+    /// since.
+    pub fn unanswered_reply(&self) -> Option<Timestamp> {
+        self.last_customer_reply
+            .filter(|reply| self.last_customer_update.is_none_or(|told| told < *reply))
     }
 
     /// Whether `event` ends the wait the ticket is in: a customer's reply
@@ -392,6 +403,14 @@ fn end_wait(s: &mut Status, at: Timestamp) {
 
 fn apply(s: &mut Status, customer_waits: &[String], event: &Event) {
     s.last_event_at = s.last_event_at.max(event.at());
+    if let Event::CustomerReplied {
+        at,
+        kind: crate::ticket::ReplyKind::Reply,
+        ..
+    } = event
+    {
+        s.last_customer_reply = Some(*at);
+    }
     if s.reply_ends(customer_waits, event) {
         resume(s, event.at());
         return;

@@ -742,3 +742,45 @@ fn a_busy_ticket_makes_the_mail_system_retry_and_a_broken_one_keeps_the_mail_asi
     assert!(run.stdout.starts_with("quarantined"), "{}", run.stdout);
     assert_eq!(repo.read(&repo.ticket_file(&id)), broken);
 }
+
+#[test]
+fn the_assignee_sees_an_unanswered_reply_in_their_inbox_until_the_customer_is_told() {
+    let (repo, id, reference) = desk();
+    repo.tkt(&["assign", &id, "--to", "ana@example.com"]).ok();
+    let inbox = || {
+        let run = repo.tkt(&["inbox", "--format", "json"]).ok();
+        let json: Value = serde_json::from_str(&run.stdout).unwrap();
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "reply")
+            .map(|i| i["when"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(inbox().is_empty());
+    // An automatic reply is nobody's question.
+    ingest(&repo, &corpus("auto-reply.eml", &id, &reference), &[]).ok();
+    assert!(inbox().is_empty());
+    ingest(&repo, &corpus("gmail-reply.eml", &id, &reference), &[]).ok();
+    assert_eq!(inbox(), [crate::support::NOW]);
+    let show = repo.tkt(&["show", &id]).ok();
+    assert!(show.stdout.contains("unanswered"), "{}", show.stdout);
+    let text = repo.tkt(&["inbox"]).ok();
+    assert!(
+        text.stdout
+            .contains(&format!("tkt notify {id} --kind update")),
+        "{}",
+        text.stdout
+    );
+    repo.tkt(&[
+        "notify",
+        &id,
+        "--kind",
+        "update",
+        "-m",
+        "Thanks, we see it.",
+    ])
+    .ok();
+    assert!(inbox().is_empty());
+}
