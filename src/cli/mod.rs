@@ -328,15 +328,22 @@ impl Ctx {
     /// them (handle, email or alias, never a prefix), still with the team;
     /// the handle is what new events record.
     pub fn actor(&self, repo: &Repo, who: &commands::who::Who) -> Result<String, CliError> {
-        let named = match self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            Some(by) => by.to_string(),
+        let named = self.named_actor(repo)?;
+        who.resolve(&named, commands::who::Role::Actor, self.clock())
+    }
+
+    /// The acting identity as given (--by, $TKT_USER, git's user.email),
+    /// not looked up in `people.toml`: for a system that records on its
+    /// own (mail coming in), not a person of the desk.
+    pub fn named_actor(&self, repo: &Repo) -> Result<String, CliError> {
+        match self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(by) => Ok(by.to_string()),
             None => tkt::git::user_email(repo.root()).ok_or_else(|| {
                 CliError::usage(
                     "who is acting? pass --by WHO, set TKT_USER, or set git's user.email",
                 )
-            })?,
-        };
-        who.resolve(&named, commands::who::Role::Actor, self.clock())
+            }),
+        }
     }
 
     /// The format asked for, checked against what a command supports; the

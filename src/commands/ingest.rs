@@ -6,7 +6,7 @@
 //! is quarantined. Idempotent by Message-ID.
 
 use std::fs;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -57,8 +57,18 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<Outcome, CliError> {
         out.flush()?;
         return Ok(Outcome::Clean);
     }
+    // A person of the desk records as their handle; a mail system's own
+    // identity (TKT_USER=mail) need not be listed in people.toml.
     let who = Who::new(&policy);
-    let by = ctx.actor(&repo, &who)?;
+    let by = match ctx.actor(&repo, &who) {
+        Ok(handle) => handle,
+        Err(_) => ctx.named_actor(&repo)?,
+    };
+    if args.mbox.is_none() && args.maildir.is_none() && std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "tkt ingest reads one message on stdin: pipe it in (tkt ingest < message.eml), or read a mailbox with --mbox FILE or --maildir DIR",
+        ));
+    }
     let messages = incoming(&args)?;
     let mut results = Vec::new();
     for message in messages {

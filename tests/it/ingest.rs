@@ -784,3 +784,32 @@ fn the_assignee_sees_an_unanswered_reply_in_their_inbox_until_the_customer_is_to
     .ok();
     assert!(inbox().is_empty());
 }
+
+#[test]
+fn a_mail_system_records_under_its_own_name() {
+    let (repo, id, reference) = desk();
+    repo.write(
+        "people.toml",
+        "schema = 1\n[[people]]\nhandle = \"ana\"\nname = \"Ana\"\nemail = \"ana@example.com\"\nteams = [\"support\"]\nlevels = [\"L1\"]\n",
+    );
+    let mut child = tkt_command(repo.path())
+        .arg("ingest")
+        .env("TKT_USER", "mail")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&corpus("gmail-reply.eml", &id, &reference))
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(events(&repo, &id).last().unwrap()["by"], "mail");
+    // A person of the desk records under their handle.
+    ingest(&repo, &corpus("with-attachments.eml", &id, &reference), &[]).ok();
+    assert_eq!(events(&repo, &id).last().unwrap()["by"], "ana");
+}
