@@ -106,7 +106,7 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
             }
         });
     let per_file = repo.scan(|entry, bytes| {
-        let file = slash_path(repo.relative(&entry.path));
+        let file = slash_path(repo.relative(&entry.path()));
         let rules = Rules {
             policy: policy.as_ref(),
             channels: channels.as_ref(),
@@ -256,7 +256,7 @@ pub fn undelivered(
         Err(found) => return Ok(found),
     };
     let per_file = repo.scan(|entry, bytes| {
-        let file = slash_path(repo.relative(&entry.path));
+        let file = slash_path(repo.relative(&entry.path()));
         let Ok(bytes) = bytes else {
             return Vec::new();
         };
@@ -326,7 +326,7 @@ fn check_file(
             fix: None,
         })
     };
-    if entry.id.is_none() {
+    if entry.id().is_none() {
         add(
             1,
             1,
@@ -372,7 +372,7 @@ fn check_file(
     };
     let text = std::str::from_utf8(&bytes).unwrap_or_default();
     let id_line = file::key_line(text, "id").unwrap_or(1);
-    if let Some(named) = &entry.id
+    if let Some(named) = &entry.id()
         && named != &ticket.id
     {
         add(

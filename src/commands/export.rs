@@ -153,7 +153,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome, CliError> {
     let wanted = |table: Table| tables.contains(&table);
     // Only the rows of the tables written are made.
     let lines_of = |entry: &tkt::store::Entry, bytes| -> Option<Option<Lines>> {
-        let file = || repo.relative(&entry.path).display().to_string();
+        let file = || repo.relative(&entry.path()).display().to_string();
         let ticket = Repo::parse_entry(entry, bytes).ok()?;
         let Selected::Ticket(t) = desk::select(&ticket, file, &policy, &query, now) else {
             return Some(None);

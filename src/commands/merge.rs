@@ -73,7 +73,7 @@ pub fn fix_conflicts(ctx: &Ctx, args: FixConflictsArgs) -> Result<Outcome, CliEr
         repo.entries()?
             .into_iter()
             .filter(|e| !e.symlink)
-            .map(|e| (e.path.clone(), repo.relative(&e.path).to_path_buf()))
+            .map(|e| (e.path(), repo.relative(&e.path()).to_path_buf()))
             .collect()
     };
     let mut out = anstream::stdout().lock();

@@ -317,14 +317,14 @@ fn a_file_modified_as_the_index_is_written_is_read_again_next_time() {
     let key = [7u8; 32];
     let cached = |entries: &[crate::store::Entry]| {
         scan(&path, &key, entries, |lookup| {
-            let payload = lookup.entry.name.as_bytes().to_vec();
+            let payload = lookup.entry.name().as_bytes().to_vec();
             let seen = lookup.cached.map(<[u8]>::to_vec);
             let keep = if seen.is_some() {
                 index::Keep::Same
             } else {
                 index::Keep::New(payload)
             };
-            ((lookup.entry.name.clone(), seen), keep)
+            ((lookup.entry.name().to_string(), seen), keep)
         })
     };
     assert!(cached(&entries).iter().all(|(_, seen)| seen.is_none()));

@@ -285,7 +285,7 @@ pub fn query_with(
         }
         other => other,
     };
-    let file_of = |entry: &Entry| repo.relative(&entry.path).display().to_string();
+    let file_of = |entry: &Entry| repo.relative(&entry.path()).display().to_string();
     let entries = repo.entries()?;
     // A filter on text reads every file anyway: the index would only add
     // its own reading to that.
@@ -452,7 +452,7 @@ fn select_indexed(
 /// A listed file parsed, or why it could not be.
 fn parsed(entry: &Entry, bytes: Result<Vec<u8>, StoreError>) -> Result<Ticket, Unreadable> {
     Repo::parse_entry(entry, bytes).map_err(|error| Unreadable {
-        file: entry.path.clone(),
+        file: entry.path(),
         error,
     })
 }
@@ -479,7 +479,7 @@ pub fn policy_flips(
             Ok(ticket) => ticket,
             Err(error) => {
                 return Err(Unreadable {
-                    file: entry.path.clone(),
+                    file: entry.path(),
                     error,
                 });
             }

@@ -270,7 +270,7 @@ fn can_write(path: &Path) -> bool {
 }
 
 fn name_of(entry: &Entry) -> &str {
-    &entry.name
+    entry.name()
 }
 
 /// Stats files of one directory by name, as `find` does: relative to the
@@ -286,7 +286,7 @@ impl Dir {
         {
             let fd = entries
                 .first()
-                .and_then(|e| e.path.parent())
+                .map(|e| e.dir())
                 .and_then(|dir| File::open(dir).ok());
             Dir { fd }
         }
@@ -302,7 +302,7 @@ impl Dir {
         #[cfg(unix)]
         if let Some(fd) = &self.fd {
             use std::os::fd::AsRawFd;
-            let name = std::ffi::CString::new(entry.name.as_bytes()).ok()?;
+            let name = std::ffi::CString::new(entry.name().as_bytes()).ok()?;
             let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
             // SAFETY: `fd` is an open directory, `name` a NUL-terminated
             // string, `st` a buffer of the right type that `fstatat` fills
@@ -327,7 +327,7 @@ impl Dir {
                 ino: st.st_ino,
             });
         }
-        fs::symlink_metadata(&entry.path).ok().map(|m| Stat::of(&m))
+        fs::symlink_metadata(entry.path()).ok().map(|m| Stat::of(&m))
     }
 }
 

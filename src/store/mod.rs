@@ -151,15 +151,54 @@ fn io_err(path: &Path) -> impl FnOnce(stdio::Error) -> StoreError + '_ {
     }
 }
 
-/// A ticket file as found in `tickets/`, before reading it.
+/// A ticket file as found in `tickets/`, before reading it. Small (a
+/// million of them are listed at once): the directory is shared, the path
+/// and the ID are made from the name when asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub path: PathBuf,
-    /// The file name (`<ID>.yaml`).
-    pub name: String,
-    /// The ID its name claims, or `None` for a name that is not `<ID>.yaml`.
-    pub id: Option<TicketId>,
+    dir: Arc<Path>,
+    name: Box<str>,
+    /// Whether the name is `<ID>.yaml` for a well-formed ID.
+    named: bool,
     pub symlink: bool,
+}
+
+impl Entry {
+    pub fn new(dir: Arc<Path>, name: &str, symlink: bool) -> Entry {
+        let named = name
+            .strip_suffix(".yaml")
+            .is_some_and(|stem| TicketId::parse(stem).is_ok());
+        Entry {
+            dir,
+            name: name.into(),
+            named,
+            symlink,
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(&*self.name)
+    }
+
+    /// The directory it is in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file name (`<ID>.yaml`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The ID its name claims, or `None` for a name that is not
+    /// `<ID>.yaml`.
+    pub fn id(&self) -> Option<TicketId> {
+        if !self.named {
+            return None;
+        }
+        TicketId::parse(&self.name[..self.name.len() - ".yaml".len()]).ok()
+    }
 }
 
 #[derive(Clone)]
@@ -358,6 +397,7 @@ impl Repo {
             .max_depth(1)
             .follow_links(false);
         let mut entries = Vec::new();
+        let shared: Arc<Path> = Arc::from(dir.as_path());
         for item in walk {
             let item = item.map_err(|e| {
                 let path = e.path().unwrap_or(&dir).to_path_buf();
@@ -372,15 +412,11 @@ impl Repo {
             if name.starts_with('.') || !name.ends_with(".yaml") || item.file_type().is_dir() {
                 continue;
             }
-            let id = TicketId::parse(&name[..name.len() - ".yaml".len()]).ok();
-            let name = name.to_string();
-            let symlink = item.path_is_symlink();
-            entries.push(Entry {
-                path: item.into_path(),
+            entries.push(Entry::new(
+                Arc::clone(&shared),
                 name,
-                id,
-                symlink,
-            });
+                item.path_is_symlink(),
+            ));
         }
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
@@ -502,9 +538,9 @@ impl Repo {
     /// [`read_capped`]).
     pub fn read_entry(entry: &Entry) -> Result<Vec<u8>, StoreError> {
         if entry.symlink {
-            Err(StoreError::Symlink(entry.path.clone()))
+            Err(StoreError::Symlink(entry.path()))
         } else {
-            read_capped(&entry.path)
+            read_capped(&entry.path())
         }
     }
 
@@ -514,15 +550,15 @@ impl Repo {
         entry: &Entry,
         bytes: Result<Vec<u8>, StoreError>,
     ) -> Result<Ticket, StoreError> {
-        let named = entry.id.as_ref().ok_or_else(|| StoreError::Parse {
-            path: entry.path.clone(),
+        let named = entry.id().ok_or_else(|| StoreError::Parse {
+            path: entry.path(),
             error: ParseError::Yaml {
                 line: None,
                 column: None,
                 message: "file name is not a ticket ID".into(),
             },
         })?;
-        parse_at(&entry.path, &bytes?, Some(named))
+        parse_at(&entry.path(), &bytes?, Some(&named))
     }
 
     /// Every well-formed ticket, in file-name order, skipping files that do
