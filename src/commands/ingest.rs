@@ -73,13 +73,7 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<Outcome, CliError> {
     let mut results = Vec::new();
     for message in messages {
         let message = message?;
-        // Stdin arrives now; a mailbox's message when its newest
-        // `Received:` says (else when the mailbox says), never later.
-        let at = |mail: &Mail| match message.arrived {
-            None => ctx.now,
-            Some(arrived) => mail.received.unwrap_or(arrived).min(ctx.now),
-        };
-        let done = ingest(&repo, &policy, &by, &message.raw, at, ctx.now);
+        let done = ingest(&repo, &policy, &by, message, ctx.now);
         if format == Format::Text {
             render::ingested(&mut out, &repo, &done)?;
         }
@@ -106,8 +100,13 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<Outcome, CliError> {
     Ok(Outcome::Clean)
 }
 
-/// The messages to read, in order.
-fn incoming(args: &IngestArgs) -> Result<Vec<Result<Incoming, CliError>>, CliError> {
+type Messages = Box<dyn Iterator<Item = Result<Incoming, CliError>>>;
+
+/// The messages to read, in order, one at a time (a mailbox is never held
+/// whole), each cut just past the size limit (`inbound::read` refuses it
+/// then).
+fn incoming(args: &IngestArgs) -> Result<Messages, CliError> {
+    let cap = inbound::MAX_MESSAGE_BYTES + 1;
     if let Some(path) = &args.mbox {
         let file = fs::File::open(path).map_err(|e| file_error(path, e))?;
         if !file.metadata().map_err(|e| file_error(path, e))?.is_file() {
@@ -116,18 +115,21 @@ fn incoming(args: &IngestArgs) -> Result<Vec<Result<Incoming, CliError>>, CliErr
                 path.display()
             )));
         }
-        let messages = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file))
-            .map(|m| {
-                m.map(|m| Incoming {
-                    arrived: i64::try_from(m.internal_date())
+        let path = path.clone();
+        let messages =
+            mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file)).map(move |m| {
+                m.map(|m| {
+                    let arrived = i64::try_from(m.internal_date())
                         .ok()
-                        .and_then(Timestamp::from_unix),
-                    raw: m.unwrap_contents(),
+                        .filter(|t| *t > 0)
+                        .and_then(Timestamp::from_unix);
+                    let mut raw = m.unwrap_contents();
+                    raw.truncate(cap);
+                    Incoming { raw, arrived }
                 })
                 .map_err(|_| CliError::usage(format!("{}: not an mbox file", path.display())))
-            })
-            .collect();
-        return Ok(messages);
+            });
+        return Ok(Box::new(messages));
     }
     if let Some(dir) = &args.maildir {
         return maildir(dir);
@@ -135,14 +137,17 @@ fn incoming(args: &IngestArgs) -> Result<Vec<Result<Incoming, CliError>>, CliErr
     let mut raw = Vec::new();
     std::io::stdin()
         .lock()
-        .take(inbound::MAX_MESSAGE_BYTES as u64 + 1)
+        .take(cap as u64)
         .read_to_end(&mut raw)?;
-    Ok(vec![Ok(Incoming { raw, arrived: None })])
+    Ok(Box::new(std::iter::once(Ok(Incoming {
+        raw,
+        arrived: None,
+    }))))
 }
 
 /// Every regular file in `dir/new` and `dir/cur`, by name (a Maildir's
-/// names start with the delivery time).
-fn maildir(dir: &Path) -> Result<Vec<Result<Incoming, CliError>>, CliError> {
+/// names start with the delivery time), read one at a time.
+fn maildir(dir: &Path) -> Result<Messages, CliError> {
     let mut files = Vec::new();
     for sub in ["new", "cur"] {
         let path = dir.join(sub);
@@ -161,29 +166,21 @@ fn maildir(dir: &Path) -> Result<Vec<Result<Incoming, CliError>>, CliError> {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files
-        .into_iter()
-        .map(|(_, path, meta)| {
-            if meta.len() > inbound::MAX_MESSAGE_BYTES as u64 {
-                // Read just past the cap: `inbound::read` refuses it.
-                let mut raw = Vec::new();
-                fs::File::open(&path)
-                    .and_then(|f| {
-                        f.take(inbound::MAX_MESSAGE_BYTES as u64 + 1)
-                            .read_to_end(&mut raw)
-                    })
-                    .map_err(|e| file_error(&path, e))?;
-                return Ok(Incoming { raw, arrived: None });
-            }
-            let raw = fs::read(&path).map_err(|e| file_error(&path, e))?;
-            let arrived = meta
-                .modified()
-                .ok()
-                .map(chrono::DateTime::<chrono::Utc>::from)
-                .map(Timestamp::from_utc);
-            Ok(Incoming { raw, arrived })
-        })
-        .collect())
+    Ok(Box::new(files.into_iter().map(|(_, path, meta)| {
+        let mut raw = Vec::new();
+        fs::File::open(&path)
+            .and_then(|f| {
+                f.take(inbound::MAX_MESSAGE_BYTES as u64 + 1)
+                    .read_to_end(&mut raw)
+            })
+            .map_err(|e| file_error(&path, e))?;
+        let arrived = meta
+            .modified()
+            .ok()
+            .map(chrono::DateTime::<chrono::Utc>::from)
+            .map(Timestamp::from_utc);
+        Ok(Incoming { raw, arrived })
+    })))
 }
 
 fn file_error(path: &Path, e: std::io::Error) -> CliError {
@@ -200,19 +197,22 @@ impl inbound::Known for Desk<'_> {
 }
 
 /// Reads, routes and records one message.
-fn ingest(
-    repo: &Repo,
-    policy: &Policy,
-    by: &str,
-    raw: &[u8],
-    at: impl Fn(&Mail) -> Timestamp,
-    now: Timestamp,
-) -> Ingested {
+fn ingest(repo: &Repo, policy: &Policy, by: &str, message: Incoming, now: Timestamp) -> Ingested {
+    let raw = message.raw.as_slice();
+    // A message let in again from the quarantine arrived when it was
+    // first kept there.
+    let kept = repo.quarantine_note(raw);
     let mail = match inbound::read(raw, MAX_ATTACHMENT_BYTES) {
         Ok(mail) => mail,
         Err(refused) => return quarantine(repo, raw, None, refused.to_string(), now),
     };
-    let at = at(&mail);
+    let at = received_at(
+        policy,
+        &mail,
+        message.arrived,
+        kept.as_ref().map(|k| k.at),
+        now,
+    );
     let result = match inbound::route(policy, &mail, &Desk(repo)) {
         Decision::Quarantine { reason } => {
             return quarantine(repo, raw, Some(&mail), reason, now);
@@ -221,29 +221,68 @@ fn ingest(
             id,
             message_id: mail.message_id.clone(),
         }),
-        Decision::Reply { id, of } => reply(repo, policy, by, raw, &mail, &id, of, at),
+        Decision::Reply { id, of } => reply(repo, policy, by, raw, &mail, &id, of, at, now),
         Decision::Open {
             id,
             customer,
             severity,
         } => open(repo, policy, by, raw, &mail, id, customer, severity, at),
     };
-    match result {
-        Ok(Ingested::Quarantined { reason, .. }) => quarantine(repo, raw, Some(&mail), reason, now),
+    let done = match result {
+        Ok(Ingested::Quarantined { reason, .. }) => {
+            return quarantine(repo, raw, Some(&mail), reason, now);
+        }
         Ok(done) => done,
         // Waiting longer, or more disk, may help: the mail system retries.
-        Err(e @ (StoreError::LockTimeout { .. } | StoreError::Io { .. })) => Ingested::Failed {
-            error: e.to_string(),
-        },
+        Err(e @ (StoreError::LockTimeout { .. } | StoreError::Io { .. })) => {
+            return Ingested::Failed {
+                error: e.to_string(),
+            };
+        }
         // Anything else would fail again (a ticket file that cannot be
         // read, or would grow past its limit): kept aside, with why.
-        Err(e) => quarantine(
-            repo,
-            raw,
-            Some(&mail),
-            format!("it could not be recorded: {e}"),
-            now,
-        ),
+        Err(e) => {
+            return quarantine(
+                repo,
+                raw,
+                Some(&mail),
+                format!("it could not be recorded: {e}"),
+                now,
+            );
+        }
+    };
+    if kept.is_some()
+        && let Err(e) = repo.release(raw)
+    {
+        return Ingested::Failed {
+            error: format!("recorded, but still in the quarantine: {e}"),
+        };
+    }
+    done
+}
+
+/// When a message was received. On stdin: now (the mail server hands it
+/// over as it arrives), or when it was first quarantined. From a mailbox:
+/// the receiving server's time (the topmost `Received:`), but never more
+/// than the policy's late tolerance before the mailbox's own date (the
+/// headers below the server's are the sender's to write) and never after
+/// it or now.
+fn received_at(
+    policy: &Policy,
+    mail: &Mail,
+    mailbox: Option<Timestamp>,
+    kept: Option<Timestamp>,
+    now: Timestamp,
+) -> Timestamp {
+    match (kept, mailbox) {
+        (Some(kept), _) => kept.min(now),
+        (None, None) => now,
+        (None, Some(arrived)) => {
+            let arrived = arrived.min(now);
+            let earliest = arrived.plus(-policy.late_tolerance);
+            mail.received
+                .map_or(arrived, |r| r.clamp(earliest, arrived))
+        }
     }
 }
 
@@ -328,6 +367,16 @@ fn event(mail: &Mail, by: &str, of: Option<String>, at: Timestamp, stored: &[Sto
     }
 }
 
+/// Why a reply was not appended.
+enum NotAppended {
+    /// The ticket has this message already.
+    Duplicate,
+    /// The gate refused it.
+    Refused(String),
+    /// Its files could not be stored.
+    Store(StoreError),
+}
+
 #[allow(clippy::too_many_arguments)]
 fn reply(
     repo: &Repo,
@@ -338,13 +387,17 @@ fn reply(
     id: &TicketId,
     of: Option<String>,
     at: Timestamp,
+    now: Timestamp,
 ) -> Result<Ingested, StoreError> {
-    let stored = store_parts(repo, id, raw, mail)?;
-    let mut resumed = false;
+    // Everything under the ticket's lock, files first: a second copy of
+    // the message waits, then finds it recorded, and never takes back the
+    // (content-addressed, shared) files the first one's event names.
+    let mut stored = Vec::new();
     let appended = repo.append(id, |ticket| {
         if inbound::has_message(ticket, &mail.message_id) {
-            return Err(None::<String>);
+            return Err(NotAppended::Duplicate);
         }
+        stored = store_parts(repo, id, raw, mail).map_err(NotAppended::Store)?;
         // Never before the ticket was opened.
         let at = ticket.opened_at().map_or(at, |opened| at.max(opened));
         let mut event = event(mail, by, of.clone(), at, &stored);
@@ -359,35 +412,46 @@ fn reply(
             }
         }
         let before = workflow::replay_at(policy, ticket, event.at());
-        workflow::admit(policy, &before, &event).map_err(|r| Some(r.summary))?;
-        resumed = before.reply_ends_wait(policy, &event);
+        workflow::admit(policy, &before, &event).map_err(|r| NotAppended::Refused(r.summary))?;
         Ok(event)
     });
     match appended {
-        Ok(Ok((_, event))) => Ok(Ingested::Replied {
+        Ok(Ok((ticket, event))) => Ok(Ingested::Replied {
             id: id.clone(),
+            resumed: ended_a_wait(policy, &ticket, now),
             event,
-            resumed,
         }),
-        Ok(Err(None)) => {
-            repo.unstore(&stored);
-            Ok(Ingested::Duplicate {
-                id: id.clone(),
-                message_id: mail.message_id.clone(),
-            })
-        }
-        Ok(Err(Some(refusal))) => {
+        Ok(Err(NotAppended::Duplicate)) => Ok(Ingested::Duplicate {
+            id: id.clone(),
+            message_id: mail.message_id.clone(),
+        }),
+        Ok(Err(NotAppended::Refused(refusal))) => {
             repo.unstore(&stored);
             Ok(Ingested::Quarantined {
                 reason: format!("ticket {id} refused it: {refusal}"),
                 path: PathBuf::new(),
             })
         }
-        Err(e) => {
-            repo.unstore(&stored);
-            Err(e)
-        }
+        Ok(Err(NotAppended::Store(e))) => Err(e),
+        // The files stay: another copy of the message may name them by now.
+        Err(e) => Err(e),
     }
+}
+
+/// Whether the ticket's last event (the reply just appended) ends a wait,
+/// in the replay as of `now` (corrections in force included).
+fn ended_a_wait(policy: &Policy, ticket: &Ticket, now: Timestamp) -> bool {
+    let last = ticket.events.len() - 1;
+    let order = workflow::Timeline::of(ticket, now.max(ticket.events[last].at())).current;
+    let mut status = workflow::Status::opened(ticket);
+    for &i in order.iter().skip(1) {
+        let event = &ticket.events[i];
+        if i == last {
+            return status.reply_ends_wait(policy, event);
+        }
+        status.apply(policy, event);
+    }
+    false
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -438,8 +502,8 @@ fn open(
     match repo.create(&ticket) {
         Ok(_) => Ok(Ingested::Opened { id, event: reply }),
         Err(StoreError::Exists { .. }) => {
-            repo.unstore(&stored);
-            // Another copy of this message opened it meanwhile.
+            // Another copy of this message opened it meanwhile, naming
+            // these very (content-addressed) files: they stay.
             match repo.load(&id) {
                 Ok(t) if inbound::has_message(&t, &mail.message_id) => Ok(Ingested::Duplicate {
                     id,

@@ -153,13 +153,19 @@ pub fn close(ctx: &Ctx, args: CloseArgs) -> Result<Outcome, CliError> {
             .map(|a| d.who.resolve(&a, Role::Approver, d.at))
             .transpose()?;
         // A reference cites the customer's reply: it must name one.
-        if let Some(cited) = confirmed_by.as_deref().filter(|c| looks_like_reference(c))
-            && tkt::inbound::cited_reply(d.ticket, cited).is_none()
-        {
-            return Err(CliError::refused(format!(
-                "`{cited}` names no customer reply on {} (show lists each reply with its reference); nothing was written",
-                d.ticket.id
-            )));
+        if let Some(cited) = confirmed_by.as_deref().filter(|c| looks_like_reference(c)) {
+            let reply = tkt::inbound::cited_reply(d.ticket, cited, d.at);
+            let after_resolution = reply.is_some_and(|r| {
+                d.status
+                    .resolved_at
+                    .is_none_or(|resolved| r.at() >= resolved)
+            });
+            if !after_resolution {
+                return Err(CliError::refused(format!(
+                    "`{cited}` names no customer reply on {} since it was resolved (show lists each reply with its reference); nothing was written",
+                    d.ticket.id
+                )));
+            }
         }
         Ok(Event::Closed {
             at: d.at,

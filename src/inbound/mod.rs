@@ -40,6 +40,10 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_FIELD_CHARS: usize = 998;
 /// At most this many of `In-Reply-To` and `References` are followed.
 pub const MAX_THREAD_IDS: usize = 100;
+/// At most this many lines that open a MIME part (`--…`) are read.
+pub const MAX_PARTS: usize = 10_000;
+/// At most this many lines that look like header fields, in all parts.
+pub const MAX_FIELD_LINES: usize = 50_000;
 /// At most this many attachments are stored from one message.
 pub const MAX_ATTACHMENTS: usize = 20;
 
@@ -61,6 +65,12 @@ pub enum Refused {
     Injection(&'static str),
     #[error("the {0} header is longer than {MAX_FIELD_CHARS} characters")]
     Oversized(&'static str),
+    #[error(
+        "more than {MAX_PARTS} MIME parts or {MAX_FIELD_LINES} header-like lines: too complex to read"
+    )]
+    TooComplex,
+    #[error("more than one sender (From) in one message")]
+    AmbiguousSender,
 }
 
 /// What became of one message.
@@ -139,6 +149,7 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
     if header_end > MAX_HEADER_BYTES {
         return Err(Refused::HugeHeaders);
     }
+    prescan(raw)?;
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(Refused::Malformed)?;
@@ -149,12 +160,21 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         return Err(Refused::Malformed);
     }
 
+    let senders = message
+        .headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case("from"))
+        .count();
+    let addresses = message.from().map_or(0, |a| a.iter().count());
+    if senders > 1 || addresses > 1 {
+        return Err(Refused::AmbiguousSender);
+    }
     let from = message
         .from()
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .ok_or(Refused::NoSender)?;
-    if has_breaks(from) {
+    if has_breaks(from) || from.chars().any(is_invisible) {
         return Err(Refused::Injection("From"));
     }
     if from.chars().count() > MAX_FIELD_CHARS {
@@ -205,8 +225,11 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
         .header_raw("Date")
         .map(|d| clean(d).trim().chars().take(200).collect::<String>())
         .filter(|d| !d.is_empty());
+    // The topmost `Received:` is the one the receiving server added; the
+    // ones below it come with the message and could say anything.
     let received = message
-        .received()
+        .received_all()
+        .next()
         .and_then(|r| r.date.as_ref())
         .filter(|d| d.is_valid())
         .and_then(|d| Timestamp::from_unix(d.to_timestamp()));
@@ -279,6 +302,28 @@ fn unnamed(part: &mail_parser::MessagePart<'_>) -> String {
     }
 }
 
+/// Refuses what would cost the parser far more memory than the message's
+/// size: a flood of MIME parts, or of header fields inside the parts.
+fn prescan(raw: &[u8]) -> Result<(), Refused> {
+    let (mut parts, mut fields) = (0usize, 0usize);
+    for line in raw.split(|b| *b == b'\n') {
+        if line.starts_with(b"--") {
+            parts += 1;
+        } else if let Some(colon) = line.iter().position(|b| *b == b':')
+            && colon > 0
+            && line[..colon]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        {
+            fields += 1;
+        }
+        if parts > MAX_PARTS || fields > MAX_FIELD_LINES {
+            return Err(Refused::TooComplex);
+        }
+    }
+    Ok(())
+}
+
 /// Bytes up to the first empty line (the whole message when none).
 fn header_block_len(raw: &[u8]) -> usize {
     raw.windows(2)
@@ -317,9 +362,25 @@ pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// Bidirectional overrides and isolates: never wanted in a ticket.
+/// Bidirectional controls, zero-width and other invisible format
+/// characters (the byte-order mark among them): never wanted in a ticket,
+/// and each one a six-byte escape in its file. The zero-width joiner
+/// (emoji sequences) stays.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200B}'
+            | '\u{200C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -22,6 +22,7 @@ use super::Mail;
 use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::ticket::{AmendedField, Event, ReplyKind, Ticket};
+use crate::time::Timestamp;
 
 /// The tickets a message may name, as the desk has them.
 pub trait Known {
@@ -220,14 +221,16 @@ fn sender_known(policy: &Policy, ticket: &Ticket, from: &str) -> bool {
 }
 
 /// The customer's reply (kind `reply`) whose reference is `reference`, as
-/// a closure's `confirmed_by` may cite it.
-pub fn cited_reply<'t>(ticket: &'t Ticket, reference: &str) -> Option<&'t Event> {
+/// a closure's `confirmed_by` may cite it: not voided as of `now`.
+pub fn cited_reply<'t>(ticket: &'t Ticket, reference: &str, now: Timestamp) -> Option<&'t Event> {
+    let voided = crate::workflow::voided_refs(ticket, now);
     ticket
         .events
         .iter()
         .zip(ticket.references())
         .find(|(e, r)| {
             r == reference
+                && !voided.contains(r)
                 && matches!(
                     e,
                     Event::CustomerReplied {

@@ -175,3 +175,81 @@ fn limits_bound_what_one_message_may_store() {
     assert_eq!(threaded.replies_to.len(), MAX_THREAD_IDS);
     assert_eq!(threaded.replies_to[0], "<r499@x>");
 }
+
+#[test]
+fn trimming_keeps_what_was_pasted_and_knows_more_mail_programs() {
+    // Headers pasted at the very top are the customer's words.
+    let pasted = "From: MAILER-DAEMON\nDate: Tue, 1 Dec 2026\nTo: shop\n\nerror code PSP-4411 since the update. Please roll back.\n";
+    assert_eq!(trim(pasted), pasted.trim_end());
+    // `--` as a separator, with much more below, is no signature.
+    let separated = format!("Steps:\n--\n{}", "step\n".repeat(12));
+    assert_eq!(trim(&separated), separated.trim_end());
+    // An HTML-only Gmail reply, made text: the attribution without `>`.
+    let html = "Works now, thanks!\nOn Tue, Dec 1, 2026 at 10:00 AM Support <support@desk.example> wrote:\nWe restarted the service.\nInternal: customer is on the old plan.\n";
+    assert_eq!(trim(html), "Works now, thanks!");
+    for outlook in [
+        "Sigue fallando.\n\nDe: Soporte <support@desk.example>\nEnviado: martes, 1 de diciembre de 2026 10:00\nPara: Olga\nAsunto: [T-1] Pago\n\nHistoria\n",
+        "Nog steeds kapot.\n\nVan: Support <support@desk.example>\nVerzonden: dinsdag 1 december 2026 10:00\nAan: Olga\nOnderwerp: [T-1] Betaling\n\nGeschiedenis\n",
+    ] {
+        let first = outlook.lines().next().unwrap();
+        assert_eq!(trim(outlook), first, "{outlook}");
+    }
+    // Mentioning a forward does not keep the history.
+    let mention = "Did you get the forwarded message?\n\nOn Tue, Dec 1, 2026, Support <s@desk.example> wrote:\n> old\n";
+    assert_eq!(trim(mention), "Did you get the forwarded message?");
+    for attribution in [
+        "Am 01.12.2026 um 10:00 schrieb Support <support@desk.example>:",
+        "Op di 1 dec. 2026 om 10:00 schreef Support <support@desk.example>:",
+        "Le mar. 1 déc. 2026 à 10:00, Support <support@desk.example> a écrit :",
+    ] {
+        let text = format!("Danke.\n\n{attribution}\n> alt\n");
+        assert_eq!(trim(&text), "Danke.", "{attribution}");
+    }
+}
+
+#[test]
+fn senders_must_be_one_plain_address() {
+    assert_eq!(
+        mail("From: ops@acme.example, evil@evil.example", "x"),
+        Err(Refused::AmbiguousSender)
+    );
+    assert_eq!(
+        mail("From: ops@acme.example\r\nFrom: evil@evil.example", "x"),
+        Err(Refused::AmbiguousSender)
+    );
+    assert_eq!(
+        mail(
+            "From: billing\u{202E}lmth.eciovni\u{202C}@acme.example",
+            "x"
+        ),
+        Err(Refused::Injection("From"))
+    );
+    // A flood of parts or part headers costs the parser far more than the
+    // message's size: refused before parsing.
+    let parts = "--b\r\n\r\nx\r\n".repeat(MAX_PARTS + 1);
+    assert_eq!(
+        mail(
+            "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=b",
+            &parts
+        ),
+        Err(Refused::TooComplex)
+    );
+    let fields = "a:b\r\n".repeat(MAX_FIELD_LINES + 1);
+    assert_eq!(mail("From: a@b.example", &fields), Err(Refused::TooComplex));
+    // Invisible characters are taken out of the text.
+    let m = mail("From: a@b.example", "a\u{feff}b\u{200b}c").unwrap();
+    assert_eq!(m.text.trim(), "abc");
+}
+
+#[test]
+fn the_received_time_is_the_topmost_servers() {
+    let m = mail(
+        "Received: from a by mx.desk.example; Fri, 20 Nov 2026 12:00:00 +0000\r\nReceived: from forged by liar; Fri, 20 Nov 2026 09:16:00 +0000\r\nFrom: a@b.example",
+        "x",
+    )
+    .unwrap();
+    assert_eq!(
+        m.received,
+        Some(Timestamp::parse("2026-11-20T12:00:00Z").unwrap())
+    );
+}

@@ -2,40 +2,47 @@
 //!
 //! The rules, in order, over the lines of the text body:
 //!
-//! 1. The text ends at a reply header the mail programs put above the
-//!    history: Outlook's `-----Original Message-----`, an underscore rule
-//!    or a `From:` line followed within a few lines by `Sent:`/`Date:` and
-//!    `To:`/`Subject:`.
-//! 2. It ends at the signature delimiter (`-- `), and a trailing "Sent
-//!    from my phone" line is dropped.
+//! 1. Below the customer's own words, the text ends at a reply header the
+//!    mail programs put above the history: Outlook's `-----Original
+//!    Message-----`, an underscore rule or a `From:` line followed within a
+//!    few lines by `Sent:`/`Date:` and `To:`/`Subject:` (and their French,
+//!    German, Spanish, Portuguese, Dutch and Italian names), or an
+//!    attribution line (`On … wrote:`) that no `>` quotation follows (what
+//!    an HTML-only reply turns into).
+//! 2. It ends at the signature delimiter (`-- `, or `--` alone) when at
+//!    most ten lines follow it, and a trailing "Sent from my phone" line is
+//!    dropped.
 //! 3. Lines quoted with `>` are dropped, and so is the attribution line
 //!    just above them (Gmail and Apple Mail's `On … wrote:`, also when the
 //!    mail program wrapped it over two lines, and its usual translations).
 //!
-//! A forwarded message (`---------- Forwarded message ---------`) is kept:
-//! what was forwarded is what the customer wants read. When nothing is
-//! left, the text is kept whole: a reply is never recorded empty because
-//! it was all quotation.
+//! A header block at the very top is what the customer pasted, not
+//! history. A forwarded message (a `---------- Forwarded message
+//! ---------` or `Begin forwarded message:` line) is kept: what was
+//! forwarded is what the customer wants read. When nothing is left, the
+//! text is kept whole: a reply is never recorded empty because it was all
+//! quotation.
 
 /// The new text of `text`, at most [`super::MAX_TEXT_CHARS`] characters.
 pub fn trim(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let end = history_start(&lines).unwrap_or(lines.len());
-    let mut kept: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < end {
+    let signature = (0..end).find(|&i| {
         let line = lines[i];
-        if line.trim_end() == "--" || line == "-- " {
-            break;
-        }
+        (line == "-- " || line.trim_end() == "--")
+            && lines[i + 1..end]
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                <= 10
+    });
+    let end = signature.unwrap_or(end);
+    let mut kept: Vec<&str> = Vec::new();
+    for &line in &lines[..end] {
         if is_quoted(line) {
             // Drop the attribution line(s) just above the quotation.
-            while let Some(last) = kept.last() {
-                if last.trim().is_empty() {
-                    kept.pop();
-                    continue;
-                }
-                break;
+            while kept.last().is_some_and(|l| l.trim().is_empty()) {
+                kept.pop();
             }
             if kept.last().is_some_and(|l| is_attribution(l)) {
                 kept.pop();
@@ -48,11 +55,9 @@ pub fn trim(text: &str) -> String {
             {
                 kept.truncate(kept.len() - 2);
             }
-            i += 1;
             continue;
         }
         kept.push(line);
-        i += 1;
     }
     // A lone attribution line at the end (its quotation already cut).
     while kept.last().is_some_and(|l| l.trim().is_empty()) {
@@ -79,55 +84,83 @@ fn is_quoted(line: &str) -> bool {
 }
 
 /// "On Tue, 1 Dec 2026 at 10:00, Ana <ana@example.com> wrote:" and the
-/// like (English, French, German, Spanish, Dutch, Portuguese).
+/// like (English, French, German, Spanish, Dutch, Portuguese, Italian).
 fn is_attribution(line: &str) -> bool {
     let line = line.trim();
-    if line.len() > 400 {
+    if line.len() > 400 || !line.ends_with(':') {
         return false;
     }
     let lower = line.to_lowercase();
-    let ends = [
-        "wrote:",
-        "a écrit :",
-        "a écrit:",
-        "schrieb:",
-        "escribió:",
-        "schreef:",
-        "escreveu:",
+    let says = [
+        "wrote",
+        "a écrit",
+        "schrieb",
+        "escribió",
+        "schreef",
+        "escreveu",
+        "ha scritto",
     ]
     .iter()
-    .any(|e| lower.ends_with(e));
-    let starts = ["on ", "le ", "am ", "el ", "op ", "em "]
+    .any(|verb| lower.contains(verb));
+    let starts = ["on ", "le ", "am ", "el ", "op ", "em ", "il "]
         .iter()
         .any(|s| lower.starts_with(s));
-    ends && (starts || lower.contains('@'))
+    says && (starts || lower.contains('@'))
 }
 
 /// Where the quoted history below a top-posted reply starts, if it does.
 fn history_start(lines: &[&str]) -> Option<usize> {
+    let mut words_above = false;
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
         let lower = t.to_lowercase();
         // What follows a forward marker is the forwarded message: kept.
-        if lower.contains("forwarded message") || lower == "begin forwarded message:" {
+        if is_forward_marker(&lower) {
             return None;
         }
-        if lower.contains("original message") && t.starts_with("--") {
-            return Some(i);
+        if words_above {
+            if lower.contains("original message") && t.starts_with("--") {
+                return Some(i);
+            }
+            if t.len() >= 10 && t.chars().all(|c| c == '_') && header_block_follows(lines, i + 1) {
+                return Some(i);
+            }
+            if header_block_follows(lines, i) {
+                return Some(i);
+            }
+            // An attribution no `>` quotation follows: an HTML reply's
+            // history, made text.
+            if is_attribution(t) && !quotation_follows(lines, i + 1) {
+                return Some(i);
+            }
         }
-        if t.len() >= 10 && t.chars().all(|c| c == '_') && header_block_follows(lines, i + 1) {
-            return Some(i);
-        }
-        if header_block_follows(lines, i) {
-            return Some(i);
+        if !t.is_empty() && !is_quoted(t) {
+            words_above = true;
         }
     }
     None
 }
 
+/// Gmail's `---------- Forwarded message ---------`, Thunderbird's
+/// `-------- Forwarded Message --------`, Apple Mail's `Begin forwarded
+/// message:`.
+fn is_forward_marker(lower: &str) -> bool {
+    (lower.starts_with("--") && lower.contains("forwarded message"))
+        || lower == "begin forwarded message:"
+}
+
+/// Whether the next line with text is quoted with `>`.
+fn quotation_follows(lines: &[&str], from: usize) -> bool {
+    lines
+        .iter()
+        .skip(from)
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| is_quoted(l))
+}
+
 /// Whether `lines[at]` starts an Outlook-style header block: `From:` and,
 /// within the next four lines, `Sent:` or `Date:`, and `To:` or
-/// `Subject:`.
+/// `Subject:` (or their names in other languages).
 fn header_block_follows(lines: &[&str], at: usize) -> bool {
     let field = |line: &str, names: &[&str]| {
         let line = line.trim_start().trim_start_matches('*');
@@ -139,15 +172,46 @@ fn header_block_follows(lines: &[&str], at: usize) -> bool {
     let Some(first) = lines.get(at) else {
         return false;
     };
-    if !field(first, &["From:", "Von:", "De :", "De:"]) {
+    if !field(first, &["From:", "Von:", "De :", "De:", "Van:", "Da:"]) {
         return false;
     }
     let next: Vec<&str> = lines.iter().skip(at + 1).take(4).copied().collect();
-    next.iter()
-        .any(|l| field(l, &["Sent:", "Date:", "Gesendet:", "Envoyé :", "Enviado:"]))
-        && next
-            .iter()
-            .any(|l| field(l, &["To:", "Subject:", "An:", "Betreff:", "À :", "Objet :"]))
+    next.iter().any(|l| {
+        field(
+            l,
+            &[
+                "Sent:",
+                "Date:",
+                "Gesendet:",
+                "Envoyé :",
+                "Envoyé:",
+                "Date :",
+                "Enviado:",
+                "Verzonden:",
+                "Inviato:",
+                "Datum:",
+            ],
+        )
+    }) && next.iter().any(|l| {
+        field(
+            l,
+            &[
+                "To:",
+                "Subject:",
+                "An:",
+                "Betreff:",
+                "À :",
+                "Objet :",
+                "Para:",
+                "Asunto:",
+                "Assunto:",
+                "Aan:",
+                "Onderwerp:",
+                "A:",
+                "Oggetto:",
+            ],
+        )
+    })
 }
 
 fn is_phone_signature(line: &str) -> bool {

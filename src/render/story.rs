@@ -97,7 +97,7 @@ pub fn body(ticket: &Ticket, event: &Event, reference: &str) -> Vec<String> {
         } => {
             if let Some(Event::CustomerReplied { from, at, .. }) = confirmed_by
                 .as_deref()
-                .and_then(|c| tkt::inbound::cited_reply(ticket, c))
+                .and_then(|c| tkt::inbound::cited_reply(ticket, c, event.at()))
             {
                 out.push(format!(
                     "confirmed by the customer's reply {} (from {}, {at})",

@@ -327,7 +327,9 @@ impl Dir {
                 ino: st.st_ino,
             });
         }
-        fs::symlink_metadata(entry.path()).ok().map(|m| Stat::of(&m))
+        fs::symlink_metadata(entry.path())
+            .ok()
+            .map(|m| Stat::of(&m))
     }
 }
 

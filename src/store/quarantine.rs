@@ -48,13 +48,9 @@ impl Repo {
     /// Keeps `raw` aside with `note` (its `file` is set here). Returns the
     /// message's path; a message kept before keeps its first note.
     pub fn quarantine(&self, raw: &[u8], mut note: Quarantined) -> Result<PathBuf, StoreError> {
-        use sha2::{Digest, Sha256};
         let dir = self.quarantine_dir();
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let hash: String = Sha256::digest(raw)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = sha256_hex(raw);
         let eml = dir.join(format!("{hash}.eml"));
         note.file = format!("{hash}.eml");
         note.size = raw.len() as u64;
@@ -71,6 +67,30 @@ impl Repo {
             }
         }
         Ok(eml)
+    }
+
+    /// The note of `raw`, if the quarantine holds that very message.
+    pub fn quarantine_note(&self, raw: &[u8]) -> Option<Quarantined> {
+        let path = self
+            .quarantine_dir()
+            .join(format!("{}.json", sha256_hex(raw)));
+        let bytes = read_capped(&path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Takes `raw` out of the quarantine (once it was recorded after all).
+    pub fn release(&self, raw: &[u8]) -> Result<(), StoreError> {
+        let dir = self.quarantine_dir();
+        let hash = sha256_hex(raw);
+        for ext in ["json", "eml"] {
+            let path = dir.join(format!("{hash}.{ext}"));
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        Ok(())
     }
 
     /// Every quarantined message, oldest first; notes that cannot be read
@@ -98,4 +118,12 @@ impl Repo {
         out.sort_by(|a, b| (a.at, &a.file).cmp(&(b.at, &b.file)));
         Ok(out)
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

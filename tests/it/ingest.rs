@@ -412,19 +412,50 @@ fn a_reply_resumes_the_clocks_at_the_time_it_was_received() {
     assert_eq!(resolution["elapsed_s"], 900, "{resolution}");
     let later = self::resolution(&repo, &id, "2026-11-20T13:00:00Z");
     assert_eq!(later["elapsed_s"], 900 + 3600, "{later}");
-    // A customer reply can be cited as the confirmation of closure.
-    let reply = events(&repo, &id)
-        .last()
-        .map(|e| e["ref"].as_str().unwrap().to_string())
-        .unwrap();
-    repo.tkt(&["resolve", &id, "--summary", "Gateway timeout raised"])
+    // A customer reply after the resolution can be cited as the
+    // confirmation of closure; one from before it, or none, cannot.
+    let last_ref = |repo: &TestRepo| {
+        events(repo, &id)
+            .last()
+            .map(|e| e["ref"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let before = last_ref(&repo);
+    let at = |t: &str| vec!["--now".to_string(), format!("2026-11-20T{t}:00Z")];
+    let run = |args: &[&str], time: &str| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(at(time));
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        repo.tkt(&refs)
+    };
+    run(
+        &["resolve", &id, "--summary", "Gateway timeout raised"],
+        "13:00",
+    )
+    .ok();
+    run(
+        &["notify", &id, "--kind", "resolution", "-m", "Fixed."],
+        "13:05",
+    )
+    .ok();
+    ingest(
+        &repo,
+        &corpus("with-attachments.eml", &id, &reference),
+        &at("13:30").iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .ok();
+    let after = last_ref(&repo);
+    run(&["close", &id, "--confirmed-by", "0123456789"], "14:00").code(1);
+    let refused = run(&["close", &id, "--confirmed-by", &before], "14:00").code(1);
+    assert!(
+        refused.stderr.contains("since it was resolved"),
+        "{}",
+        refused.stderr
+    );
+    run(&["close", &id, "--confirmed-by", &after], "14:00").ok();
+    let show = repo
+        .tkt(&["show", &id, "--now", "2026-11-20T14:00:00Z"])
         .ok();
-    repo.tkt(&["notify", &id, "--kind", "resolution", "-m", "Fixed."])
-        .ok();
-    repo.tkt(&["close", &id, "--confirmed-by", "0123456789"])
-        .code(1);
-    repo.tkt(&["close", &id, "--confirmed-by", &reply]).ok();
-    let show = repo.tkt(&["show", &id]).ok();
     assert!(
         show.stdout.contains("confirmed by the customer's reply"),
         "{}",
@@ -447,11 +478,12 @@ fn resolution(repo: &TestRepo, id: &str, now: &str) -> Value {
         .clone()
 }
 
-/// An mbox of three messages, the second one twice.
-fn mbox(messages: &[Vec<u8>]) -> Vec<u8> {
+/// An mbox of `messages`, each with the time the mailbox says it came
+/// (`Fri Nov 20 13:05:20 2026`).
+fn mbox(messages: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
-    for m in messages {
-        out.extend_from_slice(b"From MAILER-DAEMON Fri Nov 20 09:00:00 2026\n");
+    for (date, m) in messages {
+        out.extend_from_slice(format!("From MAILER-DAEMON {date}\n").as_bytes());
         for line in m.split_inclusive(|b| *b == b'\n') {
             if line.starts_with(b"From ") {
                 out.push(b'>');
@@ -467,11 +499,27 @@ fn mbox(messages: &[Vec<u8>]) -> Vec<u8> {
 fn an_mbox_and_a_maildir_are_read_whole_at_their_received_times() {
     let (repo, id, reference) = desk();
     let gmail = corpus("gmail-reply.eml", &id, &reference);
+    // The gmail reply's own headers say 13:05:12; a forged header below the
+    // server's would say 09:16 (it is not believed).
+    let forged = String::from_utf8(gmail.clone())
+        .unwrap()
+        .replacen(
+            "MIME-Version: 1.0",
+            "Received: from liar by forged; Fri, 20 Nov 2026 09:16:00 +0000\nMIME-Version: 1.0",
+            1,
+        )
+        .into_bytes();
     let messages = [
-        corpus("auto-reply.eml", &id, &reference),
-        gmail.clone(),
-        gmail,
-        corpus("unknown-sender.eml", &id, &reference),
+        (
+            "Fri Nov 20 09:11:02 2026",
+            corpus("auto-reply.eml", &id, &reference),
+        ),
+        ("Fri Nov 20 13:05:20 2026", forged),
+        ("Fri Nov 20 13:05:20 2026", gmail),
+        (
+            "Fri Nov 20 13:06:00 2026",
+            corpus("unknown-sender.eml", &id, &reference),
+        ),
     ];
     repo.write("inbox.mbox", "");
     std::fs::write(repo.file("inbox.mbox"), mbox(&messages)).unwrap();
@@ -503,7 +551,8 @@ fn an_mbox_and_a_maildir_are_read_whole_at_their_received_times() {
         .filter(|e| e["type"] == "customer-replied")
         .map(|e| (e["at"].as_str().unwrap(), e["kind"].as_str().unwrap()))
         .collect();
-    // At the newest Received: header's time, not the Date: header's.
+    // At the receiving server's Received: header's time (the topmost), not
+    // the Date: header's.
     assert_eq!(
         replies,
         [
@@ -812,4 +861,72 @@ fn a_mail_system_records_under_its_own_name() {
     // A person of the desk records under their handle.
     ingest(&repo, &corpus("with-attachments.eml", &id, &reference), &[]).ok();
     assert_eq!(events(&repo, &id).last().unwrap()["by"], "ana");
+}
+
+#[test]
+fn a_message_let_out_of_the_quarantine_keeps_its_arrival_and_leaves_it() {
+    let (repo, id, reference) = desk();
+    // A colleague of the customer's at another domain: kept aside at 12:00.
+    let message = String::from_utf8(corpus("outlook-reply.eml", &id, &reference))
+        .unwrap()
+        .replace("ops@acme.example", "dana@partner.example")
+        .into_bytes();
+    let run = ingest(&repo, &message, &[]).ok();
+    assert!(run.stdout.starts_with("quarantined"), "{}", run.stdout);
+    // At 12:30 the desk adds her as a contact and lets the mail in.
+    repo.tkt(&[
+        "amend",
+        &id,
+        "--field",
+        "contact",
+        "-m",
+        "ops@acme.example, dana@partner.example",
+        "--now",
+        "2026-11-20T12:30:00Z",
+    ])
+    .ok();
+    let run = ingest(&repo, &message, &["--now", "2026-11-20T12:30:00Z"]).ok();
+    assert!(run.stdout.contains("customer replied"), "{}", run.stdout);
+    let events = events(&repo, &id);
+    let reply = events
+        .iter()
+        .find(|e| e["type"] == "customer-replied")
+        .unwrap();
+    assert_eq!(reply["at"], "2026-11-20T12:00:00Z", "when it first came");
+    let kept = repo.tkt(&["ingest", "--quarantine"]).ok();
+    assert!(
+        kept.stdout.contains("no quarantined mail"),
+        "{}",
+        kept.stdout
+    );
+}
+
+#[test]
+fn copies_racing_each_other_leave_every_attachment_in_place() {
+    let (repo, id, reference) = desk();
+    let reply = corpus("with-attachments.eml", &id, &reference);
+    let new = corpus("forwarded-new.eml", &id, &reference);
+    for message in [&reply, &new] {
+        for _ in 0..4 {
+            let children: Vec<_> = (0..3)
+                .map(|_| {
+                    let mut child = tkt_command(repo.path())
+                        .arg("ingest")
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .unwrap();
+                    child.stdin.take().unwrap().write_all(message).unwrap();
+                    child
+                })
+                .collect();
+            for child in children {
+                let out = child.wait_with_output().unwrap();
+                assert!(out.status.success(), "{out:?}");
+            }
+        }
+    }
+    // Every file an event names is there, verified.
+    repo.tkt(&["check"]).ok();
 }
