@@ -89,18 +89,34 @@ fn corpus(name: &str, id: &str, reference: &str) -> Vec<u8> {
     out
 }
 
-/// `tkt ingest ARGS` with `message` on stdin.
-pub fn ingest(repo: &TestRepo, message: &[u8], args: &[&str]) -> Run {
-    let mut child = tkt_command(repo.path())
-        .arg("ingest")
-        .args(args)
+/// `tkt ingest ARGS` started with `message` on stdin and extra
+/// environment `env`; not waited for.
+fn spawn_ingest(
+    repo: &TestRepo,
+    message: &[u8],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Child {
+    let mut command = tkt_command(repo.path());
+    command.arg("ingest").args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(message).unwrap();
-    let out = child.wait_with_output().unwrap();
+    child
+}
+
+/// `tkt ingest ARGS` with `message` on stdin.
+pub fn ingest(repo: &TestRepo, message: &[u8], args: &[&str]) -> Run {
+    let out = spawn_ingest(repo, message, args, &[])
+        .wait_with_output()
+        .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -355,17 +371,7 @@ fn the_same_message_twice_is_recorded_once_even_at_the_same_time() {
     let (repo, id, reference) = desk();
     let message = corpus("gmail-reply.eml", &id, &reference);
     // Two deliveries of one message racing each other.
-    let spawn = || {
-        let mut child = tkt_command(repo.path())
-            .args(["ingest", "--format", "json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&message).unwrap();
-        child
-    };
+    let spawn = || spawn_ingest(&repo, &message, &["--format", "json"], &[]);
     let (a, b) = (spawn(), spawn());
     let outcomes: Vec<String> = [a, b]
         .into_iter()
@@ -753,16 +759,9 @@ fn a_busy_ticket_makes_the_mail_system_retry_and_a_broken_one_keeps_the_mail_asi
     // (EX_TEMPFAIL), nothing stored anywhere.
     let held = std::fs::File::open(repo.file(&repo.ticket_file(&id))).unwrap();
     held.lock().unwrap();
-    let mut child = tkt_command(repo.path())
-        .arg("ingest")
-        .env("TKT_LOCK_TIMEOUT", "0.2")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let out = spawn_ingest(&repo, &message, &[], &[("TKT_LOCK_TIMEOUT", "0.2")])
+        .wait_with_output()
         .unwrap();
-    child.stdin.take().unwrap().write_all(&message).unwrap();
-    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(75), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("run again"));
     drop(held);
@@ -841,21 +840,10 @@ fn a_mail_system_records_under_its_own_name() {
         "people.toml",
         "schema = 1\n[[people]]\nhandle = \"ana\"\nname = \"Ana\"\nemail = \"ana@example.com\"\nteams = [\"support\"]\nlevels = [\"L1\"]\n",
     );
-    let mut child = tkt_command(repo.path())
-        .arg("ingest")
-        .env("TKT_USER", "mail")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let message = corpus("gmail-reply.eml", &id, &reference);
+    let out = spawn_ingest(&repo, &message, &[], &[("TKT_USER", "mail")])
+        .wait_with_output()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&corpus("gmail-reply.eml", &id, &reference))
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(events(&repo, &id).last().unwrap()["by"], "mail");
     // A person of the desk records under their handle.
@@ -909,17 +897,7 @@ fn copies_racing_each_other_leave_every_attachment_in_place() {
     for message in [&reply, &new] {
         for _ in 0..4 {
             let children: Vec<_> = (0..3)
-                .map(|_| {
-                    let mut child = tkt_command(repo.path())
-                        .arg("ingest")
-                        .stdin(Stdio::piped())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::piped())
-                        .spawn()
-                        .unwrap();
-                    child.stdin.take().unwrap().write_all(message).unwrap();
-                    child
-                })
+                .map(|_| spawn_ingest(&repo, message, &[], &[]))
                 .collect();
             for child in children {
                 let out = child.wait_with_output().unwrap();
