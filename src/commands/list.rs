@@ -50,13 +50,24 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         actions: false,
         limit: args.filters.limit,
     };
-    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
     let mut out = crate::cli::output::stdout();
-    match format {
-        Format::Json => list::json(&mut out, &answer.tickets, ctx.now)?,
-        _ => list::table(&mut out, &answer.tickets, answer.hidden, ctx.now)?,
-    }
+    let unreadable = match format {
+        Format::Json => {
+            let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+            list::json(&mut out, &answer.tickets, ctx.now)?;
+            answer.unreadable.len()
+        }
+        // The table shows a few fields of each ticket: only those are kept
+        // as each is read.
+        _ => {
+            let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |t| {
+                Some(list::ListRow::of(t))
+            })?;
+            list::table(&mut out, &answer.rows, answer.hidden, ctx.now)?;
+            answer.unreadable.len()
+        }
+    };
     out.flush()?;
-    render::warn_unreadable(&mut anstream::stderr(), answer.unreadable.len())?;
+    render::warn_unreadable(&mut anstream::stderr(), unreadable)?;
     Ok(Outcome::Clean)
 }

@@ -1,8 +1,6 @@
 //! What a query selects (`Filter`: the same filters for every listing)
 //! and in which order (`Sort`).
 
-use std::cmp::Ordering;
-
 use super::{Source, TicketAt};
 use crate::policy::Policy;
 use crate::ticket::Customer;
@@ -276,34 +274,6 @@ impl Sort {
     /// Whether a key needs each ticket's timers.
     pub fn needs_timers(&self) -> bool {
         self.0.iter().any(|k| k.field == SortField::Due)
-    }
-
-    pub(super) fn compare(&self, policy: &Policy, a: &TicketAt, b: &TicketAt) -> Ordering {
-        for key in &self.0 {
-            let order = match key.field {
-                SortField::Due => {
-                    (a.next_due.is_none(), a.next_due).cmp(&(b.next_due.is_none(), b.next_due))
-                }
-                SortField::Customer => a
-                    .customer
-                    .name
-                    .to_lowercase()
-                    .cmp(&b.customer.name.to_lowercase()),
-                SortField::Severity => severity_rank(policy, a).cmp(&severity_rank(policy, b)),
-                SortField::Opened => a.status.opened_at.cmp(&b.status.opened_at),
-                SortField::Updated => a.status.last_event_at.cmp(&b.status.last_event_at),
-                SortField::Id => a.id.cmp(&b.id),
-            };
-            let order = if key.descending {
-                order.reverse()
-            } else {
-                order
-            };
-            if order != Ordering::Equal {
-                return order;
-            }
-        }
-        a.id.cmp(&b.id)
     }
 }
 

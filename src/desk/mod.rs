@@ -275,32 +275,69 @@ pub fn query_with(
     now: Timestamp,
     keep: impl Fn(&mut TicketAt) -> bool + Sync,
 ) -> Result<Answer, StoreError> {
-    let keep = |selected: Selected| match selected {
-        Selected::Ticket(mut t) => {
-            if keep(&mut t) {
-                Selected::Ticket(t)
-            } else {
-                Selected::Skipped
+    let rows = query_rows(repo, policy, query, now, |mut t| keep(&mut t).then_some(t))?;
+    Ok(Answer {
+        tickets: rows.rows,
+        unreadable: rows.unreadable,
+        hidden: rows.hidden,
+    })
+}
+
+/// The answer of [`query_rows`]: what `row` made of each selected ticket,
+/// in the query's order.
+#[derive(Debug)]
+pub struct Rows<R> {
+    pub rows: Vec<R>,
+    pub unreadable: Vec<Unreadable>,
+    /// Tickets left out only for being resolved or closed.
+    pub hidden: usize,
+}
+
+/// [`query`], each selected ticket made into a row by `row` as soon as it
+/// is replayed (`None` leaves it out): a listing that shows a few fields
+/// of a million tickets holds only those. The order is the query's, from
+/// keys taken of the ticket before `row` sees it.
+pub fn query_rows<R: Send>(
+    repo: &Repo,
+    policy: &Policy,
+    query: &Query,
+    now: Timestamp,
+    row: impl Fn(TicketAt) -> Option<R> + Sync,
+) -> Result<Rows<R>, StoreError> {
+    let sorted = !query.sort.0.is_empty();
+    let make = |selected: Selected| -> Picked<R> {
+        match selected {
+            Selected::Ticket(t) => {
+                let order = sorted.then(|| Order::of(policy, &query.sort, &t));
+                match row(*t) {
+                    Some(r) => Picked::Row(order, r),
+                    None => Picked::Skipped,
+                }
             }
+            Selected::Hidden => Picked::Hidden,
+            Selected::Skipped => Picked::Skipped,
         }
-        other => other,
     };
     let file_of = |entry: &Entry| repo.relative(&entry.path()).display().to_string();
     let entries = repo.entries()?;
     // A filter on text reads every file anyway: the index would only add
     // its own reading to that.
     let index = repo.index_path().filter(|_| summaries_answer(query));
-    let mut answer = Answer {
-        // At most one per file: reserved (address space, touched only as
-        // filled) so that growing never copies every ticket so far.
-        tickets: Vec::with_capacity(entries.len()),
+    // At most one row per file: reserved (address space, touched only as
+    // filled) so that growing never copies every row so far.
+    let mut answer = Rows {
+        rows: Vec::with_capacity(entries.len()),
         unreadable: Vec::new(),
         hidden: 0,
     };
-    let mut add = |result: Result<Selected, Unreadable>| match result {
-        Ok(Selected::Ticket(ticket)) => answer.tickets.push(*ticket),
-        Ok(Selected::Hidden) => answer.hidden += 1,
-        Ok(Selected::Skipped) => {}
+    let mut orders: Vec<Order> = Vec::with_capacity(if sorted { entries.len() } else { 0 });
+    let mut add = |result: Result<Picked<R>, Unreadable>| match result {
+        Ok(Picked::Row(order, r)) => {
+            answer.rows.push(r);
+            orders.extend(order);
+        }
+        Ok(Picked::Hidden) => answer.hidden += 1,
+        Ok(Picked::Skipped) => {}
         Err(unreadable) => answer.unreadable.push(unreadable),
     };
     match index {
@@ -311,7 +348,7 @@ pub fn query_with(
             |lookup| {
                 let file = || file_of(lookup.entry);
                 let (selected, kept) = select_indexed(lookup, file, policy, query, now);
-                (selected.map(keep), kept)
+                (selected.map(make), kept)
             },
             &mut add,
         ),
@@ -321,25 +358,91 @@ pub fn query_with(
             for chunk in entries.chunks(4096) {
                 let results = Repo::scan_entries(chunk, |entry, bytes| {
                     let ticket = parsed(entry, bytes)?;
-                    Ok(keep(select(&ticket, || file_of(entry), policy, query, now)))
+                    Ok(make(select(&ticket, || file_of(entry), policy, query, now)))
                 });
                 results.into_iter().for_each(&mut add);
             }
         }
     }
-    if !query.sort.0.is_empty() {
-        // Sorted as positions, then moved once: a ticket is large, and a
+    if sorted {
+        // Sorted as positions, then moved once: a row may be large, and a
         // sort moves what it sorts many times over.
         use rayon::slice::ParallelSliceMut;
-        let tickets = &answer.tickets;
-        let mut order: Vec<usize> = (0..tickets.len()).collect();
-        order.par_sort_by(|&a, &b| query.sort.compare(policy, &tickets[a], &tickets[b]));
-        permute(&mut answer.tickets, order);
+        let mut order: Vec<usize> = (0..orders.len()).collect();
+        order.par_sort_by(|&a, &b| orders[a].compare(&query.sort, &orders[b]));
+        drop(orders);
+        permute(&mut answer.rows, order);
     }
     if let Some(limit) = query.limit {
-        answer.tickets.truncate(limit);
+        answer.rows.truncate(limit);
     }
     Ok(answer)
+}
+
+/// A selected ticket as a row, with its sort keys (when the query sorts).
+enum Picked<R> {
+    Row(Option<Order>, R),
+    Hidden,
+    Skipped,
+}
+
+/// What a sort compares of a ticket, taken before the ticket is made a
+/// row.
+struct Order {
+    due: Option<Timestamp>,
+    /// Lower case; empty unless the sort is by customer.
+    customer: String,
+    severity: usize,
+    opened: Timestamp,
+    updated: Timestamp,
+    id: Box<str>,
+}
+
+impl Order {
+    fn of(policy: &Policy, sort: &Sort, t: &TicketAt) -> Order {
+        let by_customer = sort
+            .0
+            .iter()
+            .any(|k| k.field == filter::SortField::Customer);
+        Order {
+            due: t.next_due,
+            customer: if by_customer {
+                t.customer.name.to_lowercase()
+            } else {
+                String::new()
+            },
+            severity: filter::severity_rank(policy, t),
+            opened: t.status.opened_at,
+            updated: t.status.last_event_at,
+            id: t.id.as_str().into(),
+        }
+    }
+
+    /// The keys in turn, then the ticket ID.
+    fn compare(&self, sort: &Sort, other: &Order) -> std::cmp::Ordering {
+        use filter::SortField;
+        for key in &sort.0 {
+            let order = match key.field {
+                SortField::Due => {
+                    (self.due.is_none(), self.due).cmp(&(other.due.is_none(), other.due))
+                }
+                SortField::Customer => self.customer.cmp(&other.customer),
+                SortField::Severity => self.severity.cmp(&other.severity),
+                SortField::Opened => self.opened.cmp(&other.opened),
+                SortField::Updated => self.updated.cmp(&other.updated),
+                SortField::Id => self.id.cmp(&other.id),
+            };
+            let order = if key.descending {
+                order.reverse()
+            } else {
+                order
+            };
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        self.id.cmp(&other.id)
+    }
 }
 
 /// Puts `items[order[k]]` at position `k`, for every `k`, in place (one
@@ -609,7 +712,10 @@ mod tests {
         ];
         let ids = |ts: &[TicketAt]| ts.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         let sort = Sort::listing();
-        tickets.sort_by(|a, b| sort.compare(&policy, a, b));
+        let by = |sort: &Sort, a: &TicketAt, b: &TicketAt| {
+            Order::of(&policy, sort, a).compare(sort, &Order::of(&policy, sort, b))
+        };
+        tickets.sort_by(|a, b| by(&sort, a, b));
         assert_eq!(
             ids(&tickets),
             [
@@ -623,7 +729,7 @@ mod tests {
             field: SortField::Opened,
             descending: true,
         }]);
-        tickets.sort_by(|a, b| newest.compare(&policy, a, b));
+        tickets.sort_by(|a, b| by(&newest, a, b));
         assert_eq!(
             ids(&tickets),
             [

@@ -1,5 +1,6 @@
 //! `tkt list`: a table for people, JSON for tools.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anstyle::Style;
@@ -20,37 +21,69 @@ struct Row<'a> {
     status: &'a Status,
 }
 
+/// What the table shows of a ticket, and nothing else: a listing of a
+/// million tickets holds a few hundred thousand of these.
+#[derive(Debug)]
+pub struct ListRow {
+    id: Box<str>,
+    severity: Box<str>,
+    level: Box<str>,
+    state: tkt::workflow::State,
+    assignee: Option<Box<str>>,
+    team: Option<Box<str>>,
+    opened_at: Timestamp,
+    title: Box<str>,
+}
+
+impl ListRow {
+    pub fn of(t: TicketAt) -> ListRow {
+        let s = t.status;
+        ListRow {
+            id: t.id.into_boxed_str(),
+            severity: s.severity.into_boxed_str(),
+            level: s.level.into_boxed_str(),
+            state: s.state,
+            assignee: s.assignee.map(String::into_boxed_str),
+            team: s.team.map(String::into_boxed_str),
+            opened_at: s.opened_at,
+            title: s.title.into_boxed_str(),
+        }
+    }
+}
+
 /// `hidden`: tickets that match but for being resolved or closed.
 pub fn table(
     out: &mut impl Write,
-    rows: &[TicketAt],
+    rows: &[ListRow],
     hidden: usize,
     now: Timestamp,
 ) -> io::Result<()> {
     if rows.is_empty() {
         return super::nothing_matches(out, "tickets", hidden);
     }
-    let mut table = Table::new(&[
+    let table = Table::new(&[
         "ID", "SEVERITY", "LEVEL", "STATE", "ASSIGNEE", "TEAM", "OPENED", "TITLE",
     ])
     .droppable(&["TEAM", "LEVEL", "OPENED"]);
-    for row in rows {
-        let s = &row.status;
-        table.row(
+    // Streamed: a million rows are not copied into cells first.
+    table.stream(out, rows, |row| {
+        fn or_dash(v: &Option<Box<str>>) -> Cow<'_, str> {
+            Cow::Borrowed(v.as_deref().unwrap_or("-"))
+        }
+        (
             Style::new(),
             vec![
-                row.id.clone(),
-                s.severity.clone(),
-                s.level.clone(),
-                s.state.name().to_string(),
-                s.assignee.clone().unwrap_or_else(|| "-".into()),
-                s.team.clone().unwrap_or_else(|| "-".into()),
-                relative(now, s.opened_at),
-                s.title.clone(),
+                Cow::Borrowed(&*row.id),
+                Cow::Borrowed(&*row.severity),
+                Cow::Borrowed(&*row.level),
+                Cow::Borrowed(row.state.name()),
+                or_dash(&row.assignee),
+                or_dash(&row.team),
+                Cow::Owned(relative(now, row.opened_at)),
+                Cow::Borrowed(&*row.title),
             ],
-        );
-    }
-    table.write(out)
+        )
+    })
 }
 
 #[derive(Serialize)]

@@ -76,13 +76,53 @@ impl Table {
         self.write_within(out, WIDTH.get().copied().flatten())
     }
 
+    /// Writes `rows` as the table's rows without holding their cells:
+    /// `cells` makes a row's cells (escaped here), once to measure the
+    /// columns and once to write them. For listings of a million rows.
+    pub fn stream<R>(
+        &self,
+        out: &mut impl Write,
+        rows: &[R],
+        cells: impl for<'r> Fn(&'r R) -> (Style, Vec<Cow<'r, str>>),
+    ) -> io::Result<()> {
+        let source = |visit: &mut dyn FnMut(Style, &[&str]) -> io::Result<()>| {
+            for row in rows {
+                let (style, made) = cells(row);
+                let safe: Vec<Cow<'_, str>> = made.iter().map(|c| sanitize::line(c)).collect();
+                let refs: Vec<&str> = safe.iter().map(|c| c.as_ref()).collect();
+                visit(style, &refs)?;
+            }
+            Ok(())
+        };
+        self.write_source(out, WIDTH.get().copied().flatten(), &source)
+    }
+
     fn write_within(&self, out: &mut impl Write, width: Option<usize>) -> io::Result<()> {
+        let source = |visit: &mut dyn FnMut(Style, &[&str]) -> io::Result<()>| {
+            for (style, cells) in &self.rows {
+                let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+                visit(*style, &refs)?;
+            }
+            Ok(())
+        };
+        self.write_source(out, width, &source)
+    }
+
+    /// The table of the rows `rows` shows its visitor, in order (it is
+    /// asked twice: to measure, then to write).
+    fn write_source(
+        &self,
+        out: &mut impl Write,
+        width: Option<usize>,
+        rows: &RowSource<'_>,
+    ) -> io::Result<()> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
-        for (_, cells) in &self.rows {
+        rows(&mut |_, cells| {
             for (w, cell) in widths.iter_mut().zip(cells) {
                 *w = (*w).max(cell.chars().count());
             }
-        }
+            Ok(())
+        })?;
         // Which columns show: on a narrow terminal, the droppable ones go
         // (rather than every column being cut) while the others would not
         // fit whole beside a readable last column.
@@ -99,10 +139,11 @@ impl Table {
                 shown.retain(|&i| i != drop);
             }
         }
-        fn pick<'c>(shown: &[usize], cells: &'c [String]) -> Vec<&'c str> {
-            shown.iter().map(|&i| cells[i].as_str()).collect()
+        fn pick<'c>(shown: &[usize], cells: &[&'c str]) -> Vec<&'c str> {
+            shown.iter().map(|&i| cells[i]).collect()
         }
-        let header = pick(&shown, &self.header);
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        let header = pick(&shown, &header);
         let natural: Vec<usize> = shown.iter().map(|&i| widths[i]).collect();
         let widths = match width {
             Some(width) => fit(&natural, &header, width),
@@ -110,12 +151,13 @@ impl Table {
         };
         let cut_to = width.map(|_| widths.as_slice());
         write_row(out, &widths, &header, Style::new().bold(), cut_to)?;
-        for (style, cells) in &self.rows {
-            write_row(out, &widths, &pick(&shown, cells), *style, cut_to)?;
-        }
-        Ok(())
+        rows(&mut |style, cells| write_row(out, &widths, &pick(&shown, cells), style, cut_to))
     }
 }
+
+/// Shows each row (its style and escaped cells) to the visitor, in order.
+type RowSource<'a> =
+    dyn Fn(&mut dyn FnMut(Style, &[&str]) -> io::Result<()>) -> io::Result<()> + 'a;
 
 /// The narrowest each column may get: its header (at least 6), the last
 /// `MIN_LAST`, the first (the IDs) all of it.
