@@ -74,6 +74,25 @@ pub struct TicketAt {
     pub actions: Vec<Action>,
 }
 
+impl TicketAt {
+    /// Lets go of what only `show` and the gates read of the status (the
+    /// documentation, checklist, levels reached, waits, approvals, review
+    /// parts, reopenings, teams waited on): what a listing of timers keeps
+    /// of each of a million tickets.
+    pub fn slim(&mut self) {
+        let s = &mut self.status;
+        s.levels_reached = Default::default();
+        s.review_parts = Default::default();
+        s.reviewed_after_close = None;
+        s.docs = Default::default();
+        s.checklist = Default::default();
+        s.waits = Vec::new();
+        s.approvals = Vec::new();
+        s.reopened = Vec::new();
+        s.waiting_on_teams = Vec::new();
+    }
+}
+
 /// A ticket file the query could not read, and why.
 #[derive(Debug)]
 pub struct Unreadable {

@@ -1,6 +1,7 @@
 //! `tkt sla`: timers as a table, JSON, GitHub annotations, JUnit XML or a
 //! Markdown summary. Also the words used for one timer everywhere.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -93,11 +94,12 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
     if rows.is_empty() {
         return writeln!(out, "no timers match");
     }
-    let mut table = Table::new(&[
+    let table = Table::new(&[
         "TICKET", "SEVERITY", "LEVEL", "ASSIGNEE", "TIMER", "STATUS", "WHEN", "USED", "TITLE",
     ])
     .droppable(&["USED", "ASSIGNEE", "LEVEL", "SEVERITY"]);
-    for (ticket, timer) in rows {
+    // Streamed: the cells of a million timers are not copied first.
+    table.stream(out, rows, |(ticket, timer)| {
         let used = format!(
             "{} / {}",
             duration::format_hours(timer.elapsed_s),
@@ -108,22 +110,21 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
             TimerStatus::Warning => style::WARN,
             _ => anstyle::Style::new(),
         };
-        table.row(
+        (
             row_style,
             vec![
-                ticket.id.clone(),
-                ticket.status.severity.clone(),
-                ticket.status.level.clone(),
-                ticket.status.assignee.clone().unwrap_or_else(|| "-".into()),
-                metric_label(timer),
-                timer.status.name().to_string(),
-                describe(timer, now),
-                used,
-                ticket.title.clone(),
+                Cow::Borrowed(ticket.id.as_str()),
+                Cow::Borrowed(ticket.status.severity.as_str()),
+                Cow::Borrowed(ticket.status.level.as_str()),
+                Cow::Borrowed(ticket.status.assignee.as_deref().unwrap_or("-")),
+                Cow::Owned(metric_label(timer)),
+                Cow::Borrowed(timer.status.name()),
+                Cow::Owned(describe(timer, now)),
+                Cow::Owned(used),
+                Cow::Borrowed(ticket.title.as_str()),
             ],
-        );
-    }
-    table.write(out)
+        )
+    })
 }
 
 /// For stderr under the table: the counts line and the evaluation instant.
