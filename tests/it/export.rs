@@ -254,3 +254,53 @@ fn parquet_holds_the_json_lines_rows_typed() {
         std::fs::read(out.join("cycles.parquet")).unwrap()
     );
 }
+
+/// docs/scale.md's query, across two desks' Parquet exports laid out as
+/// the page says (`desks/<desk>/cycles.parquet`): one row per desk and
+/// metric, the attainment a fraction.
+#[test]
+fn the_cross_desk_query_of_docs_scale_reads_every_desk() {
+    let Some(python) = duckdb_python() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DuckDB (Python) is missing under CI=true"
+        );
+        eprintln!("SKIPPED the cross-desk DuckDB test: no Python with the duckdb package");
+        return;
+    };
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/scale.md"))
+            .unwrap();
+    let start = doc.find("```sql\n").expect("an SQL example") + "```sql\n".len();
+    let query = &doc[start..start + doc[start..].find("```").unwrap()];
+    let scratch = tempfile::tempdir().unwrap();
+    for name in ["emea", "apac"] {
+        let out = scratch.path().join("desks").join(name);
+        tkt(
+            &desk(),
+            &["export", "--format", "parquet", "-o", out.to_str().unwrap()],
+        );
+    }
+    let script = format!(
+        "import duckdb, json\nrows = duckdb.connect().execute('''{query}''').fetchall()\nprint(json.dumps([[str(c) for c in r] for r in rows]))\n"
+    );
+    let run = Command::new(python)
+        .args(["-c", &script])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&run, "docs/scale.md's query");
+    let rows: Vec<Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+    let desks: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(desks, ["apac", "emea"].into_iter().collect());
+    for row in &rows {
+        let attainment: f64 = row[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&attainment), "{row:?}");
+    }
+    // The same numbers for both copies of one desk.
+    let half = rows.len() / 2;
+    assert!(half > 0);
+    for (a, b) in rows[..half].iter().zip(&rows[half..]) {
+        assert_eq!(a[1..], b[1..], "{rows:?}");
+    }
+}
