@@ -545,6 +545,23 @@ fn check_ticket(
         }
         found.push((lines.field(i, "at"), 1, "time-order", message));
     }
+    // The same mail recorded twice: two clones ingested it, then merged.
+    let mut mails: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, event) in ticket.events.iter().enumerate() {
+        if let Event::CustomerReplied { message_id, .. } = event
+            && let Some(first) = mails.insert(message_id.to_ascii_lowercase(), i)
+        {
+            found.push((
+                lines.field(i, "message_id"),
+                1,
+                "duplicate-message",
+                format!(
+                    "mail {message_id} is recorded twice (first as event {}); void this copy",
+                    first + 1
+                ),
+            ));
+        }
+    }
     let Some(policy) = policy else { return found };
     let before_rules = found.len();
     if let Some(team) = &ticket.team

@@ -908,3 +908,27 @@ fn copies_racing_each_other_leave_every_attachment_in_place() {
     // Every file an event names is there, verified.
     repo.tkt(&["check"]).ok();
 }
+
+#[test]
+fn the_same_mail_ingested_in_two_clones_and_merged_is_reported() {
+    let (repo, id, reference) = desk();
+    ingest(&repo, &corpus("gmail-reply.eml", &id, &reference), &[]).ok();
+    // As a merge of two clones that each ingested it would leave it: the
+    // event twice, recorded at different times.
+    let text = repo.read(&repo.ticket_file(&id));
+    let start = text.find("- type: customer-replied").unwrap();
+    let copy = text[start..].replace("at: 2026-11-20T12:00:00Z", "at: 2026-11-20T12:01:00Z");
+    repo.write(&repo.ticket_file(&id), &format!("{text}{copy}"));
+    let check = repo.tkt(&["check"]).code(1);
+    assert!(
+        check.stdout.contains("duplicate-message"),
+        "{}",
+        check.stdout
+    );
+    let refs: Vec<String> = events(&repo, &id)
+        .iter()
+        .filter(|e| e["type"] == "customer-replied")
+        .map(|e| e["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs.len(), 2);
+}
