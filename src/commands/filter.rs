@@ -5,7 +5,7 @@
 //! the library's (`tkt::desk::Filter`).
 
 use clap::Args;
-use tkt::desk::{Filter, Sort, TextQuery};
+use tkt::desk::{Filter, Sort, TextQuery, WithTimers};
 use tkt::names::{NameKind, UnknownName};
 use tkt::policy::Policy;
 use tkt::store::Repo;
@@ -243,9 +243,9 @@ pub fn timer_query(
 
 /// Without `--sort`, `--limit` keeps the N tickets the most urgent timers
 /// belong to (with `--sort`, the query kept the first N).
-pub fn limit_by_urgency(
+pub fn limit_by_urgency<T: WithTimers + Sync>(
     args: &FilterArgs,
-    tickets: &mut Vec<tkt::desk::TicketAt>,
+    tickets: &mut Vec<T>,
     policy: &Policy,
 ) {
     let (false, Some(limit)) = (args.sort.is_some(), args.limit) else {
@@ -253,35 +253,35 @@ pub fn limit_by_urgency(
     };
     let mut keep: Vec<&str> = Vec::new();
     for (t, _) in tkt::desk::timer_rows(tickets, policy) {
-        if keep.len() < limit && !keep.contains(&t.id.as_str()) {
-            keep.push(&t.id);
+        if keep.len() < limit && !keep.contains(&t.id()) {
+            keep.push(t.id());
         }
     }
     // Tickets without timers come after, in the answer's order.
-    for t in tickets.iter().filter(|t| t.timers.is_empty()) {
+    for t in tickets.iter().filter(|t| t.timers().is_empty()) {
         if keep.len() < limit {
-            keep.push(&t.id);
+            keep.push(t.id());
         }
     }
     let keep: std::collections::BTreeSet<String> = keep.into_iter().map(str::to_string).collect();
-    tickets.retain(|t| keep.contains(&t.id));
+    tickets.retain(|t| keep.contains(t.id()));
 }
 
 /// The (ticket, timer) rows of `tickets`: with `--sort`, in the tickets'
 /// order (each one's timers most urgent first); else most urgent first.
-pub fn ordered_rows<'t>(
+pub fn ordered_rows<'t, T: WithTimers + Sync>(
     args: &FilterArgs,
-    tickets: &'t [tkt::desk::TicketAt],
+    tickets: &'t [T],
     policy: &Policy,
-) -> Vec<(&'t tkt::desk::TicketAt, &'t tkt::sla::Timer)> {
+) -> Vec<(&'t T, &'t tkt::sla::Timer)> {
     let mut rows = tkt::desk::timer_rows(tickets, policy);
     if args.sort.is_some() {
         let position: std::collections::HashMap<&str, usize> = tickets
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
+            .map(|(i, t)| (t.id(), i))
             .collect();
-        rows.sort_by_key(|(t, _)| position[t.id.as_str()]);
+        rows.sort_by_key(|(t, _)| position[t.id()]);
     }
     rows
 }

@@ -103,12 +103,12 @@ fn due(
     let (repo, policy) = ctx.repo_and_policy()?;
     let filter = filters.filter(ctx, &repo, &policy, assignee)?;
     let query = super::filter::timer_query(filters, filter, Some(Need::Update))?;
-    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
-    let unreadable = answer.unreadable.len();
-    let mut tickets = answer.tickets;
-    for t in &mut tickets {
+    let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |mut t| {
         t.timers.retain(due::owes_customer);
-    }
+        Some(desk::Timed::from(t))
+    })?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.rows;
     super::filter::limit_by_urgency(filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(filters, &tickets, &policy);
     let mut out = crate::cli::output::stdout();

@@ -142,13 +142,13 @@ fn due(
         filter.states = vec![State::Closed];
     }
     let query = super::filter::timer_query(filters, filter, Some(Need::Review))?;
-    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
-    let unreadable = answer.unreadable.len();
-    let mut tickets = answer.tickets;
-    for t in &mut tickets {
+    let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |mut t| {
         t.timers
             .retain(|x| x.metric == Metric::Review && !x.is_stopped());
-    }
+        Some(desk::Timed::from(t))
+    })?;
+    let unreadable = answer.unreadable.len();
+    let mut tickets = answer.rows;
     super::filter::limit_by_urgency(filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(filters, &tickets, &policy);
     let mut out = crate::cli::output::stdout();

@@ -119,22 +119,23 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     };
     let query = super::filter::timer_query(&args.filters, filter, None)?;
     let check = args.check;
-    let answer = desk::query_with(&repo, &policy, &query, now, |ticket| {
-        // No view of timers shows more of the status than its header.
-        ticket.slim();
+    // Each ticket kept as its header and timers (`Timed`): a million
+    // tickets' timers are listed at once.
+    let answer = desk::query_rows(&repo, &policy, &query, now, |mut ticket| {
         // Under --check, what fails the gate always shows.
         ticket
             .timers
             .retain(|t| timer_filter.matches(t) || (check && gate.fails(t)));
         // Closed tickets were read for the gate; show those that fail it.
-        !check
+        let shown = !check
             || all
             || ticket.status.state.is_open()
-            || ticket.timers.iter().any(|x| gate.fails(x))
+            || ticket.timers.iter().any(|x| gate.fails(x));
+        shown.then(|| desk::Timed::from(ticket))
     })?;
     let unreadable = answer.unreadable.len();
     let answer_hidden = answer.hidden;
-    let mut tickets = answer.tickets;
+    let mut tickets = answer.rows;
     super::filter::limit_by_urgency(&args.filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(&args.filters, &tickets, &policy);
     let mut out = crate::cli::output::stdout();

@@ -24,7 +24,6 @@ mod filter;
 #[cfg(test)]
 mod index_tests;
 mod summary;
-use filter::severity_rank;
 pub use filter::{Filter, Sort, SortField, SortKey, TextQuery};
 pub use summary::Summary;
 
@@ -74,22 +73,69 @@ pub struct TicketAt {
     pub actions: Vec<Action>,
 }
 
-impl TicketAt {
-    /// Lets go of what only `show` and the gates read of the status (the
-    /// documentation, checklist, levels reached, waits, approvals, review
-    /// parts, reopenings, teams waited on): what a listing of timers keeps
-    /// of each of a million tickets.
-    pub fn slim(&mut self) {
-        let s = &mut self.status;
-        s.levels_reached = Default::default();
-        s.review_parts = Default::default();
-        s.reviewed_after_close = None;
-        s.docs = Default::default();
-        s.checklist = Default::default();
-        s.waits = Vec::new();
-        s.approvals = Vec::new();
-        s.reopened = Vec::new();
-        s.waiting_on_teams = Vec::new();
+/// What a view of timers (`sla`, `notify --due`, `review --due`) keeps of
+/// a ticket: its header and its timers, a few hundred bytes where the whole
+/// status is several times that (a million tickets' timers are listed at
+/// once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timed {
+    pub id: String,
+    pub title: String,
+    /// The file, relative to the repository root.
+    pub file: String,
+    pub severity: String,
+    pub state: crate::workflow::State,
+    pub level: String,
+    pub assignee: Option<String>,
+    pub team: Option<String>,
+    pub timers: Vec<Timer>,
+}
+
+impl From<TicketAt> for Timed {
+    fn from(t: TicketAt) -> Timed {
+        let s = t.status;
+        Timed {
+            id: t.id,
+            title: t.title,
+            file: t.file,
+            severity: s.severity,
+            state: s.state,
+            level: s.level,
+            assignee: s.assignee,
+            team: s.team,
+            timers: t.timers,
+        }
+    }
+}
+
+/// A ticket with timers, as a view of timers orders them.
+pub trait WithTimers {
+    fn id(&self) -> &str;
+    fn severity(&self) -> &str;
+    fn timers(&self) -> &[Timer];
+}
+
+impl WithTimers for TicketAt {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn severity(&self) -> &str {
+        &self.status.severity
+    }
+    fn timers(&self) -> &[Timer] {
+        &self.timers
+    }
+}
+
+impl WithTimers for Timed {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn severity(&self) -> &str {
+        &self.severity
+    }
+    fn timers(&self) -> &[Timer] {
+        &self.timers
     }
 }
 
@@ -120,19 +166,22 @@ impl Answer {
 /// Every (ticket, timer) pair of `tickets` in the order of
 /// [`urgency_key`] (ongoing breaches of the most severe tickets first,
 /// history last), then by ticket ID and cycle.
-pub fn timer_rows<'t>(tickets: &'t [TicketAt], policy: &Policy) -> Vec<(&'t TicketAt, &'t Timer)> {
+pub fn timer_rows<'t, T: WithTimers + Sync>(
+    tickets: &'t [T],
+    policy: &Policy,
+) -> Vec<(&'t T, &'t Timer)> {
     use rayon::prelude::*;
-    let mut rows: Vec<(usize, &TicketAt, &Timer)> = tickets
+    let mut rows: Vec<(usize, &T, &Timer)> = tickets
         .iter()
         .flat_map(|t| {
-            let rank = severity_rank(policy, t);
-            t.timers.iter().map(move |x| (rank, t, x))
+            let rank = policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
+            t.timers().iter().map(move |x| (rank, t, x))
         })
         .collect();
     rows.par_sort_by(|a, b| {
         urgency_key(a.2, a.0)
             .cmp(&urgency_key(b.2, b.0))
-            .then_with(|| a.1.id.cmp(&b.1.id))
+            .then_with(|| a.1.id().cmp(b.1.id()))
             .then_with(|| (a.2.metric, a.2.cycle).cmp(&(b.2.metric, b.2.cycle)))
     });
     rows.into_iter().map(|(_, t, x)| (t, x)).collect()

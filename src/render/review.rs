@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tkt::desk::TicketAt;
+use tkt::desk::Timed;
 use tkt::duration;
 use tkt::sanitize;
 use tkt::sla::Timer;
@@ -50,13 +50,13 @@ pub fn nothing_due(out: &mut impl Write) -> io::Result<()> {
 
 /// `review --due` without review timers (none in the policy): one line
 /// per ticket.
-pub fn due_tickets(out: &mut impl Write, tickets: &[TicketAt]) -> io::Result<()> {
+pub fn due_tickets(out: &mut impl Write, tickets: &[Timed]) -> io::Result<()> {
     for t in tickets {
         writeln!(
             out,
             "{}  {}  {}",
             t.id,
-            sanitize::line(&t.status.severity),
+            sanitize::line(&t.severity),
             sanitize::line(&t.title)
         )?;
     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::desk::{Flipped, TicketAt};
+use tkt::desk::{Flipped, Timed};
 use tkt::duration;
 use tkt::sla::{Gate, Metric, Timer, TimerStatus};
 use tkt::time::Timestamp;
@@ -90,7 +90,7 @@ pub fn describe(timer: &Timer, now: Timestamp) -> String {
     }
 }
 
-pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp) -> io::Result<()> {
+pub fn table(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "no timers match");
     }
@@ -114,9 +114,9 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
             row_style,
             vec![
                 Cow::Borrowed(ticket.id.as_str()),
-                Cow::Borrowed(ticket.status.severity.as_str()),
-                Cow::Borrowed(ticket.status.level.as_str()),
-                Cow::Borrowed(ticket.status.assignee.as_deref().unwrap_or("-")),
+                Cow::Borrowed(ticket.severity.as_str()),
+                Cow::Borrowed(ticket.level.as_str()),
+                Cow::Borrowed(ticket.assignee.as_deref().unwrap_or("-")),
                 Cow::Owned(metric_label(timer)),
                 Cow::Borrowed(timer.status.name()),
                 Cow::Owned(describe(timer, now)),
@@ -130,14 +130,14 @@ pub fn table(out: &mut impl Write, rows: &[(&TicketAt, &Timer)], now: Timestamp)
 /// For stderr under the table: the counts line and the evaluation instant.
 pub fn summary_at(
     out: &mut impl Write,
-    rows: &[(&TicketAt, &Timer)],
+    rows: &[(&Timed, &Timer)],
     now: Timestamp,
 ) -> io::Result<()> {
     writeln!(out, "{} at {now}", summary(rows))
 }
 
 /// The counts line: "2 breached, 1 warning, 14 running, 3 paused".
-pub fn summary(rows: &[(&TicketAt, &Timer)]) -> String {
+pub fn summary(rows: &[(&Timed, &Timer)]) -> String {
     let count = |s: TimerStatus| rows.iter().filter(|(_, t)| t.status == s).count();
     let parts: Vec<String> = [
         TimerStatus::Breached,
@@ -188,7 +188,7 @@ struct SlaJson<'a> {
     tickets: Vec<TicketJson<'a>>,
 }
 
-pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::Result<()> {
+pub fn json(out: &mut impl Write, tickets: &[Timed], now: Timestamp) -> io::Result<()> {
     let all = || tickets.iter().flat_map(|t| &t.timers);
     let count = |s: TimerStatus| all().filter(|t| t.status == s).count();
     let doc = SlaJson {
@@ -207,11 +207,11 @@ pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::R
                 id: &t.id,
                 title: &t.title,
                 file: &t.file,
-                severity: &t.status.severity,
-                state: t.status.state.name(),
-                level: &t.status.level,
-                assignee: t.status.assignee.as_deref(),
-                team: t.status.team.as_deref(),
+                severity: &t.severity,
+                state: t.state.name(),
+                level: &t.level,
+                assignee: t.assignee.as_deref(),
+                team: t.team.as_deref(),
                 timers: &t.timers,
             })
             .collect(),
@@ -227,7 +227,7 @@ pub fn json(out: &mut impl Write, tickets: &[TicketAt], now: Timestamp) -> io::R
 /// history.
 pub fn github(
     out: &mut impl Write,
-    rows: &[(&TicketAt, &Timer)],
+    rows: &[(&Timed, &Timer)],
     now: Timestamp,
     gate: Gate,
 ) -> io::Result<()> {
@@ -286,7 +286,7 @@ fn xml_escape(text: &str) -> String {
 /// One test case per timer; breaches (and warnings when `warnings`) fail.
 pub fn junit(
     out: &mut impl Write,
-    rows: &[(&TicketAt, &Timer)],
+    rows: &[(&Timed, &Timer)],
     now: Timestamp,
     gate: Gate,
 ) -> io::Result<()> {
@@ -340,11 +340,7 @@ pub fn junit(
 }
 
 /// A summary for a pull request comment or `$GITHUB_STEP_SUMMARY`.
-pub fn markdown(
-    out: &mut impl Write,
-    rows: &[(&TicketAt, &Timer)],
-    now: Timestamp,
-) -> io::Result<()> {
+pub fn markdown(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) -> io::Result<()> {
     writeln!(out, "## SLA status at {now}\n")?;
     writeln!(out, "{}\n", summary(rows))?;
     let urgent: Vec<_> = rows
@@ -364,9 +360,9 @@ pub fn markdown(
             out,
             "| `{}` | {} | {} | {} | {} | **{}** | {} | {} |",
             ticket.id,
-            md_cell(&ticket.status.severity),
-            md_cell(&ticket.status.level),
-            md_cell(ticket.status.assignee.as_deref().unwrap_or("-")),
+            md_cell(&ticket.severity),
+            md_cell(&ticket.level),
+            md_cell(ticket.assignee.as_deref().unwrap_or("-")),
             md_cell(&metric_label(timer)),
             timer.status.name(),
             describe(timer, now),
