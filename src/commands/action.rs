@@ -101,7 +101,19 @@ pub fn rows<'t>(
 }
 
 /// Every ticket, closed or not, with its action items.
-pub fn with_actions() -> Query {
+/// Every ticket with review action items (only those are kept as the
+/// desk is read: most tickets have none).
+pub fn tickets_with_actions(
+    repo: &tkt::store::Repo,
+    policy: &tkt::policy::Policy,
+    now: tkt::time::Timestamp,
+) -> Result<desk::Answer, tkt::store::StoreError> {
+    desk::query_with(repo, policy, &with_actions(), now, |t| {
+        !t.actions.is_empty()
+    })
+}
+
+fn with_actions() -> Query {
     Query {
         filter: Filter {
             all: true,
@@ -122,7 +134,7 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         other => other.map(str::to_string),
     };
     let owners = who.filter(owner.into_iter().collect())?;
-    let answer = desk::query(&repo, &policy, &with_actions(), ctx.now)?;
+    let answer = tickets_with_actions(&repo, &policy, ctx.now)?;
     let now = ctx.now;
     let rows = rows(&answer.tickets, &owners, |a| {
         if args.overdue {

@@ -118,7 +118,11 @@ fn due(
         sort: filters.sort(tkt::desk::Sort::default())?,
         ..Query::default()
     };
-    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    // Only tickets that owe an escalation are kept as they are read: the
+    // others (most open tickets) are never held.
+    let answer = desk::query_with(&repo, &policy, &query, ctx.now, |t| {
+        !due::escalations_due(&policy, &t.status, &t.timers, ctx.now).is_empty()
+    })?;
     let mut rows: Vec<DueRow<'_>> = answer
         .tickets
         .iter()

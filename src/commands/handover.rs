@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, args: HandoverArgs) -> Result<Outcome, CliError> {
     // The owner's review action items past their due date (everyone's
     // without an owner), wherever they were recorded: owed even when no
     // ticket is open.
-    let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
+    let with_actions = super::action::tickets_with_actions(&repo, &policy, ctx.now)?;
     let overdue = super::action::rows(&with_actions.tickets, &owner_names, |a| {
         a.is_overdue(ctx.now)
     });

@@ -43,7 +43,11 @@ pub fn run(ctx: &Ctx, args: InboxArgs) -> Result<Outcome, CliError> {
         actions: true,
         ..Query::default()
     };
-    let answer = desk::query(&repo, &policy, &query, ctx.now)?;
+    // Only tickets with something for this person are kept as the desk is
+    // read (every ticket is, closed ones too, for action items).
+    let answer = desk::query_with(&repo, &policy, &query, ctx.now, |t| {
+        !tkt::inbox::inbox(&policy, &person, std::slice::from_ref(&*t), ctx.now).is_empty()
+    })?;
     let items = tkt::inbox::inbox(&policy, &person, &answer.tickets, ctx.now);
     let mut out = crate::cli::output::stdout();
     match format {

@@ -162,7 +162,7 @@ fn due(
     }
     if format != Format::Json {
         // Reviews done but their action items late are owed too.
-        let with_actions = desk::query(&repo, &policy, &super::action::with_actions(), ctx.now)?;
+        let with_actions = super::action::tickets_with_actions(&repo, &policy, ctx.now)?;
         let overdue = super::action::rows(&with_actions.tickets, &[], |a| a.is_overdue(ctx.now));
         crate::render::action::overdue_text(&mut out, &overdue, ctx.now)?;
     }
