@@ -136,34 +136,25 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
                 Transport::Webhook(hook) => post_notice(hook, &item),
                 Transport::Pager(_) => Err(Failure::Setup("a pager delivers no notices".into())),
             };
-            let outcome = match outcome {
-                Err(Failure::Setup(why)) => {
-                    tally.failed += 1;
-                    render::not_sent(
-                        &mut out,
-                        &item.ticket,
-                        &item.notice,
-                        &item.channel.name,
-                        &why,
-                    )?;
-                    continue;
-                }
-                Err(Failure::Attempt(error)) => Err(error),
-                Ok(()) => Ok(()),
+            let what = Delivery {
+                of: &item.notice,
+                channel: &item.channel.name,
+                to: &item.message.to,
+                key: &item.message.message_id,
+                attempt: item.attempt,
             };
-            let failure = outcome.as_ref().err().cloned();
-            record(
-                Attempt::of(outcome),
-                Delivery {
-                    of: &item.notice,
-                    channel: &item.channel.name,
-                    to: &item.message.to,
-                    key: &item.message.message_id,
-                    attempt: item.attempt,
-                },
-            )?;
-            tally.count(failure.is_none());
-            render::attempted(&mut out, &item, failure.as_deref(), channels.max_attempts)?;
+            match settle(outcome, what, &mut tally, record)? {
+                Settled::NotSent(why) => render::not_sent(
+                    &mut out,
+                    &item.ticket,
+                    &item.notice,
+                    &item.channel.name,
+                    &why,
+                )?,
+                Settled::Attempted(failure) => {
+                    render::attempted(&mut out, &item, failure.as_deref(), channels.max_attempts)?
+                }
+            }
         }
         for page in pages {
             if args.dry_run {
@@ -174,28 +165,21 @@ pub fn run(ctx: &Ctx, args: DeliverArgs) -> Result<Outcome, CliError> {
             let Transport::Pager(pager) = &page.channel.transport else {
                 continue;
             };
-            let outcome = match send_page(pager, &page) {
-                Err(Failure::Setup(why)) => {
-                    tally.failed += 1;
-                    render::not_sent(&mut out, &page.ticket, &page.of, &page.channel.name, &why)?;
-                    continue;
-                }
-                Err(Failure::Attempt(error)) => Err(error),
-                Ok(()) => Ok(()),
+            let what = Delivery {
+                of: &page.of,
+                channel: &page.channel.name,
+                to: page.to(),
+                key: &page.dedup_key,
+                attempt: page.attempt,
             };
-            let failure = outcome.as_ref().err().cloned();
-            record(
-                Attempt::of(outcome),
-                Delivery {
-                    of: &page.of,
-                    channel: &page.channel.name,
-                    to: page.to(),
-                    key: &page.dedup_key,
-                    attempt: page.attempt,
-                },
-            )?;
-            tally.count(failure.is_none());
-            render::paged(&mut out, &page, failure.as_deref(), channels.max_attempts)?;
+            match settle(send_page(pager, &page), what, &mut tally, record)? {
+                Settled::NotSent(why) => {
+                    render::not_sent(&mut out, &page.ticket, &page.of, &page.channel.name, &why)?
+                }
+                Settled::Attempted(failure) => {
+                    render::paged(&mut out, &page, failure.as_deref(), channels.max_attempts)?
+                }
+            }
         }
     }
     if args.dry_run {
@@ -243,13 +227,36 @@ impl Tally {
     }
 }
 
-impl Attempt {
-    fn of(outcome: Result<(), String>) -> Attempt {
-        match outcome {
-            Ok(()) => Attempt::Sent,
-            Err(error) => Attempt::Failed(error),
+/// How one send came out: not attempted (a setup problem, nothing
+/// recorded), or attempted and recorded, with the error of a failed try.
+enum Settled {
+    NotSent(String),
+    Attempted(Option<String>),
+}
+
+/// Records what a send came to (a setup problem records nothing) and
+/// counts it.
+fn settle(
+    sent: Result<(), Failure>,
+    what: Delivery<'_>,
+    tally: &mut Tally,
+    record: impl Fn(Attempt, Delivery<'_>) -> Result<(), CliError>,
+) -> Result<Settled, CliError> {
+    let error = match sent {
+        Err(Failure::Setup(why)) => {
+            tally.failed += 1;
+            return Ok(Settled::NotSent(why));
         }
-    }
+        Err(Failure::Attempt(error)) => Some(error),
+        Ok(()) => None,
+    };
+    let attempt = match &error {
+        None => Attempt::Sent,
+        Some(error) => Attempt::Failed(error.clone()),
+    };
+    record(attempt, what)?;
+    tally.count(error.is_none());
+    Ok(Settled::Attempted(error))
 }
 
 /// What one attempt delivered, as its event names it.

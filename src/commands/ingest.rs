@@ -14,9 +14,8 @@ use tkt::id::TicketId;
 use tkt::inbound::{self, Decision, Ingested, Mail};
 use tkt::policy::Policy;
 use tkt::store::{MAX_ATTACHMENT_BYTES, Quarantined, Repo, StoreError, Stored};
-use tkt::ticket::{Customer, Event, SCHEMA, Ticket};
+use tkt::ticket::Ticket;
 use tkt::time::Timestamp;
-use tkt::workflow;
 
 use super::who::Who;
 use crate::cli::{CliError, Ctx, Format, Kind, Outcome};
@@ -206,7 +205,7 @@ fn ingest(repo: &Repo, policy: &Policy, by: &str, message: Incoming, now: Timest
         Ok(mail) => mail,
         Err(refused) => return quarantine(repo, raw, None, refused.to_string(), now),
     };
-    let at = received_at(
+    let at = inbound::received_at(
         policy,
         &mail,
         message.arrived,
@@ -261,31 +260,6 @@ fn ingest(repo: &Repo, policy: &Policy, by: &str, message: Incoming, now: Timest
     done
 }
 
-/// When a message was received. On stdin: now (the mail server hands it
-/// over as it arrives), or when it was first quarantined. From a mailbox:
-/// the receiving server's time (the topmost `Received:`), but never more
-/// than the policy's late tolerance before the mailbox's own date (the
-/// headers below the server's are the sender's to write) and never after
-/// it or now.
-fn received_at(
-    policy: &Policy,
-    mail: &Mail,
-    mailbox: Option<Timestamp>,
-    kept: Option<Timestamp>,
-    now: Timestamp,
-) -> Timestamp {
-    match (kept, mailbox) {
-        (Some(kept), _) => kept.min(now),
-        (None, None) => now,
-        (None, Some(arrived)) => {
-            let arrived = arrived.min(now);
-            let earliest = arrived.plus(-policy.late_tolerance);
-            mail.received
-                .map_or(arrived, |r| r.clamp(earliest, arrived))
-        }
-    }
-}
-
 fn quarantine(
     repo: &Repo,
     raw: &[u8],
@@ -335,36 +309,8 @@ fn store_parts(
     Ok(stored)
 }
 
-/// The event a message makes, at `at`.
-fn event(mail: &Mail, by: &str, of: Option<String>, at: Timestamp, stored: &[Stored]) -> Event {
-    let mut text = inbound::trim(&mail.text);
-    if !mail.left_out.is_empty() {
-        if !text.is_empty() {
-            text.push_str("\n\n");
-        }
-        let more = mail.left_out_count - mail.left_out.len();
-        text.push_str(&format!(
-            "(not stored, over the limits: {}{})",
-            mail.left_out.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        ));
-    }
-    Event::CustomerReplied {
-        at,
-        by: by.to_string(),
-        from: mail.from.clone(),
-        message_id: mail.message_id.clone(),
-        kind: mail.kind,
-        subject: mail.subject.clone(),
-        text,
-        of,
-        date: mail.date.clone(),
-        attachments: stored.iter().map(|s| s.attachment.clone()).collect(),
-    }
+fn attachments(stored: &[Stored]) -> Vec<tkt::ticket::Attachment> {
+    stored.iter().map(|s| s.attachment.clone()).collect()
 }
 
 /// Why a reply was not appended.
@@ -398,27 +344,13 @@ fn reply(
             return Err(NotAppended::Duplicate);
         }
         stored = store_parts(repo, id, raw, mail).map_err(NotAppended::Store)?;
-        // Never before the ticket was opened.
-        let at = ticket.opened_at().map_or(at, |opened| at.max(opened));
-        let mut event = event(mail, by, of.clone(), at, &stored);
-        let last = workflow::last_counted_at(ticket);
-        if last.is_some_and(|last| last > at)
-            && workflow::admit_late(policy, ticket, &event).is_err()
-        {
-            // At its place the reply would contradict what was recorded
-            // since (a wait ended by hand, say): it counts from now on.
-            if let (Event::CustomerReplied { at, .. }, Some(last)) = (&mut event, last) {
-                *at = last;
-            }
-        }
-        let before = workflow::replay_at(policy, ticket, event.at());
-        workflow::admit(policy, &before, &event).map_err(|r| NotAppended::Refused(r.summary))?;
-        Ok(event)
+        let reply = mail.event(by, of.clone(), at, attachments(&stored));
+        inbound::place_reply(policy, ticket, reply).map_err(|r| NotAppended::Refused(r.summary))
     });
     match appended {
         Ok(Ok((ticket, event))) => Ok(Ingested::Replied {
             id: id.clone(),
-            resumed: ended_a_wait(policy, &ticket, now),
+            resumed: inbound::ended_a_wait(policy, &ticket, now),
             event,
         }),
         Ok(Err(NotAppended::Duplicate)) => Ok(Ingested::Duplicate {
@@ -438,22 +370,6 @@ fn reply(
     }
 }
 
-/// Whether the ticket's last event (the reply just appended) ends a wait,
-/// in the replay as of `now` (corrections in force included).
-fn ended_a_wait(policy: &Policy, ticket: &Ticket, now: Timestamp) -> bool {
-    let last = ticket.events.len() - 1;
-    let order = workflow::Timeline::of(ticket, now.max(ticket.events[last].at())).current;
-    let mut status = workflow::Status::opened(ticket);
-    for &i in order.iter().skip(1) {
-        let event = &ticket.events[i];
-        if i == last {
-            return status.reply_ends_wait(policy, event);
-        }
-        status.apply(policy, event);
-    }
-    false
-}
-
 #[allow(clippy::too_many_arguments)]
 fn open(
     repo: &Repo,
@@ -467,38 +383,8 @@ fn open(
     at: Timestamp,
 ) -> Result<Ingested, StoreError> {
     let stored = store_parts(repo, &id, raw, mail)?;
-    let reply = event(mail, by, None, at, &stored);
-    let Event::CustomerReplied { text, .. } = &reply else {
-        unreachable!("event() makes a customer-replied event");
-    };
-    let title: String = match mail.subject.trim() {
-        "" => "(no subject)".to_string(),
-        subject => subject.chars().take(200).collect(),
-    };
-    let ticket = Ticket {
-        schema: SCHEMA,
-        id: id.clone(),
-        title,
-        customer: Customer {
-            name: customer,
-            contact: mail.from.clone(),
-        },
-        description: text.clone(),
-        // Not yet assessed: the escalation gate asks for it.
-        impact: String::new(),
-        team: None,
-        events: vec![
-            Event::Opened {
-                at,
-                by: by.to_string(),
-                severity,
-                level: policy.lowest_level().id.clone(),
-                assignee: None,
-                repeated_outage: false,
-            },
-            reply.clone(),
-        ],
-    };
+    let reply = mail.event(by, None, at, attachments(&stored));
+    let ticket = mail.opened_ticket(policy, id.clone(), customer, severity, reply.clone());
     match repo.create(&ticket) {
         Ok(_) => Ok(Ingested::Opened { id, event: reply }),
         Err(StoreError::Exists { .. }) => {

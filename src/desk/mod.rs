@@ -156,13 +156,6 @@ pub struct Answer {
     pub hidden: usize,
 }
 
-impl Answer {
-    /// Every (ticket, timer) pair, most urgent first, then by ticket ID.
-    pub fn timer_rows(&self, policy: &Policy) -> Vec<(&TicketAt, &Timer)> {
-        timer_rows(&self.tickets, policy)
-    }
-}
-
 /// Every (ticket, timer) pair of `tickets` in the order of
 /// [`urgency_key`] (ongoing breaches of the most severe tickets first,
 /// history last), then by ticket ID and cycle.

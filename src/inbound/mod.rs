@@ -9,6 +9,7 @@
 //! anything (header injection). Nothing a message says is trusted beyond
 //! what [`route`] checks against the ticket.
 
+mod record;
 mod route;
 mod trim;
 
@@ -17,6 +18,7 @@ mod tests;
 
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 
+pub use record::{ended_a_wait, place_reply, received_at};
 pub use route::{Decision, Known, cited_reply, has_message, route, sent_by_tkt};
 pub use trim::trim;
 
@@ -201,7 +203,7 @@ pub fn read(raw: &[u8], max_attachment: u64) -> Result<Mail, Refused> {
             return Err(Refused::Oversized("Message-ID"));
         }
         Some(id) if !id.trim().is_empty() => format!("<{}>", id.trim()),
-        _ => format!("<sha256-{}@tkt.invalid>", sha256_hex(raw)),
+        _ => format!("<sha256-{}@tkt.invalid>", crate::ticket::sha256_hex(raw)),
     };
     let mut replies_to = Vec::new();
     for (header, value) in [
@@ -381,14 +383,6 @@ fn is_invisible(c: char) -> bool {
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}'
     )
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Automatic answers (RFC 3834 and the headers and subjects mail systems

@@ -304,11 +304,6 @@ impl Policy {
         names::expect(NameKind::PauseReason, reason, &self.pause_reasons)
     }
 
-    /// Whether a customer's reply ends a pause for `reason`.
-    pub fn reply_resumes(&self, reason: &str) -> bool {
-        self.customer_pause_reasons.iter().any(|r| r == reason)
-    }
-
     /// When the next customer update is owed if one is sent at `at`: the
     /// severity's `update_every` on its calendar. `None` without a cadence.
     pub fn next_update_due(&self, severity: &str, at: Timestamp) -> Option<Timestamp> {

@@ -212,10 +212,13 @@ fn replay<'p>(
     let opened_at = status.opened_at;
     for (n, &i) in timeline.current.iter().enumerate() {
         let event = &ticket.events[i];
+        // Whether a customer's reply ends the wait is the status replay's
+        // rule; the clocks follow it.
+        let ends_wait = n > 0 && status.reply_ends_wait(policy, event);
         if n > 0 {
             status.apply(policy, event);
         }
-        clocks.apply(i, event, event.at().max(opened_at));
+        clocks.apply(i, event, event.at().max(opened_at), ends_wait);
     }
     (timeline, status, clocks)
 }

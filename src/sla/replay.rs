@@ -111,8 +111,6 @@ pub(super) struct Replay<'p> {
     opened_at: Option<Timestamp>,
     /// Whether the ticket is paused (waiting).
     paused: bool,
-    /// Why, as the status replay has it: the latest pause's reason.
-    pause_reason: Option<String>,
     open: bool,
     /// Whether the customer was ever notified (also while resolved).
     notified_once: bool,
@@ -142,7 +140,6 @@ impl<'p> Replay<'p> {
             level_rank: 0,
             opened_at: None,
             paused: false,
-            pause_reason: None,
             open: true,
             notified_once: false,
             first_response: None,
@@ -292,8 +289,14 @@ impl<'p> Replay<'p> {
         self.effects.extend(done);
     }
 
-    /// Applies event `i` (file index), taking effect at `at`.
-    pub(super) fn apply(&mut self, i: usize, event: &Event, at: Timestamp) {
+    /// Applies event `i` (file index), taking effect at `at`; `ends_wait`:
+    /// it is a customer's reply that ends the wait (the status replay
+    /// decides, `Status::reply_ends_wait`).
+    pub(super) fn apply(&mut self, i: usize, event: &Event, at: Timestamp, ends_wait: bool) {
+        if ends_wait {
+            self.resume(i, at);
+            return;
+        }
         match event {
             // A second `opened` (a hand edit) changes nothing, as in the
             // status replay.
@@ -329,12 +332,8 @@ impl<'p> Replay<'p> {
                 self.stop_slot(i, at, |r| &mut r.first_response);
                 self.restart_cadence(i, at);
             }
-            Event::Paused { reason, .. } => {
-                if !self.open {
-                    return;
-                }
-                self.pause_reason = Some(reason.clone());
-                if self.paused {
+            Event::Paused { .. } => {
+                if !self.open || self.paused {
                     return;
                 }
                 self.paused = true;
@@ -352,19 +351,6 @@ impl<'p> Replay<'p> {
                 });
             }
             Event::Resumed { .. } => self.resume(i, at),
-            // A person's reply ends a wait on the customer (the status
-            // replay's rule, `Status::reply_ends_wait`).
-            Event::CustomerReplied {
-                kind: crate::ticket::ReplyKind::Reply,
-                ..
-            } if self.paused
-                && self
-                    .pause_reason
-                    .as_deref()
-                    .is_some_and(|r| self.policy.reply_resumes(r)) =>
-            {
-                self.resume(i, at)
-            }
             Event::SeverityChanged { to, .. } => self.change_severity(i, at, to),
             Event::Escalated { to, .. } => {
                 let Some(rank) = self.policy.level_rank(to) else {
@@ -386,13 +372,11 @@ impl<'p> Replay<'p> {
             Event::Resolved { .. } => {
                 self.open = false;
                 self.paused = false;
-                self.pause_reason = None;
                 self.stop_work(i, at);
             }
             Event::Closed { .. } => {
                 self.open = false;
                 self.paused = false;
-                self.pause_reason = None;
                 self.stop_work(i, at);
                 self.start_review(i, at);
             }
@@ -428,7 +412,6 @@ impl<'p> Replay<'p> {
     }
 
     fn resume(&mut self, i: usize, at: Timestamp) {
-        self.pause_reason = None;
         if !self.paused {
             return;
         }
@@ -474,7 +457,6 @@ impl<'p> Replay<'p> {
         // Resolution and unmet escalations continue where they were, on
         // the current tier's calendar; a pause does not survive a reopen.
         let was_paused = std::mem::take(&mut self.paused);
-        self.pause_reason = None;
         let policy = self.policy;
         let reached = self.level_rank;
         let calendar = self.calendar_name();

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::io::sync_dir;
 use super::{ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES, Repo, StoreError, io_err};
 use crate::id::TicketId;
-use crate::ticket::Attachment;
+use crate::ticket::{Attachment, hex};
 
 /// An attachment in place, and whether this command put it there (so a
 /// refused command can take back what it added).
@@ -226,8 +226,4 @@ fn open_source(path: &Path) -> Result<File, StoreError> {
         return Err(StoreError::NotRegular(path.to_path_buf()));
     }
     Ok(file)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

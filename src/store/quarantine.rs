@@ -50,7 +50,7 @@ impl Repo {
     pub fn quarantine(&self, raw: &[u8], mut note: Quarantined) -> Result<PathBuf, StoreError> {
         let dir = self.quarantine_dir();
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let hash = sha256_hex(raw);
+        let hash = crate::ticket::sha256_hex(raw);
         let eml = dir.join(format!("{hash}.eml"));
         note.file = format!("{hash}.eml");
         note.size = raw.len() as u64;
@@ -73,7 +73,7 @@ impl Repo {
     pub fn quarantine_note(&self, raw: &[u8]) -> Option<Quarantined> {
         let path = self
             .quarantine_dir()
-            .join(format!("{}.json", sha256_hex(raw)));
+            .join(format!("{}.json", crate::ticket::sha256_hex(raw)));
         let bytes = read_capped(&path).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
@@ -81,7 +81,7 @@ impl Repo {
     /// Takes `raw` out of the quarantine (once it was recorded after all).
     pub fn release(&self, raw: &[u8]) -> Result<(), StoreError> {
         let dir = self.quarantine_dir();
-        let hash = sha256_hex(raw);
+        let hash = crate::ticket::sha256_hex(raw);
         for ext in ["json", "eml"] {
             let path = dir.join(format!("{hash}.{ext}"));
             match fs::remove_file(&path) {
@@ -118,12 +118,4 @@ impl Repo {
         out.sort_by(|a, b| (a.at, &a.file).cmp(&(b.at, &b.file)));
         Ok(out)
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -730,11 +730,19 @@ pub const REFERENCE_LEN: usize = 10;
 /// The first [`REFERENCE_LEN`] hex digits of the SHA-256 of `text`.
 fn digest(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(REFERENCE_LEN / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(text.as_bytes())[..REFERENCE_LEN / 2])
+}
+
+/// `bytes` as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `bytes`, lower-case hex: the name of stored content
+/// (attachments, quarantined mail).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
 }
 
 impl Event {

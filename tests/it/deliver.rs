@@ -92,7 +92,7 @@ from = \"Support <support@example.com>\"\nreply_to = \"help@example.com\"\ntimeo
 }
 
 /// A desk with one ticket whose customer was acknowledged by e-mail.
-fn desk() -> (TestRepo, String) {
+pub fn desk() -> (TestRepo, String) {
     let repo = TestRepo::new();
     let id = repo.open(&[
         "--title",

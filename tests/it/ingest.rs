@@ -19,30 +19,9 @@ customers = { \"acme.example\" = \"Acme\", \"globex.example\" = \"Globex\" }\n";
 /// waiting on the customer. Returns the desk, the ticket and the
 /// acknowledgement's reference.
 pub fn desk() -> (TestRepo, String, String) {
-    let repo = TestRepo::new();
+    let (repo, id) = crate::deliver::desk();
     let policy = repo.read("policy.toml") + MAIL_POLICY;
     repo.write("policy.toml", &policy);
-    let id = repo.open(&[
-        "--title",
-        "Checkout fails",
-        "--severity",
-        "high",
-        "--customer",
-        "Acme",
-        "--contact",
-        "ops@acme.example",
-        "--at",
-        "2026-11-20T09:00:00Z",
-    ]);
-    repo.tkt(&[
-        "notify",
-        &id,
-        "-m",
-        "We are looking into the failed payments.",
-        "--at",
-        "2026-11-20T09:10:00Z",
-    ])
-    .ok();
     repo.tkt(&[
         "pause",
         &id,
