@@ -66,46 +66,68 @@ pub fn parse(text: &str) -> Result<i64, InvalidDuration> {
 
 /// Compact human form with at most two units: `45s`, `23m`, `1h 5m`, `3d 4h`.
 pub fn format(seconds: i64) -> String {
-    let s = seconds.unsigned_abs();
-    let sign = if seconds < 0 { "-" } else { "" };
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
-    let text = if d > 0 {
-        if h > 0 {
-            format!("{d}d {h}h")
-        } else {
-            format!("{d}d")
+    Compact(seconds).to_string()
+}
+
+/// [`format`] as a value that writes itself (no `String` made).
+#[derive(Debug, Clone, Copy)]
+pub struct Compact(pub i64);
+
+impl std::fmt::Display for Compact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.unsigned_abs();
+        if self.0 < 0 {
+            f.write_str("-")?;
         }
-    } else if h > 0 {
-        if m > 0 {
-            format!("{h}h {m}m")
+        let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
+        if d > 0 {
+            if h > 0 {
+                write!(f, "{d}d {h}h")
+            } else {
+                write!(f, "{d}d")
+            }
+        } else if h > 0 {
+            if m > 0 {
+                write!(f, "{h}h {m}m")
+            } else {
+                write!(f, "{h}h")
+            }
+        } else if m > 0 {
+            if sec > 0 && m < 10 {
+                write!(f, "{m}m {sec}s")
+            } else {
+                write!(f, "{m}m")
+            }
         } else {
-            format!("{h}h")
+            write!(f, "{sec}s")
         }
-    } else if m > 0 {
-        if sec > 0 && m < 10 {
-            format!("{m}m {sec}s")
-        } else {
-            format!("{m}m")
-        }
-    } else {
-        format!("{sec}s")
-    };
-    format!("{sign}{text}")
+    }
 }
 
 /// Like [`format`], but never in days: for business time, where "1d" would
 /// read as a calendar day (`40h` on a 09:00–17:00 calendar is a working week).
 pub fn format_hours(seconds: i64) -> String {
-    if seconds.unsigned_abs() < 86_400 {
-        return format(seconds);
-    }
-    let s = seconds.unsigned_abs();
-    let sign = if seconds < 0 { "-" } else { "" };
-    let (h, m) = (s / 3_600, s % 3_600 / 60);
-    if m > 0 {
-        format!("{sign}{h}h {m}m")
-    } else {
-        format!("{sign}{h}h")
+    Hours(seconds).to_string()
+}
+
+/// [`format_hours`] as a value that writes itself (no `String` made).
+#[derive(Debug, Clone, Copy)]
+pub struct Hours(pub i64);
+
+impl std::fmt::Display for Hours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seconds = self.0;
+        if seconds.unsigned_abs() < 86_400 {
+            return Compact(seconds).fmt(f);
+        }
+        let s = seconds.unsigned_abs();
+        let sign = if seconds < 0 { "-" } else { "" };
+        let (h, m) = (s / 3_600, s % 3_600 / 60);
+        if m > 0 {
+            write!(f, "{sign}{h}h {m}m")
+        } else {
+            write!(f, "{sign}{h}h")
+        }
     }
 }
 

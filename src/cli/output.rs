@@ -23,8 +23,32 @@ pub fn set_color(when: ColorWhen) {
 /// stdout flushes at every line break), with colour as anstream decides
 /// for stdout. The caller flushes at the end, so that a write error (a
 /// full disk, a closed pipe) is reported, not lost in a drop.
-pub fn stdout() -> std::io::BufWriter<anstream::AutoStream<std::io::StdoutLock<'static>>> {
-    std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock())
+///
+/// Under the buffer is the standard output itself, not Rust's `Stdout`:
+/// that one writes at every line break it is given, and when colour is
+/// off anstream hands it a row at a time (it takes the escapes out
+/// between them), which made a write per row of a styled table.
+pub fn stdout() -> std::io::BufWriter<anstream::AutoStream<Box<dyn Write + Send>>> {
+    let choice = anstream::AutoStream::choice(&std::io::stdout());
+    std::io::BufWriter::with_capacity(64 * 1024, anstream::AutoStream::new(raw_stdout(), choice))
+}
+
+/// A writer on the standard output's descriptor (a duplicate of it, so
+/// that dropping it leaves the standard output open), buffered: what
+/// anstream passes on a piece at a time is written in large blocks. Rust's
+/// `Stdout` where there is no such thing.
+fn raw_stdout() -> Box<dyn Write + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::fs::File::from(fd),
+            ));
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 /// The error, its details and hints, one line each: they quote names

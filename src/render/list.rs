@@ -1,16 +1,14 @@
 //! `tkt list`: a table for people, JSON for tools.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
-use anstyle::Style;
 use serde::Serialize;
 use tkt::desk::TicketAt;
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
 use super::table::Table;
-use super::{JSON_SCHEMA, relative};
+use super::{JSON_SCHEMA, Relative};
 
 /// One ticket of `list --format json`: its ID and file, then its status.
 #[derive(Serialize)]
@@ -66,23 +64,16 @@ pub fn table(
     ])
     .droppable(&["TEAM", "LEVEL", "OPENED"]);
     // Streamed: a million rows are not copied into cells first.
-    table.stream(out, rows, |row| {
-        fn or_dash(v: &Option<Box<str>>) -> Cow<'_, str> {
-            Cow::Borrowed(v.as_deref().unwrap_or("-"))
-        }
-        (
-            Style::new(),
-            vec![
-                Cow::Borrowed(&*row.id),
-                Cow::Borrowed(&*row.severity),
-                Cow::Borrowed(&*row.level),
-                Cow::Borrowed(row.state.name()),
-                or_dash(&row.assignee),
-                or_dash(&row.team),
-                Cow::Owned(relative(now, row.opened_at)),
-                Cow::Borrowed(&*row.title),
-            ],
-        )
+    table.stream(out, rows, |row, cells| {
+        cells
+            .push(&row.id)
+            .push(&row.severity)
+            .push(&row.level)
+            .push(row.state.name())
+            .push(row.assignee.as_deref().unwrap_or("-"))
+            .push(row.team.as_deref().unwrap_or("-"))
+            .push_fmt(format_args!("{}", Relative(now, row.opened_at)))
+            .push(&row.title);
     })
 }
 

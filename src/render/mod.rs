@@ -104,14 +104,23 @@ pub fn instant(t: Timestamp) -> String {
 
 /// "in 2h", "4d 5h ago", "now"; with `--absolute`, the instant.
 pub fn relative(now: Timestamp, t: Timestamp) -> String {
-    if absolute_zone().is_some() {
-        return instant(t);
-    }
-    let delta = t.unix() - now.unix();
-    match delta {
-        0 => "now".to_string(),
-        d if d > 0 => format!("in {}", duration::format(d)),
-        d => format!("{} ago", duration::format(-d)),
+    Relative(now, t).to_string()
+}
+
+/// [`relative`] as a value that writes itself: `Relative(now, t)`.
+pub struct Relative(pub Timestamp, pub Timestamp);
+
+impl std::fmt::Display for Relative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Relative(now, t) = *self;
+        if absolute_zone().is_some() {
+            return f.write_str(&instant(t));
+        }
+        match t.unix() - now.unix() {
+            0 => f.write_str("now"),
+            d if d > 0 => write!(f, "in {}", duration::Compact(d)),
+            d => write!(f, "{} ago", duration::Compact(-d)),
+        }
     }
 }
 

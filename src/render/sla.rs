@@ -1,7 +1,6 @@
 //! `tkt sla`: timers as a table, JSON, GitHub annotations, JUnit XML or a
 //! Markdown summary. Also the words used for one timer everywhere.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -22,22 +21,35 @@ pub fn metric_label(timer: &Timer) -> String {
 
 /// A metric's name with its cycle number when it is not the first.
 pub fn cycle_name(metric: Metric, level: Option<&str>, cycle: u32) -> String {
-    let name = metric_name(metric, level);
-    if cycle > 1 {
-        format!("{name} #{cycle}")
-    } else {
-        name
+    CycleName(metric, level, cycle).to_string()
+}
+
+/// [`cycle_name`] as a value that writes itself.
+struct CycleName<'a>(Metric, Option<&'a str>, u32);
+
+impl std::fmt::Display for CycleName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let CycleName(metric, level, cycle) = *self;
+        match (metric, level) {
+            (Metric::Escalation, Some(level)) => write!(f, "escalation to {level}")?,
+            (Metric::Escalation, None) => f.write_str("escalation")?,
+            (metric, _) => f.write_str(plain_name(metric))?,
+        }
+        if cycle > 1 {
+            write!(f, " #{cycle}")?;
+        }
+        Ok(())
     }
 }
 
-pub fn metric_name(metric: Metric, level: Option<&str>) -> String {
-    match (metric, level) {
-        (Metric::Escalation, Some(level)) => format!("escalation to {level}"),
-        (Metric::FirstResponse, _) => "first response".into(),
-        (Metric::UpdateCadence, _) => "customer update".into(),
-        (Metric::Resolution, _) => "resolution".into(),
-        (Metric::Review, _) => "review".into(),
-        (Metric::Escalation, None) => "escalation".into(),
+/// The name of a metric other than an escalation.
+fn plain_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::FirstResponse => "first response",
+        Metric::UpdateCadence => "customer update",
+        Metric::Resolution => "resolution",
+        Metric::Review => "review",
+        Metric::Escalation => "escalation",
     }
 }
 
@@ -46,47 +58,46 @@ pub fn metric_name(metric: Metric, level: Option<&str>) -> String {
 /// "paused, 2h left", "met with 1h to spare". With `--absolute`, instants
 /// instead of distances ("due 2026-11-20 16:00 CET").
 pub fn describe(timer: &Timer, now: Timestamp) -> String {
-    let absolute = super::absolute_zone().is_some();
-    let when = |t: Timestamp| super::instant(t);
-    match timer.status {
-        TimerStatus::Breached => match (timer.stopped_at, timer.breached_at) {
-            // History: it stopped (resolved, answered, met late).
-            (Some(_), Some(at)) if absolute => format!(
-                "breached {} by {}",
-                when(at),
-                duration::format_hours(-timer.remaining_s)
-            ),
-            (Some(_), Some(at)) => format!(
-                "breached {} ago by {}",
-                duration::format((now.unix() - at.unix()).max(0)),
-                duration::format_hours(-timer.remaining_s)
-            ),
-            (Some(_), None) => {
-                format!("breached by {}", duration::format_hours(-timer.remaining_s))
-            }
-            // Still counting past its target.
-            (None, Some(at)) if absolute => format!("overdue since {}", when(at)),
-            (None, Some(at)) => format!(
-                "overdue by {}",
-                duration::format((now.unix() - at.unix()).max(0))
-            ),
-            (None, None) => format!("overdue by {}", duration::format(-timer.remaining_s)),
-        },
-        TimerStatus::Warning | TimerStatus::Running => match timer.due {
-            Some(due) if absolute => format!("due {}", when(due)),
-            Some(due) => format!(
-                "due in {}",
-                duration::format((due.unix() - now.unix()).max(0))
-            ),
-            None => format!("{} left", duration::format_hours(timer.remaining_s)),
-        },
-        TimerStatus::Paused => {
-            format!("paused, {} left", duration::format_hours(timer.remaining_s))
+    Describe(timer, now).to_string()
+}
+
+/// [`describe`] as a value that writes itself.
+struct Describe<'a>(&'a Timer, Timestamp);
+
+impl std::fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use duration::{Compact, Hours};
+        let Describe(timer, now) = *self;
+        let absolute = super::absolute_zone().is_some();
+        let when = |t: Timestamp| super::instant(t);
+        match timer.status {
+            TimerStatus::Breached => match (timer.stopped_at, timer.breached_at) {
+                // History: it stopped (resolved, answered, met late).
+                (Some(_), Some(at)) if absolute => {
+                    write!(f, "breached {} by {}", when(at), Hours(-timer.remaining_s))
+                }
+                (Some(_), Some(at)) => write!(
+                    f,
+                    "breached {} ago by {}",
+                    Compact((now.unix() - at.unix()).max(0)),
+                    Hours(-timer.remaining_s)
+                ),
+                (Some(_), None) => write!(f, "breached by {}", Hours(-timer.remaining_s)),
+                // Still counting past its target.
+                (None, Some(at)) if absolute => write!(f, "overdue since {}", when(at)),
+                (None, Some(at)) => {
+                    write!(f, "overdue by {}", Compact((now.unix() - at.unix()).max(0)))
+                }
+                (None, None) => write!(f, "overdue by {}", Compact(-timer.remaining_s)),
+            },
+            TimerStatus::Warning | TimerStatus::Running => match timer.due {
+                Some(due) if absolute => write!(f, "due {}", when(due)),
+                Some(due) => write!(f, "due in {}", Compact((due.unix() - now.unix()).max(0))),
+                None => write!(f, "{} left", Hours(timer.remaining_s)),
+            },
+            TimerStatus::Paused => write!(f, "paused, {} left", Hours(timer.remaining_s)),
+            TimerStatus::Met => write!(f, "met with {} to spare", Hours(timer.remaining_s)),
         }
-        TimerStatus::Met => format!(
-            "met with {} to spare",
-            duration::format_hours(timer.remaining_s)
-        ),
     }
 }
 
@@ -99,31 +110,29 @@ pub fn table(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) ->
     ])
     .droppable(&["USED", "ASSIGNEE", "LEVEL", "SEVERITY"]);
     // Streamed: the cells of a million timers are not copied first.
-    table.stream(out, rows, |(ticket, timer)| {
-        let used = format!(
-            "{} / {}",
-            duration::format_hours(timer.elapsed_s),
-            duration::format_hours(timer.target_s)
-        );
-        let row_style = match timer.status {
-            TimerStatus::Breached => style::ERROR,
-            TimerStatus::Warning => style::WARN,
-            _ => anstyle::Style::new(),
-        };
-        (
-            row_style,
-            vec![
-                Cow::Borrowed(ticket.id.as_str()),
-                Cow::Borrowed(ticket.severity.as_str()),
-                Cow::Borrowed(ticket.level.as_str()),
-                Cow::Borrowed(ticket.assignee.as_deref().unwrap_or("-")),
-                Cow::Owned(metric_label(timer)),
-                Cow::Borrowed(timer.status.name()),
-                Cow::Owned(describe(timer, now)),
-                Cow::Owned(used),
-                Cow::Borrowed(ticket.title.as_str()),
-            ],
-        )
+    table.stream(out, rows, |(ticket, timer), cells| {
+        cells
+            .style(match timer.status {
+                TimerStatus::Breached => style::ERROR,
+                TimerStatus::Warning => style::WARN,
+                _ => anstyle::Style::new(),
+            })
+            .push(&ticket.id)
+            .push(&ticket.severity)
+            .push(&ticket.level)
+            .push(ticket.assignee.as_deref().unwrap_or("-"))
+            .push_fmt(format_args!(
+                "{}",
+                CycleName(timer.metric, timer.level.as_deref(), timer.cycle)
+            ))
+            .push(timer.status.name())
+            .push_fmt(format_args!("{}", Describe(timer, now)))
+            .push_fmt(format_args!(
+                "{} / {}",
+                duration::Hours(timer.elapsed_s),
+                duration::Hours(timer.target_s)
+            ))
+            .push(&ticket.title);
     })
 }
 

@@ -77,35 +77,35 @@ impl Table {
     }
 
     /// Writes `rows` as the table's rows without holding their cells:
-    /// `cells` makes a row's cells (escaped here), once to measure the
-    /// columns and once to write them. For listings of a million rows.
+    /// `cells` puts a row's cells (escaped here) into one buffer reused
+    /// from row to row, once to measure the columns and once to write
+    /// them. For listings of a million rows: nothing is allocated per row.
     pub fn stream<R>(
         &self,
         out: &mut impl Write,
         rows: &[R],
-        cells: impl for<'r> Fn(&'r R) -> (Style, Vec<Cow<'r, str>>),
+        cells: impl Fn(&R, &mut Cells),
     ) -> io::Result<()> {
-        let source = |visit: &mut dyn FnMut(Style, &[&str]) -> io::Result<()>| {
-            for row in rows {
-                let (style, made) = cells(row);
-                let safe: Vec<Cow<'_, str>> = made.iter().map(|c| sanitize::line(c)).collect();
-                let refs: Vec<&str> = safe.iter().map(|c| c.as_ref()).collect();
-                visit(style, &refs)?;
+        let mut row = Cells::default();
+        let source = |visit: &mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>| {
+            for r in rows {
+                row.clear();
+                cells(r, &mut row);
+                visit(row.style, &row)?;
             }
             Ok(())
         };
-        self.write_source(out, WIDTH.get().copied().flatten(), &source)
+        self.write_source(out, WIDTH.get().copied().flatten(), source)
     }
 
     fn write_within(&self, out: &mut impl Write, width: Option<usize>) -> io::Result<()> {
-        let source = |visit: &mut dyn FnMut(Style, &[&str]) -> io::Result<()>| {
+        let source = |visit: &mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>| {
             for (style, cells) in &self.rows {
-                let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-                visit(*style, &refs)?;
+                visit(*style, cells)?;
             }
             Ok(())
         };
-        self.write_source(out, width, &source)
+        self.write_source(out, width, source)
     }
 
     /// The table of the rows `rows` shows its visitor, in order (it is
@@ -114,12 +114,12 @@ impl Table {
         &self,
         out: &mut impl Write,
         width: Option<usize>,
-        rows: &RowSource<'_>,
+        mut rows: impl FnMut(&mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
         rows(&mut |_, cells| {
-            for (w, cell) in widths.iter_mut().zip(cells) {
-                *w = (*w).max(cell.chars().count());
+            for (i, w) in widths.iter_mut().enumerate() {
+                *w = (*w).max(chars(cells.cell(i)));
             }
             Ok(())
         })?;
@@ -139,25 +139,100 @@ impl Table {
                 shown.retain(|&i| i != drop);
             }
         }
-        fn pick<'c>(shown: &[usize], cells: &[&'c str]) -> Vec<&'c str> {
-            shown.iter().map(|&i| cells[i]).collect()
-        }
-        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
-        let header = pick(&shown, &header);
+        let header: Vec<&str> = shown.iter().map(|&i| self.header[i].as_str()).collect();
         let natural: Vec<usize> = shown.iter().map(|&i| widths[i]).collect();
         let widths = match width {
             Some(width) => fit(&natural, &header, width),
             None => natural,
         };
         let cut_to = width.map(|_| widths.as_slice());
-        write_row(out, &widths, &header, Style::new().bold(), cut_to)?;
-        rows(&mut |style, cells| write_row(out, &widths, &pick(&shown, cells), style, cut_to))
+        let mut line = String::new();
+        let all: Vec<usize> = (0..header.len()).collect();
+        let layout = Layout {
+            widths: &widths,
+            cut_to,
+        };
+        layout.write(out, &mut line, &all, &header, Style::new().bold())?;
+        rows(&mut |style, cells| layout.write(out, &mut line, &shown, cells, style))
     }
 }
 
-/// Shows each row (its style and escaped cells) to the visitor, in order.
-type RowSource<'a> =
-    dyn Fn(&mut dyn FnMut(Style, &[&str]) -> io::Result<()>) -> io::Result<()> + 'a;
+/// One row's cells in one buffer, reused from row to row; each cell is
+/// escaped (`tkt::sanitize::line`) as it goes in.
+#[derive(Default)]
+pub struct Cells {
+    style: Style,
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.style = Style::new();
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// The row's style (plain unless set).
+    pub fn style(&mut self, style: Style) -> &mut Self {
+        self.style = style;
+        self
+    }
+
+    /// The next cell.
+    pub fn push(&mut self, cell: &str) -> &mut Self {
+        self.text.push_str(&sanitize::line(cell));
+        self.ends.push(self.text.len());
+        self
+    }
+
+    /// The next cell, written by `args` (no `String` made for it).
+    pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
+        use std::fmt::Write as _;
+        let start = self.text.len();
+        let _ = self.text.write_fmt(args);
+        if let Cow::Owned(safe) = sanitize::line(&self.text[start..]) {
+            self.text.truncate(start);
+            self.text.push_str(&safe);
+        }
+        self.ends.push(self.text.len());
+        self
+    }
+}
+
+/// A row's cells, by column.
+trait RowCells {
+    fn cell(&self, i: usize) -> &str;
+}
+
+impl RowCells for Cells {
+    fn cell(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.ends.get(i).map_or("", |&end| &self.text[start..end])
+    }
+}
+
+impl RowCells for Vec<String> {
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).map_or("", String::as_str)
+    }
+}
+
+impl RowCells for Vec<&str> {
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).copied().unwrap_or("")
+    }
+}
+
+/// The number of characters of `text` (its length, when ASCII).
+fn chars(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
 
 /// The narrowest each column may get: its header (at least 6), the last
 /// `MIN_LAST`, the first (the IDs) all of it.
@@ -202,7 +277,7 @@ fn fit(widths: &[usize], header: &[&str], width: usize) -> Vec<usize> {
 
 /// `cell` cut to `max` characters, the last one `…`.
 fn cut(cell: &str, max: usize) -> Cow<'_, str> {
-    if cell.chars().count() <= max {
+    if chars(cell) <= max {
         return Cow::Borrowed(cell);
     }
     let mut kept: String = cell.chars().take(max.saturating_sub(1)).collect();
@@ -210,27 +285,45 @@ fn cut(cell: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(kept)
 }
 
-fn write_row(
-    out: &mut impl Write,
-    widths: &[usize],
-    cells: &[&str],
-    style: Style,
-    cut_to: Option<&[usize]>,
-) -> io::Result<()> {
-    let mut line = String::with_capacity(widths.iter().sum::<usize>() + 2 * widths.len());
-    let last = cells.len().saturating_sub(1);
-    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        let cell = match cut_to {
-            Some(max) => cut(cell, max[i]),
-            None => Cow::Borrowed(*cell),
-        };
-        line.push_str(&cell);
-        if i < last {
-            let pad = width.saturating_sub(cell.chars().count()) + 2;
-            line.extend(std::iter::repeat_n(' ', pad));
+/// The columns' widths, and what the last is cut to on a terminal.
+struct Layout<'w> {
+    widths: &'w [usize],
+    cut_to: Option<&'w [usize]>,
+}
+
+impl Layout<'_> {
+    /// Writes the cells `shown` of a row, in `style`, through `line` (a
+    /// buffer reused from row to row).
+    fn write(
+        &self,
+        out: &mut impl Write,
+        line: &mut String,
+        shown: &[usize],
+        cells: &dyn RowCells,
+        style: Style,
+    ) -> io::Result<()> {
+        line.clear();
+        let last = shown.len().saturating_sub(1);
+        for (i, (&column, width)) in shown.iter().zip(self.widths).enumerate() {
+            let cell = cells.cell(column);
+            let cell = match self.cut_to {
+                Some(max) => cut(cell, max[i]),
+                None => Cow::Borrowed(cell),
+            };
+            line.push_str(&cell);
+            if i < last {
+                let pad = width.saturating_sub(chars(&cell)) + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        let text = line.trim_end();
+        if style == Style::new() {
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")
+        } else {
+            writeln!(out, "{style}{text}{style:#}")
         }
     }
-    writeln!(out, "{style}{}{style:#}", line.trim_end())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! a new file beside it and rename it into place, so two runs at once
 //! each leave a whole index and the last rename wins.
 
+use std::borrow::Cow;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -81,13 +82,55 @@ impl Stat {
     }
 }
 
-/// One file's record.
+/// One file's record: borrowed from the step's buffer of old records, or
+/// made from the file just read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Record {
-    name: String,
+struct Record<'a> {
+    name: Cow<'a, str>,
     stat: Stat,
     racy: bool,
-    payload: Vec<u8>,
+    payload: Cow<'a, [u8]>,
+}
+
+/// Where an old record lies in its step's buffer.
+#[derive(Debug, Clone)]
+struct Span {
+    name: std::ops::Range<usize>,
+    stat: Stat,
+    racy: bool,
+    payload: std::ops::Range<usize>,
+}
+
+impl Span {
+    fn shifted(self, by: usize) -> Span {
+        Span {
+            name: self.name.start + by..self.name.end + by,
+            payload: self.payload.start + by..self.payload.end + by,
+            ..self
+        }
+    }
+
+    fn record(self, buf: &[u8]) -> Record<'_> {
+        Record {
+            // Checked as UTF-8 when read.
+            name: Cow::Borrowed(std::str::from_utf8(&buf[self.name]).unwrap_or_default()),
+            stat: self.stat,
+            racy: self.racy,
+            payload: Cow::Borrowed(&buf[self.payload]),
+        }
+    }
+}
+
+/// The old records of one step's files: one buffer (reused from step to
+/// step, so reading the index allocates nothing per record) and where
+/// each file's record lies in it.
+struct Taken {
+    /// Where the records taken began in the old index.
+    before: u64,
+    buf: Vec<u8>,
+    spans: Vec<Option<Span>>,
+    /// Whether records of files since deleted were passed over.
+    skipped: bool,
 }
 
 /// What the caller made of one file, for the next run.
@@ -172,11 +215,18 @@ pub fn scan_into<T, F>(
     let writable = can_write(path);
     let chunks: Vec<&[Entry]> = entries.chunks(CHUNK).collect();
     // The old records of the next step are read while this one's files
-    // are handled.
-    let mut olds = chunks.first().map(|chunk| old.take_all(chunk));
+    // are handled; a step's buffer is reused two steps later.
+    let mut spare = Vec::new();
+    let mut olds = chunks.first().map(|chunk| old.take_all(chunk, Vec::new()));
     for (i, chunk) in chunks.iter().enumerate() {
-        let (before, records, skipped) = olds.take().expect("read ahead");
-        let (results, next): (Vec<(T, Option<Record>, bool)>, _) = rayon::join(
+        let taken = olds.take().expect("read ahead");
+        let records = taken
+            .spans
+            .iter()
+            .map(|s| s.clone().map(|s| s.record(&taken.buf)));
+        let records: Vec<Option<Record<'_>>> = records.collect();
+        let next_buf = std::mem::take(&mut spare);
+        let (results, next): (Vec<(T, Option<Record<'_>>, bool)>, _) = rayon::join(
             || {
                 chunk
                     .par_iter()
@@ -184,20 +234,21 @@ pub fn scan_into<T, F>(
                     .map(|(entry, old)| one(entry, old, &dir, started, writable, &f))
                     .collect()
             },
-            || chunks.get(i + 1).map(|next| old.take_all(next)),
+            || chunks.get(i + 1).map(|next| old.take_all(next, next_buf)),
         );
         olds = next;
-        let changed = skipped || results.iter().any(|(_, _, c)| *c);
+        let changed = taken.skipped || results.iter().any(|(_, _, c)| *c);
         if changed {
-            writer.start(&old, before);
+            writer.start(&old, taken.before);
         }
         for (value, record, _) in results {
             writer.record(record.as_ref());
             sink(value);
         }
+        spare = taken.buf;
     }
     let before = old.consumed;
-    let (_, passed) = old.take("\u{10FFFF}");
+    let passed = old.take("\u{10FFFF}", &mut Vec::new()).1;
     if passed || !old.complete {
         writer.start(&old, before);
     }
@@ -206,14 +257,14 @@ pub fn scan_into<T, F>(
 
 /// One file: its stat against its old record, `f`'s verdict, and the
 /// record for the new index (and whether it differs from the old one).
-fn one<T, F>(
-    entry: &Entry,
-    old: Option<Record>,
+fn one<'a, T, F>(
+    entry: &'a Entry,
+    old: Option<Record<'a>>,
     dir: &Dir,
     started: i64,
     writable: bool,
     f: &F,
-) -> (T, Option<Record>, bool)
+) -> (T, Option<Record<'a>>, bool)
 where
     F: Fn(Lookup<'_>) -> (T, Keep),
 {
@@ -221,7 +272,7 @@ where
     let trusted = old
         .as_ref()
         .filter(|r| !r.racy && Some(r.stat) == stat)
-        .map(|r| r.payload.as_slice());
+        .map(|r| &*r.payload);
     let (value, keep) = f(Lookup {
         entry,
         cached: trusted,
@@ -232,10 +283,10 @@ where
         (Keep::New(payload), Some(stat)) => {
             let racy = stat.mtime.0 > started - RACY_S;
             let record = Record {
-                name: name_of(entry).to_string(),
+                name: Cow::Borrowed(entry.name()),
                 stat,
                 racy,
-                payload,
+                payload: Cow::Owned(payload),
             };
             let changed = old.as_ref() != Some(&record);
             (Some(record), changed)
@@ -267,10 +318,6 @@ fn can_write(path: &Path) -> bool {
     {
         fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
     }
-}
-
-fn name_of(entry: &Entry) -> &str {
-    entry.name()
 }
 
 /// Stats files of one directory by name, as `find` does: relative to the
@@ -345,7 +392,10 @@ struct Reader {
     /// file, even if another run has renamed a new one into place since).
     file: Option<File>,
     input: Option<BufReader<File>>,
-    next: Option<Record>,
+    /// The record read ahead (its bytes and where its fields lie in them),
+    /// not yet taken.
+    next: Option<Span>,
+    next_bytes: Vec<u8>,
     /// Where the records taken (or passed over) so far end.
     consumed: u64,
     /// Where `next` ends.
@@ -361,6 +411,7 @@ impl Reader {
             file: None,
             input: None,
             next: None,
+            next_bytes: Vec::new(),
             consumed: 0,
             offset: 0,
             count: 0,
@@ -394,11 +445,12 @@ impl Reader {
         let Some(input) = self.input.as_mut() else {
             return;
         };
-        match read_record(input) {
-            Ok(Some((record, len))) => {
-                self.offset += len;
+        self.next_bytes.clear();
+        match read_record(input, &mut self.next_bytes) {
+            Ok(Some(span)) => {
+                self.offset += self.next_bytes.len() as u64;
                 self.count += 1;
-                self.next = Some(record);
+                self.next = Some(span);
             }
             Ok(None) => {
                 let mut count = [0u8; 8];
@@ -411,38 +463,46 @@ impl Reader {
         }
     }
 
-    /// The records of `chunk`'s files, in order; where the records taken
-    /// began; and whether records of files since deleted were passed.
-    fn take_all(&mut self, chunk: &[Entry]) -> (u64, Vec<Option<Record>>, bool) {
+    /// The records of `chunk`'s files, in order, gathered in `buf`
+    /// (emptied first).
+    fn take_all(&mut self, chunk: &[Entry], mut buf: Vec<u8>) -> Taken {
+        buf.clear();
         let before = self.consumed;
         let mut skipped = false;
-        let records = chunk
+        let spans = chunk
             .iter()
             .map(|e| {
-                let (record, passed) = self.take(name_of(e));
+                let (span, passed) = self.take(e.name(), &mut buf);
                 skipped |= passed;
-                record
+                span
             })
             .collect();
-        (before, records, skipped)
+        Taken {
+            before,
+            buf,
+            spans,
+            skipped,
+        }
     }
 
-    /// The record named `name`, if the index holds one; and whether
-    /// records named before it were passed over (files since deleted).
-    fn take(&mut self, name: &str) -> (Option<Record>, bool) {
+    /// The record named `name`, if the index holds one, appended to `buf`;
+    /// and whether records named before it were passed over (files since
+    /// deleted).
+    fn take(&mut self, name: &str, buf: &mut Vec<u8>) -> (Option<Span>, bool) {
         let mut passed = false;
-        while let Some(record) = &self.next {
-            match record.name.as_str().cmp(name) {
+        while let Some(span) = &self.next {
+            match self.next_bytes[span.name.clone()].cmp(name.as_bytes()) {
                 std::cmp::Ordering::Less => {
                     passed = true;
                     self.consumed = self.offset;
                     self.advance();
                 }
                 std::cmp::Ordering::Equal => {
-                    let record = self.next.take();
+                    let span = self.next.take().map(|s| s.shifted(buf.len()));
+                    buf.extend_from_slice(&self.next_bytes);
                     self.consumed = self.offset;
                     self.advance();
-                    return (record, passed);
+                    return (span, passed);
                 }
                 std::cmp::Ordering::Greater => break,
             }
@@ -451,13 +511,13 @@ impl Reader {
     }
 }
 
-/// One record from `input`: `Ok(None)` at the end mark, an error at
-/// damage (a short read, a bad checksum).
-fn read_record(input: &mut impl Read) -> io::Result<Option<(Record, u64)>> {
+/// Reads one record from `input` into `buf` (emptied first) and says where
+/// its fields lie: `Ok(None)` at the end mark, an error at damage (a short
+/// read, a bad checksum, a name that is not UTF-8).
+fn read_record(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Option<Span>> {
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "damaged index record");
     let mut len = [0u8; 2];
     input.read_exact(&mut len)?;
-    let mut crc = crc32fast::Hasher::new();
     if &len == b"TK" {
         let mut rest = [0u8; 6];
         input.read_exact(&mut rest)?;
@@ -467,52 +527,42 @@ fn read_record(input: &mut impl Read) -> io::Result<Option<(Record, u64)>> {
             Err(bad())
         };
     }
-    crc.update(&len);
     let name_len = u16::from_le_bytes(len) as usize;
-    let mut fixed = vec![0u8; name_len + 8 + 12 + 12 + 8 + 1 + 4];
-    input.read_exact(&mut fixed)?;
-    crc.update(&fixed);
-    let name = String::from_utf8(fixed[..name_len].to_vec()).map_err(|_| bad())?;
-    let mut at = name_len;
-    let mut take = |n: usize| {
-        let bytes = &fixed[at..at + n];
-        at += n;
-        bytes
+    const FIXED: usize = 8 + 12 + 12 + 8 + 1 + 4;
+    buf.clear();
+    buf.extend_from_slice(&len);
+    buf.resize(2 + name_len + FIXED, 0);
+    input.read_exact(&mut buf[2..])?;
+    let name = 2..2 + name_len;
+    std::str::from_utf8(&buf[name.clone()]).map_err(|_| bad())?;
+    let fixed = &buf[name.end..];
+    let u64_at = |at: usize| u64::from_le_bytes(fixed[at..at + 8].try_into().expect("8 bytes"));
+    let u32_at = |at: usize| u32::from_le_bytes(fixed[at..at + 4].try_into().expect("4 bytes"));
+    let stat = Stat {
+        size: u64_at(0),
+        mtime: (u64_at(8) as i64, u32_at(16)),
+        ctime: (u64_at(20) as i64, u32_at(28)),
+        ino: u64_at(32),
     };
-    let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
-    let u32_at = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes"));
-    let size = u64_at(take(8));
-    let mtime = (u64_at(take(8)) as i64, u32_at(take(4)));
-    let ctime = (u64_at(take(8)) as i64, u32_at(take(4)));
-    let ino = u64_at(take(8));
-    let flags = take(1)[0];
-    let payload_len = u32_at(take(4)) as usize;
-    let mut payload = vec![0u8; payload_len];
-    input.read_exact(&mut payload)?;
-    crc.update(&payload);
-    let mut sum = [0u8; 4];
-    input.read_exact(&mut sum)?;
-    if u32::from_le_bytes(sum) != crc.finalize() {
+    let racy = fixed[40] & RACY != 0;
+    let payload_len = u32_at(41) as usize;
+    let start = buf.len();
+    buf.resize(start + payload_len + 4, 0);
+    input.read_exact(&mut buf[start..])?;
+    let end = buf.len() - 4;
+    let sum = u32::from_le_bytes(buf[end..].try_into().expect("4 bytes"));
+    if sum != crc32fast::hash(&buf[..end]) {
         return Err(bad());
     }
-    let len = (2 + fixed.len() + payload_len + 4) as u64;
-    Ok(Some((
-        Record {
-            name,
-            stat: Stat {
-                size,
-                mtime,
-                ctime,
-                ino,
-            },
-            racy: flags & RACY != 0,
-            payload,
-        },
-        len,
-    )))
+    Ok(Some(Span {
+        name,
+        stat,
+        racy,
+        payload: start..end,
+    }))
 }
 
-fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
+fn write_record(out: &mut impl Write, r: &Record<'_>) -> io::Result<()> {
     let mut bytes = Vec::with_capacity(r.name.len() + 53 + r.payload.len());
     bytes.extend_from_slice(&(r.name.len() as u16).to_le_bytes());
     bytes.extend_from_slice(r.name.as_bytes());
