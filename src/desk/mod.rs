@@ -92,7 +92,10 @@ pub struct Timed {
 }
 
 impl From<TicketAt> for Timed {
-    fn from(t: TicketAt) -> Timed {
+    /// The timers are kept at their number: a view that dropped some
+    /// (history, say) does not hold room for them.
+    fn from(mut t: TicketAt) -> Timed {
+        t.timers.shrink_to_fit();
         let s = t.status;
         Timed {
             id: t.id,

@@ -87,7 +87,12 @@ impl Table {
         cells: impl Fn(&R, &mut Cells),
     ) -> io::Result<()> {
         let mut row = Cells::default();
+        let mut passes = 0;
         let source = |visit: &mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>| {
+            if passes > 0 {
+                row.replay();
+            }
+            passes += 1;
             for r in rows {
                 row.clear();
                 cells(r, &mut row);
@@ -158,13 +163,23 @@ impl Table {
 }
 
 /// One row's cells in one buffer, reused from row to row; each cell is
-/// escaped (`tkt::sanitize::line`) as it goes in.
+/// escaped (`tkt::sanitize::line`) as it goes in. The cells a row writes
+/// with [`Cells::push_fmt`] are kept from the measuring pass for the
+/// writing pass, which copies them rather than formatting them again.
 #[derive(Default)]
 pub struct Cells {
     style: Style,
     text: String,
     /// Where each cell ends in `text`.
     ends: Vec<usize>,
+    /// Every formatted cell of the rows so far, in order.
+    kept: String,
+    kept_ends: Vec<u32>,
+    /// In the writing pass: the next kept cell.
+    replay: Option<usize>,
+    /// Past 4 GiB of formatted cells (an end must fit in a `u32`), the
+    /// writing pass formats every cell again.
+    overflowed: bool,
 }
 
 impl Cells {
@@ -172,6 +187,14 @@ impl Cells {
         self.style = Style::new();
         self.text.clear();
         self.ends.clear();
+    }
+
+    /// From here on, formatted cells are the kept ones, from the first
+    /// (when all were kept).
+    fn replay(&mut self) {
+        if !self.overflowed {
+            self.replay = Some(0);
+        }
     }
 
     /// The row's style (plain unless set).
@@ -187,14 +210,32 @@ impl Cells {
         self
     }
 
-    /// The next cell, written by `args` (no `String` made for it).
+    /// The next cell, written by `args` (no `String` made for it), once.
     pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         use std::fmt::Write as _;
-        let start = self.text.len();
-        let _ = self.text.write_fmt(args);
-        if let Cow::Owned(safe) = sanitize::line(&self.text[start..]) {
-            self.text.truncate(start);
-            self.text.push_str(&safe);
+        if let Some(next) = self.replay.as_mut() {
+            let start = if *next == 0 {
+                0
+            } else {
+                self.kept_ends[*next - 1] as usize
+            };
+            let end = self.kept_ends.get(*next).map_or(start, |&e| e as usize);
+            *next += 1;
+            self.text.push_str(&self.kept[start..end]);
+        } else {
+            let start = self.text.len();
+            let _ = self.text.write_fmt(args);
+            if let Cow::Owned(safe) = sanitize::line(&self.text[start..]) {
+                self.text.truncate(start);
+                self.text.push_str(&safe);
+            }
+            if !self.overflowed {
+                self.kept.push_str(&self.text[start..]);
+                match u32::try_from(self.kept.len()) {
+                    Ok(end) => self.kept_ends.push(end),
+                    Err(_) => self.overflowed = true,
+                }
+            }
         }
         self.ends.push(self.text.len());
         self
@@ -285,6 +326,8 @@ fn cut(cell: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(kept)
 }
 
+const SPACES: &str = "                                                                ";
+
 /// The columns' widths, and what the last is cut to on a terminal.
 struct Layout<'w> {
     widths: &'w [usize],
@@ -312,8 +355,12 @@ impl Layout<'_> {
             };
             line.push_str(&cell);
             if i < last {
-                let pad = width.saturating_sub(chars(&cell)) + 2;
-                line.extend(std::iter::repeat_n(' ', pad));
+                let mut pad = width.saturating_sub(chars(&cell)) + 2;
+                while pad > 0 {
+                    let n = pad.min(SPACES.len());
+                    line.push_str(&SPACES[..n]);
+                    pad -= n;
+                }
             }
         }
         let text = line.trim_end();
@@ -321,7 +368,7 @@ impl Layout<'_> {
             out.write_all(text.as_bytes())?;
             out.write_all(b"\n")
         } else {
-            writeln!(out, "{style}{text}{style:#}")
+            writeln!(out, "{}{text}{}", style.render(), style.render_reset())
         }
     }
 }

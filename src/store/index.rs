@@ -467,6 +467,11 @@ impl Reader {
     /// (emptied first).
     fn take_all(&mut self, chunk: &[Entry], mut buf: Vec<u8>) -> Taken {
         buf.clear();
+        // Room for the step at once (as much as the records so far take
+        // on average), rather than a buffer doubled again and again.
+        if let Some(average) = self.offset.checked_div(self.count) {
+            buf.reserve((average as usize).saturating_mul(chunk.len()) / 8 * 9);
+        }
         let before = self.consumed;
         let mut skipped = false;
         let spans = chunk
