@@ -12,6 +12,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Which bytes are in [`ALPHABET`], by value.
+const IN_ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 const PREFIX: &str = "T-";
 const BODY_LEN: usize = 10;
 
@@ -27,14 +37,18 @@ pub struct InvalidId(pub String);
 impl TicketId {
     /// Parses a full ID exactly as written in files (upper case, with `T-`).
     pub fn parse(text: &str) -> Result<Self, InvalidId> {
-        let body = text
-            .strip_prefix(PREFIX)
-            .ok_or_else(|| InvalidId(text.to_string()))?;
-        if body.len() == BODY_LEN && body.bytes().all(|b| ALPHABET.contains(&b)) {
+        if TicketId::is_valid(text) {
             Ok(TicketId(text.to_string()))
         } else {
             Err(InvalidId(text.to_string()))
         }
+    }
+
+    /// Whether [`TicketId::parse`] takes `text` (nothing is allocated).
+    pub fn is_valid(text: &str) -> bool {
+        text.strip_prefix(PREFIX).is_some_and(|body| {
+            body.len() == BODY_LEN && body.bytes().all(|b| IN_ALPHABET[b as usize])
+        })
     }
 
     /// A fresh random ID. `salt` lets a caller retry after a collision.

@@ -167,16 +167,16 @@ pub fn timer_rows<'t, T: WithTimers + Sync>(
     policy: &Policy,
 ) -> Vec<(&'t T, &'t Timer)> {
     use rayon::prelude::*;
-    let mut rows: Vec<(usize, &T, &Timer)> = tickets
+    // Each row's key made once, not at every comparison.
+    let mut rows: Vec<(_, &T, &Timer)> = tickets
         .iter()
         .flat_map(|t| {
             let rank = policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
-            t.timers().iter().map(move |x| (rank, t, x))
+            t.timers().iter().map(move |x| (urgency_key(x, rank), t, x))
         })
         .collect();
     rows.par_sort_by(|a, b| {
-        urgency_key(a.2, a.0)
-            .cmp(&urgency_key(b.2, b.0))
+        a.0.cmp(&b.0)
             .then_with(|| a.1.id().cmp(b.1.id()))
             .then_with(|| (a.2.metric, a.2.cycle).cmp(&(b.2.metric, b.2.cycle)))
     });

@@ -431,3 +431,136 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     let _ = dir;
     Ok(())
 }
+
+/// What a directory entry is, as the directory says without a stat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+/// The names in `dir` (not `.` and `..`, in the directory's order) and
+/// what each is: one allocation per name. On Linux the directory is read
+/// with `readdir`, whose entries say what they are; a file system that
+/// does not say is asked with a `stat` (not following links).
+pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::{CStr, CString};
+        use std::os::unix::ffi::OsStrExt;
+        let path = CString::new(dir.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        // SAFETY: `path` is NUL-terminated; a null result is an error.
+        let handle = unsafe { libc::opendir(path.as_ptr()) };
+        if handle.is_null() {
+            return Err(std::io::Error::last_os_error());
+        }
+        struct Closing(*mut libc::DIR);
+        impl Drop for Closing {
+            fn drop(&mut self) {
+                // SAFETY: opened above, closed once.
+                unsafe { libc::closedir(self.0) };
+            }
+        }
+        let handle = Closing(handle);
+        let mut names = Vec::new();
+        loop {
+            // `readdir` reports an error only through errno.
+            // SAFETY: errno is thread-local; `handle` is an open directory
+            // stream used by this thread alone; the entry it returns is
+            // valid until the next call, and read before it.
+            unsafe { *libc::__errno_location() = 0 };
+            let entry = unsafe { libc::readdir64(handle.0) };
+            if entry.is_null() {
+                let error = std::io::Error::last_os_error();
+                if error.raw_os_error() == Some(0) {
+                    break;
+                }
+                return Err(error);
+            }
+            // SAFETY: a non-null entry from `readdir`, with a NUL-terminated name.
+            let (name, d_type) = unsafe {
+                (
+                    CStr::from_ptr((*entry).d_name.as_ptr()).to_bytes(),
+                    (*entry).d_type,
+                )
+            };
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match d_type {
+                libc::DT_REG => Kind::File,
+                libc::DT_DIR => Kind::Dir,
+                libc::DT_LNK => Kind::Symlink,
+                libc::DT_UNKNOWN => {
+                    let path = dir.join(std::ffi::OsStr::from_bytes(name));
+                    match fs::symlink_metadata(&path) {
+                        Ok(m) if m.file_type().is_symlink() => Kind::Symlink,
+                        Ok(m) if m.is_dir() => Kind::Dir,
+                        Ok(m) if m.is_file() => Kind::File,
+                        _ => Kind::Other,
+                    }
+                }
+                _ => Kind::Other,
+            };
+            // A name that is not UTF-8 is never a ticket's.
+            if let Ok(name) = std::str::from_utf8(name) {
+                names.push((Box::from(name), kind));
+            }
+        }
+        Ok(names)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut names = Vec::new();
+        for item in fs::read_dir(dir)? {
+            let item = item?;
+            let kind = match item.file_type()? {
+                t if t.is_symlink() => Kind::Symlink,
+                t if t.is_dir() => Kind::Dir,
+                t if t.is_file() => Kind::File,
+                _ => Kind::Other,
+            };
+            if let Some(name) = item.file_name().to_str() {
+                names.push((Box::from(name), kind));
+            }
+        }
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, list_dir};
+
+    #[test]
+    fn a_listing_names_every_entry_and_what_it_is_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("T-0000000001.yaml"), "x").unwrap();
+        std::fs::write(p.join(".T-0000000002.yaml.tmp"), "x").unwrap();
+        std::fs::create_dir(p.join("sub.yaml")).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(p.join("sub.yaml"), p.join("link.yaml")).unwrap();
+            use std::os::unix::ffi::OsStrExt;
+            // A name that is not UTF-8 is left out.
+            std::fs::write(p.join(std::ffi::OsStr::from_bytes(b"\xff.yaml")), "x").unwrap();
+        }
+        let mut names = list_dir(p).unwrap();
+        names.sort();
+        let mut expected = vec![
+            (".T-0000000002.yaml.tmp".into(), Kind::File),
+            ("T-0000000001.yaml".into(), Kind::File),
+            ("sub.yaml".into(), Kind::Dir),
+        ];
+        if cfg!(unix) {
+            expected.push(("link.yaml".into(), Kind::Symlink));
+        }
+        expected.sort();
+        assert_eq!(names, expected);
+        assert!(list_dir(&p.join("missing")).is_err());
+    }
+}

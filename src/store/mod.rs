@@ -165,12 +165,14 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(dir: Arc<Path>, name: &str, symlink: bool) -> Entry {
-        let named = name
-            .strip_suffix(".yaml")
-            .is_some_and(|stem| TicketId::parse(stem).is_ok());
+        Entry::named(dir, name.into(), symlink)
+    }
+
+    fn named(dir: Arc<Path>, name: Box<str>, symlink: bool) -> Entry {
+        let named = name.strip_suffix(".yaml").is_some_and(TicketId::is_valid);
         Entry {
             dir,
-            name: name.into(),
+            name,
             named,
             symlink,
         }
@@ -392,32 +394,15 @@ impl Repo {
         let Some(dir) = self.checked_tickets_dir()? else {
             return Ok(Vec::new());
         };
-        let walk = walkdir::WalkDir::new(&dir)
-            .min_depth(1)
-            .max_depth(1)
-            .follow_links(false);
-        let mut entries = Vec::new();
         let shared: Arc<Path> = Arc::from(dir.as_path());
-        for item in walk {
-            let item = item.map_err(|e| {
-                let path = e.path().unwrap_or(&dir).to_path_buf();
-                StoreError::Io {
-                    path,
-                    source: e.into(),
-                }
-            })?;
-            let Some(name) = item.file_name().to_str() else {
-                continue;
-            };
-            if name.starts_with('.') || !name.ends_with(".yaml") || item.file_type().is_dir() {
-                continue;
-            }
-            entries.push(Entry::new(
-                Arc::clone(&shared),
-                name,
-                item.path_is_symlink(),
-            ));
-        }
+        let listed = io::list_dir(&dir).map_err(io_err(&dir))?;
+        let mut entries: Vec<Entry> = listed
+            .into_iter()
+            .filter(|(name, kind)| {
+                !name.starts_with('.') && name.ends_with(".yaml") && *kind != io::Kind::Dir
+            })
+            .map(|(name, kind)| Entry::named(Arc::clone(&shared), name, kind == io::Kind::Symlink))
+            .collect();
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
         entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
