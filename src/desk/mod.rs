@@ -382,8 +382,21 @@ pub fn query_rows<R: Send>(
             Selected::Skipped => Picked::Skipped,
         }
     };
-    let file_of = |entry: &Entry| repo.relative(&entry.path()).display().to_string();
     let entries = repo.entries()?;
+    // Every file is in the same directory: its relative path made once.
+    let folder = entries
+        .first()
+        .map(|e| repo.relative(e.dir()).display().to_string())
+        .unwrap_or_default();
+    let file_of = |entry: &Entry| {
+        let mut file = String::with_capacity(folder.len() + 1 + entry.name().len());
+        file.push_str(&folder);
+        if !folder.is_empty() {
+            file.push(std::path::MAIN_SEPARATOR);
+        }
+        file.push_str(entry.name());
+        file
+    };
     // A filter on text reads every file anyway: the index would only add
     // its own reading to that.
     let index = repo.index_path().filter(|_| summaries_answer(query));

@@ -77,60 +77,89 @@ impl Table {
     }
 
     /// Writes `rows` as the table's rows without holding their cells:
-    /// `cells` puts a row's cells (escaped here) into one buffer reused
-    /// from row to row, once to measure the columns and once to write
-    /// them. For listings of a million rows: nothing is allocated per row.
-    pub fn stream<R>(
+    /// `cells` puts a row's cells (escaped here) into a buffer reused from
+    /// row to row, once to measure the columns and once to write them (the
+    /// cells it formats are kept from the first time). For listings of a
+    /// million rows: nothing is allocated per row, and both passes run on
+    /// every core, a step of rows each, the steps written in order.
+    pub fn stream<R: Sync>(
         &self,
         out: &mut impl Write,
         rows: &[R],
-        cells: impl Fn(&R, &mut Cells),
+        cells: impl Fn(&R, &mut Cells) + Sync,
     ) -> io::Result<()> {
-        let mut row = Cells::default();
-        let mut passes = 0;
-        let source = |visit: &mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>| {
-            if passes > 0 {
-                row.replay();
+        use rayon::prelude::*;
+        const STEP: usize = 4096;
+        let header_widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
+        let mut steps: Vec<(Vec<usize>, Cells)> = rows
+            .par_chunks(STEP)
+            .map(|step| {
+                let mut widths = header_widths.clone();
+                let mut row = Cells::default();
+                for r in step {
+                    row.clear();
+                    cells(r, &mut row);
+                    measure(&mut widths, &row);
+                }
+                (widths, row)
+            })
+            .collect();
+        let mut widths = header_widths;
+        for (step, _) in &steps {
+            for (w, s) in widths.iter_mut().zip(step) {
+                *w = (*w).max(*s);
             }
-            passes += 1;
-            for r in rows {
-                row.clear();
-                cells(r, &mut row);
-                visit(row.style, &row)?;
+        }
+        let plan = self.plan(&widths, WIDTH.get().copied().flatten());
+        plan.header(self, out)?;
+        // A few steps per core at a time: what waits to be written stays
+        // small, and its buffers serve every round.
+        let per_round = 2 * rayon::current_num_threads();
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new(); per_round];
+        for (rows, steps) in rows
+            .chunks(STEP * per_round)
+            .zip(steps.chunks_mut(per_round))
+        {
+            rows.par_chunks(STEP)
+                .zip(steps.par_iter_mut())
+                .zip(texts.par_iter_mut())
+                .try_for_each(|((step, (_, row)), text)| {
+                    row.replay();
+                    text.clear();
+                    let mut line = String::new();
+                    for r in step {
+                        row.clear();
+                        cells(r, row);
+                        plan.row(text, &mut line, row, row.style)?;
+                    }
+                    io::Result::Ok(())
+                })?;
+            for text in &texts[..steps.len()] {
+                out.write_all(text)?;
             }
-            Ok(())
-        };
-        self.write_source(out, WIDTH.get().copied().flatten(), source)
+        }
+        Ok(())
     }
 
     fn write_within(&self, out: &mut impl Write, width: Option<usize>) -> io::Result<()> {
-        let source = |visit: &mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>| {
-            for (style, cells) in &self.rows {
-                visit(*style, cells)?;
-            }
-            Ok(())
-        };
-        self.write_source(out, width, source)
+        let mut widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
+        for (_, cells) in &self.rows {
+            measure(&mut widths, cells);
+        }
+        let plan = self.plan(&widths, width);
+        plan.header(self, out)?;
+        let mut line = String::new();
+        for (style, cells) in &self.rows {
+            plan.row(out, &mut line, cells, *style)?;
+        }
+        Ok(())
     }
 
-    /// The table of the rows `rows` shows its visitor, in order (it is
-    /// asked twice: to measure, then to write).
-    fn write_source(
-        &self,
-        out: &mut impl Write,
-        width: Option<usize>,
-        mut rows: impl FnMut(&mut dyn FnMut(Style, &dyn RowCells) -> io::Result<()>) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let mut widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
-        rows(&mut |_, cells| {
-            for (i, w) in widths.iter_mut().enumerate() {
-                *w = (*w).max(chars(cells.cell(i)));
-            }
-            Ok(())
-        })?;
-        // Which columns show: on a narrow terminal, the droppable ones go
-        // (rather than every column being cut) while the others would not
-        // fit whole beside a readable last column.
+    /// Which columns show, and how wide, for columns `widths` wide at
+    /// most: on a narrow terminal, the droppable ones go (rather than
+    /// every column being cut) while the others would not fit whole
+    /// beside a readable last column.
+    fn plan(&self, widths: &[usize], width: Option<usize>) -> Plan {
         let mut shown: Vec<usize> = (0..widths.len()).collect();
         if let Some(width) = width {
             for &drop in &self.droppable {
@@ -150,15 +179,18 @@ impl Table {
             Some(width) => fit(&natural, &header, width),
             None => natural,
         };
-        let cut_to = width.map(|_| widths.as_slice());
-        let mut line = String::new();
-        let all: Vec<usize> = (0..header.len()).collect();
-        let layout = Layout {
-            widths: &widths,
-            cut_to,
-        };
-        layout.write(out, &mut line, &all, &header, Style::new().bold())?;
-        rows(&mut |style, cells| layout.write(out, &mut line, &shown, cells, style))
+        Plan {
+            shown,
+            widths,
+            cut: width.is_some(),
+        }
+    }
+}
+
+/// Widens `widths` to hold `cells`.
+fn measure(widths: &mut [usize], cells: &dyn RowCells) {
+    for (i, w) in widths.iter_mut().enumerate() {
+        *w = (*w).max(chars(cells.cell(i)));
     }
 }
 
@@ -328,30 +360,47 @@ fn cut(cell: &str, max: usize) -> Cow<'_, str> {
 
 const SPACES: &str = "                                                                ";
 
-/// The columns' widths, and what the last is cut to on a terminal.
-struct Layout<'w> {
-    widths: &'w [usize],
-    cut_to: Option<&'w [usize]>,
+/// The columns a table shows, in order, their widths, and whether they
+/// are cut to them (on a terminal).
+struct Plan {
+    shown: Vec<usize>,
+    widths: Vec<usize>,
+    cut: bool,
 }
 
-impl Layout<'_> {
-    /// Writes the cells `shown` of a row, in `style`, through `line` (a
+impl Plan {
+    /// The header line, bold.
+    fn header(&self, table: &Table, out: &mut impl Write) -> io::Result<()> {
+        let header: Vec<&str> = self
+            .shown
+            .iter()
+            .map(|&i| table.header[i].as_str())
+            .collect();
+        let all = Plan {
+            shown: (0..header.len()).collect(),
+            widths: self.widths.clone(),
+            cut: self.cut,
+        };
+        all.row(out, &mut String::new(), &header, Style::new().bold())
+    }
+
+    /// Writes the cells shown of a row, in `style`, through `line` (a
     /// buffer reused from row to row).
-    fn write(
+    fn row(
         &self,
         out: &mut impl Write,
         line: &mut String,
-        shown: &[usize],
         cells: &dyn RowCells,
         style: Style,
     ) -> io::Result<()> {
         line.clear();
-        let last = shown.len().saturating_sub(1);
-        for (i, (&column, width)) in shown.iter().zip(self.widths).enumerate() {
+        let last = self.shown.len().saturating_sub(1);
+        for (i, (&column, width)) in self.shown.iter().zip(&self.widths).enumerate() {
             let cell = cells.cell(column);
-            let cell = match self.cut_to {
-                Some(max) => cut(cell, max[i]),
-                None => Cow::Borrowed(cell),
+            let cell = if self.cut {
+                cut(cell, *width)
+            } else {
+                Cow::Borrowed(cell)
             };
             line.push_str(&cell);
             if i < last {
@@ -428,5 +477,48 @@ mod tests {
         let rows: Vec<&str> = text.lines().collect();
         assert_eq!(rows.len(), 2, "{text:?}");
         assert_eq!(rows[1], "T-1  a\\u{1b}[2J\\n| fake | row |\\tx");
+    }
+
+    #[test]
+    fn a_streamed_table_is_the_table_of_its_rows_over_many_steps() {
+        // More rows than several rounds of steps, with formatted cells,
+        // styles and a cell that needs escaping.
+        let rows: Vec<u32> = (0..30_000).collect();
+        let make = |n: u32| -> (Style, Vec<String>) {
+            let style = if n % 7 == 0 {
+                Style::new().bold()
+            } else {
+                Style::new()
+            };
+            let title = if n % 1000 == 3 {
+                format!("t{n}\u{1b}[2J")
+            } else {
+                "x".repeat((n % 13) as usize)
+            };
+            (style, vec![format!("T-{n}"), format!("{}h", n % 97), title])
+        };
+        let table = Table::new(&["ID", "USED", "TITLE"]);
+        let mut streamed = Vec::new();
+        table
+            .stream(&mut streamed, &rows, |&n, cells| {
+                let (style, made) = make(n);
+                cells
+                    .style(style)
+                    .push(&made[0])
+                    .push_fmt(format_args!("{}h", n % 97))
+                    .push(&made[2]);
+            })
+            .unwrap();
+        let mut whole = Table::new(&["ID", "USED", "TITLE"]);
+        for &n in &rows {
+            let (style, made) = make(n);
+            whole.row(style, made);
+        }
+        let mut written = Vec::new();
+        whole.write(&mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(written).unwrap()
+        );
     }
 }
