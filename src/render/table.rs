@@ -485,7 +485,7 @@ mod tests {
         // styles and a cell that needs escaping.
         let rows: Vec<u32> = (0..30_000).collect();
         let make = |n: u32| -> (Style, Vec<String>) {
-            let style = if n % 7 == 0 {
+            let style = if n.is_multiple_of(7) {
                 Style::new().bold()
             } else {
                 Style::new()
