@@ -134,6 +134,13 @@ fn queries() -> Vec<Query> {
     by_time.filter.all = true;
     let mut text = Query::default();
     text.filter.text = Some(TextQuery::substring("database"));
+    // What `sla --check` asks.
+    let mut gate = Query {
+        timers: Timers::Summary,
+        skip_settled: true,
+        ..Query::default()
+    };
+    gate.filter.all = true;
     vec![
         Query {
             sort: Sort::listing(),
@@ -147,6 +154,7 @@ fn queries() -> Vec<Query> {
         by_state,
         by_time,
         text,
+        gate,
     ]
 }
 

@@ -53,6 +53,10 @@ pub struct Query {
     pub actions: bool,
     /// At most this many tickets (after sorting).
     pub limit: Option<usize>,
+    /// Leave out resolved and closed tickets whose every timer has
+    /// stopped: a gate that fails only on timers still counting reads
+    /// them for nothing.
+    pub skip_settled: bool,
 }
 
 /// One ticket at the query's instant.
@@ -292,6 +296,9 @@ pub fn select<S: Source>(
     if let Some(need) = query.need
         && !due::needs(policy, &status, &timers, now, need)
     {
+        return Selected::Skipped;
+    }
+    if query.skip_settled && !status.state.is_open() && timers.iter().all(Timer::is_stopped) {
         return Selected::Skipped;
     }
     let next_due = due::next_deadline(&timers).and_then(|t| t.due);
@@ -598,6 +605,9 @@ fn select_indexed(
                 Selected::Skipped
             };
             return (Ok(selected), Keep::Same);
+        }
+        if query.skip_settled && !peek.view.state.is_open() && peek.settled {
+            return (Ok(Selected::Skipped), Keep::Same);
         }
     }
     let cached = lookup.cached.and_then(Summary::decode);

@@ -20,7 +20,7 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a
@@ -40,6 +40,8 @@ struct Head {
     /// The latest event's time: the summary answers for instants from
     /// here on.
     latest_at: Option<Timestamp>,
+    /// Whether every timer cycle has stopped (none counts or waits).
+    settled: bool,
     #[serde(with = "customer_fields")]
     customer: Customer,
     status: Status,
@@ -56,6 +58,9 @@ impl Summary {
     pub fn of(policy: &Policy, ticket: &Ticket) -> Summary {
         let latest_at = ticket.latest_at();
         let (status, cycles) = sla::cycles(policy, ticket);
+        let settled = cycles
+            .iter()
+            .all(|c| matches!(c, Cycle::Judged(t) if t.is_stopped()));
         let tail = Tail {
             cycles,
             actions: actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN)),
@@ -65,6 +70,7 @@ impl Summary {
                 id: ticket.id.clone(),
                 opened_at: ticket.opened_at(),
                 latest_at,
+                settled,
                 customer: ticket.customer.clone(),
                 status,
             },
@@ -127,6 +133,7 @@ struct HeadPrefix<'a> {
     _id: &'a str,
     opened_at: Option<Timestamp>,
     latest_at: Option<Timestamp>,
+    settled: bool,
     customer: (&'a str, &'a str),
     #[serde(borrow)]
     status: StatusPrefix<'a>,
@@ -166,6 +173,7 @@ pub fn peek(bytes: &[u8], now: Timestamp) -> Option<Peek<'_>> {
     Some(Peek {
         opened_at: prefix.opened_at,
         answers: prefix.latest_at.is_none_or(|latest| latest <= now),
+        settled: prefix.settled,
         view: View {
             state: s.state,
             severity: s.severity,
@@ -187,6 +195,8 @@ pub struct Peek<'a> {
     pub opened_at: Option<Timestamp>,
     /// [`Summary::answers`].
     pub answers: bool,
+    /// Whether every timer cycle has stopped.
+    pub settled: bool,
     pub view: View<'a>,
 }
 
@@ -311,6 +321,7 @@ mod tests {
             let peek = peek(&bytes, latest).unwrap();
             assert!(peek.answers && !super::peek(&bytes, latest.plus(-1)).unwrap().answers);
             assert_eq!(peek.opened_at, full.head.opened_at);
+            assert_eq!(peek.settled, full.head.settled);
             assert_eq!(peek.view, View::of(&full.head.status, &full.head.customer));
         }
         assert!(peek(&[1, 0, 0, 0, 7], Timestamp::MAX).is_none());
