@@ -23,14 +23,85 @@ pub fn set_color(when: ColorWhen) {
 /// stdout flushes at every line break), with colour as anstream decides
 /// for stdout. The caller flushes at the end, so that a write error (a
 /// full disk, a closed pipe) is reported, not lost in a drop.
-///
-/// Under the buffer is the standard output itself, not Rust's `Stdout`:
-/// that one writes at every line break it is given, and when colour is
-/// off anstream hands it a row at a time (it takes the escapes out
-/// between them), which made a write per row of a styled table.
-pub fn stdout() -> std::io::BufWriter<anstream::AutoStream<Box<dyn Write + Send>>> {
+pub fn stdout() -> std::io::BufWriter<Stdout> {
     let choice = anstream::AutoStream::choice(&std::io::stdout());
-    std::io::BufWriter::with_capacity(64 * 1024, anstream::AutoStream::new(raw_stdout(), choice))
+    let colour = choice != ColorChoice::Never;
+    crate::render::style::set_stdout_colour(colour);
+    let out = if colour {
+        Stdout::Styled(anstream::AutoStream::new(raw_stdout(), choice))
+    } else {
+        Stdout::Plain {
+            raw: raw_stdout(),
+            strip: anstream::adapter::StripBytes::new(),
+        }
+    };
+    std::io::BufWriter::with_capacity(64 * 1024, out)
+}
+
+/// What [`stdout`] writes to: anstream's stream where colour shows; where
+/// it does not, escapes are stripped as anstream strips them, except that
+/// a run of plain text (no control byte, whole characters) while no escape
+/// is open goes straight through: stripping looks at every byte, and a
+/// table of 100,000 rows holds no escape at all.
+pub enum Stdout {
+    Styled(anstream::AutoStream<Box<dyn Write + Send>>),
+    Plain {
+        raw: Box<dyn Write + Send>,
+        strip: anstream::adapter::StripBytes,
+    },
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stdout::Styled(out) => out.write_all(buf),
+            Stdout::Plain { raw, strip } => {
+                if *strip == anstream::adapter::StripBytes::new() && is_plain(buf) {
+                    return raw.write_all(buf);
+                }
+                for printable in strip.strip_next(buf) {
+                    raw.write_all(printable)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stdout::Styled(out) => out.flush(),
+            Stdout::Plain { raw, .. } => raw.flush(),
+        }
+    }
+}
+
+/// Whether stripping escapes would leave `buf` as it is: no control byte
+/// but tab and line breaks, and no character cut at its end (the next
+/// write might be stripped, which would see a cut one's rest alone).
+fn is_plain(buf: &[u8]) -> bool {
+    let controls = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f;
+    !buf.iter().any(controls) && ends_whole(buf)
+}
+
+/// Whether `buf` ends at the end of a UTF-8 character.
+fn ends_whole(buf: &[u8]) -> bool {
+    // The last byte that begins a character, and how long that one is.
+    let Some(start) = buf.iter().rposition(|b| b & 0xC0 != 0x80) else {
+        return buf.is_empty();
+    };
+    let lead = buf[start];
+    let len = match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    buf.len() - start == len
 }
 
 /// A writer on the standard output's descriptor (a duplicate of it, so
@@ -99,4 +170,68 @@ pub fn lock_wait(root: &std::path::Path, wait: &tkt::store::LockWait) {
 /// escaped.
 pub fn usage_error(text: &str) {
     let _ = write!(anstream::stderr(), "{}", tkt::sanitize::block(text));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::{Stdout, ends_whole, is_plain};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// `pieces` through a plain standard output, one write each.
+    fn plain(pieces: &[&[u8]]) -> Vec<u8> {
+        let shared = Shared::default();
+        let mut out = Stdout::Plain {
+            raw: Box::new(shared.clone()),
+            strip: anstream::adapter::StripBytes::new(),
+        };
+        for piece in pieces {
+            out.write_all(piece).unwrap();
+        }
+        out.flush().unwrap();
+        shared.0.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn without_colour_escapes_are_stripped_wherever_the_writes_cut_them() {
+        let styled = "\u{1b}[1;31mbreached\u{1b}[0m café ✓\n plain row\n".as_bytes();
+        let expected = anstream::adapter::strip_bytes(styled).into_vec();
+        assert_eq!(expected, "breached café ✓\n plain row\n".as_bytes());
+        // Whole, and cut at every byte (inside escapes and characters).
+        assert_eq!(plain(&[styled]), expected);
+        for cut in 0..styled.len() {
+            let (a, b) = styled.split_at(cut);
+            assert_eq!(plain(&[a, b]), expected, "cut at {cut}");
+            let (b, c) = b.split_at(b.len() / 2);
+            assert_eq!(plain(&[a, b, c]), expected, "cut at {cut} and after");
+        }
+    }
+
+    #[test]
+    fn plain_text_is_only_text_and_whole_characters() {
+        assert!(is_plain(b"T-1  high\tL2\r\n"));
+        assert!(is_plain("café ✓ 𝄞".as_bytes()));
+        assert!(!is_plain(b"\x1b[1m"));
+        assert!(!is_plain(b"bell\x07"));
+        assert!(!is_plain(b"del\x7f"));
+        assert!(ends_whole(b""));
+        assert!(!ends_whole(&"é".as_bytes()[..1]));
+        assert!(!ends_whole(&"✓".as_bytes()[..2]));
+        assert!(!ends_whole(&"𝄞".as_bytes()[..3]));
+        assert!(ends_whole("a𝄞".as_bytes()));
+    }
 }

@@ -13,6 +13,8 @@ use std::io::{self, Write};
 use std::sync::OnceLock;
 
 use anstyle::Style;
+
+use super::style::on_stdout;
 use tkt::sanitize;
 
 /// The width tables fit in (a terminal's); unset: no limit.
@@ -130,7 +132,7 @@ impl Table {
                     for r in step {
                         row.clear();
                         cells(r, row);
-                        plan.row(text, &mut line, row, row.style)?;
+                        plan.row(text, &mut line, row, on_stdout(row.style))?;
                     }
                     io::Result::Ok(())
                 })?;
@@ -150,7 +152,7 @@ impl Table {
         plan.header(self, out)?;
         let mut line = String::new();
         for (style, cells) in &self.rows {
-            plan.row(out, &mut line, cells, *style)?;
+            plan.row(out, &mut line, cells, on_stdout(*style))?;
         }
         Ok(())
     }
@@ -381,7 +383,12 @@ impl Plan {
             widths: self.widths.clone(),
             cut: self.cut,
         };
-        all.row(out, &mut String::new(), &header, Style::new().bold())
+        all.row(
+            out,
+            &mut String::new(),
+            &header,
+            on_stdout(Style::new().bold()),
+        )
     }
 
     /// Writes the cells shown of a row, in `style`, through `line` (a
