@@ -28,7 +28,15 @@ pub fn stdout() -> std::io::BufWriter<Stdout> {
     let colour = choice != ColorChoice::Never;
     crate::render::style::set_stdout_colour(colour);
     let out = if colour {
-        Stdout::Styled(anstream::AutoStream::new(raw_stdout(), choice))
+        // On Windows, anstream's own stdout: it turns on the console's
+        // escape codes (or speaks to an old console) where a plain writer
+        // cannot.
+        #[cfg(unix)]
+        let styled: Box<dyn Write + Send> =
+            Box::new(anstream::AutoStream::new(raw_stdout(), choice));
+        #[cfg(not(unix))]
+        let styled: Box<dyn Write + Send> = Box::new(anstream::stdout());
+        Stdout::Styled(styled)
     } else {
         Stdout::Plain {
             raw: raw_stdout(),
@@ -44,7 +52,7 @@ pub fn stdout() -> std::io::BufWriter<Stdout> {
 /// is open goes straight through: stripping looks at every byte, and a
 /// table of 100,000 rows holds no escape at all.
 pub enum Stdout {
-    Styled(anstream::AutoStream<Box<dyn Write + Send>>),
+    Styled(Box<dyn Write + Send>),
     Plain {
         raw: Box<dyn Write + Send>,
         strip: anstream::adapter::StripBytes,

@@ -282,8 +282,10 @@ pub fn select<S: Source>(
     if source.opened_at().is_none_or(|t| t > now) {
         return Selected::Skipped;
     }
-    let with_timers =
-        query.timers != Timers::Skip || query.need.is_some() || query.sort.needs_timers();
+    let with_timers = query.timers != Timers::Skip
+        || query.need.is_some()
+        || query.sort.needs_timers()
+        || query.skip_settled;
     let wanted = |status: &Status| query.filter.matches_source(source, status);
     let (status, mut timers) = source.at(policy, now, with_timers, &wanted);
     if !query.filter.matches_source(source, &status) {

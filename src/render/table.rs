@@ -80,10 +80,12 @@ impl Table {
 
     /// Writes `rows` as the table's rows without holding their cells:
     /// `cells` puts a row's cells (escaped here) into a buffer reused from
-    /// row to row, once to measure the columns and once to write them (the
-    /// cells it formats are kept from the first time). For listings of a
-    /// million rows: nothing is allocated per row, and both passes run on
-    /// every core, a step of rows each, the steps written in order.
+    /// row to row, once to measure the columns and once to write them. For
+    /// listings of a million rows: nothing is allocated per row; the cells
+    /// it formats (`Cells::push_fmt`) are kept, in one buffer per step,
+    /// from the first pass for the second (a few tens of bytes a row); both
+    /// passes run on every core, a step of rows each, the steps written in
+    /// order.
     pub fn stream<R: Sync>(
         &self,
         out: &mut impl Write,
@@ -248,12 +250,13 @@ impl Cells {
     pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         use std::fmt::Write as _;
         if let Some(next) = self.replay.as_mut() {
-            let start = if *next == 0 {
-                0
-            } else {
-                self.kept_ends[*next - 1] as usize
+            let end_of = |k: usize| {
+                self.kept_ends
+                    .get(k)
+                    .map_or(self.kept.len(), |&e| e as usize)
             };
-            let end = self.kept_ends.get(*next).map_or(start, |&e| e as usize);
+            let start = next.checked_sub(1).map_or(0, end_of);
+            let end = end_of(*next).max(start);
             *next += 1;
             self.text.push_str(&self.kept[start..end]);
         } else {
@@ -283,8 +286,11 @@ trait RowCells {
 
 impl RowCells for Cells {
     fn cell(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.ends.get(i).map_or("", |&end| &self.text[start..end])
+        let start = i.checked_sub(1).and_then(|j| self.ends.get(j)).copied();
+        match (start.or((i == 0).then_some(0)), self.ends.get(i)) {
+            (Some(start), Some(&end)) => &self.text[start..end],
+            _ => "",
+        }
     }
 }
 
@@ -488,9 +494,9 @@ mod tests {
 
     #[test]
     fn a_streamed_table_is_the_table_of_its_rows_over_many_steps() {
-        // More rows than several rounds of steps, with formatted cells,
-        // styles and a cell that needs escaping.
-        let rows: Vec<u32> = (0..30_000).collect();
+        // More rows than several rounds of steps (on up to 8 cores), with
+        // formatted cells, styles and a cell that needs escaping.
+        let rows: Vec<u32> = (0..70_000).collect();
         let make = |n: u32| -> (Style, Vec<String>) {
             let style = if n.is_multiple_of(7) {
                 Style::new().bold()

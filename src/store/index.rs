@@ -40,8 +40,9 @@ const LAYOUT: u32 = 1;
 /// next: the coarsest timestamp tick of a common file system (FAT's two
 /// seconds), with room for the file system's clock lagging the system's.
 pub const RACY_S: i64 = 3;
-/// Files handled per step: what one step holds in memory.
-const CHUNK: usize = 4096;
+/// Files handled per step: what one step holds in memory (a few under
+/// test, so that small desks take many steps).
+const CHUNK: usize = if cfg!(test) { 3 } else { 4096 };
 const RACY: u8 = 1;
 
 /// What identifies a file's content without reading it.
@@ -209,7 +210,7 @@ pub fn scan_into<T, F>(
     F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
 {
     let started = now_s();
-    let mut old = Reader::open(path, key);
+    let mut old = Reader::open(path, key, entries.len());
     let mut writer = Writer::new(path, key);
     let dir = Dir::open(entries);
     let writable = can_write(path);
@@ -403,10 +404,15 @@ struct Reader {
     count: u64,
     /// Whether the whole file was read and its end mark and count agree.
     complete: bool,
+    /// The file's length when opened: no record is longer than what is
+    /// left of it (a damaged length must not size a buffer).
+    len: u64,
+    /// Bytes per file, as the file's length and the files listed say.
+    average: u64,
 }
 
 impl Reader {
-    fn open(path: &Path, key: &[u8; 32]) -> Reader {
+    fn open(path: &Path, key: &[u8; 32], files: usize) -> Reader {
         let mut reader = Reader {
             file: None,
             input: None,
@@ -416,12 +422,16 @@ impl Reader {
             offset: 0,
             count: 0,
             complete: false,
+            len: 0,
+            average: 0,
         };
         // Never a link or a FIFO (which would block): a regular file or
         // no index.
-        let Ok((file, _)) = super::io::open_regular(path, false) else {
+        let Ok((file, len)) = super::io::open_regular(path, false) else {
             return reader;
         };
+        reader.len = len;
+        reader.average = len / files.max(1) as u64;
         reader.file = file.try_clone().ok();
         let mut input = BufReader::with_capacity(1 << 20, file);
         let mut head = [0u8; 8 + 4 + 32];
@@ -446,7 +456,8 @@ impl Reader {
             return;
         };
         self.next_bytes.clear();
-        match read_record(input, &mut self.next_bytes) {
+        let left = self.len.saturating_sub(self.offset);
+        match read_record(input, &mut self.next_bytes, left) {
             Ok(Some(span)) => {
                 self.offset += self.next_bytes.len() as u64;
                 self.count += 1;
@@ -467,11 +478,12 @@ impl Reader {
     /// (emptied first).
     fn take_all(&mut self, chunk: &[Entry], mut buf: Vec<u8>) -> Taken {
         buf.clear();
-        // Room for the step at once (as much as the records so far take
-        // on average), rather than a buffer doubled again and again.
-        if let Some(average) = self.offset.checked_div(self.count) {
-            buf.reserve((average as usize).saturating_mul(chunk.len()) / 8 * 9);
-        }
+        // Room for the step at once (as much as the files take on average,
+        // never more than is left of the index), rather than a buffer
+        // doubled again and again.
+        let want = (self.average.saturating_mul(chunk.len() as u64) / 8 * 9)
+            .min(self.len.saturating_sub(self.offset));
+        buf.reserve(usize::try_from(want).unwrap_or(0));
         let before = self.consumed;
         let mut skipped = false;
         let spans = chunk
@@ -519,7 +531,7 @@ impl Reader {
 /// Reads one record from `input` into `buf` (emptied first) and says where
 /// its fields lie: `Ok(None)` at the end mark, an error at damage (a short
 /// read, a bad checksum, a name that is not UTF-8).
-fn read_record(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Option<Span>> {
+fn read_record(input: &mut impl Read, buf: &mut Vec<u8>, left: u64) -> io::Result<Option<Span>> {
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "damaged index record");
     let mut len = [0u8; 2];
     input.read_exact(&mut len)?;
@@ -551,6 +563,9 @@ fn read_record(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Option<Sp
     };
     let racy = fixed[40] & RACY != 0;
     let payload_len = u32_at(41) as usize;
+    if (buf.len() + payload_len + 4) as u64 > left {
+        return Err(bad());
+    }
     let start = buf.len();
     buf.resize(start + payload_len + 4, 0);
     input.read_exact(&mut buf[start..])?;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{TestRepo, git};
+use crate::support::{TestRepo, assert_ok, git, tkt_command};
 
 /// The listings that read the index, each in a form that shows everything
 /// it computed.
@@ -133,6 +133,37 @@ fn listings_answer_with_the_index_as_without_it() {
     assert_same_answers(&repo, "damaged index");
     std::fs::write(&index, &bytes[..bytes.len() / 3]).unwrap();
     assert_same_answers(&repo, "truncated index");
+    // A record whose length says 4 GiB is damage, found before anything
+    // that size is allocated: the listing runs within 3 GiB of address
+    // space.
+    let mut huge = bytes.clone();
+    let name_len = u16::from_le_bytes([huge[44], huge[45]]) as usize;
+    let at = 44 + 2 + name_len + 41;
+    huge[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    std::fs::write(&index, &huge).unwrap();
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut list = tkt_command(repo.path());
+        list.arg("list");
+        // SAFETY: only setrlimit, which is async-signal-safe, runs
+        // between fork and exec.
+        unsafe {
+            list.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 3 << 30,
+                    rlim_max: 3 << 30,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &limit);
+                Ok(())
+            });
+        }
+        let limited = list.output().unwrap();
+        assert_ok(&limited, "list with a 4 GiB record length in the index");
+        let plain = repo.tkt(&["list", "--no-index"]);
+        assert_eq!(String::from_utf8_lossy(&limited.stdout), plain.stdout);
+    }
+    assert_same_answers(&repo, "a record length past the end");
     std::fs::write(&index, b"not an index at all").unwrap();
     assert_same_answers(&repo, "foreign index");
     assert_ne!(std::fs::read(&index).unwrap(), b"not an index at all");
