@@ -59,6 +59,14 @@ pub struct Query {
     pub skip_settled: bool,
 }
 
+impl Query {
+    /// Whether [`Query::skip_settled`] leaves out a ticket in `state`
+    /// whose timers have all stopped (`settled`) or not.
+    fn skips(&self, state: crate::workflow::State, settled: bool) -> bool {
+        self.skip_settled && !state.is_open() && settled
+    }
+}
+
 /// One ticket at the query's instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketAt {
@@ -300,7 +308,7 @@ pub fn select<S: Source>(
     {
         return Selected::Skipped;
     }
-    if query.skip_settled && !status.state.is_open() && timers.iter().all(Timer::is_stopped) {
+    if query.skips(status.state, timers.iter().all(Timer::is_stopped)) {
         return Selected::Skipped;
     }
     let next_due = due::next_deadline(&timers).and_then(|t| t.due);
@@ -608,7 +616,7 @@ fn select_indexed(
             };
             return (Ok(selected), Keep::Same);
         }
-        if query.skip_settled && !peek.view.state.is_open() && peek.settled {
+        if query.skips(peek.view.state, peek.settled) {
             return (Ok(Selected::Skipped), Keep::Same);
         }
     }

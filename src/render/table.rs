@@ -379,22 +379,8 @@ struct Plan {
 impl Plan {
     /// The header line, bold.
     fn header(&self, table: &Table, out: &mut impl Write) -> io::Result<()> {
-        let header: Vec<&str> = self
-            .shown
-            .iter()
-            .map(|&i| table.header[i].as_str())
-            .collect();
-        let all = Plan {
-            shown: (0..header.len()).collect(),
-            widths: self.widths.clone(),
-            cut: self.cut,
-        };
-        all.row(
-            out,
-            &mut String::new(),
-            &header,
-            on_stdout(Style::new().bold()),
-        )
+        let bold = on_stdout(Style::new().bold());
+        self.row(out, &mut String::new(), &table.header, bold)
     }
 
     /// Writes the cells shown of a row, in `style`, through `line` (a

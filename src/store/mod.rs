@@ -164,11 +164,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(dir: Arc<Path>, name: &str, symlink: bool) -> Entry {
-        Entry::named(dir, name.into(), symlink)
-    }
-
-    fn named(dir: Arc<Path>, name: Box<str>, symlink: bool) -> Entry {
+    fn new(dir: Arc<Path>, name: Box<str>, symlink: bool) -> Entry {
         let named = name.strip_suffix(".yaml").is_some_and(TicketId::is_valid);
         Entry {
             dir,
@@ -401,7 +397,7 @@ impl Repo {
             .filter(|(name, kind)| {
                 !name.starts_with('.') && name.ends_with(".yaml") && *kind != io::Kind::Dir
             })
-            .map(|(name, kind)| Entry::named(Arc::clone(&shared), name, kind == io::Kind::Symlink))
+            .map(|(name, kind)| Entry::new(Arc::clone(&shared), name, kind == io::Kind::Symlink))
             .collect();
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
