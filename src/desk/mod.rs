@@ -489,7 +489,7 @@ struct Order {
     severity: usize,
     opened: Timestamp,
     updated: Timestamp,
-    id: Box<str>,
+    id: IdKey,
 }
 
 impl Order {
@@ -508,7 +508,7 @@ impl Order {
             severity: filter::severity_rank(policy, t),
             opened: t.status.opened_at,
             updated: t.status.last_event_at,
-            id: t.id.as_str().into(),
+            id: IdKey::of(&t.id),
         }
     }
 
@@ -536,6 +536,36 @@ impl Order {
             }
         }
         self.id.cmp(&other.id)
+    }
+}
+
+/// An ID as a sort compares it, in the IDs' order: the last key of every
+/// comparison, made one comparison of numbers rather than of strings (a
+/// ticket ID is twelve bytes).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct IdKey {
+    /// The first sixteen bytes, big-endian, zero-padded.
+    head: u128,
+    /// What follows them (none for a ticket ID).
+    rest: Option<Box<[u8]>>,
+    /// Tells apart IDs whose padded heads tie (none for ticket IDs).
+    len: u8,
+}
+
+impl IdKey {
+    fn of(id: &str) -> IdKey {
+        let mut bytes = [0u8; 16];
+        let head = &id.as_bytes()[..id.len().min(16)];
+        bytes[..head.len()].copy_from_slice(head);
+        IdKey {
+            head: u128::from_be_bytes(bytes),
+            rest: id
+                .as_bytes()
+                .get(16..)
+                .filter(|r| !r.is_empty())
+                .map(Box::from),
+            len: u8::try_from(id.len()).unwrap_or(u8::MAX),
+        }
     }
 }
 
@@ -727,6 +757,14 @@ mod tests {
             permute(&mut permuted, order.clone());
             let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
             prop_assert_eq!(permuted, expected);
+        }
+
+        #[test]
+        fn ids_order_by_their_keys_as_by_their_text(
+            a in "(T-[0-9A-Z]{10}|[a\\x00\u{e9}]{0,20})",
+            b in "(T-[0-9A-Z]{10}|[a\\x00\u{e9}]{0,20})",
+        ) {
+            prop_assert_eq!(IdKey::of(&a).cmp(&IdKey::of(&b)), a.cmp(&b));
         }
     }
     use crate::policy::DEFAULT_POLICY;

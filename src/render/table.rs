@@ -201,7 +201,10 @@ fn measure(widths: &mut [usize], cells: &dyn RowCells) {
 /// One row's cells in one buffer, reused from row to row; each cell is
 /// escaped (`tkt::sanitize::line`) as it goes in. The cells a row writes
 /// with [`Cells::push_fmt`] are kept from the measuring pass for the
-/// writing pass, which copies them rather than formatting them again.
+/// writing pass, which copies them rather than formatting them again; of
+/// those it takes with [`Cells::push`], the writing pass escapes again
+/// only the ones the measuring pass had to (a row gives both passes the
+/// same cells, as its widths already require).
 #[derive(Default)]
 pub struct Cells {
     style: Style,
@@ -211,8 +214,15 @@ pub struct Cells {
     /// Every formatted cell of the rows so far, in order.
     kept: String,
     kept_ends: Vec<u32>,
+    /// For each cell taken with [`Cells::push`] in the measuring pass,
+    /// whether it had to be escaped: the writing pass, given the same
+    /// cells, escapes those again and copies the others as they are.
+    /// One bit a cell.
+    escaped: Vec<u64>,
+    pushed: usize,
     /// In the writing pass: the next kept cell.
     replay: Option<usize>,
+    writing: bool,
     /// Past 4 GiB of formatted cells (an end must fit in a `u32`), the
     /// writing pass formats every cell again.
     overflowed: bool,
@@ -231,6 +241,8 @@ impl Cells {
         if !self.overflowed {
             self.replay = Some(0);
         }
+        self.writing = true;
+        self.pushed = 0;
     }
 
     /// The row's style (plain unless set).
@@ -241,7 +253,29 @@ impl Cells {
 
     /// The next cell.
     pub fn push(&mut self, cell: &str) -> &mut Self {
-        self.text.push_str(&sanitize::line(cell));
+        let (word, bit) = (self.pushed / 64, 1u64 << (self.pushed % 64));
+        self.pushed += 1;
+        if self.writing {
+            match self.escaped.get(word) {
+                Some(bits) if bits & bit == 0 => {
+                    debug_assert!(
+                        matches!(sanitize::line(cell), Cow::Borrowed(_)),
+                        "a row gave other cells to the writing pass"
+                    );
+                    self.text.push_str(cell);
+                }
+                _ => self.text.push_str(&sanitize::line(cell)),
+            }
+        } else {
+            let safe = sanitize::line(cell);
+            if word == self.escaped.len() {
+                self.escaped.push(0);
+            }
+            if matches!(safe, Cow::Owned(_)) {
+                self.escaped[word] |= bit;
+            }
+            self.text.push_str(&safe);
+        }
         self.ends.push(self.text.len());
         self
     }
@@ -491,6 +525,8 @@ mod tests {
             };
             let title = if n % 1000 == 3 {
                 format!("t{n}\u{1b}[2J")
+            } else if n % 1000 == 503 {
+                format!("a ##[error]{n} ## #")
             } else {
                 "x".repeat((n % 13) as usize)
             };
