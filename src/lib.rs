@@ -23,6 +23,7 @@ pub mod inbox;
 pub mod merge;
 pub mod names;
 pub mod oncall;
+pub mod order;
 pub mod people;
 pub mod policy;
 pub mod report;

@@ -465,7 +465,7 @@ pub fn query_rows<R: Send>(
         let mut order: Vec<usize> = (0..orders.len()).collect();
         order.par_sort_by(|&a, &b| orders[a].compare(&query.sort, &orders[b]));
         drop(orders);
-        permute(&mut answer.rows, order);
+        crate::order::permute(&mut answer.rows, order);
     }
     if let Some(limit) = query.limit {
         answer.rows.truncate(limit);
@@ -544,7 +544,7 @@ impl Order {
 /// ticket ID is twelve bytes).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct IdKey {
-    /// The first sixteen bytes, big-endian, zero-padded.
+    /// [`crate::order::head`].
     head: u128,
     /// What follows them (none for a ticket ID).
     rest: Option<Box<[u8]>>,
@@ -554,36 +554,14 @@ struct IdKey {
 
 impl IdKey {
     fn of(id: &str) -> IdKey {
-        let mut bytes = [0u8; 16];
-        let head = &id.as_bytes()[..id.len().min(16)];
-        bytes[..head.len()].copy_from_slice(head);
         IdKey {
-            head: u128::from_be_bytes(bytes),
+            head: crate::order::head(id.as_bytes()),
             rest: id
                 .as_bytes()
                 .get(16..)
                 .filter(|r| !r.is_empty())
                 .map(Box::from),
             len: u8::try_from(id.len()).unwrap_or(u8::MAX),
-        }
-    }
-}
-
-/// Puts `items[order[k]]` at position `k`, for every `k`, in place (one
-/// swap per item, following the permutation's cycles). `order` must be a
-/// permutation of the positions.
-fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
-    const DONE: usize = usize::MAX;
-    for start in 0..items.len() {
-        let mut at = start;
-        while order[at] != DONE {
-            let from = order[at];
-            order[at] = DONE;
-            if from == start {
-                break;
-            }
-            items.swap(at, from);
-            at = from;
         }
     }
 }
@@ -748,17 +726,6 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #[test]
-        fn permute_puts_each_item_where_the_order_says(
-            order in Just((0..40usize).collect::<Vec<_>>()).prop_shuffle(),
-        ) {
-            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
-            let mut permuted = items.clone();
-            permute(&mut permuted, order.clone());
-            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
-            prop_assert_eq!(permuted, expected);
-        }
-
         #[test]
         fn ids_order_by_their_keys_as_by_their_text(
             a in "(T-[0-9A-Z]{10}|[a\\x00\u{e9}]{0,20})",

@@ -401,7 +401,7 @@ impl Repo {
             .collect();
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
-        entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        crate::order::sort_by_name(&mut entries, |e| &e.name);
         Ok(entries)
     }
 
