@@ -48,10 +48,21 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// Checks the whole repository at `now` (events dated after it, beyond
-/// the clock-skew allowance, are findings). Only failing to list `tickets/`
-/// is an error; everything wrong inside files is a finding.
-pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, StoreError> {
+/// The instants a check judges at.
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    /// What time-dependent findings are judged at (notices no longer
+    /// deliverable), as `sla --check` judges them: `--now`, else the clock.
+    pub now: crate::time::Timestamp,
+    /// The system clock: events dated after it, beyond the clock-skew
+    /// allowance, are findings, whatever `now` says.
+    pub clock: crate::time::Timestamp,
+}
+
+/// Checks the whole repository (see [`At`] for the instants). Only failing
+/// to list `tickets/` is an error; everything wrong inside files is a
+/// finding.
+pub fn check_repo(repo: &Repo, at: At) -> Result<Report, StoreError> {
     let mut findings = Vec::new();
     let policy = match repo.read_policy_text().map(|t| Policy::parse(&t)) {
         Ok(Ok(policy)) => Some(policy),
@@ -111,7 +122,7 @@ pub fn check_repo(repo: &Repo, now: crate::time::Timestamp) -> Result<Report, St
             policy: policy.as_ref(),
             channels: channels.as_ref(),
         };
-        check_file(repo, rules, entry, &file, bytes, now)
+        check_file(repo, rules, entry, &file, bytes, at)
     })?;
     let files = per_file.len();
     let mut tickets = 0;
@@ -309,7 +320,7 @@ fn check_file(
     entry: &Entry,
     file: &str,
     bytes: Result<Vec<u8>, StoreError>,
-    now: crate::time::Timestamp,
+    at: At,
 ) -> FileOutcome {
     let mut out = FileOutcome {
         file: file.to_string(),
@@ -406,12 +417,13 @@ fn check_file(
     }
     // A notice the channels gave up on, or cannot address.
     if let Some(channels) = rules.channels {
-        for (line, message) in undelivered_in(channels, rules.policy, &ticket, &starts, now) {
+        for (line, message) in undelivered_in(channels, rules.policy, &ticket, &starts, at.now) {
             add(line, 1, "undelivered", message);
         }
     }
     // An event from the future (a typo in a date): the fix is a void.
     let voided = workflow::voided_refs(&ticket, crate::time::Timestamp::MAX);
+    let now = at.clock;
     for (i, event) in ticket.events.iter().enumerate() {
         if event.at() > now.plus(workflow::FUTURE_SKEW_SECONDS)
             && !voided.contains(&ticket.references()[i])

@@ -33,8 +33,14 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     };
     let format = ctx.format(supported)?;
     let repo = ctx.repo()?;
-    // Future-dated means after the real clock, whatever --now says.
-    let mut report = tkt::check::check_repo(&repo, ctx.system_clock())?;
+    // Future-dated means after the real clock, whatever --now says; what
+    // a channel can no longer deliver is judged at --now, as `sla --check`
+    // judges it.
+    let at = tkt::check::At {
+        now: ctx.clock(),
+        clock: ctx.system_clock(),
+    };
+    let mut report = tkt::check::check_repo(&repo, at)?;
     if let Some(base) = &args.base {
         // A broken policy or people file is reported by the checks above;
         // the history rules then use the defaults and know nobody.

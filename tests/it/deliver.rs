@@ -632,6 +632,14 @@ fn check_reports_what_a_channel_gave_up_on() {
         "{}",
         run.stdout
     );
+    // Judged at --now, as `sla --check` judges it: before the notice was
+    // recorded, nothing was owed (an event's date is still checked
+    // against the real clock).
+    let early = ["--now", "2026-11-20T09:05:00Z"];
+    let run = repo.tkt(&[&["check"], &early[..]].concat()).code(0);
+    assert!(!run.stdout.contains("undelivered"), "{}", run.stdout);
+    let sla = repo.tkt(&[&["sla", "--check"], &early[..]].concat());
+    assert!(!sla.stderr.contains("undelivered"), "{}", sla.stderr);
     // The SLA watchdog fails on it too, annotated on the notice's line.
     let sla = repo.tkt(&["sla", "--check"]).code(1);
     assert!(sla.stderr.contains("error[undelivered]"), "{}", sla.stderr);
