@@ -382,10 +382,11 @@ fn header_of(ticket: &Ticket) -> Ticket {
 }
 
 /// The text of `merged`, keeping a version's bytes when `merged` is that
-/// version plus appended events (tried in order), else canonical. Always
-/// checked to be writable: within the reader's limits, parsing back to
-/// `merged`. Events come from files that read, so their dates are kept as
-/// they are.
+/// version plus appended events (tried in order), else canonical after the
+/// comment lines the first version starts with (an editor's modeline).
+/// Always checked to be writable: within the reader's limits, parsing back
+/// to `merged`. Events come from files that read, so their dates are kept
+/// as they are.
 fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Result<String, WriteError> {
     let header = header_of(merged);
     for v in candidates {
@@ -409,9 +410,25 @@ fn render(merged: &Ticket, candidates: &[&Version<'_>]) -> Result<String, WriteE
             return Ok(text);
         }
     }
-    let text = file::to_text(merged);
-    file::writable(&text, merged)?;
+    let canonical = file::to_text(merged);
+    let comments = candidates.first().map_or("", |v| leading_comments(v.text));
+    let text = format!("{comments}{canonical}");
+    if comments.is_empty() || file::writable(&text, merged).is_err() {
+        file::writable(&canonical, merged)?;
+        return Ok(canonical);
+    }
     Ok(text)
+}
+
+/// The whole comment lines `text` starts with (`# yaml-language-server:
+/// $schema=…`, say), which a file written anew keeps.
+fn leading_comments(text: &str) -> &str {
+    let end = text
+        .split_inclusive('\n')
+        .take_while(|line| line.starts_with('#') && line.ends_with('\n'))
+        .map(str::len)
+        .sum();
+    &text[..end]
 }
 
 /// The file to leave behind when [`merge`] finds a conflict: git-style
@@ -808,6 +825,24 @@ events:
         .unwrap();
         assert!(merged.text.starts_with(&ours));
         assert_eq!(texts(&merged.ticket), ["a1", "b1"]);
+    }
+
+    #[test]
+    fn a_rewritten_file_keeps_the_modeline_it_started_with() {
+        let modeline = crate::schema::TICKET_MODELINE;
+        let base = format!("{modeline}{BASE}");
+        let ours = with(&base, &[note("2026-11-20T10:00:00Z", "ana", "a1")]);
+        let theirs = with(&base, &[note("2026-11-20T09:30:00Z", "bo", "b1")]);
+        let merged = merge(Some(base.as_bytes()), ours.as_bytes(), theirs.as_bytes()).unwrap();
+        // Theirs' event goes before ours: the file is written anew.
+        assert!(!merged.text.starts_with(&ours), "{}", merged.text);
+        assert!(merged.text.starts_with(modeline), "{}", merged.text);
+        assert_eq!(merged.text.matches(modeline).count(), 1);
+        assert_eq!(texts(&merged.ticket), ["b1", "a1"]);
+        assert_eq!(file::parse(merged.text.as_bytes()).unwrap(), merged.ticket);
+        assert_eq!(leading_comments("# a\n# b\nschema: 1\n# c\n"), "# a\n# b\n");
+        assert_eq!(leading_comments("# only, no newline"), "");
+        assert_eq!(leading_comments("schema: 1\n"), "");
     }
 
     #[test]
