@@ -151,9 +151,12 @@ fn due(
     let mut tickets = answer.rows;
     super::filter::limit_by_urgency(filters, &mut tickets, &policy);
     let rows = super::filter::ordered_rows(filters, &tickets, &policy);
+    // Reviews done but their action items late are owed too.
+    let with_actions = super::action::tickets_with_actions(&repo, &policy, ctx.now)?;
+    let overdue = super::action::rows(&with_actions.tickets, &[], |a| a.is_overdue(ctx.now));
     let mut out = crate::cli::output::stdout();
     match format {
-        Format::Json => render_sla::json(&mut out, &tickets, ctx.now)?,
+        Format::Json => render_sla::json_with_overdue(&mut out, &tickets, &overdue, ctx.now)?,
         _ if tickets.is_empty() => review::nothing_due(&mut out)?,
         // Without a review deadline in the policy there are no timers; list
         // the tickets anyway.
@@ -161,9 +164,6 @@ fn due(
         _ => render_sla::table(&mut out, &rows, ctx.now)?,
     }
     if format != Format::Json {
-        // Reviews done but their action items late are owed too.
-        let with_actions = super::action::tickets_with_actions(&repo, &policy, ctx.now)?;
-        let overdue = super::action::rows(&with_actions.tickets, &[], |a| a.is_overdue(ctx.now));
         crate::render::action::overdue_text(&mut out, &overdue, ctx.now)?;
     }
     out.flush()?;

@@ -195,9 +195,32 @@ struct SlaJson<'a> {
     now: Timestamp,
     counts: Counts,
     tickets: Vec<TicketJson<'a>>,
+    /// `review --due` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overdue_actions: Option<Vec<super::action::ActionJson<'a>>>,
 }
 
 pub fn json(out: &mut impl Write, tickets: &[Timed], now: Timestamp) -> io::Result<()> {
+    json_document(out, tickets, None, now)
+}
+
+/// `review --due`: the document of [`json`] and the review action items
+/// past their due date.
+pub fn json_with_overdue(
+    out: &mut impl Write,
+    tickets: &[Timed],
+    overdue: &[super::action::ActionRow<'_>],
+    now: Timestamp,
+) -> io::Result<()> {
+    json_document(out, tickets, Some(overdue), now)
+}
+
+fn json_document(
+    out: &mut impl Write,
+    tickets: &[Timed],
+    overdue: Option<&[super::action::ActionRow<'_>]>,
+    now: Timestamp,
+) -> io::Result<()> {
     let all = || tickets.iter().flat_map(|t| &t.timers);
     let count = |s: TimerStatus| all().filter(|t| t.status == s).count();
     let doc = SlaJson {
@@ -224,6 +247,7 @@ pub fn json(out: &mut impl Write, tickets: &[Timed], now: Timestamp) -> io::Resu
                 timers: &t.timers,
             })
             .collect(),
+        overdue_actions: overdue.map(|rows| super::action::items_json(rows, now)),
     };
     serde_json::to_writer_pretty(super::JsonOut(&mut *out), &doc)?;
     writeln!(out)

@@ -482,6 +482,7 @@ const CHANGES: &str = "`tkt changes --base REV --format json`";
 const ESCALATE_DUE: &str = "`tkt escalate --due --format json`";
 const NOTIFY_REVIEW_DUE: &str = "`tkt notify --due --format json` and `tkt review --due";
 const HANDOVER: &str = "`tkt handover --summary --format json`";
+const ACTION_LIST: &str = "`tkt action list --format json`";
 const CHECKLIST: &str = "`tkt diagnose ID --checklist --format json`";
 const CONFIRMATION: &str = "Confirmations of event-writing verbs";
 
@@ -616,7 +617,7 @@ fn json_documents_every_field_of_the_other_commands() {
         ),
         (
             vec!["review", "--due", "--format", "json"],
-            vec![NOTIFY_REVIEW_DUE, SLA, SHOW],
+            vec![NOTIFY_REVIEW_DUE, SLA, SHOW, ACTION_LIST],
             vec![],
             "remaining_s",
         ),

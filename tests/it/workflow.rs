@@ -473,6 +473,27 @@ fn a_critical_ticket_through_the_whole_sop() {
         .tkt(&["review", "--due", "--now", "2026-11-23T12:00:00Z"])
         .ok();
     assert!(!due.stdout.contains(&id));
+    // Once its action item is late, the review is owed again: in the text
+    // and in the JSON document.
+    let late = ["review", "--due", "--now", "2026-12-02T12:00:00Z"];
+    let due = repo.tkt(&late).ok();
+    assert!(
+        due.stdout.contains(&id) && due.stdout.contains("Add a SAN check"),
+        "{}",
+        due.stdout
+    );
+    let due = repo.tkt(&[&late[..], &["--format", "json"]].concat()).ok();
+    let doc: Value = serde_json::from_str(&due.stdout).unwrap();
+    let items = doc["overdue_actions"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", due.stdout);
+    assert_eq!(items[0]["ticket"], id.as_str());
+    assert_eq!(items[0]["owner"], "bo@example.com");
+    assert_eq!(items[0]["due"], "2026-12-01");
+    assert_eq!(items[0]["overdue"], true);
+    let sla = repo
+        .tkt(&["sla", "--format", "json", "--now", "2026-12-02T12:00:00Z"])
+        .ok();
+    assert!(!sla.stdout.contains("overdue_actions"), "{}", sla.stdout);
     let draft = repo
         .tkt(&["review", &id, "--draft", "--now", "2026-11-23T12:00:00Z"])
         .ok();
