@@ -65,6 +65,14 @@ impl Query {
     fn skips(&self, state: crate::workflow::State, settled: bool) -> bool {
         self.skip_settled && !state.is_open() && settled
     }
+
+    /// Whether the timers of the tickets the filters keep are computed.
+    fn wants_timers(&self) -> bool {
+        self.timers != Timers::Skip
+            || self.need.is_some()
+            || self.sort.needs_timers()
+            || self.skip_settled
+    }
 }
 
 /// One ticket at the query's instant.
@@ -290,10 +298,7 @@ pub fn select<S: Source>(
     if source.opened_at().is_none_or(|t| t > now) {
         return Selected::Skipped;
     }
-    let with_timers = query.timers != Timers::Skip
-        || query.need.is_some()
-        || query.sort.needs_timers()
-        || query.skip_settled;
+    let with_timers = query.wants_timers();
     let wanted = |status: &Status| query.filter.matches_source(source, status);
     let (status, mut timers) = source.at(policy, now, with_timers, &wanted);
     if !query.filter.matches_source(source, &status) {
@@ -598,12 +603,18 @@ fn index_key(policy: &Policy) -> [u8; 32] {
 
 /// One ticket through the query with the index (asked only when
 /// [`summaries_answer`]): from its summary when the index holds a trusted
-/// one that answers for `now` (at or after its last event), else from the
-/// file, whose summary then goes to the index. Both ways give the same answer: the file's is made of the
-/// same summary whenever the summary can answer.
+/// one that answers for `now` (at or after its last event, and holding the
+/// timers and actions the query asks of it), else from the file, whose
+/// summary then goes to the index. Both ways give the same answer: the
+/// file's is made of the same summary whenever the summary can answer.
+///
+/// A new summary has no tail (timers, actions) unless the query asked the
+/// ticket for one: a listing does not pay for the SLA replay of every
+/// ticket, and a later query that wants the timers of a ticket reads its
+/// file once and keeps the whole summary.
 fn select_indexed(
     lookup: Lookup<'_>,
-    file: impl FnOnce() -> String,
+    file: impl Fn() -> String,
     policy: &Policy,
     query: &Query,
     now: Timestamp,
@@ -629,16 +640,21 @@ fn select_indexed(
         }
     }
     let cached = lookup.cached.and_then(Summary::decode);
+    let mut short = false;
     if let Some(summary) = &cached
         && summary.answers(now)
     {
-        return (Ok(select(summary, file, policy, query, now)), Keep::Same);
+        let selected = select(summary, &file, policy, query, now);
+        if !summary.fell_short() {
+            return (Ok(selected), Keep::Same);
+        }
+        short = true;
     }
     let ticket = match parsed(lookup.entry, Repo::read_entry(lookup.entry)) {
         Ok(ticket) => ticket,
         Err(unreadable) => return (Err(unreadable), Keep::Nothing),
     };
-    if cached.is_some() || !lookup.writable {
+    if (cached.is_some() && !short) || !lookup.writable {
         // The record stands (it answers from a later `now`), or none can
         // be written.
         let keep = if cached.is_some() {
@@ -646,13 +662,30 @@ fn select_indexed(
         } else {
             Keep::Nothing
         };
-        return (Ok(select(&ticket, file, policy, query, now)), keep);
+        return (Ok(select(&ticket, &file, policy, query, now)), keep);
     }
+    // A query that wants the timers of tickets in every state (`sla
+    // --check`) wants the whole summary of nearly every ticket: making the
+    // head first would only add a replay.
+    if !(short || query.filter.all && query.wants_timers()) {
+        let head = Summary::head_of(policy, &ticket);
+        if !head.answers(now) {
+            return (
+                Ok(select(&ticket, &file, policy, query, now)),
+                Keep::New(head.encode()),
+            );
+        }
+        let selected = select(&head, &file, policy, query, now);
+        if !head.fell_short() {
+            return (Ok(selected), Keep::New(head.encode()));
+        }
+    }
+    // Asked for timers or actions: the whole summary.
     let summary = Summary::of(policy, &ticket);
     let selected = if summary.answers(now) {
-        select(&summary, file, policy, query, now)
+        select(&summary, &file, policy, query, now)
     } else {
-        select(&ticket, file, policy, query, now)
+        select(&ticket, &file, policy, query, now)
     };
     (Ok(selected), Keep::New(summary.encode()))
 }

@@ -20,17 +20,26 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a
 /// query asks for timers or actions of a ticket its filter selects, so a
 /// listing of open tickets does not decode the cycles of closed ones.
+///
+/// A summary made for a query that asked for neither has no tail
+/// ([`Summary::head_of`]: no SLA replay, which is most of what making a
+/// summary costs). Asked for timers or actions all the same, it answers
+/// without them and says so ([`Summary::fell_short`]); the caller then
+/// reads the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     head: Head,
-    /// [`Tail`], encoded.
-    tail: Vec<u8>,
+    /// [`Tail`], encoded; `None` for a summary without one.
+    tail: Option<Vec<u8>>,
+    /// Set when a query asked a summary without a tail for what only the
+    /// tail holds.
+    fell_short: std::cell::Cell<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +49,8 @@ struct Head {
     /// The latest event's time: the summary answers for instants from
     /// here on.
     latest_at: Option<Timestamp>,
-    /// Whether every timer cycle has stopped (none counts or waits).
+    /// Whether every timer cycle has stopped (none counts or waits);
+    /// `false` when not known (a summary without a tail).
     settled: bool,
     #[serde(with = "customer_fields")]
     customer: Customer,
@@ -74,8 +84,35 @@ impl Summary {
                 customer: ticket.customer.clone(),
                 status,
             },
-            tail: postcard::to_stdvec(&tail).expect("a summary always encodes"),
+            tail: Some(postcard::to_stdvec(&tail).expect("a summary always encodes")),
+            fell_short: Default::default(),
         }
+    }
+
+    /// The summary of `ticket` without its tail: the status after every
+    /// event, without replaying the timers.
+    pub fn head_of(policy: &Policy, ticket: &Ticket) -> Summary {
+        let latest_at = ticket.latest_at();
+        let status =
+            crate::workflow::state::replay_at(policy, ticket, latest_at.unwrap_or(Timestamp::MIN));
+        Summary {
+            head: Head {
+                id: ticket.id.clone(),
+                opened_at: ticket.opened_at(),
+                latest_at,
+                settled: false,
+                customer: ticket.customer.clone(),
+                status,
+            },
+            tail: None,
+            fell_short: Default::default(),
+        }
+    }
+
+    /// Whether a query asked this summary for timers or actions it does
+    /// not hold (it answered without them: its answer does not stand).
+    pub fn fell_short(&self) -> bool {
+        self.fell_short.get()
     }
 
     /// Whether the summary answers for `now`: at or after the last event
@@ -85,13 +122,15 @@ impl Summary {
     }
 
     /// The compact binary form the index stores: the head's length
-    /// (`u32`, little-endian), the head, the tail.
+    /// (`u32`, little-endian), the head, the tail (nothing for a summary
+    /// without one: an encoded tail is never empty).
     pub fn encode(&self) -> Vec<u8> {
         let head = postcard::to_stdvec(&self.head).expect("a summary always encodes");
-        let mut bytes = Vec::with_capacity(4 + head.len() + self.tail.len());
+        let tail = self.tail.as_deref().unwrap_or_default();
+        let mut bytes = Vec::with_capacity(4 + head.len() + tail.len());
         bytes.extend_from_slice(&(head.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&head);
-        bytes.extend_from_slice(&self.tail);
+        bytes.extend_from_slice(tail);
         bytes
     }
 
@@ -108,13 +147,22 @@ impl Summary {
         };
         Some(Summary {
             head,
-            tail: tail.to_vec(),
+            tail: (!tail.is_empty()).then(|| tail.to_vec()),
+            fell_short: Default::default(),
         })
     }
 
-    /// The tail; empty if it does not decode (see [`Summary::decode`]).
+    /// The tail; empty if it does not decode (see [`Summary::decode`]), or
+    /// if there is none (then the summary fell short).
     fn tail(&self) -> Tail {
-        match postcard::take_from_bytes::<Tail>(&self.tail) {
+        let Some(bytes) = &self.tail else {
+            self.fell_short.set(true);
+            return Tail {
+                cycles: Vec::new(),
+                actions: Vec::new(),
+            };
+        };
+        match postcard::take_from_bytes::<Tail>(bytes) {
             Ok((tail, [])) => tail,
             _ => Tail {
                 cycles: Vec::new(),
@@ -266,7 +314,7 @@ mod customer_fields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::{Query, Timers, select};
+    use crate::desk::{Query, Selected, Timers, select};
     use crate::policy::DEFAULT_POLICY;
 
     fn example_tickets() -> Vec<Ticket> {
@@ -309,6 +357,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_summary_without_its_tail_answers_listings_and_falls_short_of_timers() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let listing = Query {
+            sort: crate::desk::filter::Sort::listing(),
+            ..Query::default()
+        };
+        let timers = Query {
+            timers: Timers::Summary,
+            ..Query::default()
+        };
+        let actions = Query {
+            actions: true,
+            ..Query::default()
+        };
+        let mut fell_short = 0;
+        for ticket in example_tickets() {
+            let bytes = Summary::head_of(&policy, &ticket).encode();
+            let head = Summary::decode(&bytes).unwrap();
+            let whole = Summary::of(&policy, &ticket);
+            assert_eq!(head.head.status, whole.head.status, "{}", ticket.id);
+            assert!(!peek(&bytes, Timestamp::MAX).unwrap().settled);
+            let now = ticket.latest_at().unwrap().plus(3_600);
+            let from_file = select(&ticket, || "f".into(), &policy, &listing, now);
+            let from_head = select(&head, || "f".into(), &policy, &listing, now);
+            assert_eq!(format!("{from_file:?}"), format!("{from_head:?}"));
+            assert!(!head.fell_short());
+            for q in [&timers, &actions] {
+                let head = Summary::decode(&bytes).unwrap();
+                let selected = select(&head, || "f".into(), &policy, q, now);
+                // Only a ticket the query selects asks for what it lacks.
+                assert_eq!(
+                    head.fell_short(),
+                    matches!(selected, Selected::Ticket(_)),
+                    "{}",
+                    ticket.id
+                );
+                fell_short += usize::from(head.fell_short());
+            }
+        }
+        assert!(fell_short > 0);
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub fn parse(bytes: &[u8]) -> Result<Ticket, ParseError> {
 /// The first line that starts a git conflict block, with its marker.
 pub fn conflict_marker(text: &str) -> Option<(u64, String)> {
     text.lines().enumerate().find_map(|(i, line)| {
+        // Most lines start with none of the markers' characters.
+        if !matches!(line.as_bytes().first(), Some(b'<' | b'|' | b'=' | b'>')) {
+            return None;
+        }
         let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
             .into_iter()
             .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))?;
