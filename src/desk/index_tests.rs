@@ -134,6 +134,11 @@ fn queries() -> Vec<Query> {
     by_time.filter.all = true;
     let mut text = Query::default();
     text.filter.text = Some(TextQuery::substring("database"));
+    // Actions without timers (as `action list` asks, of open tickets).
+    let actions = Query {
+        actions: true,
+        ..Query::default()
+    };
     // What `sla --check` asks.
     let mut gate = Query {
         timers: Timers::Summary,
@@ -155,6 +160,7 @@ fn queries() -> Vec<Query> {
         by_time,
         text,
         gate,
+        actions,
     ]
 }
 

@@ -664,10 +664,10 @@ fn select_indexed(
         };
         return (Ok(select(&ticket, &file, policy, query, now)), keep);
     }
-    // A query that wants the timers of tickets in every state (`sla
-    // --check`) wants the whole summary of nearly every ticket: making the
-    // head first would only add a replay.
-    if !(short || query.filter.all && query.wants_timers()) {
+    // A query that wants the timers or actions of tickets in every state
+    // (`sla --check`, `action list`) wants the whole summary of nearly
+    // every ticket: making the head first would only add a replay.
+    if !(short || query.filter.all && (query.wants_timers() || query.actions)) {
         let head = Summary::head_of(policy, &ticket);
         if !head.answers(now) {
             return (

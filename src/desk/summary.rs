@@ -32,7 +32,10 @@ pub const FORMAT: u32 = 4;
 /// summary costs). Asked for timers or actions all the same, it answers
 /// without them and says so ([`Summary::fell_short`]); the caller then
 /// reads the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The flag makes a summary something one thread asks at a time (it is not
+/// `Sync`); two summaries are equal when their head and tail are.
+#[derive(Debug, Clone)]
 pub struct Summary {
     head: Head,
     /// [`Tail`], encoded; `None` for a summary without one.
@@ -41,6 +44,14 @@ pub struct Summary {
     /// tail holds.
     fell_short: std::cell::Cell<bool>,
 }
+
+impl PartialEq for Summary {
+    fn eq(&self, other: &Summary) -> bool {
+        self.head == other.head && self.tail == other.tail
+    }
+}
+
+impl Eq for Summary {}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Head {

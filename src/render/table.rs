@@ -219,7 +219,10 @@ pub struct Cells {
     /// cells, escapes those again and copies the others as they are.
     /// One bit a cell.
     escaped: Vec<u64>,
+    /// Cells taken with `push` so far in this pass, and in the measuring
+    /// pass (past those, the writing pass escapes every cell).
     pushed: usize,
+    measured: usize,
     /// In the writing pass: the next kept cell.
     replay: Option<usize>,
     writing: bool,
@@ -242,6 +245,7 @@ impl Cells {
             self.replay = Some(0);
         }
         self.writing = true;
+        self.measured = self.pushed;
         self.pushed = 0;
     }
 
@@ -254,10 +258,11 @@ impl Cells {
     /// The next cell.
     pub fn push(&mut self, cell: &str) -> &mut Self {
         let (word, bit) = (self.pushed / 64, 1u64 << (self.pushed % 64));
+        let measured = self.pushed < self.measured;
         self.pushed += 1;
         if self.writing {
             match self.escaped.get(word) {
-                Some(bits) if bits & bit == 0 => {
+                Some(bits) if measured && bits & bit == 0 => {
                     debug_assert!(
                         matches!(sanitize::line(cell), Cow::Borrowed(_)),
                         "a row gave other cells to the writing pass"
