@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     let check = args.check;
     // A resolved or closed ticket whose every timer stopped cannot fail
     // the gate unless a recent breach does (`--since`), and is not shown.
-    query.skip_settled = check && !all && gate.since.is_none();
+    query.skip_settled = check && !all && !gate.can_fail_stopped();
     // Each ticket kept as its header and timers (`Timed`): a million
     // tickets' timers are listed at once.
     let answer = desk::query_rows(&repo, &policy, &query, now, |mut ticket| {

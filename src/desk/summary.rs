@@ -68,7 +68,22 @@ struct Head {
     status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl Head {
+    /// `ticket`'s head, with its status after every event (the latest
+    /// of which is at `latest_at`).
+    fn of(ticket: &Ticket, latest_at: Option<Timestamp>, status: Status, settled: bool) -> Head {
+        Head {
+            id: ticket.id.clone(),
+            opened_at: ticket.opened_at(),
+            latest_at,
+            settled,
+            customer: ticket.customer.clone(),
+            status,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Tail {
     cycles: Vec<Cycle>,
     actions: Vec<Action>,
@@ -87,14 +102,7 @@ impl Summary {
             actions: actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN)),
         };
         Summary {
-            head: Head {
-                id: ticket.id.clone(),
-                opened_at: ticket.opened_at(),
-                latest_at,
-                settled,
-                customer: ticket.customer.clone(),
-                status,
-            },
+            head: Head::of(ticket, latest_at, status, settled),
             tail: Some(postcard::to_stdvec(&tail).expect("a summary always encodes")),
             fell_short: Default::default(),
         }
@@ -104,17 +112,10 @@ impl Summary {
     /// event, without replaying the timers.
     pub fn head_of(policy: &Policy, ticket: &Ticket) -> Summary {
         let latest_at = ticket.latest_at();
-        let status =
-            crate::workflow::state::replay_at(policy, ticket, latest_at.unwrap_or(Timestamp::MIN));
+        let latest = latest_at.unwrap_or(Timestamp::MIN);
+        let status = crate::workflow::state::replay_at(policy, ticket, latest);
         Summary {
-            head: Head {
-                id: ticket.id.clone(),
-                opened_at: ticket.opened_at(),
-                latest_at,
-                settled: false,
-                customer: ticket.customer.clone(),
-                status,
-            },
+            head: Head::of(ticket, latest_at, status, false),
             tail: None,
             fell_short: Default::default(),
         }
@@ -168,17 +169,11 @@ impl Summary {
     fn tail(&self) -> Tail {
         let Some(bytes) = &self.tail else {
             self.fell_short.set(true);
-            return Tail {
-                cycles: Vec::new(),
-                actions: Vec::new(),
-            };
+            return Tail::default();
         };
         match postcard::take_from_bytes::<Tail>(bytes) {
             Ok((tail, [])) => tail,
-            _ => Tail {
-                cycles: Vec::new(),
-                actions: Vec::new(),
-            },
+            _ => Tail::default(),
         }
     }
 }

@@ -223,9 +223,9 @@ pub struct Cells {
     /// pass (past those, the writing pass escapes every cell).
     pushed: usize,
     measured: usize,
-    /// In the writing pass: the next kept cell.
-    replay: Option<usize>,
+    /// Whether this is the writing pass, and in it the next kept cell.
     writing: bool,
+    kept_next: usize,
     /// Past 4 GiB of formatted cells (an end must fit in a `u32`), the
     /// writing pass formats every cell again.
     overflowed: bool,
@@ -241,10 +241,8 @@ impl Cells {
     /// From here on, formatted cells are the kept ones, from the first
     /// (when all were kept).
     fn replay(&mut self) {
-        if !self.overflowed {
-            self.replay = Some(0);
-        }
         self.writing = true;
+        self.kept_next = 0;
         self.measured = self.pushed;
         self.pushed = 0;
     }
@@ -288,15 +286,16 @@ impl Cells {
     /// The next cell, written by `args` (no `String` made for it), once.
     pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         use std::fmt::Write as _;
-        if let Some(next) = self.replay.as_mut() {
+        if self.writing && !self.overflowed {
             let end_of = |k: usize| {
                 self.kept_ends
                     .get(k)
                     .map_or(self.kept.len(), |&e| e as usize)
             };
+            let next = self.kept_next;
             let start = next.checked_sub(1).map_or(0, end_of);
-            let end = end_of(*next).max(start);
-            *next += 1;
+            let end = end_of(next).max(start);
+            self.kept_next += 1;
             self.text.push_str(&self.kept[start..end]);
         } else {
             let start = self.text.len();
@@ -305,7 +304,7 @@ impl Cells {
                 self.text.truncate(start);
                 self.text.push_str(&safe);
             }
-            if !self.overflowed {
+            if !self.writing && !self.overflowed {
                 self.kept.push_str(&self.text[start..]);
                 match u32::try_from(self.kept.len()) {
                     Ok(end) => self.kept_ends.push(end),

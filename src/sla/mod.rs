@@ -363,6 +363,13 @@ pub enum FailOn {
 }
 
 impl Gate {
+    /// Whether a stopped timer can fail this gate at all: only a breach
+    /// since `since` does, so without `since` a ticket whose every timer
+    /// stopped never fails it.
+    pub fn can_fail_stopped(self) -> bool {
+        self.since.is_some()
+    }
+
     pub fn fails(self, timer: &Timer) -> bool {
         let recent = |t: &Timer| {
             t.is_stopped()
@@ -450,6 +457,33 @@ mod tests {
             }
         }
         file::parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn only_a_gate_with_since_can_fail_on_a_stopped_timer() {
+        // Resolved days after the resolution target: a stopped breach.
+        let ticket = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[("2026-11-25T09:00:00Z", "resolved\nsummary: s")],
+        );
+        let timers = evaluate(&policy(), &ticket, t("2026-11-26T09:00:00Z")).timers;
+        let stopped: Vec<&Timer> = timers.iter().filter(|x| x.is_stopped()).collect();
+        assert!(stopped.iter().any(|x| x.status == TimerStatus::Breached));
+        for fail_on in [FailOn::Breach, FailOn::Warning] {
+            let without = Gate {
+                fail_on,
+                since: None,
+            };
+            assert!(!without.can_fail_stopped());
+            assert!(stopped.iter().all(|x| !without.fails(x)));
+            let with = Gate {
+                fail_on,
+                since: Some(t("2026-11-20T00:00:00Z")),
+            };
+            assert!(with.can_fail_stopped());
+            assert!(stopped.iter().any(|x| with.fails(x)));
+        }
     }
 
     /// The latest cycle of a metric (and level).
