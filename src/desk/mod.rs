@@ -187,20 +187,39 @@ pub fn timer_rows<'t, T: WithTimers + Sync>(
     policy: &Policy,
 ) -> Vec<(&'t T, &'t Timer)> {
     use rayon::prelude::*;
-    // Each row's key made once, not at every comparison.
-    let mut rows: Vec<(_, &T, &Timer)> = tickets
+    // Each row's key made once and held beside the row's position, then
+    // sorted in place (a million timers are sorted with no second buffer
+    // of them): a row is its key's class and severity rank packed in one
+    // word, the key's two instants, the ticket's index and the timer's.
+    let mut rows: Vec<(u64, i64, i64, usize, u32)> = tickets
         .iter()
-        .flat_map(|t| {
+        .enumerate()
+        .flat_map(|(i, t)| {
             let rank = policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
-            t.timers().iter().map(move |x| (urgency_key(x, rank), t, x))
+            t.timers().iter().zip(0u32..).map(move |(x, j)| {
+                let (class, rank, a, b) = urgency_key(x, rank);
+                // Ranks past 2^56 (none a policy has) tie at the largest.
+                let head = (u64::from(class) << 56) | (rank as u64).min((1 << 56) - 1);
+                (head, a, b, i, j)
+            })
         })
         .collect();
-    rows.par_sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.id().cmp(b.1.id()))
-            .then_with(|| (a.2.metric, a.2.cycle).cmp(&(b.2.metric, b.2.cycle)))
+    let timer = |(_, _, _, i, j): (u64, i64, i64, usize, u32)| {
+        (&tickets[i], &tickets[i].timers()[j as usize])
+    };
+    // A total order (the positions last), so the unstable sort orders as
+    // a stable one would.
+    rows.par_sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+            let ((ta, xa), (tb, xb)) = (timer(*a), timer(*b));
+            ta.id()
+                .cmp(tb.id())
+                .then_with(|| (xa.metric, xa.cycle).cmp(&(xb.metric, xb.cycle)))
+                .then_with(|| (a.3, a.4).cmp(&(b.3, b.4)))
+        })
     });
-    rows.into_iter().map(|(_, t, x)| (t, x)).collect()
+    // Made in the sorted rows' own buffer.
+    rows.into_iter().map(timer).collect()
 }
 
 /// What the query reads of one ticket. A parsed [`Ticket`] is one; a cached
@@ -463,6 +482,8 @@ pub fn query_rows<R: Send>(
             }
         }
     }
+    // The names of a million files are not held through the sort.
+    drop(entries);
     if sorted {
         // Sorted as positions beside their keys' prefix, then moved once: a
         // row may be large, and a sort moves what it sorts many times over.
@@ -837,6 +858,102 @@ mod tests {
     }
     use crate::policy::DEFAULT_POLICY;
     use crate::ticket::file;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn timer_rows_are_the_stable_sort_of_every_timer_by_urgency(
+            tickets in proptest::collection::vec(timed_strategy(), 0..40),
+        ) {
+            let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+            // The order as a stable sort of every (ticket, timer) pair by
+            // key, ticket ID, metric and cycle gives it.
+            let mut want: Vec<(&Timed, &Timer)> = tickets
+                .iter()
+                .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+                .collect();
+            want.sort_by(|a, b| {
+                let rank = |t: &Timed| policy.severity_rank(&t.severity).unwrap_or(usize::MAX);
+                urgency_key(a.1, rank(a.0))
+                    .cmp(&urgency_key(b.1, rank(b.0)))
+                    .then_with(|| a.0.id.cmp(&b.0.id))
+                    .then_with(|| (a.1.metric, a.1.cycle).cmp(&(b.1.metric, b.1.cycle)))
+            });
+            let got = timer_rows(&tickets, &policy);
+            let same = |a: &[(&Timed, &Timer)], b: &[(&Timed, &Timer)]| {
+                a.len() == b.len()
+                    && a.iter().zip(b).all(|(x, y)| {
+                        std::ptr::eq(x.0, y.0) && std::ptr::eq(x.1, y.1)
+                    })
+            };
+            prop_assert!(same(&got, &want));
+        }
+    }
+
+    /// Tickets whose timers often tie on every key (IDs repeat).
+    fn timed_strategy() -> impl Strategy<Value = Timed> {
+        let instant = prop_oneof![
+            Just(None),
+            (0i64..4).prop_map(|d| Some(Timestamp::EPOCH.plus(d * 3600))),
+        ];
+        let timer = (
+            0usize..5,
+            0usize..5,
+            1u32..3,
+            -2i64..2,
+            instant.clone(),
+            instant.clone(),
+            instant,
+        )
+            .prop_map(
+                |(metric, status, cycle, remaining, due, stopped, breached)| {
+                    use crate::sla::{Metric, TimerStatus};
+                    Timer {
+                        metric: [
+                            Metric::FirstResponse,
+                            Metric::UpdateCadence,
+                            Metric::Resolution,
+                            Metric::Escalation,
+                            Metric::Review,
+                        ][metric],
+                        level: None,
+                        cycle,
+                        calendar: "24x7".to_string(),
+                        status: [
+                            TimerStatus::Breached,
+                            TimerStatus::Warning,
+                            TimerStatus::Running,
+                            TimerStatus::Paused,
+                            TimerStatus::Met,
+                        ][status],
+                        target_s: 3600,
+                        elapsed_s: 3600 - remaining,
+                        remaining_s: remaining,
+                        due,
+                        started_at: Timestamp::EPOCH,
+                        stopped_at: stopped,
+                        breached_at: breached,
+                        segments: Vec::new(),
+                    }
+                },
+            );
+        (
+            "T-000000000[0-2]",
+            prop_oneof![Just("critical"), Just("low"), Just("unknown")],
+            proptest::collection::vec(timer, 0..4),
+        )
+            .prop_map(|(id, severity, timers)| Timed {
+                id,
+                title: String::new(),
+                file: String::new(),
+                severity: severity.to_string(),
+                state: crate::workflow::State::InProgress,
+                level: "L1".to_string(),
+                assignee: None,
+                team: None,
+                timers,
+            })
+    }
 
     /// Orders whose keys often tie, and reach the ends of their ranges.
     fn order_strategy() -> impl Strategy<Value = Order> {

@@ -32,6 +32,11 @@ const MIN_LAST: usize = 12;
 /// before it is cut shorter.
 const READABLE_LAST: usize = 30;
 
+/// A streamed table keeps the cells it formats from the measuring pass
+/// for the writing pass up to this many rows (a few MB); a longer one
+/// formats them again rather than hold them all.
+const KEEP_ROWS: usize = 100_000;
+
 pub struct Table {
     header: Vec<String>,
     rows: Vec<(Style, Vec<String>)>,
@@ -81,9 +86,11 @@ impl Table {
     /// Writes `rows` as the table's rows without holding their cells:
     /// `cells` puts a row's cells (escaped here) into a buffer reused from
     /// row to row, once to measure the columns and once to write them. For
-    /// listings of a million rows: nothing is allocated per row; the cells
-    /// it formats (`Cells::push_fmt`) are kept, in one buffer per step,
-    /// from the first pass for the second (a few tens of bytes a row); both
+    /// listings of a million rows: nothing is allocated per row; up to
+    /// [`KEEP_ROWS`] rows, the cells it formats (`Cells::push_fmt`) are
+    /// kept, in one buffer per step, from the first pass for the second (a
+    /// few tens of bytes a row; past that many rows they are formatted
+    /// again, so that memory stays what the rows themselves take); both
     /// passes run on every core, a step of rows each, the steps written in
     /// order.
     pub fn stream<R: Sync>(
@@ -92,14 +99,30 @@ impl Table {
         rows: &[R],
         cells: impl Fn(&R, &mut Cells) + Sync,
     ) -> io::Result<()> {
+        self.stream_keeping(out, rows, KEEP_ROWS, cells)
+    }
+
+    /// [`Table::stream`], keeping formatted cells in a table of at most
+    /// `keep_rows` rows.
+    fn stream_keeping<R: Sync>(
+        &self,
+        out: &mut impl Write,
+        rows: &[R],
+        keep_rows: usize,
+        cells: impl Fn(&R, &mut Cells) + Sync,
+    ) -> io::Result<()> {
         use rayon::prelude::*;
         const STEP: usize = 4096;
+        let keep = rows.len() <= keep_rows;
         let header_widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
         let mut steps: Vec<(Vec<usize>, Cells)> = rows
             .par_chunks(STEP)
             .map(|step| {
                 let mut widths = header_widths.clone();
-                let mut row = Cells::default();
+                let mut row = Cells {
+                    keeping: keep,
+                    ..Cells::default()
+                };
                 for r in step {
                     row.clear();
                     cells(r, &mut row);
@@ -226,9 +249,10 @@ pub struct Cells {
     /// Whether this is the writing pass, and in it the next kept cell.
     writing: bool,
     kept_next: usize,
-    /// Past 4 GiB of formatted cells (an end must fit in a `u32`), the
-    /// writing pass formats every cell again.
-    overflowed: bool,
+    /// Whether formatted cells are kept for the writing pass: in a table
+    /// of at most [`KEEP_ROWS`] rows, and only while their ends fit in a
+    /// `u32`; else the writing pass formats every cell again.
+    keeping: bool,
 }
 
 impl Cells {
@@ -286,7 +310,7 @@ impl Cells {
     /// The next cell, written by `args` (no `String` made for it), once.
     pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         use std::fmt::Write as _;
-        if self.writing && !self.overflowed {
+        if self.writing && self.keeping {
             let end_of = |k: usize| {
                 self.kept_ends
                     .get(k)
@@ -304,11 +328,11 @@ impl Cells {
                 self.text.truncate(start);
                 self.text.push_str(&safe);
             }
-            if !self.writing && !self.overflowed {
+            if !self.writing && self.keeping {
                 self.kept.push_str(&self.text[start..]);
                 match u32::try_from(self.kept.len()) {
                     Ok(end) => self.kept_ends.push(end),
-                    Err(_) => self.overflowed = true,
+                    Err(_) => self.keeping = false,
                 }
             }
         }
@@ -536,18 +560,6 @@ mod tests {
             };
             (style, vec![format!("T-{n}"), format!("{}h", n % 97), title])
         };
-        let table = Table::new(&["ID", "USED", "TITLE"]);
-        let mut streamed = Vec::new();
-        table
-            .stream(&mut streamed, &rows, |&n, cells| {
-                let (style, made) = make(n);
-                cells
-                    .style(style)
-                    .push(&made[0])
-                    .push_fmt(format_args!("{}h", n % 97))
-                    .push(&made[2]);
-            })
-            .unwrap();
         let mut whole = Table::new(&["ID", "USED", "TITLE"]);
         for &n in &rows {
             let (style, made) = make(n);
@@ -555,9 +567,25 @@ mod tests {
         }
         let mut written = Vec::new();
         whole.write(&mut written).unwrap();
-        assert_eq!(
-            String::from_utf8(streamed).unwrap(),
-            String::from_utf8(written).unwrap()
-        );
+        // Its formatted cells kept from the measuring pass, and made again.
+        for keep_rows in [KEEP_ROWS, 0] {
+            let table = Table::new(&["ID", "USED", "TITLE"]);
+            let mut streamed = Vec::new();
+            table
+                .stream_keeping(&mut streamed, &rows, keep_rows, |&n, cells| {
+                    let (style, made) = make(n);
+                    cells
+                        .style(style)
+                        .push(&made[0])
+                        .push_fmt(format_args!("{}h", n % 97))
+                        .push(&made[2]);
+                })
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(written.clone()).unwrap(),
+                "keeping the formatted cells of up to {keep_rows} rows"
+            );
+        }
     }
 }
