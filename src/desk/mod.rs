@@ -96,37 +96,37 @@ pub struct TicketAt {
 /// What a view of timers (`sla`, `notify --due`, `review --due`) keeps of
 /// a ticket: its header and its timers, a few hundred bytes where the whole
 /// status is several times that (a million tickets' timers are listed at
-/// once).
+/// once). Its texts are boxed, without room to grow: a view only reads
+/// them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timed {
-    pub id: String,
-    pub title: String,
+    pub id: Box<str>,
+    pub title: Box<str>,
     /// The file, relative to the repository root.
-    pub file: String,
-    pub severity: String,
+    pub file: Box<str>,
+    pub severity: Box<str>,
     pub state: crate::workflow::State,
-    pub level: String,
-    pub assignee: Option<String>,
-    pub team: Option<String>,
-    pub timers: Vec<Timer>,
+    pub level: Box<str>,
+    pub assignee: Option<Box<str>>,
+    pub team: Option<Box<str>>,
+    pub timers: Box<[Timer]>,
 }
 
 impl From<TicketAt> for Timed {
     /// The timers are kept at their number: a view that dropped some
     /// (history, say) does not hold room for them.
-    fn from(mut t: TicketAt) -> Timed {
-        t.timers.shrink_to_fit();
+    fn from(t: TicketAt) -> Timed {
         let s = t.status;
         Timed {
-            id: t.id,
-            title: t.title,
-            file: t.file,
-            severity: s.severity,
+            id: t.id.into(),
+            title: t.title.into(),
+            file: t.file.into(),
+            severity: s.severity.into(),
             state: s.state,
-            level: s.level,
-            assignee: s.assignee,
-            team: s.team,
-            timers: t.timers,
+            level: s.level.into(),
+            assignee: s.assignee.map(Into::into),
+            team: s.team.map(Into::into),
+            timers: t.timers.into(),
         }
     }
 }
@@ -943,15 +943,15 @@ mod tests {
             proptest::collection::vec(timer, 0..4),
         )
             .prop_map(|(id, severity, timers)| Timed {
-                id,
-                title: String::new(),
-                file: String::new(),
-                severity: severity.to_string(),
+                id: id.into(),
+                title: "".into(),
+                file: "".into(),
+                severity: severity.into(),
                 state: crate::workflow::State::InProgress,
-                level: "L1".to_string(),
+                level: "L1".into(),
                 assignee: None,
                 team: None,
-                timers,
+                timers: timers.into(),
             })
     }
 
