@@ -152,12 +152,13 @@ fn io_err(path: &Path) -> impl FnOnce(stdio::Error) -> StoreError + '_ {
 }
 
 /// A ticket file as found in `tickets/`, before reading it. Small (a
-/// million of them are listed at once): the directory is shared, the path
-/// and the ID are made from the name when asked.
+/// million of them are listed at once): the directory is shared, a name as
+/// short as a ticket's is held in place, the path and the ID are made from
+/// the name when asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     dir: Arc<Path>,
-    name: Box<str>,
+    name: Name,
     /// Whether the name is `<ID>.yaml` for a well-formed ID.
     named: bool,
     pub symlink: bool,
@@ -168,7 +169,7 @@ impl Entry {
         let named = name.strip_suffix(".yaml").is_some_and(TicketId::is_valid);
         Entry {
             dir,
-            name,
+            name: Name::new(name),
             named,
             symlink,
         }
@@ -176,7 +177,7 @@ impl Entry {
 
     /// The file's path.
     pub fn path(&self) -> PathBuf {
-        self.dir.join(&*self.name)
+        self.dir.join(self.name())
     }
 
     /// The directory it is in.
@@ -186,7 +187,7 @@ impl Entry {
 
     /// The file name (`<ID>.yaml`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 
     /// The ID its name claims, or `None` for a name that is not
@@ -195,7 +196,59 @@ impl Entry {
         if !self.named {
             return None;
         }
-        TicketId::parse(&self.name[..self.name.len() - ".yaml".len()]).ok()
+        let name = self.name();
+        TicketId::parse(&name[..name.len() - ".yaml".len()]).ok()
+    }
+}
+
+/// A file name: in place up to [`Name::INLINE`] bytes (a ticket's name,
+/// `T-XXXXXXXXXX.yaml`, is 17), else boxed. The size of a boxed name with
+/// its tag, and no allocation for the names a desk holds by the million.
+#[derive(Clone)]
+enum Name {
+    Inline { len: u8, bytes: [u8; Name::INLINE] },
+    Boxed(Box<str>),
+}
+
+impl Name {
+    const INLINE: usize = 22;
+
+    fn new(name: Box<str>) -> Name {
+        let len = name.len();
+        if len > Name::INLINE {
+            return Name::Boxed(name);
+        }
+        let mut bytes = [0u8; Name::INLINE];
+        bytes[..len].copy_from_slice(name.as_bytes());
+        Name::Inline {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // SAFETY: the first `len` bytes were copied whole from a `str`
+            // (`Name::new`), and are never changed.
+            Name::Inline { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+            },
+            Name::Boxed(name) => name,
+        }
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -401,7 +454,7 @@ impl Repo {
             .collect();
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
-        crate::order::sort_by_name(&mut entries, |e| &e.name);
+        crate::order::sort_by_name(&mut entries, Entry::name);
         Ok(entries)
     }
 
@@ -672,4 +725,32 @@ fn read_optional_config(path: &Path) -> Result<Option<String>, StoreError> {
         return Ok(None);
     }
     read_config(path).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_of_any_length_reads_back_as_given() {
+        let dir: Arc<Path> = Arc::from(Path::new("tickets"));
+        // Around the inline limit, in bytes of one and of several.
+        let names: Vec<String> = (0..=30)
+            .map(|n| "a".repeat(n))
+            .chain((0..=12).map(|n| "é".repeat(n)))
+            .chain(["T-0000000001.yaml".to_string()])
+            .collect();
+        for name in names {
+            let entry = Entry::new(Arc::clone(&dir), name.clone().into(), false);
+            assert_eq!(entry.name(), name);
+            assert_eq!(entry.path(), Path::new("tickets").join(&name));
+            assert_eq!(entry.clone(), entry);
+        }
+        let ticket = Entry::new(Arc::clone(&dir), "T-0000000001.yaml".into(), false);
+        assert_eq!(ticket.id().unwrap().as_str(), "T-0000000001");
+        assert!(matches!(ticket.name, Name::Inline { .. }));
+        assert_ne!(ticket, Entry::new(dir, "T-0000000002.yaml".into(), false));
+        // A million of them are held at once.
+        assert!(size_of::<Entry>() <= 48);
+    }
 }
