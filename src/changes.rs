@@ -114,7 +114,7 @@ fn describe(
                 .find(|o| o.metric == n.metric && o.level == n.level && o.cycle == n.cycle);
             (o.map(|o| o.status) != Some(n.status)).then(|| SlaChange {
                 metric: n.metric,
-                level: n.level.clone(),
+                level: n.level.as_deref().map(String::from),
                 cycle: n.cycle,
                 rewrites_history: o.is_some_and(Timer::is_stopped),
                 before: o.map(|o| o.status),

@@ -53,7 +53,7 @@ pub fn escalations_due(
         .filter_map(|t| {
             let since = t.breached_at?;
             Some(DueEscalation {
-                level: t.level.clone()?,
+                level: t.level.as_deref()?.to_string(),
                 reason: DueReason::Deadline,
                 since,
                 overdue_s: (now.unix() - since.unix()).max(0),

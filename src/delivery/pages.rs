@@ -79,7 +79,7 @@ fn overdue(policy: &Policy, status: &Status, timers: &[Timer]) -> Vec<Overdue> {
                 && t.status == TimerStatus::Breached
                 && !t.is_stopped()
                 && status.state.is_open()
-                && t.level != outage_level
+                && t.level.as_deref() != outage_level.as_deref()
         })
         .filter_map(|t| {
             Some(Overdue {

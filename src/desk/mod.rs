@@ -918,7 +918,7 @@ mod tests {
                         ][metric],
                         level: None,
                         cycle,
-                        calendar: "24x7".to_string(),
+                        calendar: "24x7".into(),
                         status: [
                             TimerStatus::Breached,
                             TimerStatus::Warning,

@@ -115,11 +115,11 @@ pub struct Segment {
 pub struct Timer {
     pub metric: Metric,
     /// The level an escalation timer requires; `None` for other metrics.
-    pub level: Option<String>,
+    pub level: Option<Box<str>>,
     /// 1-based per ticket, metric and (for escalations) level; a number is
     /// never reused, also not by a dropped cycle.
     pub cycle: u32,
-    pub calendar: String,
+    pub calendar: Box<str>,
     pub status: TimerStatus,
     pub target_s: i64,
     pub elapsed_s: i64,
@@ -405,7 +405,7 @@ pub struct PolicyFlip {
 /// another), both evaluated at the same instant.
 pub fn policy_flips(a: &[Timer], b: &[Timer]) -> Vec<PolicyFlip> {
     let key = |t: &Timer| (t.metric, t.level.clone(), t.cycle);
-    let mut keys: Vec<(Metric, Option<String>, u32)> = a.iter().chain(b).map(key).collect();
+    let mut keys: Vec<(Metric, Option<Box<str>>, u32)> = a.iter().chain(b).map(key).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
@@ -418,7 +418,7 @@ pub fn policy_flips(a: &[Timer], b: &[Timer]) -> Vec<PolicyFlip> {
             let (before, after) = (find(a), find(b));
             (before != after).then_some(PolicyFlip {
                 metric,
-                level,
+                level: level.map(String::from),
                 cycle,
                 before,
                 after,
@@ -790,7 +790,7 @@ mod tests {
         let timers = timers(&p, &tk, t("2026-11-20T16:40:00Z"));
         let fr = find(&timers, Metric::FirstResponse, None);
         assert_eq!(
-            (fr.calendar.as_str(), fr.target_s, fr.elapsed_s),
+            (&*fr.calendar, fr.target_s, fr.elapsed_s),
             ("24x7", 1800, 2400)
         );
         assert_eq!(
@@ -1137,7 +1137,7 @@ mod tests {
         let timers = timers(&p, &tk, t("2026-11-20T11:00:00Z"));
         let fr = find(&timers, Metric::FirstResponse, None);
         assert_eq!(
-            (fr.status, fr.target_s, fr.calendar.as_str(), fr.elapsed_s),
+            (fr.status, fr.target_s, &*fr.calendar, fr.elapsed_s),
             (TimerStatus::Breached, 1800, "24x7", 2700)
         );
         // Also when the new tier lacks the metric.
@@ -1345,7 +1345,7 @@ mod tests {
             None,
         )
         .clone();
-        assert_eq!((res.calendar.as_str(), res.elapsed_s), ("business", 3600));
+        assert_eq!((&*res.calendar, res.elapsed_s), ("business", 3600));
         // Reopened while waiting (a hand edit): the clocks run again.
         let tk = ticket(
             "critical",

@@ -55,9 +55,9 @@ pub(super) fn judge(
     };
     Timer {
         metric: clock.metric,
-        level: clock.level,
+        level: clock.level.map(Into::into),
         cycle: clock.cycle,
-        calendar: clock.calendar,
+        calendar: clock.calendar.into(),
         status,
         target_s: target,
         elapsed_s: elapsed,
