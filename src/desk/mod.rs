@@ -96,38 +96,151 @@ pub struct TicketAt {
 /// What a view of timers (`sla`, `notify --due`, `review --due`) keeps of
 /// a ticket: its header and its timers, a few hundred bytes where the whole
 /// status is several times that (a million tickets' timers are listed at
-/// once). Its texts are boxed, without room to grow: a view only reads
-/// them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// once). Its texts are held in one allocation, one after the other, with
+/// where each ends: a view only reads them, and seven small allocations
+/// cost a ticket about twice the bytes of its texts.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Timed {
-    pub id: Box<str>,
-    pub title: Box<str>,
+    /// ID, title, file, severity, level, assignee, team, in that order.
+    texts: Box<str>,
+    /// Where each of `texts` ends (the team's end is the whole length).
+    ends: [u32; 6],
+    /// Whether the ticket has an assignee and a team (either may be
+    /// empty).
+    has_assignee: bool,
+    has_team: bool,
+    state: crate::workflow::State,
+    timers: Box<[Timer]>,
+}
+
+/// The header [`Timed::new`] packs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
     /// The file, relative to the repository root.
-    pub file: Box<str>,
-    pub severity: Box<str>,
+    pub file: &'a str,
+    pub severity: &'a str,
     pub state: crate::workflow::State,
-    pub level: Box<str>,
-    pub assignee: Option<Box<str>>,
-    pub team: Option<Box<str>>,
-    pub timers: Box<[Timer]>,
+    pub level: &'a str,
+    pub assignee: Option<&'a str>,
+    pub team: Option<&'a str>,
+}
+
+impl Timed {
+    /// `timers` are kept at their number: a view that dropped some
+    /// (history, say) does not hold room for them.
+    pub fn new(header: Header<'_>, timers: Vec<Timer>) -> Timed {
+        let parts = [
+            header.id,
+            header.title,
+            header.file,
+            header.severity,
+            header.level,
+            header.assignee.unwrap_or(""),
+            header.team.unwrap_or(""),
+        ];
+        let mut texts = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; 6];
+        for (i, part) in parts.iter().enumerate() {
+            texts.push_str(part);
+            if let Some(end) = ends.get_mut(i) {
+                // Past 4 GiB of header (no file holds that) a text reads
+                // cut short rather than wrong.
+                *end = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+            }
+        }
+        Timed {
+            texts: texts.into_boxed_str(),
+            ends,
+            has_assignee: header.assignee.is_some(),
+            has_team: header.team.is_some(),
+            state: header.state,
+            timers: timers.into_boxed_slice(),
+        }
+    }
+
+    /// The `i`th of the texts.
+    fn text(&self, i: usize) -> &str {
+        let at = |end: Option<&u32>| end.map_or(self.texts.len(), |&e| e as usize);
+        let start = if i == 0 { 0 } else { at(self.ends.get(i - 1)) };
+        self.texts.get(start..at(self.ends.get(i))).unwrap_or("")
+    }
+
+    pub fn header(&self) -> Header<'_> {
+        Header {
+            id: self.text(0),
+            title: self.text(1),
+            file: self.text(2),
+            severity: self.text(3),
+            state: self.state,
+            level: self.text(4),
+            assignee: self.has_assignee.then(|| self.text(5)),
+            team: self.has_team.then(|| self.text(6)),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        self.text(0)
+    }
+
+    pub fn title(&self) -> &str {
+        self.text(1)
+    }
+
+    /// The file, relative to the repository root.
+    pub fn file(&self) -> &str {
+        self.text(2)
+    }
+
+    pub fn severity(&self) -> &str {
+        self.text(3)
+    }
+
+    pub fn state(&self) -> crate::workflow::State {
+        self.state
+    }
+
+    pub fn level(&self) -> &str {
+        self.text(4)
+    }
+
+    pub fn assignee(&self) -> Option<&str> {
+        self.has_assignee.then(|| self.text(5))
+    }
+
+    pub fn team(&self) -> Option<&str> {
+        self.has_team.then(|| self.text(6))
+    }
+
+    pub fn timers(&self) -> &[Timer] {
+        &self.timers
+    }
+}
+
+impl std::fmt::Debug for Timed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timed")
+            .field("header", &self.header())
+            .field("timers", &self.timers)
+            .finish()
+    }
 }
 
 impl From<TicketAt> for Timed {
-    /// The timers are kept at their number: a view that dropped some
-    /// (history, say) does not hold room for them.
     fn from(t: TicketAt) -> Timed {
-        let s = t.status;
-        Timed {
-            id: t.id.into(),
-            title: t.title.into(),
-            file: t.file.into(),
-            severity: s.severity.into(),
+        let s = &t.status;
+        let header = Header {
+            id: &t.id,
+            title: &t.title,
+            file: &t.file,
+            severity: &s.severity,
             state: s.state,
-            level: s.level.into(),
-            assignee: s.assignee.map(Into::into),
-            team: s.team.map(Into::into),
-            timers: t.timers.into(),
-        }
+            level: &s.level,
+            assignee: s.assignee.as_deref(),
+            team: s.team.as_deref(),
+        };
+        Timed::new(header, t.timers)
     }
 }
 
@@ -152,13 +265,13 @@ impl WithTimers for TicketAt {
 
 impl WithTimers for Timed {
     fn id(&self) -> &str {
-        &self.id
+        Timed::id(self)
     }
     fn severity(&self) -> &str {
-        &self.severity
+        Timed::severity(self)
     }
     fn timers(&self) -> &[Timer] {
-        &self.timers
+        Timed::timers(self)
     }
 }
 
@@ -873,10 +986,10 @@ mod tests {
                 .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
                 .collect();
             want.sort_by(|a, b| {
-                let rank = |t: &Timed| policy.severity_rank(&t.severity).unwrap_or(usize::MAX);
+                let rank = |t: &Timed| policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
                 urgency_key(a.1, rank(a.0))
                     .cmp(&urgency_key(b.1, rank(b.0)))
-                    .then_with(|| a.0.id.cmp(&b.0.id))
+                    .then_with(|| a.0.id().cmp(b.0.id()))
                     .then_with(|| (a.1.metric, a.1.cycle).cmp(&(b.1.metric, b.1.cycle)))
             });
             let got = timer_rows(&tickets, &policy);
@@ -942,16 +1055,18 @@ mod tests {
             prop_oneof![Just("critical"), Just("low"), Just("unknown")],
             proptest::collection::vec(timer, 0..4),
         )
-            .prop_map(|(id, severity, timers)| Timed {
-                id: id.into(),
-                title: "".into(),
-                file: "".into(),
-                severity: severity.into(),
-                state: crate::workflow::State::InProgress,
-                level: "L1".into(),
-                assignee: None,
-                team: None,
-                timers: timers.into(),
+            .prop_map(|(id, severity, timers)| {
+                let header = Header {
+                    id: &id,
+                    title: "",
+                    file: "",
+                    severity,
+                    state: crate::workflow::State::InProgress,
+                    level: "L1",
+                    assignee: None,
+                    team: None,
+                };
+                Timed::new(header, timers)
             })
     }
 
@@ -989,6 +1104,55 @@ mod tests {
 - type: opened\n  at: {opened}\n  by: ana\n  severity: {severity}\n  level: L1\n{extra}"
         );
         file::parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_timed_ticket_reads_back_every_text_as_given() {
+        let cases = [
+            (
+                "T-0000000001",
+                "Printer on fire",
+                "tickets/T-0000000001.yaml",
+                "critical",
+                "L2",
+                Some("ann@example.com"),
+                Some("emea"),
+            ),
+            ("T-0000000002", "", "", "", "", Some(""), None),
+            (
+                "T-0000000003",
+                "Drucker brennt – überall ✓",
+                "tickets/T-0000000003.yaml",
+                "low",
+                "manager",
+                None,
+                Some(""),
+            ),
+            ("", "", "", "", "", None, None),
+        ];
+        for (id, title, file, severity, level, assignee, team) in cases {
+            let header = Header {
+                id,
+                title,
+                file,
+                severity,
+                state: crate::workflow::State::Waiting,
+                level,
+                assignee,
+                team,
+            };
+            let timed = Timed::new(header, Vec::new());
+            assert_eq!(timed.header(), header);
+            assert_eq!(
+                (timed.id(), timed.title(), timed.file(), timed.severity()),
+                (id, title, file, severity)
+            );
+            assert_eq!(
+                (timed.level(), timed.assignee(), timed.team()),
+                (level, assignee, team)
+            );
+            assert_eq!(timed.state(), crate::workflow::State::Waiting);
+        }
     }
 
     #[test]

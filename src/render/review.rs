@@ -55,9 +55,9 @@ pub fn due_tickets(out: &mut impl Write, tickets: &[Timed]) -> io::Result<()> {
         writeln!(
             out,
             "{}  {}  {}",
-            t.id,
-            sanitize::line(&t.severity),
-            sanitize::line(&t.title)
+            t.id(),
+            sanitize::line(t.severity()),
+            sanitize::line(t.title())
         )?;
     }
     Ok(())

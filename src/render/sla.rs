@@ -117,10 +117,10 @@ pub fn table(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) ->
                 TimerStatus::Warning => style::WARN,
                 _ => anstyle::Style::new(),
             })
-            .push(&ticket.id)
-            .push(&ticket.severity)
-            .push(&ticket.level)
-            .push(ticket.assignee.as_deref().unwrap_or("-"))
+            .push(ticket.id())
+            .push(ticket.severity())
+            .push(ticket.level())
+            .push(ticket.assignee().unwrap_or("-"))
             .push_fmt(format_args!(
                 "{}",
                 CycleName(timer.metric, timer.level.as_deref(), timer.cycle)
@@ -132,7 +132,7 @@ pub fn table(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) ->
                 duration::Hours(timer.elapsed_s),
                 duration::Hours(timer.target_s)
             ))
-            .push(&ticket.title);
+            .push(ticket.title());
     })
 }
 
@@ -221,7 +221,7 @@ fn json_document(
     overdue: Option<&[super::action::ActionRow<'_>]>,
     now: Timestamp,
 ) -> io::Result<()> {
-    let all = || tickets.iter().flat_map(|t| &t.timers);
+    let all = || tickets.iter().flat_map(|t| t.timers());
     let count = |s: TimerStatus| all().filter(|t| t.status == s).count();
     let doc = SlaJson {
         schema: JSON_SCHEMA,
@@ -236,15 +236,15 @@ fn json_document(
         tickets: tickets
             .iter()
             .map(|t| TicketJson {
-                id: &t.id,
-                title: &t.title,
-                file: &t.file,
-                severity: &t.severity,
-                state: t.state.name(),
-                level: &t.level,
-                assignee: t.assignee.as_deref(),
-                team: t.team.as_deref(),
-                timers: &t.timers,
+                id: t.id(),
+                title: t.title(),
+                file: t.file(),
+                severity: t.severity(),
+                state: t.state().name(),
+                level: t.level(),
+                assignee: t.assignee(),
+                team: t.team(),
+                timers: t.timers(),
             })
             .collect(),
         overdue_actions: overdue.map(|rows| super::action::items_json(rows, now)),
@@ -273,8 +273,8 @@ pub fn github(
         };
         let message = format!(
             "{} {}: {} {} (used {} of {})",
-            ticket.id,
-            ticket.title,
+            ticket.id(),
+            ticket.title(),
             metric_label(timer),
             describe(timer, now),
             duration::format_hours(timer.elapsed_s),
@@ -283,7 +283,7 @@ pub fn github(
         writeln!(
             out,
             "::{level} file={},line=1,title={}::{}",
-            github_escape_property(&ticket.file),
+            github_escape_property(ticket.file()),
             github_escape_property(&format!(
                 "SLA {}: {}",
                 timer.status.name(),
@@ -339,16 +339,16 @@ pub fn junit(
     )?;
     for (ticket, timer) in rows {
         let name = xml_escape(&metric_label(timer));
-        let class = xml_escape(&format!("{} {}", ticket.id, ticket.title));
+        let class = xml_escape(&format!("{} {}", ticket.id(), ticket.title()));
         let detail = xml_escape(&format!(
             "{}: {} {} (status {}, used {} of {}, file {})",
-            ticket.id,
+            ticket.id(),
             metric_label(timer),
             describe(timer, now),
             timer.status.name(),
             duration::format_hours(timer.elapsed_s),
             duration::format_hours(timer.target_s),
-            ticket.file
+            ticket.file()
         ));
         if fails(timer) {
             writeln!(
@@ -392,14 +392,14 @@ pub fn markdown(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp)
         writeln!(
             out,
             "| `{}` | {} | {} | {} | {} | **{}** | {} | {} |",
-            ticket.id,
-            md_cell(&ticket.severity),
-            md_cell(&ticket.level),
-            md_cell(ticket.assignee.as_deref().unwrap_or("-")),
+            ticket.id(),
+            md_cell(ticket.severity()),
+            md_cell(ticket.level()),
+            md_cell(ticket.assignee().unwrap_or("-")),
             md_cell(&metric_label(timer)),
             timer.status.name(),
             describe(timer, now),
-            md_cell(&ticket.title)
+            md_cell(ticket.title())
         )?;
     }
     Ok(())
