@@ -118,33 +118,32 @@ fn due(
         sort: filters.sort(tkt::desk::Sort::default())?,
         ..Query::default()
     };
-    // Only tickets that owe an escalation are kept as they are read: the
-    // others (most open tickets) are never held.
-    let answer = desk::query_with(&repo, &policy, &query, ctx.now, |t| {
-        !due::escalations_due(&policy, &t.status, &t.timers, ctx.now).is_empty()
-    })?;
-    let mut rows: Vec<DueRow<'_>> = answer
-        .tickets
-        .iter()
-        .flat_map(|t| {
-            due::escalations_due(&policy, &t.status, &t.timers, ctx.now)
-                .into_iter()
-                .take(1) // the highest level owed says it all
-                .map(|due| DueRow {
-                    ticket: t,
-                    unowned: due::unowned(&policy, &t.status),
-                    on_call: due::on_call(&policy, &t.status, &due.level, ctx.now),
-                    due,
-                })
+    // Each ticket that owes an escalation is kept as the row it makes, as
+    // it is read (its header, not its status or timers): the others (most
+    // open tickets) are never held, and a million tickets' rows stay small.
+    let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |mut t| {
+        // The highest level owed says it all.
+        let due = due::escalations_due(&policy, &t.status, &t.timers, ctx.now)
+            .into_iter()
+            .next()?;
+        let unowned = due::unowned(&policy, &t.status);
+        let on_call = due::on_call(&policy, &t.status, &due.level, ctx.now);
+        t.timers = Vec::new();
+        Some(DueRow {
+            ticket: desk::Timed::from(t),
+            due,
+            unowned,
+            on_call,
         })
-        .collect();
+    })?;
+    let mut rows = answer.rows;
     // Most overdue first, unless --sort orders the tickets; then --limit.
     if !sorted {
         rows.sort_by(|a, b| {
             b.due
                 .overdue_s
                 .cmp(&a.due.overdue_s)
-                .then_with(|| a.ticket.id.cmp(&b.ticket.id))
+                .then_with(|| a.ticket.id().cmp(b.ticket.id()))
         });
     }
     if let Some(limit) = filters.limit {

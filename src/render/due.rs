@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::desk::TicketAt;
+use tkt::desk::Timed;
 use tkt::due::{DueEscalation, DueReason};
 use tkt::duration;
 use tkt::time::Timestamp;
@@ -13,7 +13,8 @@ use super::table::Table;
 
 /// One ticket owing an escalation.
 pub struct DueRow<'a> {
-    pub ticket: &'a TicketAt,
+    /// The ticket's header (no timers).
+    pub ticket: Timed,
     pub due: DueEscalation,
     /// Nobody who serves the ticket's current level has it.
     pub unowned: bool,
@@ -38,29 +39,28 @@ pub fn due_table(out: &mut impl Write, rows: &[DueRow<'_>], on_call: bool) -> io
         header.push("ON CALL");
     }
     header.push("TITLE");
-    let mut table = Table::new(&header);
-    for row in rows {
-        let s = &row.ticket.status;
-        let assignee = s.assignee.clone().unwrap_or_else(|| "-".into());
-        let mut cells = vec![
-            row.ticket.id.clone(),
-            s.severity.clone(),
-            s.level.clone(),
-            row.due.level.clone(),
-            due_why(&row.due),
-            if row.unowned {
-                format!("{assignee} (unowned at {})", s.level)
-            } else {
-                assignee
-            },
-        ];
-        if on_call {
-            cells.push(row.on_call.unwrap_or("nobody").to_string());
+    let table = Table::new(&header);
+    // Streamed: the cells of every ticket owing an escalation are not
+    // copied first.
+    table.stream(out, rows, |row, cells| {
+        let t = &row.ticket;
+        let assignee = t.assignee().unwrap_or("-");
+        cells
+            .push(t.id())
+            .push(t.severity())
+            .push(t.level())
+            .push(&row.due.level)
+            .push(&due_why(&row.due));
+        if row.unowned {
+            cells.push_fmt(format_args!("{assignee} (unowned at {})", t.level()));
+        } else {
+            cells.push(assignee);
         }
-        cells.push(row.ticket.title.clone());
-        table.row(anstyle::Style::new(), cells);
-    }
-    table.write(out)
+        if on_call {
+            cells.push(row.on_call.unwrap_or("nobody"));
+        }
+        cells.push(t.title());
+    })
 }
 
 #[derive(Serialize)]
@@ -91,12 +91,12 @@ pub fn due_json(out: &mut impl Write, rows: &[DueRow<'_>], now: Timestamp) -> io
     let due = rows
         .iter()
         .map(|r| DueJson {
-            id: &r.ticket.id,
-            title: &r.ticket.title,
-            file: &r.ticket.file,
-            severity: &r.ticket.status.severity,
-            level: &r.ticket.status.level,
-            assignee: r.ticket.status.assignee.as_deref(),
+            id: r.ticket.id(),
+            title: r.ticket.title(),
+            file: r.ticket.file(),
+            severity: r.ticket.severity(),
+            level: r.ticket.level(),
+            assignee: r.ticket.assignee(),
             unowned: r.unowned,
             on_call: r.on_call,
             needs: &r.due.level,
