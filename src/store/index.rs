@@ -766,19 +766,38 @@ pub mod names {
         )
     }
 
+    /// The cached names of a directory, sorted, one per line: held as the
+    /// file's text (a prefix lookup among 100,000 names makes no string of
+    /// each).
+    pub struct Names {
+        text: String,
+        /// Where the names start (after the header line).
+        start: usize,
+    }
+
+    impl Names {
+        /// The names starting with `prefix`, in order.
+        pub fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+            self.text[self.start..]
+                .lines()
+                .skip_while(move |name| *name < prefix)
+                .take_while(move |name| name.starts_with(prefix))
+        }
+    }
+
     /// The cached names (sorted) of `dir`, if the cache beside `index`
     /// can be trusted now.
-    pub fn read(index: &Path, dir: &Path) -> Option<Vec<String>> {
+    pub fn read(index: &Path, dir: &Path) -> Option<Names> {
         let stat = dir_stat(dir)?;
         let (file, _) = super::super::io::open_regular(&path(index), false).ok()?;
         let mut text = String::new();
         std::io::Read::read_to_string(&mut &file, &mut text).ok()?;
         let (first, rest) = text.split_once('\n')?;
-        if first != header(&stat, false) {
+        if first != header(&stat, false) || !rest.lines().is_sorted() {
             return None;
         }
-        let names: Vec<String> = rest.lines().map(str::to_string).collect();
-        names.is_sorted().then_some(names)
+        let start = first.len() + 1;
+        Some(Names { text, start })
     }
 
     /// Records `names` (every name in `dir`, read after `stat` was taken)

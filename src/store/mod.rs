@@ -478,10 +478,8 @@ impl Repo {
         // was when they were read: a lookup without a directory read.
         let index = self.index_path();
         if let Some(names) = index.as_deref().and_then(|i| index::names::read(i, &dir)) {
-            let from = names.partition_point(|n| n.as_str() < prefix.as_str());
-            let candidates: Vec<TicketId> = names[from..]
-                .iter()
-                .take_while(|n| n.starts_with(prefix.as_str()))
+            let candidates: Vec<TicketId> = names
+                .starting_with(prefix.as_str())
                 .filter_map(|n| n.strip_suffix(".yaml"))
                 .filter_map(|stem| TicketId::parse(stem).ok())
                 .collect();
