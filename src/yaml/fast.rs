@@ -20,10 +20,7 @@ pub fn parse(text: &str) -> Option<Value> {
     // left to saphyr (which refuses the latter). So is a byte-order mark
     // after the start: saphyr refuses one where a token starts (`title:
     // \u{feff}x`) and reads it as text elsewhere (`title: x\u{feff}`).
-    if text
-        .chars()
-        .any(|c| c == '\u{feff}' || (c != '\n' && !printable(c)))
-    {
+    if !in_plain_printable(text) {
         return None;
     }
     let mut p = Parser {
@@ -44,6 +41,21 @@ pub fn parse(text: &str) -> Option<Value> {
     let value = p.map(0)?;
     p.skip_blank();
     (p.pos == p.lines.len()).then_some(value)
+}
+
+/// Whether every character of `text` is a newline or printable (below), and
+/// none a byte-order mark. Most ticket files are ASCII: their bytes are
+/// checked a block at a time (a loop without an early exit, which the
+/// compiler makes vector code of), and only text with other characters is
+/// decoded.
+fn in_plain_printable(text: &str) -> bool {
+    let ascii = |b: u8| b == b'\n' || (0x20..=0x7E).contains(&b);
+    text.as_bytes()
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, &b| all & ascii(b)))
+        || text
+            .chars()
+            .all(|c| c != '\u{feff}' && (c == '\n' || printable(c)))
 }
 
 /// YAML's `c-printable`, without tab and carriage return.
@@ -380,13 +392,21 @@ fn single_quoted(text: &str) -> Option<String> {
 /// A plain scalar, typed only where the type is beyond doubt: whole
 /// decimal numbers, `true`/`false`, RFC 3339 dates and timestamps, and text
 /// that cannot be read as anything but text.
+/// Whether `text` holds `: ` or ` #`, either of which ends a plain scalar
+/// early: one pass over its spaces (most scalars are short, where a
+/// substring search costs a comparison call per position).
+fn ends_plain_early(text: &[u8]) -> bool {
+    text.iter().enumerate().any(|(i, &b)| {
+        b == b' ' && ((i > 0 && text[i - 1] == b':') || text.get(i + 1) == Some(&b'#'))
+    })
+}
+
 fn plain(text: &str) -> Option<Value> {
     let first = text.as_bytes()[0];
     // `-`, `?` and `:` may start a plain scalar when a non-space follows.
     let lead_ok = b"-?:".contains(&first) && text.len() > 1 && text.as_bytes()[1] != b' ';
     if (b"-?:,[]{}#&*!|>'\"%@`~".contains(&first) && !lead_ok)
-        || text.contains(": ")
-        || text.contains(" #")
+        || ends_plain_early(text.as_bytes())
         || text.ends_with(':')
     {
         return None;
@@ -396,11 +416,10 @@ fn plain(text: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let lower = text.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "null" | "true" | "false" | ".inf" | ".nan" | "-.inf" | "+.inf"
-    ) {
+    if ["null", "true", "false", ".inf", ".nan", "-.inf", "+.inf"]
+        .iter()
+        .any(|word| word.eq_ignore_ascii_case(text))
+    {
         return None; // other spellings of null and booleans: leave to saphyr
     }
     if first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.' {
@@ -478,6 +497,58 @@ fn looks_like_date(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_scalar_ends_early_where_a_substring_search_says() {
+        for text in [
+            "a: b", "a :b", "a #b", "a# b", "x:", ":", " #", "#", "a  #", "a:  b", "ab", "",
+            "é: ü", "ü #", "a:b", "a b c", "T: ", " ",
+        ] {
+            let expected = text.contains(": ") || text.contains(" #");
+            assert_eq!(ends_plain_early(text.as_bytes()), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn other_spellings_of_null_and_booleans_are_left_to_saphyr() {
+        for text in [
+            "Null", "NULL", "True", "FALSE", ".Inf", ".NAN", "-.INF", "+.inf",
+        ] {
+            assert_eq!(plain(text), None, "{text}");
+        }
+        assert_eq!(plain("true"), Some(Value::Bool(true)));
+        assert_eq!(plain("nulls"), Some(Value::String("nulls".into())));
+    }
+
+    #[test]
+    fn printable_text_is_what_every_character_says() {
+        let texts = [
+            "title: x\n",
+            "",
+            "a\tb",
+            "a\rb",
+            "x\u{7f}",
+            "x\u{85}y",
+            "x\u{feff}",
+            "\u{feff}",
+            "é ü ✓ 😀\n",
+            "x\u{0}",
+            "\u{1b}[31m",
+            "\u{a0}",
+            "\u{d7ff}\u{e000}",
+            "\u{fffe}",
+        ];
+        for text in texts {
+            // Long enough for whole blocks, with the odd one out anywhere.
+            for at in [0, 63, 64, 130] {
+                let long = format!("{}{text}{}", "a".repeat(at), "b".repeat(70));
+                let expected = long
+                    .chars()
+                    .all(|c| c != '\u{feff}' && (c == '\n' || printable(c)));
+                assert_eq!(in_plain_printable(&long), expected, "{text:?} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn reads_the_block_subset() {
