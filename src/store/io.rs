@@ -66,11 +66,26 @@ pub(super) fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, StoreError>
     read_up_to(file, len, max, path)
 }
 
-fn read_up_to(file: File, len: u64, max: u64, path: &Path) -> Result<Vec<u8>, StoreError> {
-    let mut bytes = Vec::with_capacity(len.min(max) as usize);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err(path))?;
+/// Reads `file`, `len` bytes long when it was opened, up to `max` + 1
+/// bytes. One `read` call asks for one byte more than `len`: getting
+/// exactly `len` is the end of a regular file, as it stood (a file that
+/// has changed since is read on to its end).
+fn read_up_to(mut file: File, len: u64, max: u64, path: &Path) -> Result<Vec<u8>, StoreError> {
+    let expected = len.min(max) as usize;
+    let mut bytes = vec![0; expected + 1];
+    let got = loop {
+        match file.read(&mut bytes) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            result => break result.map_err(io_err(path))?,
+        }
+    };
+    bytes.truncate(got);
+    if got != expected {
+        let rest = (max + 1).saturating_sub(got as u64);
+        file.take(rest)
+            .read_to_end(&mut bytes)
+            .map_err(io_err(path))?;
+    }
     Ok(bytes)
 }
 
@@ -533,7 +548,35 @@ pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, list_dir};
+    use super::*;
+
+    #[test]
+    fn a_file_reads_whole_as_it_stood_grown_or_shrunk_since_its_stat() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.yaml");
+        for size in [0usize, 1, 2, 4095, 4096, 70_000] {
+            let text: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+            fs::write(&path, &text).unwrap();
+            assert_eq!(read_capped(&path).unwrap(), text, "{size} bytes");
+            // Grown, then shrunk, between the open (its length) and the read.
+            for now in [size + 1, size + 5000, size / 2] {
+                let (file, len) = open_regular(&path, false).unwrap();
+                let changed: Vec<u8> = (0..now).map(|i| b'A' + (i % 26) as u8).collect();
+                fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&path)
+                    .and_then(|mut f| f.write_all(&changed))
+                    .unwrap();
+                let read = read_up_to(file, len, 100_000, &path).unwrap();
+                assert_eq!(read, changed, "{size} bytes, then {now}");
+            }
+        }
+        // Past the cap by a byte is as far as it reads.
+        fs::write(&path, vec![b'x'; 50]).unwrap();
+        let (file, _) = open_regular(&path, false).unwrap();
+        assert_eq!(read_up_to(file, 10, 20, &path).unwrap().len(), 21);
+    }
 
     #[test]
     fn a_listing_names_every_entry_and_what_it_is_without_following_links() {
