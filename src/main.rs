@@ -15,11 +15,11 @@ fn main() -> std::process::ExitCode {
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// mimalloc 3 keeps freed memory for a second before returning it to the
-/// system; a query over a million tickets frees a few hundred megabytes of
-/// listing and sort buffers on the way (and, since they are large, they are
-/// not reused for the small allocations that follow), so its peak was the
-/// sum of both. Returned after 10 ms (mimalloc 2's default), the peak of
-/// `tkt sla` on a million tickets falls by about a tenth, at no cost
+/// system; a query over a million tickets frees about a hundred megabytes
+/// of listing and sort buffers on the way (large blocks, not reused for
+/// the small allocations that follow), so its peak was the sum of both.
+/// Returned after 10 ms (mimalloc 2's default), the peak of `tkt sla` on a
+/// million tickets falls by a sixth (306-324 to 262-267 MB), at no cost
 /// measurable (docs/benchmarks.md). `MIMALLOC_PURGE_DELAY` still rules
 /// when set.
 fn return_freed_memory_promptly() {
