@@ -97,16 +97,38 @@ pub fn parse(bytes: &[u8]) -> Result<Ticket, ParseError> {
 }
 
 /// The first line that starts a git conflict block, with its marker.
+///
+/// Most files hold none of the markers' characters at a line's start: each
+/// of the four is looked for with a vectorised search (`str::find` of an
+/// ASCII character), and only a line one of them starts is looked at.
 pub fn conflict_marker(text: &str) -> Option<(u64, String)> {
-    text.lines().enumerate().find_map(|(i, line)| {
-        // Most lines start with none of the markers' characters.
-        if !matches!(line.as_bytes().first(), Some(b'<' | b'|' | b'=' | b'>')) {
-            return None;
+    let bytes = text.as_bytes();
+    let mut first: Option<(usize, &str)> = None;
+    for c in ['<', '|', '=', '>'] {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(c) {
+            let at = from + found;
+            // Past a marker line already found: nothing here comes first.
+            if first.is_some_and(|(start, _)| at >= start) {
+                break;
+            }
+            from = at + 1;
+            if at > 0 && bytes[at - 1] != b'\n' {
+                continue;
+            }
+            let line = text[at..].split('\n').next().unwrap_or_default();
+            if let Some(marker) = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+                .into_iter()
+                .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))
+            {
+                first = Some((at, marker));
+                break;
+            }
         }
-        let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
-            .into_iter()
-            .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))?;
-        Some((i as u64 + 1, marker.to_string()))
+    }
+    first.map(|(start, marker)| {
+        let line = bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        (line as u64 + 1, marker.to_string())
     })
 }
 
@@ -349,6 +371,45 @@ events:
         let mut expected = ticket.clone();
         expected.events.push(event);
         assert_eq!(parse(after.as_bytes()).unwrap(), expected);
+    }
+
+    #[test]
+    fn conflict_markers_are_found_where_a_line_by_line_reading_finds_them() {
+        // The reading this one replaced.
+        let by_lines = |text: &str| {
+            text.lines().enumerate().find_map(|(i, line)| {
+                let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+                    .into_iter()
+                    .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))?;
+                Some((i as u64 + 1, marker.to_string()))
+            })
+        };
+        let parts = [
+            "a: 1\n",
+            "<<<<<<< HEAD\n",
+            "=======\n",
+            ">>>>>>> b\n",
+            "||||||| base\n",
+            "========\n",
+            "  <<<<<<< x\n",
+            "x <<<<<<<\n",
+            "<<<<<<<\r\n",
+            "=======\r\n",
+            ">>>>>>>",
+            "<<<<<<",
+            "t: |-\n  a\n",
+            "e: a=b <c> |d|\n",
+            "\n",
+            "é\n",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(conflict_marker(&text), by_lines(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
