@@ -79,6 +79,19 @@ pub fn escalations_due(
     due
 }
 
+/// The highest escalation an open ticket owes at `now` (see
+/// [`escalations_due`]): reaching it settles the lower ones too.
+pub fn escalation_due(
+    policy: &Policy,
+    status: &Status,
+    timers: &[Timer],
+    now: Timestamp,
+) -> Option<DueEscalation> {
+    escalations_due(policy, status, timers, now)
+        .into_iter()
+        .next()
+}
+
 /// Whether an open ticket has nobody who serves its level: no assignee,
 /// or one who does not serve it (an escalation nobody was on call for).
 /// Only when `people.toml` lists anyone.
@@ -257,9 +270,7 @@ pub fn next_step(
                 .filter(|t| owes_customer(t) && t.metric == Metric::UpdateCadence)
                 .filter_map(|t| t.breached_at.or(t.due))
                 .min();
-            let escalation = escalations_due(policy, status, timers, now)
-                .into_iter()
-                .next();
+            let escalation = escalation_due(policy, status, timers, now);
             match (update, escalation) {
                 (Some(at), owed) if owed.as_ref().is_none_or(|e| at < e.since) => {
                     return step(Step::Update, Vec::new(), Some(at));

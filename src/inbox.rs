@@ -68,14 +68,11 @@ pub fn inbox<'a>(
             {
                 add(Why::Assigned(timer), timer.due);
             }
-            for owed in due::escalations_due(policy, s, &t.timers, now)
-                .into_iter()
-                .take(1)
+            if let Some(owed) = due::escalation_due(policy, s, &t.timers, now)
+                && me(due::on_call(policy, s, &owed.level, now))
             {
-                if me(due::on_call(policy, s, &owed.level, now)) {
-                    let since = owed.since;
-                    add(Why::Escalation(owed), Some(since));
-                }
+                let since = owed.since;
+                add(Why::Escalation(owed), Some(since));
             }
             if me(s.assignee.as_deref())
                 && let Some(reply) = s.unanswered_reply()

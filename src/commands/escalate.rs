@@ -122,10 +122,7 @@ fn due(
     // it is read (its header, not its status or timers): the others (most
     // open tickets) are never held, and a million tickets' rows stay small.
     let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |mut t| {
-        // The highest level owed says it all.
-        let due = due::escalations_due(&policy, &t.status, &t.timers, ctx.now)
-            .into_iter()
-            .next()?;
+        let due = due::escalation_due(&policy, &t.status, &t.timers, ctx.now)?;
         let unowned = due::unowned(&policy, &t.status);
         let on_call = due::on_call(&policy, &t.status, &due.level, ctx.now);
         t.timers = Vec::new();

@@ -96,6 +96,10 @@ pub fn parse(bytes: &[u8]) -> Result<Ticket, ParseError> {
     }
 }
 
+/// The lines that start (and divide) a git conflict block, each followed
+/// by anything but `=` (a YAML document separator is longer).
+const MARKERS: [&str; 4] = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"];
+
 /// The first line that starts a git conflict block, with its marker.
 ///
 /// Most files hold none of the markers' characters at a line's start: each
@@ -117,7 +121,7 @@ pub fn conflict_marker(text: &str) -> Option<(u64, String)> {
                 continue;
             }
             let line = text[at..].split('\n').next().unwrap_or_default();
-            if let Some(marker) = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+            if let Some(marker) = MARKERS
                 .into_iter()
                 .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))
             {
@@ -378,7 +382,7 @@ events:
         // The reading this one replaced.
         let by_lines = |text: &str| {
             text.lines().enumerate().find_map(|(i, line)| {
-                let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+                let marker = MARKERS
                     .into_iter()
                     .find(|m| line.starts_with(m) && line[m.len()..].chars().all(|c| c != '='))?;
                 Some((i as u64 + 1, marker.to_string()))

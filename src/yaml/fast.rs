@@ -389,9 +389,6 @@ fn single_quoted(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// A plain scalar, typed only where the type is beyond doubt: whole
-/// decimal numbers, `true`/`false`, RFC 3339 dates and timestamps, and text
-/// that cannot be read as anything but text.
 /// Whether `text` holds `: ` or ` #`, either of which ends a plain scalar
 /// early: one pass over its spaces (most scalars are short, where a
 /// substring search costs a comparison call per position).
@@ -401,6 +398,9 @@ fn ends_plain_early(text: &[u8]) -> bool {
     })
 }
 
+/// A plain scalar, typed only where the type is beyond doubt: whole
+/// decimal numbers, `true`/`false`, RFC 3339 dates and timestamps, and text
+/// that cannot be read as anything but text.
 fn plain(text: &str) -> Option<Value> {
     let first = text.as_bytes()[0];
     // `-`, `?` and `:` may start a plain scalar when a non-space follows.
