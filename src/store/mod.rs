@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use compact_str::CompactString;
 use rayon::prelude::*;
 
 use crate::id::{self, TicketId};
@@ -158,7 +159,8 @@ fn io_err(path: &Path) -> impl FnOnce(stdio::Error) -> StoreError + '_ {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     dir: Arc<Path>,
-    name: Name,
+    /// In place up to 24 bytes (a ticket's, `T-XXXXXXXXXX.yaml`, is 17).
+    name: CompactString,
     /// Whether the name is `<ID>.yaml` for a well-formed ID.
     named: bool,
     pub symlink: bool,
@@ -169,7 +171,7 @@ impl Entry {
         let named = name.strip_suffix(".yaml").is_some_and(TicketId::is_valid);
         Entry {
             dir,
-            name: Name::new(name),
+            name: CompactString::from(name),
             named,
             symlink,
         }
@@ -187,7 +189,7 @@ impl Entry {
 
     /// The file name (`<ID>.yaml`).
     pub fn name(&self) -> &str {
-        self.name.as_str()
+        &self.name
     }
 
     /// The ID its name claims, or `None` for a name that is not
@@ -198,57 +200,6 @@ impl Entry {
         }
         let name = self.name();
         TicketId::parse(&name[..name.len() - ".yaml".len()]).ok()
-    }
-}
-
-/// A file name: in place up to [`Name::INLINE`] bytes (a ticket's name,
-/// `T-XXXXXXXXXX.yaml`, is 17), else boxed. The size of a boxed name with
-/// its tag, and no allocation for the names a desk holds by the million.
-#[derive(Clone)]
-enum Name {
-    Inline { len: u8, bytes: [u8; Name::INLINE] },
-    Boxed(Box<str>),
-}
-
-impl Name {
-    const INLINE: usize = 22;
-
-    fn new(name: Box<str>) -> Name {
-        let len = name.len();
-        if len > Name::INLINE {
-            return Name::Boxed(name);
-        }
-        let mut bytes = [0u8; Name::INLINE];
-        bytes[..len].copy_from_slice(name.as_bytes());
-        Name::Inline {
-            len: len as u8,
-            bytes,
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            // SAFETY: the first `len` bytes were copied whole from a `str`
-            // (`Name::new`), and are never changed.
-            Name::Inline { len, bytes } => unsafe {
-                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
-            },
-            Name::Boxed(name) => name,
-        }
-    }
-}
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Name {}
-
-impl std::fmt::Debug for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -746,7 +697,7 @@ mod tests {
         }
         let ticket = Entry::new(Arc::clone(&dir), "T-0000000001.yaml".into(), false);
         assert_eq!(ticket.id().unwrap().as_str(), "T-0000000001");
-        assert!(matches!(ticket.name, Name::Inline { .. }));
+        assert!(!ticket.name.is_heap_allocated());
         assert_ne!(ticket, Entry::new(dir, "T-0000000002.yaml".into(), false));
         // A million of them are held at once.
         assert!(size_of::<Entry>() <= 48);
