@@ -341,7 +341,8 @@ fn a_file_modified_as_the_index_is_written_is_read_again_next_time() {
             let keep = if seen.is_some() {
                 index::Keep::Same
             } else {
-                index::Keep::New(payload)
+                let stat = index::Stat::of(&fs::symlink_metadata(lookup.entry.path()).unwrap());
+                index::Keep::New(payload, stat)
             };
             ((lookup.entry.name().to_string(), seen), keep)
         })

@@ -835,9 +835,14 @@ fn select_indexed(
         }
         short = true;
     }
-    let ticket = match parsed(lookup.entry, Repo::read_entry(lookup.entry)) {
-        Ok(ticket) => ticket,
-        Err(unreadable) => return (Err(unreadable), Keep::Nothing),
+    let read = Repo::read_entry_stat(lookup.entry)
+        .and_then(|(bytes, stat)| Ok((Repo::parse_entry(lookup.entry, Ok(bytes))?, stat)));
+    let (ticket, stat) = match read {
+        Ok(read) => read,
+        Err(error) => {
+            let file = lookup.entry.path();
+            return (Err(Unreadable { file, error }), Keep::Nothing);
+        }
     };
     if (cached.is_some() && !short) || !lookup.writable {
         // The record stands (it answers from a later `now`), or none can
@@ -857,12 +862,12 @@ fn select_indexed(
         if !head.answers(now) {
             return (
                 Ok(select(&ticket, &file, policy, query, now)),
-                Keep::New(head.encode()),
+                Keep::New(head.into_encoded(), stat),
             );
         }
         let selected = select(&head, &file, policy, query, now);
         if !head.fell_short() {
-            return (Ok(selected), Keep::New(head.encode()));
+            return (Ok(selected), Keep::New(head.into_encoded(), stat));
         }
     }
     // Asked for timers or actions: the whole summary.
@@ -872,7 +877,7 @@ fn select_indexed(
     } else {
         select(&ticket, &file, policy, query, now)
     };
-    (Ok(selected), Keep::New(summary.encode()))
+    (Ok(selected), Keep::New(summary.into_encoded(), stat))
 }
 
 /// A listed file parsed, or why it could not be.

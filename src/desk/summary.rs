@@ -5,6 +5,8 @@
 //! is never the truth, the file is, and [`Summary::of`] is the one way a
 //! summary is made.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use super::Source;
@@ -33,13 +35,25 @@ pub const FORMAT: u32 = 4;
 /// without them and says so ([`Summary::fell_short`]); the caller then
 /// reads the file.
 ///
-/// The flag makes a summary something one thread asks at a time (it is not
-/// `Sync`); two summaries are equal when their head and tail are.
-#[derive(Debug, Clone)]
+/// A summary just made from its ticket also holds its tail as made: a
+/// query asks a ticket for its timers and its actions once each, and gets
+/// them without decoding what was just encoded (asked again, the encoded
+/// tail answers).
+///
+/// The flag and the tail as made make a summary something one thread asks
+/// at a time (it is not `Sync`); two summaries are equal when their
+/// encoded forms are.
+#[derive(Debug)]
 pub struct Summary {
     head: Head,
-    /// [`Tail`], encoded; `None` for a summary without one.
-    tail: Option<Vec<u8>>,
+    /// [`Summary::encode`]'s form: the head's length, the head, the encoded
+    /// [`Tail`] (nothing for a summary without one).
+    bytes: Vec<u8>,
+    /// Where the tail begins in `bytes` (at its end: no tail).
+    tail_at: usize,
+    /// The tail's parts as made, each handed out once.
+    made_cycles: RefCell<Option<Vec<Cycle>>>,
+    made_actions: RefCell<Option<Vec<Action>>>,
     /// Set when a query asked a summary without a tail for what only the
     /// tail holds.
     fell_short: std::cell::Cell<bool>,
@@ -47,7 +61,7 @@ pub struct Summary {
 
 impl PartialEq for Summary {
     fn eq(&self, other: &Summary) -> bool {
-        self.head == other.head && self.tail == other.tail
+        self.bytes == other.bytes
     }
 }
 
@@ -101,11 +115,11 @@ impl Summary {
             cycles,
             actions: actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN)),
         };
-        Summary {
-            head: Head::of(ticket, latest_at, status, settled),
-            tail: Some(postcard::to_stdvec(&tail).expect("a summary always encodes")),
-            fell_short: Default::default(),
-        }
+        let head = Head::of(ticket, latest_at, status, settled);
+        let summary = Summary::encoded(head, Some(&tail));
+        *summary.made_cycles.borrow_mut() = Some(tail.cycles);
+        *summary.made_actions.borrow_mut() = Some(tail.actions);
+        summary
     }
 
     /// The summary of `ticket` without its tail: the status after every
@@ -114,9 +128,24 @@ impl Summary {
         let latest_at = ticket.latest_at();
         let latest = latest_at.unwrap_or(Timestamp::MIN);
         let status = crate::workflow::state::replay_at(policy, ticket, latest);
+        Summary::encoded(Head::of(ticket, latest_at, status, false), None)
+    }
+
+    /// `head` and `tail` encoded, one after the other, into one buffer.
+    fn encoded(head: Head, tail: Option<&Tail>) -> Summary {
+        const ENCODES: &str = "a summary always encodes";
+        let mut bytes = postcard::to_extend(&head, vec![0; 4]).expect(ENCODES);
+        let tail_at = bytes.len();
+        bytes[..4].copy_from_slice(&((tail_at - 4) as u32).to_le_bytes());
+        if let Some(tail) = tail {
+            bytes = postcard::to_extend(tail, bytes).expect(ENCODES);
+        }
         Summary {
-            head: Head::of(ticket, latest_at, status, false),
-            tail: None,
+            head,
+            bytes,
+            tail_at,
+            made_cycles: Default::default(),
+            made_actions: Default::default(),
             fell_short: Default::default(),
         }
     }
@@ -137,13 +166,12 @@ impl Summary {
     /// (`u32`, little-endian), the head, the tail (nothing for a summary
     /// without one: an encoded tail is never empty).
     pub fn encode(&self) -> Vec<u8> {
-        let head = postcard::to_stdvec(&self.head).expect("a summary always encodes");
-        let tail = self.tail.as_deref().unwrap_or_default();
-        let mut bytes = Vec::with_capacity(4 + head.len() + tail.len());
-        bytes.extend_from_slice(&(head.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&head);
-        bytes.extend_from_slice(tail);
-        bytes
+        self.bytes.clone()
+    }
+
+    /// [`Summary::encode`]'s bytes, without copying them.
+    pub fn into_encoded(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// A summary from [`Summary::encode`]'s bytes; `None` for bytes that
@@ -152,14 +180,17 @@ impl Summary {
     /// build that wrote it) stand for it until then.
     pub fn decode(bytes: &[u8]) -> Option<Summary> {
         let (len, rest) = bytes.split_first_chunk::<4>()?;
-        let (head, tail) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+        let (head, _) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
         let head = match postcard::take_from_bytes::<Head>(head) {
             Ok((head, [])) => head,
             _ => return None,
         };
         Some(Summary {
             head,
-            tail: (!tail.is_empty()).then(|| tail.to_vec()),
+            bytes: bytes.to_vec(),
+            tail_at: 4 + u32::from_le_bytes(*len) as usize,
+            made_cycles: Default::default(),
+            made_actions: Default::default(),
             fell_short: Default::default(),
         })
     }
@@ -167,14 +198,22 @@ impl Summary {
     /// The tail; empty if it does not decode (see [`Summary::decode`]), or
     /// if there is none (then the summary fell short).
     fn tail(&self) -> Tail {
-        let Some(bytes) = &self.tail else {
+        let bytes = &self.bytes[self.tail_at..];
+        if bytes.is_empty() {
             self.fell_short.set(true);
             return Tail::default();
-        };
+        }
         match postcard::take_from_bytes::<Tail>(bytes) {
             Ok((tail, [])) => tail,
             _ => Tail::default(),
         }
+    }
+
+    /// The timer cycles: as made, the first time a summary just made is
+    /// asked; else decoded.
+    fn cycles(&self) -> Vec<Cycle> {
+        let made = self.made_cycles.borrow_mut().take();
+        made.unwrap_or_else(|| self.tail().cycles)
     }
 }
 
@@ -278,8 +317,7 @@ impl Source for Summary {
     ) -> (Status, Vec<Timer>) {
         let status = self.head.status.clone();
         let timers = if with_timers && wanted(&status) {
-            self.tail()
-                .cycles
+            self.cycles()
                 .into_iter()
                 .map(|c| c.at(policy, now))
                 .collect()
@@ -290,7 +328,8 @@ impl Source for Summary {
     }
 
     fn actions(&self, _now: Timestamp) -> Vec<Action> {
-        self.tail().actions
+        let made = self.made_actions.borrow_mut().take();
+        made.unwrap_or_else(|| self.tail().actions)
     }
 
     /// A summary keeps no text but the amended title (in the status): a
@@ -362,6 +401,31 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_summary_just_made_answers_as_it_does_decoded_every_time_it_is_asked() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        // Never `Timers::Full`: a summary keeps no segments, and a query for
+        // them reads the files.
+        let query = Query {
+            timers: Timers::Summary,
+            actions: true,
+            ..Query::default()
+        };
+        for ticket in example_tickets() {
+            let made = Summary::of(&policy, &ticket);
+            let decoded = Summary::decode(&made.encode()).unwrap();
+            assert_eq!(made, decoded);
+            let now = ticket.latest_at().unwrap().plus(7_200);
+            let answer =
+                |s: &Summary| format!("{:?}", select(s, || "f".into(), &policy, &query, now));
+            let expected = answer(&decoded);
+            // The tail as made answers first, the encoded tail after it.
+            assert_eq!(answer(&made), expected, "{}", ticket.id);
+            assert_eq!(answer(&made), expected, "{}", ticket.id);
+            assert_eq!(made.into_encoded(), decoded.encode());
         }
     }
 

@@ -139,9 +139,9 @@ struct Taken {
 pub enum Keep {
     /// The trusted record stands.
     Same,
-    /// A payload made from the file just read (with the stat taken before
-    /// reading it).
-    New(Vec<u8>),
+    /// A payload made from the file as read, and that file's stat (taken
+    /// of the open file before reading it: [`super::Repo::read_entry_stat`]).
+    New(Vec<u8>, Stat),
     /// Nothing to remember (the file could not be read).
     Nothing,
 }
@@ -269,7 +269,12 @@ fn one<'a, T, F>(
 where
     F: Fn(Lookup<'_>) -> (T, Keep),
 {
-    let stat = if entry.symlink { None } else { dir.stat(entry) };
+    // Only a record is checked against a stat by name: a file without one
+    // is read, and its record takes the stat of the file as read.
+    let stat = match &old {
+        Some(_) if !entry.symlink => dir.stat(entry),
+        _ => None,
+    };
     let trusted = old
         .as_ref()
         .filter(|r| !r.racy && Some(r.stat) == stat)
@@ -279,9 +284,9 @@ where
         cached: trusted,
         writable,
     });
-    let (record, changed) = match (keep, stat) {
-        (Keep::Same, Some(_)) if trusted.is_some() => (old, false),
-        (Keep::New(payload), Some(stat)) => {
+    let (record, changed) = match keep {
+        Keep::Same if trusted.is_some() => (old, false),
+        Keep::New(payload, stat) => {
             let racy = stat.mtime.0 > started - RACY_S;
             let record = Record {
                 name: Cow::Borrowed(entry.name()),
@@ -427,9 +432,10 @@ impl Reader {
         };
         // Never a link or a FIFO (which would block): a regular file or
         // no index.
-        let Ok((file, len)) = super::io::open_regular(path, false) else {
+        let Ok((file, meta)) = super::io::open_regular(path, false) else {
             return reader;
         };
+        let len = meta.len();
         reader.len = len;
         reader.average = len / files.max(1) as u64;
         reader.file = file.try_clone().ok();

@@ -14,7 +14,9 @@ use crate::ticket::file::{MAX_TICKET_BYTES, ParseError};
 /// Opens `path` for reading without following a link and without blocking
 /// (a FIFO would wait forever for a writer), and checks that what was
 /// opened is a regular file. Returns it with its length.
-pub(super) fn open_regular(path: &Path, write: bool) -> Result<(File, u64), StoreError> {
+/// Opens a regular file (never through a link, never a FIFO or device),
+/// with its metadata as the open file has it.
+pub(super) fn open_regular(path: &Path, write: bool) -> Result<(File, fs::Metadata), StoreError> {
     let mut options = OpenOptions::new();
     options.read(true).write(write);
     #[cfg(unix)]
@@ -50,13 +52,14 @@ pub(super) fn open_regular(path: &Path, write: bool) -> Result<(File, u64), Stor
     if !meta.is_file() {
         return Err(StoreError::NotRegular(path.to_path_buf()));
     }
-    Ok((file, meta.len()))
+    Ok((file, meta))
 }
 
 /// Reads a regular file of at most `max` bytes (never a link, never a
 /// FIFO or device). Over the cap is an I/O-style error naming the limit.
 pub(super) fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, StoreError> {
-    let (file, len) = open_regular(path, false)?;
+    let (file, meta) = open_regular(path, false)?;
+    let len = meta.len();
     if len > max {
         return Err(io_err(path)(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -92,7 +95,15 @@ fn read_up_to(mut file: File, len: u64, max: u64, path: &Path) -> Result<Vec<u8>
 /// Reads a ticket file: a regular file (never a link, FIFO or device) no
 /// larger than the ticket cap. Every ticket read goes through here.
 pub fn read_capped(path: &Path) -> Result<Vec<u8>, StoreError> {
-    let (file, len) = open_regular(path, false)?;
+    read_capped_meta(path).map(|(bytes, _)| bytes)
+}
+
+/// [`read_capped`], with the file's metadata as it stood when opened: taken
+/// of the open file before reading it, so it describes the very file read
+/// (what the desk's index records beside what it made of the bytes).
+pub fn read_capped_meta(path: &Path) -> Result<(Vec<u8>, fs::Metadata), StoreError> {
+    let (file, meta) = open_regular(path, false)?;
+    let len = meta.len();
     if len > MAX_TICKET_BYTES {
         return Err(too_large(path, len));
     }
@@ -101,7 +112,7 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, StoreError> {
         // It grew while we read it.
         return Err(too_large(path, bytes.len() as u64));
     }
-    Ok(bytes)
+    Ok((bytes, meta))
 }
 
 fn too_large(path: &Path, size: u64) -> StoreError {
@@ -560,7 +571,8 @@ mod tests {
             assert_eq!(read_capped(&path).unwrap(), text, "{size} bytes");
             // Grown, then shrunk, between the open (its length) and the read.
             for now in [size + 1, size + 5000, size / 2] {
-                let (file, len) = open_regular(&path, false).unwrap();
+                let (file, meta) = open_regular(&path, false).unwrap();
+                let len = meta.len();
                 let changed: Vec<u8> = (0..now).map(|i| b'A' + (i % 26) as u8).collect();
                 fs::OpenOptions::new()
                     .write(true)

@@ -527,6 +527,16 @@ impl Repo {
         }
     }
 
+    /// [`Repo::read_entry`], with the stat of the file as read (taken of
+    /// the open file before reading it).
+    pub fn read_entry_stat(entry: &Entry) -> Result<(Vec<u8>, index::Stat), StoreError> {
+        if entry.symlink {
+            Err(StoreError::Symlink(entry.path()))
+        } else {
+            io::read_capped_meta(&entry.path()).map(|(bytes, meta)| (bytes, index::Stat::of(&meta)))
+        }
+    }
+
     /// Parses a file `scan` read: a ticket only if it is well-formed and its
     /// `id` matches its file name (what `show` can open).
     pub fn parse_entry(
