@@ -12,10 +12,16 @@
 //! document it means the same as serde-saphyr's reading of it; property
 //! tests in `format` check the two against each other.
 
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
-/// Parses a document in tkt's block subset into a JSON value, or `None`.
-pub fn parse(text: &str) -> Option<Value> {
+use super::node::Node;
+
+/// A map's entries as the reader collects them.
+type Entries<'a> = Vec<(&'a str, Node<'a>)>;
+
+/// Parses a document in tkt's block subset into a tree of its text, or
+/// `None`.
+pub fn parse(text: &str) -> Option<Node<'_>> {
     // Tabs, carriage returns and anything outside YAML's printable set are
     // left to saphyr (which refuses the latter). So is a byte-order mark
     // after the start: saphyr refuses one where a token starts (`title:
@@ -103,7 +109,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Runs `read` one level deeper, within the budgets.
-    fn nested_in(&mut self, read: impl FnOnce(&mut Self) -> Option<Value>) -> Option<Value> {
+    fn nested_in(&mut self, read: impl FnOnce(&mut Self) -> Option<Node<'a>>) -> Option<Node<'a>> {
         self.enter()?;
         let value = read(self);
         self.depth -= 1;
@@ -111,12 +117,12 @@ impl<'a> Parser<'a> {
     }
 
     /// A block map whose keys sit at column `at`.
-    fn map(&mut self, at: usize) -> Option<Value> {
+    fn map(&mut self, at: usize) -> Option<Node<'a>> {
         self.nested_in(|p| p.map_entries(at))
     }
 
-    fn map_entries(&mut self, at: usize) -> Option<Value> {
-        let mut map = Map::new();
+    fn map_entries(&mut self, at: usize) -> Option<Node<'a>> {
+        let mut map = Entries::new();
         loop {
             self.skip_blank();
             let Some(line) = self.peek() else { break };
@@ -130,12 +136,13 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.entry(&mut map, &line[at..], at)?;
         }
-        Some(Value::Object(map))
+        // A duplicate key: saphyr reports it.
+        (!Node::has_duplicate_key(&map)).then_some(Node::Map(map))
     }
 
     /// One `key: value` whose key starts at column `at`; `text` starts at
     /// the key.
-    fn entry(&mut self, map: &mut Map<String, Value>, text: &str, at: usize) -> Option<()> {
+    fn entry(&mut self, map: &mut Entries<'a>, text: &'a str, at: usize) -> Option<()> {
         let colon = text.find(':')?;
         let key = &text[..colon];
         // tkt's keys: lower-case words, digits after the first letter
@@ -157,15 +164,13 @@ impl<'a> Parser<'a> {
             }
             self.scalar(value, at)?
         };
-        if map.insert(key.to_string(), value).is_some() {
-            return None; // duplicate key: saphyr reports it
-        }
+        map.push((key, value));
         Some(())
     }
 
     /// The block under `key:` (at column `at`): a sequence (possibly at the
     /// key's own column) or a more indented map.
-    fn nested(&mut self, at: usize) -> Option<Value> {
+    fn nested(&mut self, at: usize) -> Option<Node<'a>> {
         self.skip_blank();
         let line = self.peek()?;
         let here = indent(line);
@@ -180,11 +185,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A block sequence whose dashes sit at column `at`.
-    fn seq(&mut self, at: usize) -> Option<Value> {
+    fn seq(&mut self, at: usize) -> Option<Node<'a>> {
         self.nested_in(|p| p.seq_items(at))
     }
 
-    fn seq_items(&mut self, at: usize) -> Option<Value> {
+    fn seq_items(&mut self, at: usize) -> Option<Node<'a>> {
         let mut items = Vec::new();
         loop {
             self.skip_blank();
@@ -213,38 +218,37 @@ impl<'a> Parser<'a> {
             {
                 // `- key: value` opens a map whose keys sit at `at + 2`.
                 Some(_) if !rest.starts_with('"') && !rest.starts_with('\'') => {
-                    let mut map = Map::new();
+                    let mut map = Entries::new();
                     self.entry(&mut map, rest, item_at)?;
-                    let Value::Object(more) = self.map(item_at)? else {
+                    let Node::Map(more) = self.map(item_at)? else {
                         return None;
                     };
-                    for (k, v) in more {
-                        if map.insert(k, v).is_some() {
-                            return None;
-                        }
+                    map.extend(more);
+                    if Node::has_duplicate_key(&map) {
+                        return None;
                     }
-                    Value::Object(map)
+                    Node::Map(map)
                 }
                 _ => self.scalar(rest, at)?,
             };
             items.push(item);
         }
-        Some(Value::Array(items))
+        Some(Node::Seq(items))
     }
 
     /// A scalar value written after `key: ` or `- `; `at` is the column of
     /// the key (or dash), for block scalars.
-    fn scalar(&mut self, text: &str, at: usize) -> Option<Value> {
+    fn scalar(&mut self, text: &'a str, at: usize) -> Option<Node<'a>> {
         self.nodes += 1;
         if text.ends_with(' ') || self.nodes > MAX_NODES {
             return None;
         }
         match text.as_bytes().first()? {
-            b'"' => double_quoted(text).map(Value::String),
-            b'\'' => single_quoted(text).map(Value::String),
-            b'|' => self.literal(text, at).map(Value::String),
-            b'[' if text == "[]" => Some(Value::Array(Vec::new())),
-            b'{' if text == "{}" => Some(Value::Object(Map::new())),
+            b'"' => double_quoted(text).map(owned),
+            b'\'' => single_quoted(text).map(owned),
+            b'|' => self.literal(text, at).map(owned),
+            b'[' if text == "[]" => Some(Node::Seq(Vec::new())),
+            b'{' if text == "{}" => Some(Node::Map(Vec::new())),
             _ => plain(text),
         }
     }
@@ -329,6 +333,11 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A scalar whose text is not the file's (quoted, or a literal block).
+fn owned<'a>(text: String) -> Node<'a> {
+    Node::Str(Cow::Owned(text))
+}
+
 fn double_quoted(text: &str) -> Option<String> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(inner.len());
@@ -401,7 +410,7 @@ fn ends_plain_early(text: &[u8]) -> bool {
 /// A plain scalar, typed only where the type is beyond doubt: whole
 /// decimal numbers, `true`/`false`, RFC 3339 dates and timestamps, and text
 /// that cannot be read as anything but text.
-fn plain(text: &str) -> Option<Value> {
+fn plain(text: &str) -> Option<Node<'_>> {
     let first = text.as_bytes()[0];
     // `-`, `?` and `:` may start a plain scalar when a non-space follows.
     let lead_ok = b"-?:".contains(&first) && text.len() > 1 && text.as_bytes()[1] != b' ';
@@ -412,8 +421,8 @@ fn plain(text: &str) -> Option<Value> {
         return None;
     }
     match text {
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
+        "true" => return Some(Node::Bool(true)),
+        "false" => return Some(Node::Bool(false)),
         _ => {}
     }
     if ["null", "true", "false", ".inf", ".nan", "-.inf", "+.inf"]
@@ -427,18 +436,15 @@ fn plain(text: &str) -> Option<Value> {
             if text.len() > 1 && first == b'0' {
                 return None;
             }
-            return text
-                .parse::<u64>()
-                .ok()
-                .map(|n| Value::Number(Number::from(n)));
+            return text.parse::<u64>().ok().map(Node::Int);
         }
         // Text that no number syntax (ints, floats, hex, octal, binary,
         // `1_000`) could match is plainly text; the rest is
         // left to saphyr.
         return (looks_like_date(text) || !could_be_number(text))
-            .then(|| Value::String(text.to_string()));
+            .then_some(Node::Str(Cow::Borrowed(text)));
     }
-    Some(Value::String(text.to_string()))
+    Some(Node::Str(Cow::Borrowed(text)))
 }
 
 /// YAML's number spellings (core schema ints and floats, hex, octal and
@@ -497,6 +503,12 @@ fn looks_like_date(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+
+    /// The tree as a JSON value, to look into.
+    fn json(node: Node<'_>) -> serde_json::Value {
+        serde_json::Value::deserialize(node).unwrap()
+    }
 
     #[test]
     fn a_plain_scalar_ends_early_where_a_substring_search_says() {
@@ -516,8 +528,8 @@ mod tests {
         ] {
             assert_eq!(plain(text), None, "{text}");
         }
-        assert_eq!(plain("true"), Some(Value::Bool(true)));
-        assert_eq!(plain("nulls"), Some(Value::String("nulls".into())));
+        assert_eq!(plain("true"), Some(Node::Bool(true)));
+        assert_eq!(plain("nulls"), Some(Node::Str("nulls".into())));
     }
 
     #[test]
@@ -553,7 +565,7 @@ mod tests {
     #[test]
     fn reads_the_block_subset() {
         let text = "schema: 1\nid: T-7FQ2M9KD3A\ntitle: \"a: b\"\nflag: true\ncustomer:\n  name: Acme\nevents:\n- type: note\n  at: 2026-11-20T09:14:00Z\n  text: |-\n    one\n\n    two\n  codes:\n  - E1\n  - 'it''s'\n";
-        let v = parse(text).unwrap();
+        let v = json(parse(text).unwrap());
         assert_eq!(v["schema"], 1);
         assert_eq!(v["title"], "a: b");
         assert_eq!(v["flag"], true);
@@ -565,9 +577,10 @@ mod tests {
 
     #[test]
     fn a_leading_modeline_stays_on_the_fast_path() {
-        let v =
+        let v = json(
             parse("# yaml-language-server: $schema=../.tkt/schema/ticket.schema.json\nschema: 1\n")
-                .expect("the fast reader takes it");
+                .expect("the fast reader takes it"),
+        );
         assert_eq!(v["schema"], 1);
     }
 

@@ -7,6 +7,7 @@
 //! budgets below are deliberately tight: a ticket is a few kilobytes.
 
 mod fast;
+mod node;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -58,7 +59,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 /// The fast path alone: `None` when it does not accept the document.
 pub fn from_str_fast<T: DeserializeOwned>(text: &str) -> Option<T> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    serde_json::from_value(fast::parse(text)?).ok()
+    T::deserialize(fast::parse(text)?).ok()
 }
 
 /// Parses with serde-saphyr only (the reference reader). Explicit tags are
