@@ -153,8 +153,26 @@ impl schemars::JsonSchema for TicketId {
 
 impl<'de> Deserialize<'de> for TicketId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        TicketId::parse(&text).map_err(serde::de::Error::custom)
+        // Checked as lent, kept without a second copy when given owned
+        // (what it expects worded as `String`'s, as messages always were).
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = TicketId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TicketId, E> {
+                TicketId::parse(text).map_err(E::custom)
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<TicketId, E> {
+                if TicketId::is_valid(&text) {
+                    Ok(TicketId(text))
+                } else {
+                    Err(E::custom(InvalidId(text)))
+                }
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -168,6 +186,30 @@ mod tests {
         let b = TicketId::generate(0);
         assert_ne!(a, b);
         assert_eq!(TicketId::parse(a.as_str()), Ok(a));
+    }
+
+    #[test]
+    fn an_id_reads_alike_lent_or_owned() {
+        let id = TicketId::generate(0);
+        let json = format!("\"{id}\"");
+        // Lent: from the JSON text; owned: from a value holding a String.
+        let lent: TicketId = serde_json::from_str(&json).unwrap();
+        let owned: TicketId = serde_json::from_value(serde_json::json!(id.as_str())).unwrap();
+        assert_eq!((&lent, &owned), (&id, &id));
+        for bad in ["\"T-1\"", "\"../x\"", "5"] {
+            let lent = serde_json::from_str::<TicketId>(bad)
+                .unwrap_err()
+                .to_string();
+            let value: serde_json::Value = serde_json::from_str(bad).unwrap();
+            let owned = serde_json::from_value::<TicketId>(value)
+                .unwrap_err()
+                .to_string();
+            assert!(lent.starts_with(&owned), "{lent} / {owned}");
+        }
+        let number = serde_json::from_str::<TicketId>("5")
+            .unwrap_err()
+            .to_string();
+        assert!(number.contains("expected a string"), "{number}");
     }
 
     #[test]
