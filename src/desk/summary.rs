@@ -5,6 +5,7 @@
 //! is never the truth, the file is, and [`Summary::of`] is the one way a
 //! summary is made.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
@@ -44,11 +45,12 @@ pub const FORMAT: u32 = 4;
 /// at a time (it is not `Sync`); two summaries are equal when their
 /// encoded forms are.
 #[derive(Debug)]
-pub struct Summary {
+pub struct Summary<'a> {
     head: Head,
     /// [`Summary::encode`]'s form: the head's length, the head, the encoded
-    /// [`Tail`] (nothing for a summary without one).
-    bytes: Vec<u8>,
+    /// [`Tail`] (nothing for a summary without one); lent by the index a
+    /// summary is decoded from.
+    bytes: Cow<'a, [u8]>,
     /// Where the tail begins in `bytes` (at its end: no tail).
     tail_at: usize,
     /// The tail's parts as made, each handed out once.
@@ -59,13 +61,13 @@ pub struct Summary {
     fell_short: std::cell::Cell<bool>,
 }
 
-impl PartialEq for Summary {
-    fn eq(&self, other: &Summary) -> bool {
+impl PartialEq for Summary<'_> {
+    fn eq(&self, other: &Summary<'_>) -> bool {
         self.bytes == other.bytes
     }
 }
 
-impl Eq for Summary {}
+impl Eq for Summary<'_> {}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Head {
@@ -103,9 +105,9 @@ struct Tail {
     actions: Vec<Action>,
 }
 
-impl Summary {
+impl Summary<'_> {
     /// The summary of `ticket` under `policy`.
-    pub fn of(policy: &Policy, ticket: &Ticket) -> Summary {
+    pub fn of(policy: &Policy, ticket: &Ticket) -> Summary<'static> {
         let latest_at = ticket.latest_at();
         let (status, cycles) = sla::cycles(policy, ticket);
         let settled = cycles
@@ -124,7 +126,7 @@ impl Summary {
 
     /// The summary of `ticket` without its tail: the status after every
     /// event, without replaying the timers.
-    pub fn head_of(policy: &Policy, ticket: &Ticket) -> Summary {
+    pub fn head_of(policy: &Policy, ticket: &Ticket) -> Summary<'static> {
         let latest_at = ticket.latest_at();
         let latest = latest_at.unwrap_or(Timestamp::MIN);
         let status = crate::workflow::state::replay_at(policy, ticket, latest);
@@ -132,7 +134,7 @@ impl Summary {
     }
 
     /// `head` and `tail` encoded, one after the other, into one buffer.
-    fn encoded(head: Head, tail: Option<&Tail>) -> Summary {
+    fn encoded(head: Head, tail: Option<&Tail>) -> Summary<'static> {
         const ENCODES: &str = "a summary always encodes";
         let mut bytes = postcard::to_extend(&head, vec![0; 4]).expect(ENCODES);
         let tail_at = bytes.len();
@@ -142,7 +144,7 @@ impl Summary {
         }
         Summary {
             head,
-            bytes,
+            bytes: Cow::Owned(bytes),
             tail_at,
             made_cycles: Default::default(),
             made_actions: Default::default(),
@@ -166,19 +168,20 @@ impl Summary {
     /// (`u32`, little-endian), the head, the tail (nothing for a summary
     /// without one: an encoded tail is never empty).
     pub fn encode(&self) -> Vec<u8> {
-        self.bytes.clone()
+        self.bytes.to_vec()
     }
 
     /// [`Summary::encode`]'s bytes, without copying them.
     pub fn into_encoded(self) -> Vec<u8> {
-        self.bytes
+        self.bytes.into_owned()
     }
 
     /// A summary from [`Summary::encode`]'s bytes; `None` for bytes that
     /// are not one (a damaged index is ignored, never trusted). The tail
     /// is checked when first read; the index's checksums and its key (the
-    /// build that wrote it) stand for it until then.
-    pub fn decode(bytes: &[u8]) -> Option<Summary> {
+    /// build that wrote it) stand for it until then. The bytes are lent,
+    /// not copied.
+    pub fn decode(bytes: &[u8]) -> Option<Summary<'_>> {
         let (len, rest) = bytes.split_first_chunk::<4>()?;
         let (head, _) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
         let head = match postcard::take_from_bytes::<Head>(head) {
@@ -187,7 +190,7 @@ impl Summary {
         };
         Some(Summary {
             head,
-            bytes: bytes.to_vec(),
+            bytes: Cow::Borrowed(bytes),
             tail_at: 4 + u32::from_le_bytes(*len) as usize,
             made_cycles: Default::default(),
             made_actions: Default::default(),
@@ -223,7 +226,9 @@ impl Summary {
 /// keeps the two in step).
 #[derive(Deserialize)]
 struct HeadPrefix<'a> {
-    _id: &'a str,
+    /// Texts the filters do not read are taken as bytes (postcard writes a
+    /// text as its bytes): not checked as UTF-8.
+    _id: &'a [u8],
     opened_at: Option<Timestamp>,
     latest_at: Option<Timestamp>,
     settled: bool,
@@ -234,7 +239,7 @@ struct HeadPrefix<'a> {
 
 #[derive(Deserialize)]
 struct StatusPrefix<'a> {
-    _title: &'a str,
+    _title: &'a [u8],
     state: State,
     severity: &'a str,
     level: &'a str,
@@ -248,7 +253,7 @@ struct StatusPrefix<'a> {
     last_event_at: Timestamp,
     _last_customer_update: Option<Timestamp>,
     #[serde(borrow)]
-    _pause_reason: Option<&'a str>,
+    _pause_reason: Option<&'a [u8]>,
     _paused_at: Option<Timestamp>,
     _waits: Vec<Wait>,
     #[serde(borrow)]
@@ -295,7 +300,7 @@ pub struct Peek<'a> {
 
 /// Valid only for instants [`Summary::answers`] accepts: the query reads
 /// the file for any other.
-impl Source for Summary {
+impl Source for Summary<'_> {
     fn id(&self) -> &TicketId {
         &self.head.id
     }
@@ -386,7 +391,8 @@ mod tests {
         let mut query_all = query.clone();
         query_all.filter.all = true;
         for ticket in example_tickets() {
-            let summary = Summary::decode(&Summary::of(&policy, &ticket).encode()).unwrap();
+            let bytes = Summary::of(&policy, &ticket).encode();
+            let summary = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
             assert!(summary.answers(latest) && !summary.answers(latest.plus(-1)));
             for now in [latest, latest.plus(3_600), latest.plus(40 * 86_400)] {
@@ -416,7 +422,8 @@ mod tests {
         };
         for ticket in example_tickets() {
             let made = Summary::of(&policy, &ticket);
-            let decoded = Summary::decode(&made.encode()).unwrap();
+            let bytes = made.encode();
+            let decoded = Summary::decode(&bytes).unwrap();
             assert_eq!(made, decoded);
             let now = ticket.latest_at().unwrap().plus(7_200);
             let answer =

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::desk::TicketAt;
+use tkt::desk::{TicketAt, Timed};
 use tkt::time::Timestamp;
 use tkt::workflow::Status;
 
@@ -20,31 +20,20 @@ struct Row<'a> {
 }
 
 /// What the table shows of a ticket, and nothing else: a listing of a
-/// million tickets holds a few hundred thousand of these.
+/// million tickets holds a few hundred thousand of these, each its texts in
+/// one allocation (a [`Timed`] header without timers).
 #[derive(Debug)]
 pub struct ListRow {
-    id: Box<str>,
-    severity: Box<str>,
-    level: Box<str>,
-    state: tkt::workflow::State,
-    assignee: Option<Box<str>>,
-    team: Option<Box<str>>,
+    ticket: Timed,
     opened_at: Timestamp,
-    title: Box<str>,
 }
 
 impl ListRow {
-    pub fn of(t: TicketAt) -> ListRow {
-        let s = t.status;
+    pub fn of(mut t: TicketAt) -> ListRow {
+        t.timers = Vec::new();
         ListRow {
-            id: t.id.into_boxed_str(),
-            severity: s.severity.into_boxed_str(),
-            level: s.level.into_boxed_str(),
-            state: s.state,
-            assignee: s.assignee.map(String::into_boxed_str),
-            team: s.team.map(String::into_boxed_str),
-            opened_at: s.opened_at,
-            title: s.title.into_boxed_str(),
+            opened_at: t.status.opened_at,
+            ticket: Timed::from(t),
         }
     }
 }
@@ -65,15 +54,16 @@ pub fn table(
     .droppable(&["TEAM", "LEVEL", "OPENED"]);
     // Streamed: a million rows are not copied into cells first.
     table.stream(out, rows, |row, cells| {
+        let t = &row.ticket;
         cells
-            .push(&row.id)
-            .push(&row.severity)
-            .push(&row.level)
-            .push(row.state.name())
-            .push(row.assignee.as_deref().unwrap_or("-"))
-            .push(row.team.as_deref().unwrap_or("-"))
+            .push(t.id())
+            .push(t.severity())
+            .push(t.level())
+            .push(t.state().name())
+            .push(t.assignee().unwrap_or("-"))
+            .push(t.team().unwrap_or("-"))
             .push_fmt(format_args!("{}", Relative(now, row.opened_at)))
-            .push(&row.title);
+            .push(t.title());
     })
 }
 
