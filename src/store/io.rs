@@ -13,9 +13,8 @@ use crate::ticket::file::{MAX_TICKET_BYTES, ParseError};
 
 /// Opens `path` for reading without following a link and without blocking
 /// (a FIFO would wait forever for a writer), and checks that what was
-/// opened is a regular file. Returns it with its length.
-/// Opens a regular file (never through a link, never a FIFO or device),
-/// with its metadata as the open file has it.
+/// opened is a regular file. Returns it with its metadata as the open file
+/// has it.
 pub(super) fn open_regular(path: &Path, write: bool) -> Result<(File, fs::Metadata), StoreError> {
     let mut options = OpenOptions::new();
     options.read(true).write(write);
