@@ -167,6 +167,23 @@ wall() {
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
 }
 
+# Wall and CPU (user + system) seconds of one run of "$@", as "WALL CPU".
+# Called as $(timed ...): the command is the only child of that subshell,
+# whose `times` (written to a file, so that no other subshell reports
+# instead) then gives its CPU time. On a machine whose wall times move by
+# a third from run to run, CPU time says what a change costs.
+timed() {
+  local start=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || true
+  local end=$EPOCHREALTIME
+  times >"$TMP/times.$BASHPID"
+  awk -v a="$start" -v b="$end" 'NR == 2 {
+    cpu = 0
+    for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); cpu += p[1] * 60 + p[2] }
+    printf "%.3f %.3f", b - a, cpu
+  }' "$TMP/times.$BASHPID"
+}
+
 floor_runs=()
 for ((i = 0; i < RUNS; i++)); do
   floor_runs+=("$(wall find "$REPO/tickets" -printf '%s %T@ %i\n')")
@@ -216,26 +233,30 @@ fi
 echo
 echo "**Index at $N tickets** ($RUNS runs each, medians; floor: \`find tickets -printf '%s %T@ %i\\n'\` $FLOOR s; $OPEN open; Taskwarrior $TASK_VERSION with $OPEN of $N tasks pending)"
 echo
-echo "| command | warm (s) | × floor | cold, \`--no-index\` (s) | cold, building the index (s) | build cost | \`task list\` (s) | tkt ÷ task |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| command | warm (s) | × floor | cold, \`--no-index\` (s) | cold, building the index (s) | build cost | build cost, CPU | \`task list\` (s) | tkt ÷ task |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for command in "list" "sla" "sla --check" "escalate --due" "list --text pool"; do
   read -r -a args <<<"$command"
-  warm=() plain=() build=()
+  warm=() plain=() build=() plain_cpu=() build_cpu=()
   "$TKT" -C "$REPO" "${args[@]}" >/dev/null 2>&1 || true
   for ((i = 0; i < RUNS; i++)); do
     warm+=("$(wall "$TKT" -C "$REPO" "${args[@]}")")
-    plain+=("$(wall "$TKT" -C "$REPO" --no-index "${args[@]}")")
+    read -r t c <<<"$(timed "$TKT" -C "$REPO" --no-index "${args[@]}")"
+    plain+=("$t") plain_cpu+=("$c")
     rm -f "$INDEX"
-    build+=("$(wall "$TKT" -C "$REPO" "${args[@]}")")
+    read -r t c <<<"$(timed "$TKT" -C "$REPO" "${args[@]}")"
+    build+=("$t") build_cpu+=("$c")
   done
   w=$(median_of "${warm[@]}") p=$(median_of "${plain[@]}") b=$(median_of "${build[@]}")
+  pc=$(median_of "${plain_cpu[@]}") bc=$(median_of "${build_cpu[@]}")
   cost=$(awk -v b="$b" -v p="$p" 'BEGIN { printf "%+.0f%%", (b / p - 1) * 100 }')
+  cpu_cost=$(awk -v b="$bc" -v p="$pc" 'BEGIN { if (p > 0) printf "%+.0f%%", (b / p - 1) * 100; else print "-" }')
   vs_task="-" tl="-"
   if [[ $command == list && -n $TASK_LIST ]]; then
     tl=$TASK_LIST
     vs_task=$(ratio "$w" "$TASK_LIST")
   fi
-  echo "| \`tkt $command\` | $w | $(ratio "$w" "$FLOOR") | $p | $b | $cost | $tl | $vs_task |"
+  echo "| \`tkt $command\` | $w | $(ratio "$w" "$FLOOR") | $p | $b | $cost | $cpu_cost | $tl | $vs_task |"
 done
 # (A text search reads the files and leaves the index alone: rebuild it,
 # as a listing writes it and whole.)
