@@ -151,6 +151,38 @@ impl Filter {
 
     /// Whether the ticket passes every filter: its status, its customer
     /// and its texts.
+    /// Whether the filter passes every ticket, whatever its status and
+    /// texts (`--all`, and nothing else asked).
+    pub fn passes_every_ticket(&self) -> bool {
+        let Filter {
+            states,
+            severities,
+            levels,
+            assignees,
+            teams,
+            waiting_on_team,
+            customers,
+            contacts,
+            text,
+            opened_since,
+            opened_until,
+            updated_since,
+            all,
+        } = self;
+        *all && states.is_empty()
+            && severities.is_empty()
+            && levels.is_empty()
+            && assignees.is_empty()
+            && teams.is_empty()
+            && waiting_on_team.is_none()
+            && customers.is_empty()
+            && contacts.is_empty()
+            && text.is_none()
+            && opened_since.is_none()
+            && opened_until.is_none()
+            && updated_since.is_none()
+    }
+
     pub fn matches_source<S: Source + ?Sized>(&self, source: &S, s: &Status) -> bool {
         self.matches_source_as(source, s, self.all)
     }

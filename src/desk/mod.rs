@@ -342,15 +342,15 @@ pub trait Source {
     /// `None` for a ticket without events (never for a parsed one).
     fn opened_at(&self) -> Option<Timestamp>;
     fn customer(&self) -> &Customer;
-    /// The status at `now`, and the timers when `with_timers`. A source
-    /// that computes timers apart may leave them out when `wanted` says
-    /// the status rules the ticket out anyway.
+    /// The status at `now`, and the timers when `with_timers`: a source
+    /// may leave the timers out when `wanted` says the status rules the
+    /// ticket out anyway (`None`: every status is wanted).
     fn at(
         &self,
         policy: &Policy,
         now: Timestamp,
         with_timers: bool,
-        wanted: &dyn Fn(&Status) -> bool,
+        wanted: Option<&dyn Fn(&Status) -> bool>,
     ) -> (Status, Vec<Timer>);
     /// The review action items at `now`.
     fn actions(&self, now: Timestamp) -> Vec<Action>;
@@ -372,14 +372,22 @@ impl Source for Ticket {
         &self.customer
     }
 
-    /// One replay gives both: timers are computed whenever asked for.
+    /// One replay gives both. A ticket the filter may leave out is first
+    /// replayed for its status alone (a fraction of what timing it costs),
+    /// and timed only if it stays.
     fn at(
         &self,
         policy: &Policy,
         now: Timestamp,
         with_timers: bool,
-        _wanted: &dyn Fn(&Status) -> bool,
+        wanted: Option<&dyn Fn(&Status) -> bool>,
     ) -> (Status, Vec<Timer>) {
+        if with_timers && let Some(wanted) = wanted {
+            let status = workflow::replay_at(policy, self, now);
+            if !wanted(&status) {
+                return (status, Vec::new());
+            }
+        }
         if with_timers {
             let evaluation = sla::evaluate(policy, self, now);
             (evaluation.status, evaluation.timers)
@@ -432,7 +440,9 @@ pub fn select<S: Source>(
     }
     let with_timers = query.wants_timers();
     let wanted = |status: &Status| query.filter.matches_source(source, status);
-    let (status, mut timers) = source.at(policy, now, with_timers, &wanted);
+    let may_leave_out = !query.filter.passes_every_ticket();
+    let wanted = may_leave_out.then_some(&wanted as &dyn Fn(&Status) -> bool);
+    let (status, mut timers) = source.at(policy, now, with_timers, wanted);
     if !query.filter.matches_source(source, &status) {
         return if query.need.is_none() && query.filter.hidden_by_state(source, &status) {
             Selected::Hidden
@@ -976,6 +986,40 @@ mod tests {
     }
     use crate::policy::DEFAULT_POLICY;
     use crate::ticket::file;
+
+    #[test]
+    fn a_ticket_left_out_by_its_status_is_not_timed_and_keeps_that_status() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/support-desk/tickets");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let ticket = file::parse(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+            let latest = ticket.latest_at().unwrap();
+            for now in [ticket.opened_at().unwrap(), latest, latest.plus(86_400)] {
+                let (status, timers) = ticket.at(&policy, now, true, None);
+                assert!(!timers.is_empty(), "{}", ticket.id);
+                let (kept, kept_timers) = ticket.at(&policy, now, true, Some(&|_| true));
+                assert_eq!((&kept, &kept_timers), (&status, &timers), "{}", ticket.id);
+                let (left, left_timers) = ticket.at(&policy, now, true, Some(&|_| false));
+                assert_eq!(left, status, "{}", ticket.id);
+                assert!(left_timers.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_filter_asking_nothing_passes_every_ticket() {
+        let mut filter = Filter {
+            all: true,
+            ..Filter::default()
+        };
+        assert!(filter.passes_every_ticket());
+        filter.severities.push("high".into());
+        assert!(!filter.passes_every_ticket());
+        assert!(
+            !Filter::default().passes_every_ticket(),
+            "open tickets only"
+        );
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]

@@ -318,10 +318,10 @@ impl Source for Summary<'_> {
         policy: &Policy,
         now: Timestamp,
         with_timers: bool,
-        wanted: &dyn Fn(&Status) -> bool,
+        wanted: Option<&dyn Fn(&Status) -> bool>,
     ) -> (Status, Vec<Timer>) {
         let status = self.head.status.clone();
-        let timers = if with_timers && wanted(&status) {
+        let timers = if with_timers && wanted.is_none_or(|w| w(&status)) {
             self.cycles()
                 .into_iter()
                 .map(|c| c.at(policy, now))
