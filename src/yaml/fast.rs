@@ -30,7 +30,7 @@ pub fn parse(text: &str) -> Option<Node<'_>> {
         return None;
     }
     let mut p = Parser {
-        lines: text.split('\n').collect(),
+        lines: lines(text),
         pos: 0,
         depth: 0,
         nodes: 0,
@@ -47,6 +47,20 @@ pub fn parse(text: &str) -> Option<Node<'_>> {
     let value = p.map(0)?;
     p.skip_blank();
     (p.pos == p.lines.len()).then_some(value)
+}
+
+/// `text` cut at every newline, as `text.split('\n')` cuts it: the
+/// newlines found a vector at a time (a ticket's lines are short, where a
+/// search per line costs more than the line).
+fn lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..end]);
+        start = end + 1;
+    }
+    lines.push(&text[start..]);
+    lines
 }
 
 /// Whether every character of `text` is a newline or printable (below), and
@@ -143,7 +157,9 @@ impl<'a> Parser<'a> {
     /// One `key: value` whose key starts at column `at`; `text` starts at
     /// the key.
     fn entry(&mut self, map: &mut Entries<'a>, text: &'a str, at: usize) -> Option<()> {
-        let colon = text.find(':')?;
+        // A key is a few bytes long: a byte loop finds its colon sooner
+        // than a search set up for long text.
+        let colon = text.bytes().position(|b| b == b':')?;
         let key = &text[..colon];
         // tkt's keys: lower-case words, digits after the first letter
         // (`sha256`); a key that starts with a digit is left to saphyr.
@@ -559,6 +575,25 @@ mod tests {
                     .all(|c| c != '\u{feff}' && (c == '\n' || printable(c)));
                 assert_eq!(in_plain_printable(&long), expected, "{text:?} at {at}");
             }
+        }
+    }
+
+    #[test]
+    fn lines_are_cut_as_split_cuts_them() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\n\nb",
+            "ab\ncd\n\nef",
+            &"x\n".repeat(100),
+        ] {
+            assert_eq!(
+                lines(text),
+                text.split('\n').collect::<Vec<_>>(),
+                "{text:?}"
+            );
         }
     }
 
