@@ -153,26 +153,7 @@ impl schemars::JsonSchema for TicketId {
 
 impl<'de> Deserialize<'de> for TicketId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Checked as lent, kept without a second copy when given owned
-        // (what it expects worded as `String`'s, as messages always were).
-        struct Text;
-        impl serde::de::Visitor<'_> for Text {
-            type Value = TicketId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TicketId, E> {
-                TicketId::parse(text).map_err(E::custom)
-            }
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<TicketId, E> {
-                if TicketId::is_valid(&text) {
-                    Ok(TicketId(text))
-                } else {
-                    Err(E::custom(InvalidId(text)))
-                }
-            }
-        }
-        deserializer.deserialize_str(Text)
+        crate::text::parse_text(deserializer, TicketId::parse)
     }
 }
 

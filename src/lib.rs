@@ -31,6 +31,7 @@ pub mod sanitize;
 pub mod schema;
 pub mod sla;
 pub mod store;
+mod text;
 pub mod ticket;
 pub mod time;
 pub mod workflow;

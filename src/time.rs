@@ -108,19 +108,7 @@ impl schemars::JsonSchema for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            // Read from the text as lent, not from a copy of it (what it
-            // expects worded as `String`'s, as messages always were).
-            struct Text;
-            impl serde::de::Visitor<'_> for Text {
-                type Value = Timestamp;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
-                    Timestamp::parse(text).map_err(E::custom)
-                }
-            }
-            deserializer.deserialize_str(Text)
+            crate::text::parse_text(deserializer, Timestamp::parse)
         } else {
             let (secs, nanos) = <(i64, u32)>::deserialize(deserializer)?;
             DateTime::from_timestamp(secs, nanos)

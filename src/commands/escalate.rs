@@ -121,13 +121,12 @@ fn due(
     // Each ticket that owes an escalation is kept as the row it makes, as
     // it is read (its header, not its status or timers): the others (most
     // open tickets) are never held, and a million tickets' rows stay small.
-    let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |mut t| {
+    let answer = desk::query_rows(&repo, &policy, &query, ctx.now, |t| {
         let due = due::escalation_due(&policy, &t.status, &t.timers, ctx.now)?;
         let unowned = due::unowned(&policy, &t.status);
         let on_call = due::on_call(&policy, &t.status, &due.level, ctx.now);
-        t.timers = Vec::new();
         Some(DueRow {
-            ticket: desk::Timed::from(t),
+            ticket: desk::Timed::without_timers(t),
             due,
             unowned,
             on_call,

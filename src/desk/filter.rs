@@ -149,8 +149,6 @@ impl Filter {
             && self.updated_since.is_none_or(|t| s.last_event_at >= t)
     }
 
-    /// Whether the ticket passes every filter: its status, its customer
-    /// and its texts.
     /// Whether the filter passes every ticket, whatever its status and
     /// texts (`--all`, and nothing else asked).
     pub fn passes_every_ticket(&self) -> bool {
@@ -183,6 +181,8 @@ impl Filter {
             && updated_since.is_none()
     }
 
+    /// Whether the ticket passes every filter: its status, its customer
+    /// and its texts.
     pub fn matches_source<S: Source + ?Sized>(&self, source: &S, s: &Status) -> bool {
         self.matches_source_as(source, s, self.all)
     }

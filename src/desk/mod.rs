@@ -227,6 +227,15 @@ impl std::fmt::Debug for Timed {
     }
 }
 
+impl Timed {
+    /// `t`'s header alone, its timers let go: the row of a view that shows
+    /// no timers (a listing, the escalations owed).
+    pub fn without_timers(mut t: TicketAt) -> Timed {
+        t.timers = Vec::new();
+        Timed::from(t)
+    }
+}
+
 impl From<TicketAt> for Timed {
     fn from(t: TicketAt) -> Timed {
         let s = &t.status;
@@ -382,18 +391,17 @@ impl Source for Ticket {
         with_timers: bool,
         wanted: Option<&dyn Fn(&Status) -> bool>,
     ) -> (Status, Vec<Timer>) {
-        if with_timers && let Some(wanted) = wanted {
+        if !with_timers {
+            return (workflow::replay_at(policy, self, now), Vec::new());
+        }
+        if let Some(wanted) = wanted {
             let status = workflow::replay_at(policy, self, now);
             if !wanted(&status) {
                 return (status, Vec::new());
             }
         }
-        if with_timers {
-            let evaluation = sla::evaluate(policy, self, now);
-            (evaluation.status, evaluation.timers)
-        } else {
-            (workflow::replay_at(policy, self, now), Vec::new())
-        }
+        let evaluation = sla::evaluate(policy, self, now);
+        (evaluation.status, evaluation.timers)
     }
 
     fn actions(&self, now: Timestamp) -> Vec<Action> {

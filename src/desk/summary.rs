@@ -47,7 +47,7 @@ pub const FORMAT: u32 = 4;
 #[derive(Debug)]
 pub struct Summary<'a> {
     head: Head,
-    /// [`Summary::encode`]'s form: the head's length, the head, the encoded
+    /// [`Summary::into_encoded`]'s form: the head's length, the head, the encoded
     /// [`Tail`] (nothing for a summary without one); lent by the index a
     /// summary is decoded from.
     bytes: Cow<'a, [u8]>,
@@ -166,24 +166,21 @@ impl Summary<'_> {
 
     /// The compact binary form the index stores: the head's length
     /// (`u32`, little-endian), the head, the tail (nothing for a summary
-    /// without one: an encoded tail is never empty).
-    pub fn encode(&self) -> Vec<u8> {
-        self.bytes.to_vec()
-    }
-
-    /// [`Summary::encode`]'s bytes, without copying them.
+    /// without one: an encoded tail is never empty). Made with the
+    /// summary: handed over, not copied.
     pub fn into_encoded(self) -> Vec<u8> {
         self.bytes.into_owned()
     }
 
-    /// A summary from [`Summary::encode`]'s bytes; `None` for bytes that
+    /// A summary from [`Summary::into_encoded`]'s bytes; `None` for bytes that
     /// are not one (a damaged index is ignored, never trusted). The tail
     /// is checked when first read; the index's checksums and its key (the
     /// build that wrote it) stand for it until then. The bytes are lent,
     /// not copied.
     pub fn decode(bytes: &[u8]) -> Option<Summary<'_>> {
         let (len, rest) = bytes.split_first_chunk::<4>()?;
-        let (head, _) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+        let head_len = u32::from_le_bytes(*len) as usize;
+        let (head, _) = rest.split_at_checked(head_len)?;
         let head = match postcard::take_from_bytes::<Head>(head) {
             Ok((head, [])) => head,
             _ => return None,
@@ -191,7 +188,7 @@ impl Summary<'_> {
         Some(Summary {
             head,
             bytes: Cow::Borrowed(bytes),
-            tail_at: 4 + u32::from_le_bytes(*len) as usize,
+            tail_at: 4 + head_len,
             made_cycles: Default::default(),
             made_actions: Default::default(),
             fell_short: Default::default(),
@@ -260,7 +257,7 @@ struct StatusPrefix<'a> {
     waiting_on_teams: Vec<&'a str>,
 }
 
-/// From [`Summary::encode`]'s bytes, without decoding the summary: when
+/// From [`Summary::into_encoded`]'s bytes, without decoding the summary: when
 /// its ticket was opened, whether it answers for `now`, and what the
 /// filters read of it. `None` for bytes that are not a summary.
 pub fn peek(bytes: &[u8], now: Timestamp) -> Option<Peek<'_>> {
@@ -391,7 +388,7 @@ mod tests {
         let mut query_all = query.clone();
         query_all.filter.all = true;
         for ticket in example_tickets() {
-            let bytes = Summary::of(&policy, &ticket).encode();
+            let bytes = Summary::of(&policy, &ticket).into_encoded();
             let summary = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
             assert!(summary.answers(latest) && !summary.answers(latest.plus(-1)));
@@ -422,7 +419,7 @@ mod tests {
         };
         for ticket in example_tickets() {
             let made = Summary::of(&policy, &ticket);
-            let bytes = made.encode();
+            let bytes = Summary::of(&policy, &ticket).into_encoded();
             let decoded = Summary::decode(&bytes).unwrap();
             assert_eq!(made, decoded);
             let now = ticket.latest_at().unwrap().plus(7_200);
@@ -432,7 +429,7 @@ mod tests {
             // The tail as made answers first, the encoded tail after it.
             assert_eq!(answer(&made), expected, "{}", ticket.id);
             assert_eq!(answer(&made), expected, "{}", ticket.id);
-            assert_eq!(made.into_encoded(), decoded.encode());
+            assert_eq!(made.into_encoded(), bytes);
         }
     }
 
@@ -453,7 +450,7 @@ mod tests {
         };
         let mut fell_short = 0;
         for ticket in example_tickets() {
-            let bytes = Summary::head_of(&policy, &ticket).encode();
+            let bytes = Summary::head_of(&policy, &ticket).into_encoded();
             let head = Summary::decode(&bytes).unwrap();
             let whole = Summary::of(&policy, &ticket);
             assert_eq!(head.head.status, whole.head.status, "{}", ticket.id);
@@ -483,7 +480,7 @@ mod tests {
     fn a_peek_reads_what_the_full_summary_holds() {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         for ticket in example_tickets() {
-            let bytes = Summary::of(&policy, &ticket).encode();
+            let bytes = Summary::of(&policy, &ticket).into_encoded();
             let full = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
             let peek = peek(&bytes, latest).unwrap();
@@ -499,7 +496,7 @@ mod tests {
     fn damaged_bytes_are_not_a_summary() {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         let ticket = &example_tickets()[0];
-        let bytes = Summary::of(&policy, ticket).encode();
+        let bytes = Summary::of(&policy, ticket).into_encoded();
         let head_len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
         assert!(Summary::decode(&bytes[..4 + head_len - 1]).is_none());
         assert!(Summary::decode(&bytes[..3]).is_none());

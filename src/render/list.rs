@@ -29,11 +29,10 @@ pub struct ListRow {
 }
 
 impl ListRow {
-    pub fn of(mut t: TicketAt) -> ListRow {
-        t.timers = Vec::new();
+    pub fn of(t: TicketAt) -> ListRow {
         ListRow {
             opened_at: t.status.opened_at,
-            ticket: Timed::from(t),
+            ticket: Timed::without_timers(t),
         }
     }
 }
