@@ -811,10 +811,11 @@ fn index_key(policy: &Policy) -> [u8; 32] {
 /// summary then goes to the index. Both ways give the same answer: the
 /// file's is made of the same summary whenever the summary can answer.
 ///
-/// A new summary has no tail (timers, actions) unless the query asked the
-/// ticket for one: a listing does not pay for the SLA replay of every
-/// ticket, and a later query that wants the timers of a ticket reads its
-/// file once and keeps the whole summary.
+/// A new summary holds the timer cycles and the action items only if the
+/// query asked the ticket for them: a listing does not pay for the SLA
+/// replay of every ticket, nor `sla --check` for every ticket's action
+/// items, and a later query that wants what a summary lacks reads that
+/// ticket's file once and keeps a summary that holds it.
 fn select_indexed(
     lookup: Lookup<'_>,
     file: impl Fn() -> String,
@@ -888,8 +889,8 @@ fn select_indexed(
             return (Ok(selected), Keep::New(head.into_encoded(), stat));
         }
     }
-    // Asked for timers or actions: the whole summary.
-    let summary = Summary::of(policy, &ticket);
+    // Asked for timers or actions: the summary with its tail.
+    let summary = Summary::of(policy, &ticket, query.actions);
     let selected = if summary.answers(now) {
         select(&summary, &file, policy, query, now)
     } else {

@@ -23,7 +23,7 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a
@@ -32,9 +32,11 @@ pub const FORMAT: u32 = 4;
 ///
 /// A summary made for a query that asked for neither has no tail
 /// ([`Summary::head_of`]: no SLA replay, which is most of what making a
-/// summary costs). Asked for timers or actions all the same, it answers
-/// without them and says so ([`Summary::fell_short`]); the caller then
-/// reads the file.
+/// summary costs), and one made for a query that asked for timers alone
+/// has no action items in its tail. Asked for what it lacks all the same,
+/// it answers without it and says so ([`Summary::fell_short`]); the
+/// caller then reads the file. So does a summary whose tail does not
+/// decode.
 ///
 /// A summary just made from its ticket also holds its tail as made: a
 /// query asks a ticket for its timers and its actions once each, and gets
@@ -99,15 +101,18 @@ impl Head {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Tail {
     cycles: Vec<Cycle>,
-    actions: Vec<Action>,
+    /// `None` when the query the summary was made for did not ask for
+    /// them: most do not, and making them is a walk over every event.
+    actions: Option<Vec<Action>>,
 }
 
 impl Summary<'_> {
-    /// The summary of `ticket` under `policy`.
-    pub fn of(policy: &Policy, ticket: &Ticket) -> Summary<'static> {
+    /// The summary of `ticket` under `policy`: with its timer cycles, and
+    /// its review action items when `with_actions`.
+    pub fn of(policy: &Policy, ticket: &Ticket, with_actions: bool) -> Summary<'static> {
         let latest_at = ticket.latest_at();
         let (status, cycles) = sla::cycles(policy, ticket);
         let settled = cycles
@@ -115,12 +120,13 @@ impl Summary<'_> {
             .all(|c| matches!(c, Cycle::Judged(t) if t.is_stopped()));
         let tail = Tail {
             cycles,
-            actions: actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN)),
+            actions: with_actions
+                .then(|| actions::actions(ticket, latest_at.unwrap_or(Timestamp::MIN))),
         };
         let head = Head::of(ticket, latest_at, status, settled);
         let summary = Summary::encoded(head, Some(&tail));
         *summary.made_cycles.borrow_mut() = Some(tail.cycles);
-        *summary.made_actions.borrow_mut() = Some(tail.actions);
+        *summary.made_actions.borrow_mut() = tail.actions;
         summary
     }
 
@@ -153,7 +159,8 @@ impl Summary<'_> {
     }
 
     /// Whether a query asked this summary for timers or actions it does
-    /// not hold (it answered without them: its answer does not stand).
+    /// not hold, or its tail did not decode (it answered without them:
+    /// its answer does not stand).
     pub fn fell_short(&self) -> bool {
         self.fell_short.get()
     }
@@ -174,9 +181,9 @@ impl Summary<'_> {
 
     /// A summary from [`Summary::into_encoded`]'s bytes; `None` for bytes that
     /// are not one (a damaged index is ignored, never trusted). The tail
-    /// is checked when first read; the index's checksums and its key (the
-    /// build that wrote it) stand for it until then. The bytes are lent,
-    /// not copied.
+    /// is checked when first read (one that does not decode falls short);
+    /// the index's checksums and its key (the build that wrote it) stand
+    /// for it until then. The bytes are lent, not copied.
     pub fn decode(bytes: &[u8]) -> Option<Summary<'_>> {
         let (len, rest) = bytes.split_first_chunk::<4>()?;
         let head_len = u32::from_le_bytes(*len) as usize;
@@ -195,25 +202,35 @@ impl Summary<'_> {
         })
     }
 
-    /// The tail; empty if it does not decode (see [`Summary::decode`]), or
-    /// if there is none (then the summary fell short).
-    fn tail(&self) -> Tail {
-        let bytes = &self.bytes[self.tail_at..];
-        if bytes.is_empty() {
-            self.fell_short.set(true);
-            return Tail::default();
-        }
-        match postcard::take_from_bytes::<Tail>(bytes) {
-            Ok((tail, [])) => tail,
-            _ => Tail::default(),
+    /// The tail, decoded; `None` when there is none or it does not decode
+    /// (see [`Summary::decode`]): the summary fell short.
+    fn tail(&self) -> Option<Tail> {
+        match postcard::take_from_bytes::<Tail>(&self.bytes[self.tail_at..]) {
+            Ok((tail, [])) => Some(tail),
+            _ => {
+                self.fell_short.set(true);
+                None
+            }
         }
     }
 
     /// The timer cycles: as made, the first time a summary just made is
-    /// asked; else decoded.
+    /// asked; else decoded (none when the summary falls short).
     fn cycles(&self) -> Vec<Cycle> {
         let made = self.made_cycles.borrow_mut().take();
-        made.unwrap_or_else(|| self.tail().cycles)
+        made.or_else(|| self.tail().map(|t| t.cycles))
+            .unwrap_or_default()
+    }
+
+    /// The review action items, as [`Summary::cycles`]; a summary made
+    /// without them falls short.
+    fn action_items(&self) -> Vec<Action> {
+        let made = self.made_actions.borrow_mut().take();
+        made.or_else(|| self.tail().and_then(|t| t.actions))
+            .unwrap_or_else(|| {
+                self.fell_short.set(true);
+                Vec::new()
+            })
     }
 }
 
@@ -330,8 +347,7 @@ impl Source for Summary<'_> {
     }
 
     fn actions(&self, _now: Timestamp) -> Vec<Action> {
-        let made = self.made_actions.borrow_mut().take();
-        made.unwrap_or_else(|| self.tail().actions)
+        self.action_items()
     }
 
     /// A summary keeps no text but the amended title (in the status): a
@@ -364,6 +380,33 @@ mod tests {
     use crate::desk::{Query, Selected, Timers, select};
     use crate::policy::DEFAULT_POLICY;
 
+    /// A query asking its tickets for timers, action items, or both.
+    fn asking(timers: bool, actions: bool) -> Query {
+        Query {
+            timers: if timers {
+                Timers::Summary
+            } else {
+                Timers::Skip
+            },
+            actions,
+            ..Query::default()
+        }
+    }
+
+    /// Whether `summary` fell short of `query` at `now`, checked to be
+    /// so exactly when the query selects its ticket (only a selected
+    /// ticket is asked for what a summary may lack).
+    fn falls_short(summary: &Summary, policy: &Policy, query: &Query, now: Timestamp) -> bool {
+        let selected = select(summary, || "f".into(), policy, query, now);
+        assert_eq!(
+            summary.fell_short(),
+            matches!(selected, Selected::Ticket(_)),
+            "{}",
+            summary.head.id
+        );
+        summary.fell_short()
+    }
+
     fn example_tickets() -> Vec<Ticket> {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-desk/tickets");
@@ -380,15 +423,11 @@ mod tests {
     #[test]
     fn a_summary_answers_as_its_ticket_at_and_after_the_last_event() {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
-        let query = Query {
-            timers: Timers::Summary,
-            actions: true,
-            ..Query::default()
-        };
+        let query = asking(true, true);
         let mut query_all = query.clone();
         query_all.filter.all = true;
         for ticket in example_tickets() {
-            let bytes = Summary::of(&policy, &ticket).into_encoded();
+            let bytes = Summary::of(&policy, &ticket, true).into_encoded();
             let summary = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
             assert!(summary.answers(latest) && !summary.answers(latest.plus(-1)));
@@ -412,14 +451,10 @@ mod tests {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         // Never `Timers::Full`: a summary keeps no segments, and a query for
         // them reads the files.
-        let query = Query {
-            timers: Timers::Summary,
-            actions: true,
-            ..Query::default()
-        };
+        let query = asking(true, true);
         for ticket in example_tickets() {
-            let made = Summary::of(&policy, &ticket);
-            let bytes = Summary::of(&policy, &ticket).into_encoded();
+            let made = Summary::of(&policy, &ticket, true);
+            let bytes = Summary::of(&policy, &ticket, true).into_encoded();
             let decoded = Summary::decode(&bytes).unwrap();
             assert_eq!(made, decoded);
             let now = ticket.latest_at().unwrap().plus(7_200);
@@ -440,19 +475,12 @@ mod tests {
             sort: crate::desk::filter::Sort::listing(),
             ..Query::default()
         };
-        let timers = Query {
-            timers: Timers::Summary,
-            ..Query::default()
-        };
-        let actions = Query {
-            actions: true,
-            ..Query::default()
-        };
+        let (timers, actions) = (asking(true, false), asking(false, true));
         let mut fell_short = 0;
         for ticket in example_tickets() {
             let bytes = Summary::head_of(&policy, &ticket).into_encoded();
             let head = Summary::decode(&bytes).unwrap();
-            let whole = Summary::of(&policy, &ticket);
+            let whole = Summary::of(&policy, &ticket, true);
             assert_eq!(head.head.status, whole.head.status, "{}", ticket.id);
             assert!(!peek(&bytes, Timestamp::MAX).unwrap().settled);
             let now = ticket.latest_at().unwrap().plus(3_600);
@@ -462,15 +490,47 @@ mod tests {
             assert!(!head.fell_short());
             for q in [&timers, &actions] {
                 let head = Summary::decode(&bytes).unwrap();
-                let selected = select(&head, || "f".into(), &policy, q, now);
-                // Only a ticket the query selects asks for what it lacks.
-                assert_eq!(
-                    head.fell_short(),
-                    matches!(selected, Selected::Ticket(_)),
-                    "{}",
-                    ticket.id
-                );
-                fell_short += usize::from(head.fell_short());
+                fell_short += usize::from(falls_short(&head, &policy, q, now));
+            }
+        }
+        assert!(fell_short > 0);
+    }
+
+    #[test]
+    fn a_summary_without_action_items_answers_timers_and_falls_short_of_actions() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let (timers, actions) = (asking(true, false), asking(false, true));
+        let mut fell_short = 0;
+        for ticket in example_tickets() {
+            let bytes = Summary::of(&policy, &ticket, false).into_encoded();
+            let whole = Summary::of(&policy, &ticket, true).into_encoded();
+            assert!(bytes.len() < whole.len(), "{}", ticket.id);
+            let now = ticket.latest_at().unwrap().plus(3_600);
+            let made = Summary::of(&policy, &ticket, false);
+            for summary in [made, Summary::decode(&bytes).unwrap()] {
+                let from_summary = select(&summary, || "f".into(), &policy, &timers, now);
+                let from_file = select(&ticket, || "f".into(), &policy, &timers, now);
+                assert_eq!(format!("{from_file:?}"), format!("{from_summary:?}"));
+                assert!(!summary.fell_short(), "{}", ticket.id);
+                fell_short += usize::from(falls_short(&summary, &policy, &actions, now));
+            }
+        }
+        assert!(fell_short > 0);
+    }
+
+    #[test]
+    fn a_summary_whose_tail_does_not_decode_falls_short() {
+        let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+        let query = asking(true, true);
+        let mut fell_short = 0;
+        for ticket in example_tickets() {
+            let mut bytes = Summary::of(&policy, &ticket, true).into_encoded();
+            // One byte too many after the tail, then the tail cut short.
+            bytes.push(0);
+            let now = ticket.latest_at().unwrap().plus(60);
+            for cut in [bytes.len(), bytes.len() - 3] {
+                let summary = Summary::decode(&bytes[..cut]).unwrap();
+                fell_short += usize::from(falls_short(&summary, &policy, &query, now));
             }
         }
         assert!(fell_short > 0);
@@ -480,7 +540,7 @@ mod tests {
     fn a_peek_reads_what_the_full_summary_holds() {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         for ticket in example_tickets() {
-            let bytes = Summary::of(&policy, &ticket).into_encoded();
+            let bytes = Summary::of(&policy, &ticket, true).into_encoded();
             let full = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
             let peek = peek(&bytes, latest).unwrap();
@@ -496,7 +556,7 @@ mod tests {
     fn damaged_bytes_are_not_a_summary() {
         let policy = Policy::parse(DEFAULT_POLICY).unwrap();
         let ticket = &example_tickets()[0];
-        let bytes = Summary::of(&policy, ticket).into_encoded();
+        let bytes = Summary::of(&policy, ticket, true).into_encoded();
         let head_len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
         assert!(Summary::decode(&bytes[..4 + head_len - 1]).is_none());
         assert!(Summary::decode(&bytes[..3]).is_none());
