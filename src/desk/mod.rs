@@ -329,10 +329,18 @@ pub fn timer_rows<'t, T: WithTimers + Sync>(
     let timer = |(_, _, _, i, j): (u64, i64, i64, usize, u32)| {
         (&tickets[i], &tickets[i].timers()[j as usize])
     };
+    // Tickets in strict ID order (as a query without `--sort` lists them)
+    // are told apart by position: many timers tie on their key (a met
+    // cycle's is its margin), and comparing IDs follows each position to
+    // its ticket's text.
+    let by_position = tickets.windows(2).all(|w| w[0].id() < w[1].id());
     // A total order (the positions last), so the unstable sort orders as
     // a stable one would.
     rows.par_sort_unstable_by(|a, b| {
         (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+            if by_position && a.3 != b.3 {
+                return a.3.cmp(&b.3);
+            }
             let ((ta, xa), (tb, xb)) = (timer(*a), timer(*b));
             ta.id()
                 .cmp(tb.id())
@@ -1037,28 +1045,53 @@ mod tests {
             tickets in proptest::collection::vec(timed_strategy(), 0..40),
         ) {
             let policy = Policy::parse(DEFAULT_POLICY).unwrap();
-            // The order as a stable sort of every (ticket, timer) pair by
-            // key, ticket ID, metric and cycle gives it.
-            let mut want: Vec<(&Timed, &Timer)> = tickets
-                .iter()
-                .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
-                .collect();
-            want.sort_by(|a, b| {
-                let rank = |t: &Timed| policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
-                urgency_key(a.1, rank(a.0))
-                    .cmp(&urgency_key(b.1, rank(b.0)))
-                    .then_with(|| a.0.id().cmp(b.0.id()))
-                    .then_with(|| (a.1.metric, a.1.cycle).cmp(&(b.1.metric, b.1.cycle)))
-            });
-            let got = timer_rows(&tickets, &policy);
-            let same = |a: &[(&Timed, &Timer)], b: &[(&Timed, &Timer)]| {
-                a.len() == b.len()
-                    && a.iter().zip(b).all(|(x, y)| {
-                        std::ptr::eq(x.0, y.0) && std::ptr::eq(x.1, y.1)
-                    })
-            };
-            prop_assert!(same(&got, &want));
+            prop_assert!(same(&timer_rows(&tickets, &policy), &stable_sort(&tickets, &policy)));
         }
+
+        #[test]
+        fn timer_rows_of_tickets_in_id_order_are_the_same_sort(
+            tickets in proptest::collection::vec(timed_strategy(), 0..40),
+        ) {
+            let policy = Policy::parse(DEFAULT_POLICY).unwrap();
+            // Unique IDs in order (told apart by position), then reversed
+            // (by ID).
+            let mut tickets: Vec<Timed> = tickets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let id = format!("T-{i:010}");
+                    Timed::new(Header { id: &id, ..t.header() }, t.timers.to_vec())
+                })
+                .collect();
+            prop_assert!(same(&timer_rows(&tickets, &policy), &stable_sort(&tickets, &policy)));
+            tickets.reverse();
+            prop_assert!(same(&timer_rows(&tickets, &policy), &stable_sort(&tickets, &policy)));
+        }
+    }
+
+    /// Every (ticket, timer) pair in the order a stable sort by key, ticket
+    /// ID, metric and cycle gives.
+    fn stable_sort<'t>(tickets: &'t [Timed], policy: &Policy) -> Vec<(&'t Timed, &'t Timer)> {
+        let mut want: Vec<(&Timed, &Timer)> = tickets
+            .iter()
+            .flat_map(|t| t.timers.iter().map(move |x| (t, x)))
+            .collect();
+        want.sort_by(|a, b| {
+            let rank = |t: &Timed| policy.severity_rank(t.severity()).unwrap_or(usize::MAX);
+            urgency_key(a.1, rank(a.0))
+                .cmp(&urgency_key(b.1, rank(b.0)))
+                .then_with(|| a.0.id().cmp(b.0.id()))
+                .then_with(|| (a.1.metric, a.1.cycle).cmp(&(b.1.metric, b.1.cycle)))
+        });
+        want
+    }
+
+    /// The same pairs, by address.
+    fn same(a: &[(&Timed, &Timer)], b: &[(&Timed, &Timer)]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| std::ptr::eq(x.0, y.0) && std::ptr::eq(x.1, y.1))
     }
 
     /// Tickets whose timers often tie on every key (IDs repeat).
