@@ -562,12 +562,9 @@ pub fn query_rows<R: Send>(
             Selected::Skipped => Picked::Skipped,
         }
     };
-    let entries = repo.entries()?;
     // Every file is in the same directory: its relative path made once.
-    let folder = entries
-        .first()
-        .map(|e| repo.relative(e.dir()).display().to_string())
-        .unwrap_or_default();
+    let tickets = repo.tickets_dir();
+    let folder = repo.relative(&tickets).display().to_string();
     let file_of = |entry: &Entry| {
         let mut file = String::with_capacity(folder.len() + 1 + entry.name().len());
         file.push_str(&folder);
@@ -580,16 +577,28 @@ pub fn query_rows<R: Send>(
     // A filter on text reads every file anyway: the index would only add
     // its own reading to that.
     let index = repo.index_path().filter(|_| summaries_answer(query));
-    // At most one row per file: reserved (address space, touched only as
-    // filled) so that growing never copies every row so far.
     let mut answer = Rows {
-        rows: Vec::with_capacity(entries.len()),
+        rows: Vec::new(),
         unreadable: Vec::new(),
         hidden: 0,
     };
-    let mut orders: Vec<Order> = Vec::with_capacity(if sorted { entries.len() } else { 0 });
+    let mut orders: Vec<Order> = Vec::new();
+    // At most one row per file: reserved once the files are listed
+    // (address space, touched only as filled) so that growing never
+    // copies every row so far.
+    let files = std::sync::atomic::AtomicUsize::new(0);
+    let list = || {
+        let entries = repo.entries()?;
+        files.store(entries.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(entries)
+    };
     let mut add = |result: Result<Picked<R>, Unreadable>| match result {
         Ok(Picked::Row(order, r)) => {
+            if answer.rows.capacity() == 0 {
+                let files = files.load(std::sync::atomic::Ordering::Relaxed);
+                answer.rows.reserve(files);
+                orders.reserve(if sorted { files } else { 0 });
+            }
             answer.rows.push(r);
             orders.extend(order);
         }
@@ -598,18 +607,22 @@ pub fn query_rows<R: Send>(
         Err(unreadable) => answer.unreadable.push(unreadable),
     };
     match index {
-        Some(path) => index::scan_into(
+        // The directory listed while the files the index names are
+        // stat'ed.
+        Some(path) => index::scan_listed(
             &path,
             &index_key(policy),
-            &entries,
+            &tickets,
+            list,
             |lookup| {
                 let file = || file_of(lookup.entry);
                 let (selected, kept) = select_indexed(lookup, file, policy, query, now);
                 (selected.map(make), kept)
             },
             &mut add,
-        ),
+        )?,
         None => {
+            let entries = list()?;
             // A step at a time, as with the index: what is not selected is
             // never held for the whole desk.
             for chunk in entries.chunks(4096) {
@@ -621,8 +634,6 @@ pub fn query_rows<R: Send>(
             }
         }
     }
-    // The names of a million files are not held through the sort.
-    drop(entries);
     if sorted {
         // Sorted as positions beside their keys' prefix, then moved once: a
         // row may be large, and a sort moves what it sorts many times over.

@@ -32,6 +32,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 
 use super::Entry;
+use ahead::Ahead;
+
+mod ahead;
+pub mod names;
 
 const MAGIC: &[u8; 8] = b"TKTINDEX";
 const END: &[u8; 8] = b"TKTEND!!";
@@ -44,6 +48,8 @@ pub const RACY_S: i64 = 3;
 /// test, so that small desks take many steps).
 const CHUNK: usize = if cfg!(test) { 3 } else { 4096 };
 const RACY: u8 = 1;
+/// The magic, the layout version and the key.
+const HEADER: usize = 8 + 4 + 32;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +106,8 @@ struct Span {
     stat: Stat,
     racy: bool,
     payload: std::ops::Range<usize>,
+    /// The record's place in the old index (0 for the first).
+    ordinal: u64,
 }
 
 impl Span {
@@ -199,20 +207,82 @@ pub fn location(root: &Path) -> PathBuf {
 /// wrote the payloads: an index under another key is not read. Failing to
 /// write (a read-only checkout) is not an error: the next run reads the
 /// files again.
-pub fn scan_into<T, F>(
+pub fn scan_into<T, F>(path: &Path, key: &[u8; 32], entries: &[Entry], f: F, sink: impl FnMut(T))
+where
+    T: Send,
+    F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
+{
+    let started = now_s();
+    let mut old = Reader::open(path, key);
+    old.expect(entries.len());
+    let dir = Dir::open(entries.first().map(Entry::dir));
+    scan_opened(
+        path,
+        key,
+        old,
+        started,
+        entries,
+        Ahead::none(),
+        &dir,
+        f,
+        sink,
+    );
+}
+
+/// [`scan_into`] the files `list` finds in `dir`: while `list` runs (a
+/// directory of a million names takes half a second to list, on one
+/// core), the files the old index names are stat'ed on the others, and
+/// those stats stand for the ones the scan would take. A stat taken
+/// ahead is as good as one taken later: either is of the file at some
+/// instant during the run, and a file whose stat matches its record is
+/// the file the record was made from. Returns what `list` returned.
+pub fn scan_listed<T, F, E>(
     path: &Path,
     key: &[u8; 32],
+    dir: &Path,
+    list: impl FnOnce() -> Result<Vec<Entry>, E> + Send,
+    f: F,
+    sink: impl FnMut(T),
+) -> Result<(), E>
+where
+    T: Send,
+    F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
+    E: Send,
+{
+    let started = now_s();
+    let mut old = Reader::open(path, key);
+    let stat_dir = Dir::open(Some(dir));
+    let (listed, ahead) = std::thread::scope(|scope| {
+        let listing = scope.spawn(list);
+        let ahead = Ahead::take(&old, &stat_dir, || listing.is_finished());
+        let listed = listing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (listed, ahead)
+    });
+    let entries = listed?;
+    old.expect(entries.len());
+    scan_opened(path, key, old, started, &entries, ahead, &stat_dir, f, sink);
+    Ok(())
+}
+
+/// The scan itself, on an opened old index: see [`scan_into`].
+#[allow(clippy::too_many_arguments)]
+fn scan_opened<T, F>(
+    path: &Path,
+    key: &[u8; 32],
+    mut old: Reader,
+    started: i64,
     entries: &[Entry],
+    mut ahead: Ahead,
+    dir: &Dir,
     f: F,
     mut sink: impl FnMut(T),
 ) where
     T: Send,
     F: Fn(Lookup<'_>) -> (T, Keep) + Sync,
 {
-    let started = now_s();
-    let mut old = Reader::open(path, key, entries.len());
     let mut writer = Writer::new(path, key);
-    let dir = Dir::open(entries);
     let writable = can_write(path);
     let chunks: Vec<&[Entry]> = entries.chunks(CHUNK).collect();
     // The old records of the next step are read while this one's files
@@ -221,18 +291,18 @@ pub fn scan_into<T, F>(
     let mut olds = chunks.first().map(|chunk| old.take_all(chunk, Vec::new()));
     for (i, chunk) in chunks.iter().enumerate() {
         let taken = olds.take().expect("read ahead");
-        let records = taken
-            .spans
-            .iter()
-            .map(|s| s.clone().map(|s| s.record(&taken.buf)));
-        let records: Vec<Option<Record<'_>>> = records.collect();
+        let records = taken.spans.iter().map(|s| {
+            s.clone()
+                .map(|s| (ahead.get(s.ordinal), s.record(&taken.buf)))
+        });
+        let records: Vec<Option<(Option<Stat>, Record<'_>)>> = records.collect();
         let next_buf = std::mem::take(&mut spare);
         let (results, next): (Vec<(T, Option<Record<'_>>, bool)>, _) = rayon::join(
             || {
                 chunk
                     .par_iter()
                     .zip(records.into_par_iter())
-                    .map(|(entry, old)| one(entry, old, &dir, started, writable, &f))
+                    .map(|(entry, old)| one(entry, old, dir, started, writable, &f))
                     .collect()
             },
             || chunks.get(i + 1).map(|next| old.take_all(next, next_buf)),
@@ -260,7 +330,7 @@ pub fn scan_into<T, F>(
 /// record for the new index (and whether it differs from the old one).
 fn one<'a, T, F>(
     entry: &'a Entry,
-    old: Option<Record<'a>>,
+    old: Option<(Option<Stat>, Record<'a>)>,
     dir: &Dir,
     started: i64,
     writable: bool,
@@ -269,11 +339,15 @@ fn one<'a, T, F>(
 where
     F: Fn(Lookup<'_>) -> (T, Keep),
 {
-    // Only a record is checked against a stat by name: a file without one
-    // is read, and its record takes the stat of the file as read.
-    let stat = match &old {
-        Some(_) if !entry.symlink => dir.stat(entry),
-        _ => None,
+    // Only a record is checked against a stat by name (taken ahead, or
+    // now): a file without one is read, and its record takes the stat of
+    // the file as read.
+    let (stat, old) = match old {
+        Some((ahead, old)) if !entry.symlink => {
+            (ahead.or_else(|| dir.stat(entry.name())), Some(old))
+        }
+        Some((_, old)) => (None, Some(old)),
+        None => (None, None),
     };
     let trusted = old
         .as_ref()
@@ -329,33 +403,27 @@ fn can_write(path: &Path) -> bool {
 /// Stats files of one directory by name, as `find` does: relative to the
 /// open directory, without walking the path from the root each time.
 struct Dir {
+    path: Option<PathBuf>,
     #[cfg(unix)]
     fd: Option<File>,
 }
 
 impl Dir {
-    fn open(entries: &[Entry]) -> Dir {
-        #[cfg(unix)]
-        {
-            let fd = entries
-                .first()
-                .map(|e| e.dir())
-                .and_then(|dir| File::open(dir).ok());
-            Dir { fd }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = entries;
-            Dir {}
+    fn open(dir: Option<&Path>) -> Dir {
+        Dir {
+            path: dir.map(Path::to_path_buf),
+            #[cfg(unix)]
+            fd: dir.and_then(|dir| File::open(dir).ok()),
         }
     }
 
-    /// The file's stat, not following a link; `None` if it is gone.
-    fn stat(&self, entry: &Entry) -> Option<Stat> {
+    /// The stat of the file named `name`, not following a link; `None` if
+    /// it is gone.
+    fn stat(&self, name: &str) -> Option<Stat> {
         #[cfg(unix)]
         if let Some(fd) = &self.fd {
             use std::os::fd::AsRawFd;
-            let name = std::ffi::CString::new(entry.name().as_bytes()).ok()?;
+            let name = std::ffi::CString::new(name.as_bytes()).ok()?;
             let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
             // SAFETY: `fd` is an open directory, `name` a NUL-terminated
             // string, `st` a buffer of the right type that `fstatat` fills
@@ -380,9 +448,8 @@ impl Dir {
                 ino: st.st_ino,
             });
         }
-        fs::symlink_metadata(entry.path())
-            .ok()
-            .map(|m| Stat::of(&m))
+        let path = self.path.as_ref()?.join(name);
+        fs::symlink_metadata(path).ok().map(|m| Stat::of(&m))
     }
 }
 
@@ -417,7 +484,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn open(path: &Path, key: &[u8; 32], files: usize) -> Reader {
+    fn open(path: &Path, key: &[u8; 32]) -> Reader {
         let mut reader = Reader {
             file: None,
             input: None,
@@ -437,10 +504,9 @@ impl Reader {
         };
         let len = meta.len();
         reader.len = len;
-        reader.average = len / files.max(1) as u64;
         reader.file = file.try_clone().ok();
         let mut input = BufReader::with_capacity(1 << 20, file);
-        let mut head = [0u8; 8 + 4 + 32];
+        let mut head = [0u8; HEADER];
         if input.read_exact(&mut head).is_err()
             || &head[..8] != MAGIC
             || head[8..12] != LAYOUT.to_le_bytes()
@@ -455,6 +521,17 @@ impl Reader {
         reader
     }
 
+    /// Sizes the steps' buffers for an index of `files` records.
+    fn expect(&mut self, files: usize) {
+        self.average = self.len / files.max(1) as u64;
+    }
+
+    /// Whether the index was written under the key asked for (and has
+    /// records to read).
+    fn readable(&self) -> bool {
+        self.input.is_some()
+    }
+
     /// Reads the next record into `next`; at the end (or at damage) stops.
     fn advance(&mut self) {
         self.next = None;
@@ -466,8 +543,11 @@ impl Reader {
         match read_record(input, &mut self.next_bytes, left) {
             Ok(Some(span)) => {
                 self.offset += self.next_bytes.len() as u64;
+                self.next = Some(Span {
+                    ordinal: self.count,
+                    ..span
+                });
                 self.count += 1;
-                self.next = Some(span);
             }
             Ok(None) => {
                 let mut count = [0u8; 8];
@@ -585,6 +665,7 @@ fn read_record(input: &mut impl Read, buf: &mut Vec<u8>, left: u64) -> io::Resul
         stat,
         racy,
         payload: start..end,
+        ordinal: 0,
     }))
 }
 
@@ -640,7 +721,7 @@ impl Writer {
             self.failed = true;
             return;
         };
-        let header = (MAGIC.len() + 4 + 32) as u64;
+        let header = HEADER as u64;
         let created = (|| {
             fs::create_dir_all(dir)?;
             if dir.ends_with(Path::new(".tkt").join("cache")) {
@@ -730,104 +811,4 @@ fn copy_range(file: &File, from: u64, to: u64, out: &mut impl Write) -> io::Resu
         at += n as u64;
     }
     Ok(())
-}
-
-/// The names of the files in the tickets directory, cached beside the
-/// index (`<index>.names`) for prefix lookups: listing a directory of
-/// 100,000 names costs more than `show` may take. The cache is trusted
-/// only while the directory's own stat (size, mtime, ctime, inode) is the
-/// one recorded when its names were read, and not racy: creating,
-/// deleting or renaming a file changes the directory's mtime, editing one
-/// does not change a name.
-pub mod names {
-    use std::fs;
-    use std::path::{Path, PathBuf};
-
-    use super::{RACY_S, Stat, now_s};
-
-    const MAGIC: &str = "ticket-names 1";
-
-    fn path(index: &Path) -> PathBuf {
-        let mut name = index.file_name().unwrap_or_default().to_os_string();
-        name.push(".names");
-        index.with_file_name(name)
-    }
-
-    /// The directory's stat: taken before its names are read, compared
-    /// with the recorded one before the cache is trusted.
-    pub fn dir_stat(dir: &Path) -> Option<Stat> {
-        fs::symlink_metadata(dir).ok().map(|m| Stat::of(&m))
-    }
-
-    fn header(stat: &Stat, racy: bool) -> String {
-        format!(
-            "{MAGIC} {} {} {} {} {} {} {}",
-            stat.size,
-            stat.mtime.0,
-            stat.mtime.1,
-            stat.ctime.0,
-            stat.ctime.1,
-            stat.ino,
-            u8::from(racy)
-        )
-    }
-
-    /// The cached names of a directory, sorted, one per line: held as the
-    /// file's text (a prefix lookup among 100,000 names makes no string of
-    /// each).
-    pub struct Names {
-        text: String,
-        /// Where the names start (after the header line).
-        start: usize,
-    }
-
-    impl Names {
-        /// The names starting with `prefix`, in order.
-        pub fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> {
-            self.text[self.start..]
-                .lines()
-                .skip_while(move |name| *name < prefix)
-                .take_while(move |name| name.starts_with(prefix))
-        }
-    }
-
-    /// The cached names (sorted) of `dir`, if the cache beside `index`
-    /// can be trusted now.
-    pub fn read(index: &Path, dir: &Path) -> Option<Names> {
-        let stat = dir_stat(dir)?;
-        let (file, _) = super::super::io::open_regular(&path(index), false).ok()?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut &file, &mut text).ok()?;
-        let (first, rest) = text.split_once('\n')?;
-        if first != header(&stat, false) || !rest.lines().is_sorted() {
-            return None;
-        }
-        let start = first.len() + 1;
-        Some(Names { text, start })
-    }
-
-    /// Records `names` (every name in `dir`, read after `stat` was taken)
-    /// beside `index`; best effort.
-    pub fn write(index: &Path, stat: Option<Stat>, names: &mut [String]) {
-        let Some(stat) = stat else { return };
-        let racy = stat.mtime.0 > now_s() - RACY_S;
-        names.sort_unstable();
-        let mut text = header(&stat, racy);
-        for name in names.iter() {
-            text.push('\n');
-            text.push_str(name);
-        }
-        text.push('\n');
-        let target = path(index);
-        let Some(parent) = target.parent() else {
-            return;
-        };
-        if fs::create_dir_all(parent).is_err() {
-            return;
-        }
-        let tmp = parent.join(format!("names.{}.tmp", std::process::id()));
-        if fs::write(&tmp, text).is_err() || fs::rename(&tmp, &target).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-    }
 }
