@@ -36,6 +36,10 @@
 //! inside it, however many years it covers. Property tests hold the fast
 //! path to the walk, second for second. Offset changes come from
 //! [`offset_changes`], which says what it assumes of the tz database.
+//! Walking a day resolves its windows' local times: a day with one offset
+//! all through it (most days of every zone) resolves them by subtraction
+//! ([`day_offset`], remembered per thread), the others by the zone rules;
+//! property tests hold the two to each other in every zone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -384,6 +388,61 @@ pub fn local_date(zone: Tz, seconds: i64) -> NaiveDate {
 /// may be `86_400`), as every calendar counts: a local time in a DST gap
 /// maps to the first instant after the gap, a folded one to the earlier.
 pub fn local_instant(zone: Tz, date: NaiveDate, seconds: u32) -> i64 {
+    match day_offset(zone, date) {
+        Some((midnight, offset)) => midnight + i64::from(seconds) - i64::from(offset),
+        None => local_instant_by_rules(zone, date, seconds),
+    }
+}
+
+/// Local days looked up by [`day_offset`], per thread: a direct-mapped
+/// table of this many days.
+const DAY_MEMO: usize = 64;
+
+/// Local midnight of `date` read as UTC, and the one UTC offset every
+/// local time of that day (`00:00` to `24:00`) resolves with; no offset
+/// when the zone's offset changes anywhere near the day (or the day is
+/// outside [`CHANGE_ERA`]).
+///
+/// The day's local times, read as UTC, lie in `[m, m + 1 day]`; offsets
+/// are under a day, so the instants they resolve to lie in
+/// `(m - 1 day, m + 2 days)`. When the offset is the same at both ends
+/// and in the middle of that span, it holds all through it (a zone's
+/// offset never changes twice within a day and a half: see
+/// [`CHANGE_PROBE`]), and `local - offset` is the one instant of each
+/// local time, as the zone rules would resolve it.
+///
+/// Remembered per thread: the spans of many timers share their days
+/// (those just before the instant a listing asks about, above all), and
+/// resolving a local time by the zone rules costs far more than this.
+fn day_offset(zone: Tz, date: NaiveDate) -> Option<(i64, i32)> {
+    type Memo = [Option<(Tz, NaiveDate, Option<(i64, i32)>)>; DAY_MEMO];
+    thread_local! {
+        static DAYS: std::cell::RefCell<Memo> = const { std::cell::RefCell::new([None; DAY_MEMO]) };
+    }
+    let slot = date.num_days_from_ce().rem_euclid(DAY_MEMO as i32) as usize;
+    DAYS.with_borrow_mut(|days| {
+        if let Some((z, d, known)) = days[slot]
+            && z == zone
+            && d == date
+        {
+            return known;
+        }
+        let midnight = naive_seconds(date);
+        let known = CHANGE_ERA.contains(&midnight).then(|| {
+            let offset = offset_of(zone, midnight - i64::from(DAY));
+            [midnight + i64::from(DAY / 2), midnight + 2 * i64::from(DAY)]
+                .iter()
+                .all(|&probe| offset_of(zone, probe) == offset)
+                .then_some((midnight, offset))
+        });
+        let known = known.flatten();
+        days[slot] = Some((zone, date, known));
+        known
+    })
+}
+
+/// [`local_instant`] by the zone rules alone.
+fn local_instant_by_rules(zone: Tz, date: NaiveDate, seconds: u32) -> i64 {
     let midnight = date.and_time(NaiveTime::MIN);
     match midnight.checked_add_signed(TimeDelta::seconds(i64::from(seconds))) {
         Some(local) => resolve_local(zone, local),
@@ -1680,5 +1739,55 @@ mod tests {
         let berlin = offset_changes(chrono_tz::Europe::Berlin);
         assert!(berlin.contains(&at("2026-03-29T01:00:00Z").timestamp()));
         assert!(berlin.contains(&at("2026-10-25T01:00:00Z").timestamp()));
+    }
+
+    proptest! {
+        #[test]
+        fn a_local_time_resolves_by_its_days_offset_as_by_the_zone_rules(
+            zones in prop::collection::vec(0..chrono_tz::TZ_VARIANTS.len(), 1..4),
+            days in prop::collection::vec(-100_000i64..120_000, 1..8),
+            seconds in prop_oneof![(0..=96u32).prop_map(|q| q * 900), 0..=DAY],
+        ) {
+            // Several zones and days, so that the per-thread memo meets
+            // days of other zones in the same slot.
+            for &zone in &zones {
+                let zone = chrono_tz::TZ_VARIANTS[zone];
+                for &day in &days {
+                    let date = add_days(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(), day);
+                    prop_assert_eq!(
+                        local_instant(zone, date, seconds),
+                        local_instant_by_rules(zone, date, seconds),
+                        "{} {} {}", zone, date, seconds
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn local_times_around_every_offset_change_resolve_as_by_the_zone_rules() {
+        let zones = ZONES.into_iter().chain([
+            chrono_tz::Pacific::Apia,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Africa::Casablanca,
+            chrono_tz::Europe::Dublin,
+            chrono_tz::America::Cambridge_Bay,
+        ]);
+        let span = at("1960-01-01T00:00:00Z").timestamp()..at("2060-01-01T00:00:00Z").timestamp();
+        for zone in zones {
+            for &x in offset_changes(zone).iter().filter(|x| span.contains(x)) {
+                let date = local_date(zone, x);
+                for day in -2..=2 {
+                    let date = add_days(date, day);
+                    for seconds in (0..=96).map(|q| q * 900).chain([1, DAY - 1]) {
+                        assert_eq!(
+                            local_instant(zone, date, seconds),
+                            local_instant_by_rules(zone, date, seconds),
+                            "{zone} {date} {seconds}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
