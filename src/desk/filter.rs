@@ -125,11 +125,7 @@ impl Filter {
 
     /// [`Filter::matches`], as if `--all` were `all`.
     fn matches_status(&self, s: &View<'_>, all: bool) -> bool {
-        let state_ok = if self.states.is_empty() {
-            all || s.state.is_open()
-        } else {
-            self.states.contains(&s.state)
-        };
+        let state_ok = self.matches_state(s.state, all);
         let any = |wanted: &[String], have: Option<&str>| {
             wanted.is_empty() || have.is_some_and(|h| wanted.iter().any(|w| w == h))
         };
@@ -149,11 +145,19 @@ impl Filter {
             && self.updated_since.is_none_or(|t| s.last_event_at >= t)
     }
 
-    /// Whether the filter passes every ticket, whatever its status and
-    /// texts (`--all`, and nothing else asked).
-    pub fn passes_every_ticket(&self) -> bool {
+    fn matches_state(&self, state: State, all: bool) -> bool {
+        if self.states.is_empty() {
+            all || state.is_open()
+        } else {
+            self.states.contains(&state)
+        }
+    }
+
+    /// Whether the filter asks nothing of a ticket but its state (`--state`
+    /// and `--all` at most).
+    pub fn asks_only_state(&self) -> bool {
         let Filter {
-            states,
+            states: _,
             severities,
             levels,
             assignees,
@@ -165,10 +169,9 @@ impl Filter {
             opened_since,
             opened_until,
             updated_since,
-            all,
+            all: _,
         } = self;
-        *all && states.is_empty()
-            && severities.is_empty()
+        severities.is_empty()
             && levels.is_empty()
             && assignees.is_empty()
             && teams.is_empty()
@@ -179,6 +182,20 @@ impl Filter {
             && opened_since.is_none()
             && opened_until.is_none()
             && updated_since.is_none()
+    }
+
+    /// [`Filter::rules_out`] for a filter that [asks only the
+    /// state](Filter::asks_only_state), from the state alone.
+    pub fn rules_out_state(&self, state: State) -> Option<bool> {
+        debug_assert!(self.asks_only_state());
+        (!self.matches_state(state, self.all))
+            .then(|| self.states.is_empty() && !self.all && !state.is_open())
+    }
+
+    /// Whether the filter passes every ticket, whatever its status and
+    /// texts (`--all`, and nothing else asked).
+    pub fn passes_every_ticket(&self) -> bool {
+        self.all && self.states.is_empty() && self.asks_only_state()
     }
 
     /// Whether the ticket passes every filter: its status, its customer
@@ -360,5 +377,50 @@ mod tests {
             err.to_string().contains("did you mean `customer`?"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_filter_of_the_state_alone_rules_out_from_the_state_as_from_the_whole_view() {
+        let wanted = [
+            vec![],
+            vec![State::New],
+            vec![State::Closed, State::Waiting],
+            vec![State::Resolved],
+        ];
+        for states in wanted {
+            for all in [false, true] {
+                let filter = Filter {
+                    states: states.clone(),
+                    all,
+                    ..Filter::default()
+                };
+                assert!(filter.asks_only_state());
+                assert_eq!(filter.passes_every_ticket(), all && states.is_empty());
+                for state in State::ALL {
+                    let view = View {
+                        state,
+                        severity: "high",
+                        level: "L2",
+                        assignee: Some("bo@example.com"),
+                        team: None,
+                        waiting_on_teams: vec!["billing"],
+                        opened_at: Timestamp::MIN,
+                        last_event_at: Timestamp::MIN,
+                        customer: "Acme",
+                        contact: "ops@acme.example",
+                    };
+                    assert_eq!(
+                        filter.rules_out_state(state),
+                        filter.rules_out(&view),
+                        "{states:?} {all} {state:?}"
+                    );
+                }
+            }
+        }
+        let by_customer = Filter {
+            customers: vec!["acme".into()],
+            ..Filter::default()
+        };
+        assert!(!by_customer.asks_only_state() && !by_customer.passes_every_ticket());
     }
 }

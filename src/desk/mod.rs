@@ -835,6 +835,32 @@ fn index_key(policy: &Policy) -> [u8; 32] {
 /// replay of every ticket, nor `sla --check` for every ticket's action
 /// items, and a later query that wants what a summary lacks reads that
 /// ticket's file once and keeps a summary that holds it.
+/// Whether the query leaves out the ticket of a cached summary, from what
+/// its filters read before the summary is decoded: most tickets of a desk
+/// are closed, and most listings leave them out. A filter that asks only
+/// the state reads it alone (no text checked, nothing allocated).
+fn left_out(bytes: &[u8], query: &Query, now: Timestamp) -> Option<Selected> {
+    let head = summary::peek_state(bytes, now).filter(|head| head.answers)?;
+    if head.opened_at.is_none_or(|t| t > now) {
+        return Some(Selected::Skipped);
+    }
+    let ruled_out = if query.filter.asks_only_state() {
+        query.filter.rules_out_state(head.state)
+    } else {
+        query.filter.rules_out(&summary::peek(bytes)?)
+    };
+    if let Some(hidden) = ruled_out {
+        return Some(if query.need.is_none() && hidden {
+            Selected::Hidden
+        } else {
+            Selected::Skipped
+        });
+    }
+    query
+        .skips(head.state, head.settled)
+        .then_some(Selected::Skipped)
+}
+
 fn select_indexed(
     lookup: Lookup<'_>,
     file: impl Fn() -> String,
@@ -842,25 +868,8 @@ fn select_indexed(
     query: &Query,
     now: Timestamp,
 ) -> (Result<Selected, Unreadable>, Keep) {
-    // Most tickets of a desk are closed, and most listings leave them out:
-    // what the filters read is looked at before the summary is decoded.
-    if let Some(peek) = lookup.cached.and_then(|bytes| summary::peek(bytes, now))
-        && peek.answers
-    {
-        if peek.opened_at.is_none_or(|t| t > now) {
-            return (Ok(Selected::Skipped), Keep::Same);
-        }
-        if let Some(hidden) = query.filter.rules_out(&peek.view) {
-            let selected = if query.need.is_none() && hidden {
-                Selected::Hidden
-            } else {
-                Selected::Skipped
-            };
-            return (Ok(selected), Keep::Same);
-        }
-        if query.skips(peek.view.state, peek.settled) {
-            return (Ok(Selected::Skipped), Keep::Same);
-        }
+    if let Some(selected) = lookup.cached.and_then(|bytes| left_out(bytes, query, now)) {
+        return (Ok(selected), Keep::Same);
     }
     let cached = lookup.cached.and_then(Summary::decode);
     let mut short = false;

@@ -243,9 +243,9 @@ struct HeadPrefix<'a> {
     /// Texts the filters do not read are taken as bytes (postcard writes a
     /// text as its bytes): not checked as UTF-8.
     _id: &'a [u8],
-    opened_at: Option<Timestamp>,
-    latest_at: Option<Timestamp>,
-    settled: bool,
+    _opened_at: Option<Timestamp>,
+    _latest_at: Option<Timestamp>,
+    _settled: bool,
     customer: (&'a str, &'a str),
     #[serde(borrow)]
     status: StatusPrefix<'a>,
@@ -274,42 +274,66 @@ struct StatusPrefix<'a> {
     waiting_on_teams: Vec<&'a str>,
 }
 
-/// From [`Summary::into_encoded`]'s bytes, without decoding the summary: when
-/// its ticket was opened, whether it answers for `now`, and what the
-/// filters read of it. `None` for bytes that are not a summary.
-pub fn peek(bytes: &[u8], now: Timestamp) -> Option<Peek<'_>> {
-    let (len, rest) = bytes.split_first_chunk::<4>()?;
-    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
-    let (prefix, _) = postcard::take_from_bytes::<HeadPrefix>(head).ok()?;
-    let s = prefix.status;
-    Some(Peek {
-        opened_at: prefix.opened_at,
-        answers: prefix.latest_at.is_none_or(|latest| latest <= now),
-        settled: prefix.settled,
-        view: View {
-            state: s.state,
-            severity: s.severity,
-            level: s.level,
-            assignee: s.assignee,
-            team: s.team,
-            waiting_on_teams: s.waiting_on_teams,
-            opened_at: s.opened_at,
-            last_event_at: s.last_event_at,
-            customer: prefix.customer.0,
-            contact: prefix.customer.1,
-        },
-    })
+/// The first fields of an encoded [`Head`] up to its status's state,
+/// every text taken as bytes: what [`peek_state`] reads, without checking
+/// a text or allocating.
+#[derive(Deserialize)]
+struct StatePrefix<'a> {
+    _id: &'a [u8],
+    opened_at: Option<Timestamp>,
+    latest_at: Option<Timestamp>,
+    settled: bool,
+    _customer: (&'a [u8], &'a [u8]),
+    _title: &'a [u8],
+    state: State,
 }
 
-/// What [`peek`] reads.
-#[derive(Debug)]
-pub struct Peek<'a> {
+/// What [`peek_state`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeekState {
     pub opened_at: Option<Timestamp>,
     /// [`Summary::answers`].
     pub answers: bool,
     /// Whether every timer cycle has stopped.
     pub settled: bool,
-    pub view: View<'a>,
+    pub state: State,
+}
+
+/// [`peek`] as far as the state: for the filters that ask nothing else
+/// of most tickets (a listing of open tickets, of a desk most of whose
+/// tickets are closed). `None` for bytes that are not a summary.
+pub fn peek_state(bytes: &[u8], now: Timestamp) -> Option<PeekState> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
+    let (prefix, _) = postcard::take_from_bytes::<StatePrefix>(head).ok()?;
+    Some(PeekState {
+        opened_at: prefix.opened_at,
+        answers: prefix.latest_at.is_none_or(|latest| latest <= now),
+        settled: prefix.settled,
+        state: prefix.state,
+    })
+}
+
+/// From [`Summary::into_encoded`]'s bytes, without decoding the summary:
+/// what the filters read of it (its head as far as [`peek_state`] reads
+/// it comes first). `None` for bytes that are not a summary.
+pub fn peek(bytes: &[u8]) -> Option<View<'_>> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
+    let (prefix, _) = postcard::take_from_bytes::<HeadPrefix>(head).ok()?;
+    let s = prefix.status;
+    Some(View {
+        state: s.state,
+        severity: s.severity,
+        level: s.level,
+        assignee: s.assignee,
+        team: s.team,
+        waiting_on_teams: s.waiting_on_teams,
+        opened_at: s.opened_at,
+        last_event_at: s.last_event_at,
+        customer: prefix.customer.0,
+        contact: prefix.customer.1,
+    })
 }
 
 /// Valid only for instants [`Summary::answers`] accepts: the query reads
@@ -482,7 +506,7 @@ mod tests {
             let head = Summary::decode(&bytes).unwrap();
             let whole = Summary::of(&policy, &ticket, true);
             assert_eq!(head.head.status, whole.head.status, "{}", ticket.id);
-            assert!(!peek(&bytes, Timestamp::MAX).unwrap().settled);
+            assert!(!peek_state(&bytes, Timestamp::MAX).unwrap().settled);
             let now = ticket.latest_at().unwrap().plus(3_600);
             let from_file = select(&ticket, || "f".into(), &policy, &listing, now);
             let from_head = select(&head, || "f".into(), &policy, &listing, now);
@@ -543,13 +567,20 @@ mod tests {
             let bytes = Summary::of(&policy, &ticket, true).into_encoded();
             let full = Summary::decode(&bytes).unwrap();
             let latest = ticket.latest_at().unwrap();
-            let peek = peek(&bytes, latest).unwrap();
-            assert!(peek.answers && !super::peek(&bytes, latest.plus(-1)).unwrap().answers);
-            assert_eq!(peek.opened_at, full.head.opened_at);
-            assert_eq!(peek.settled, full.head.settled);
-            assert_eq!(peek.view, View::of(&full.head.status, &full.head.customer));
+            let state = peek_state(&bytes, latest).unwrap();
+            let expected = PeekState {
+                opened_at: full.head.opened_at,
+                answers: true,
+                settled: full.head.settled,
+                state: full.head.status.state,
+            };
+            assert_eq!(state, expected);
+            assert!(!peek_state(&bytes, latest.plus(-1)).unwrap().answers);
+            let view = peek(&bytes).unwrap();
+            assert_eq!(view, View::of(&full.head.status, &full.head.customer));
         }
-        assert!(peek(&[1, 0, 0, 0, 7], Timestamp::MAX).is_none());
+        assert!(peek(&[1, 0, 0, 0, 7]).is_none());
+        assert!(peek_state(&[1, 0, 0, 0, 7], Timestamp::MAX).is_none());
     }
 
     #[test]
