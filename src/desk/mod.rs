@@ -333,7 +333,7 @@ pub fn timer_rows<'t, T: WithTimers + Sync>(
     // are told apart by position: many timers tie on their key (a met
     // cycle's is its margin), and comparing IDs follows each position to
     // its ticket's text.
-    let by_position = tickets.windows(2).all(|w| w[0].id() < w[1].id());
+    let by_position = tickets.par_windows(2).all(|w| w[0].id() < w[1].id());
     // A total order (the positions last), so the unstable sort orders as
     // a stable one would.
     rows.par_sort_unstable_by(|a, b| {
