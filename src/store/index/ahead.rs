@@ -57,14 +57,22 @@ impl Ahead {
     }
 
     /// The stat taken ahead of the file the record at `ordinal` names.
-    /// Asking for one drops the steps before it: the scan asks in order.
-    pub(super) fn get(&mut self, ordinal: u64) -> Option<Stat> {
+    pub(super) fn get(&self, ordinal: u64) -> Option<Stat> {
         let at = usize::try_from(ordinal).ok()?;
-        let (step, i) = (at / CHUNK, at % CHUNK);
-        if let Some(before) = step.checked_sub(1).and_then(|b| self.steps.get_mut(b)) {
-            *before = Vec::new();
+        self.steps
+            .get(at / CHUNK)?
+            .get(at % CHUNK)
+            .copied()
+            .flatten()
+    }
+
+    /// Lets go of the stats of the steps wholly before `ordinal`: the scan
+    /// asks in order.
+    pub(super) fn release_before(&mut self, ordinal: u64) {
+        let step = usize::try_from(ordinal).map_or(self.steps.len(), |at| at / CHUNK);
+        for passed in self.steps.iter_mut().take(step) {
+            *passed = Vec::new();
         }
-        self.steps.get(step)?.get(i).copied().flatten()
     }
 }
 
@@ -220,7 +228,10 @@ mod tests {
             assert_eq!(ahead.get(n as u64), dir.stat(entry.name()), "{n}");
             assert!(ahead.get(n as u64).is_some());
         }
-        assert!(ahead.steps[0].is_empty(), "passed, dropped");
+        ahead.release_before(4);
+        assert!(ahead.steps[0].is_empty(), "passed, let go");
+        assert_eq!(ahead.get(2), None);
+        assert!(ahead.get(3).is_some(), "not passed");
         assert_eq!(ahead.get(6), None);
         // Under another key, nothing is read of the index.
         let foreign = Reader::open(&path, &[2; 32]);

@@ -291,18 +291,22 @@ fn scan_opened<T, F>(
     let mut olds = chunks.first().map(|chunk| old.take_all(chunk, Vec::new()));
     for (i, chunk) in chunks.iter().enumerate() {
         let taken = olds.take().expect("read ahead");
-        let records = taken.spans.iter().map(|s| {
-            s.clone()
-                .map(|s| (ahead.get(s.ordinal), s.record(&taken.buf)))
-        });
-        let records: Vec<Option<(Option<Stat>, Record<'_>)>> = records.collect();
+        // The stats taken ahead of the steps before this one are let go.
+        if let Some(first) = taken.spans.iter().flatten().next() {
+            ahead.release_before(first.ordinal);
+        }
         let next_buf = std::mem::take(&mut spare);
         let (results, next): (Vec<(T, Option<Record<'_>>, bool)>, _) = rayon::join(
             || {
                 chunk
                     .par_iter()
-                    .zip(records.into_par_iter())
-                    .map(|(entry, old)| one(entry, old, dir, started, writable, &f))
+                    .zip(taken.spans.par_iter())
+                    .map(|(entry, span)| {
+                        let old = span
+                            .as_ref()
+                            .map(|s| (ahead.get(s.ordinal), s.clone().record(&taken.buf)));
+                        one(entry, old, dir, started, writable, &f)
+                    })
                     .collect()
             },
             || chunks.get(i + 1).map(|next| old.take_all(next, next_buf)),
@@ -465,13 +469,15 @@ struct Reader {
     /// file, even if another run has renamed a new one into place since).
     file: Option<File>,
     input: Option<BufReader<File>>,
-    /// The record read ahead (its bytes and where its fields lie in them),
-    /// not yet taken.
+    /// The record read ahead, not yet taken: its head (length, name,
+    /// stat, flags and payload length) in `next_head`, where its fields lie
+    /// in the record; its payload and checksum are still to be read, and
+    /// are read only into the step that takes it (or passed over).
     next: Option<Span>,
-    next_bytes: Vec<u8>,
+    next_head: Vec<u8>,
     /// Where the records taken (or passed over) so far end.
     consumed: u64,
-    /// Where `next` ends.
+    /// Where `next`'s head ends: what has been read of the file.
     offset: u64,
     count: u64,
     /// Whether the whole file was read and its end mark and count agree.
@@ -489,7 +495,7 @@ impl Reader {
             file: None,
             input: None,
             next: None,
-            next_bytes: Vec::new(),
+            next_head: Vec::new(),
             consumed: 0,
             offset: 0,
             count: 0,
@@ -532,17 +538,17 @@ impl Reader {
         self.input.is_some()
     }
 
-    /// Reads the next record into `next`; at the end (or at damage) stops.
+    /// Reads the next record's head into `next`; at the end (or at damage)
+    /// stops.
     fn advance(&mut self) {
         self.next = None;
         let Some(input) = self.input.as_mut() else {
             return;
         };
-        self.next_bytes.clear();
         let left = self.len.saturating_sub(self.offset);
-        match read_record(input, &mut self.next_bytes, left) {
+        match read_head(input, &mut self.next_head, left) {
             Ok(Some(span)) => {
-                self.offset += self.next_bytes.len() as u64;
+                self.offset += self.next_head.len() as u64;
                 self.next = Some(Span {
                     ordinal: self.count,
                     ..span
@@ -558,6 +564,44 @@ impl Reader {
             }
             Err(_) => self.input = None,
         }
+    }
+
+    /// Takes `next`: appends it to `buf` whole (its head, then its payload
+    /// and checksum read straight into `buf`, the checksum checked), or
+    /// passes over the rest of it unread (`buf` `None`: a file since
+    /// deleted); then reads the next record's head. At damage (a short
+    /// read, a bad checksum) the record is not taken and reading stops.
+    fn finish_next(&mut self, buf: Option<&mut Vec<u8>>) -> Option<Span> {
+        let span = self.next.take()?;
+        let input = self.input.as_mut()?;
+        let rest = (span.payload.len() + 4) as u64;
+        let taken = match buf {
+            None => input.seek_relative(rest as i64).ok().map(|()| None),
+            Some(buf) => {
+                let start = buf.len();
+                buf.extend_from_slice(&self.next_head);
+                buf.resize(start + span.payload.end + 4, 0);
+                let record = &mut buf[start..];
+                let whole = input.read_exact(&mut record[span.payload.start..]).is_ok() && {
+                    let (bytes, sum) = record.split_at(span.payload.end);
+                    u32::from_le_bytes(sum.try_into().expect("4 bytes")) == crc32fast::hash(bytes)
+                };
+                if whole {
+                    Some(Some(span.shifted(start)))
+                } else {
+                    buf.truncate(start);
+                    None
+                }
+            }
+        };
+        let Some(taken) = taken else {
+            self.input = None;
+            return None;
+        };
+        self.offset += rest;
+        self.consumed = self.offset;
+        self.advance();
+        taken
     }
 
     /// The records of `chunk`'s files, in order, gathered in `buf`
@@ -594,19 +638,12 @@ impl Reader {
     fn take(&mut self, name: &str, buf: &mut Vec<u8>) -> (Option<Span>, bool) {
         let mut passed = false;
         while let Some(span) = &self.next {
-            match self.next_bytes[span.name.clone()].cmp(name.as_bytes()) {
+            match self.next_head[span.name.clone()].cmp(name.as_bytes()) {
                 std::cmp::Ordering::Less => {
                     passed = true;
-                    self.consumed = self.offset;
-                    self.advance();
+                    self.finish_next(None);
                 }
-                std::cmp::Ordering::Equal => {
-                    let span = self.next.take().map(|s| s.shifted(buf.len()));
-                    buf.extend_from_slice(&self.next_bytes);
-                    self.consumed = self.offset;
-                    self.advance();
-                    return (span, passed);
-                }
+                std::cmp::Ordering::Equal => return (self.finish_next(Some(buf)), passed),
                 std::cmp::Ordering::Greater => break,
             }
         }
@@ -614,10 +651,12 @@ impl Reader {
     }
 }
 
-/// Reads one record from `input` into `buf` (emptied first) and says where
-/// its fields lie: `Ok(None)` at the end mark, an error at damage (a short
-/// read, a bad checksum, a name that is not UTF-8).
-fn read_record(input: &mut impl Read, buf: &mut Vec<u8>, left: u64) -> io::Result<Option<Span>> {
+/// Reads one record's head from `input` into `buf` (emptied first) and
+/// says where its fields lie in the record (the payload right after the
+/// head, then its checksum): `Ok(None)` at the end mark, an error at
+/// damage (a short read, a name that is not UTF-8, a record longer than
+/// the `left` bytes of the file).
+fn read_head(input: &mut impl Read, buf: &mut Vec<u8>, left: u64) -> io::Result<Option<Span>> {
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "damaged index record");
     let mut len = [0u8; 2];
     input.read_exact(&mut len)?;
@@ -653,18 +692,11 @@ fn read_record(input: &mut impl Read, buf: &mut Vec<u8>, left: u64) -> io::Resul
         return Err(bad());
     }
     let start = buf.len();
-    buf.resize(start + payload_len + 4, 0);
-    input.read_exact(&mut buf[start..])?;
-    let end = buf.len() - 4;
-    let sum = u32::from_le_bytes(buf[end..].try_into().expect("4 bytes"));
-    if sum != crc32fast::hash(&buf[..end]) {
-        return Err(bad());
-    }
     Ok(Some(Span {
         name,
         stat,
         racy,
-        payload: start..end,
+        payload: start..start + payload_len,
         ordinal: 0,
     }))
 }
