@@ -185,6 +185,12 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         out.flush()?;
     }
     let failed = args.check && (rows.iter().any(|(_, t)| gate.fails(t)) || !undelivered.is_empty());
+    // The command's last act: what it listed (a million tickets' timers,
+    // three allocations or more a ticket) is let go with the process
+    // rather than freed one allocation at a time on one core (60 ms at
+    // 1,000,000 tickets).
+    std::mem::forget(rows);
+    std::mem::forget(tickets);
     Ok(if failed {
         Outcome::Found
     } else {
