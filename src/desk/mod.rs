@@ -823,18 +823,6 @@ fn index_key(policy: &Policy) -> [u8; 32] {
     hash.finalize().into()
 }
 
-/// One ticket through the query with the index (asked only when
-/// [`summaries_answer`]): from its summary when the index holds a trusted
-/// one that answers for `now` (at or after its last event, and holding the
-/// timers and actions the query asks of it), else from the file, whose
-/// summary then goes to the index. Both ways give the same answer: the
-/// file's is made of the same summary whenever the summary can answer.
-///
-/// A new summary holds the timer cycles and the action items only if the
-/// query asked the ticket for them: a listing does not pay for the SLA
-/// replay of every ticket, nor `sla --check` for every ticket's action
-/// items, and a later query that wants what a summary lacks reads that
-/// ticket's file once and keeps a summary that holds it.
 /// Whether the query leaves out the ticket of a cached summary, from what
 /// its filters read before the summary is decoded: most tickets of a desk
 /// are closed, and most listings leave them out. A filter that asks only
@@ -861,6 +849,18 @@ fn left_out(bytes: &[u8], query: &Query, now: Timestamp) -> Option<Selected> {
         .then_some(Selected::Skipped)
 }
 
+/// One ticket through the query with the index (asked only when
+/// [`summaries_answer`]): from its summary when the index holds a trusted
+/// one that answers for `now` (at or after its last event, and holding the
+/// timers and actions the query asks of it), else from the file, whose
+/// summary then goes to the index. Both ways give the same answer: the
+/// file's is made of the same summary whenever the summary can answer.
+///
+/// A new summary holds the timer cycles and the action items only if the
+/// query asked the ticket for them: a listing does not pay for the SLA
+/// replay of every ticket, nor `sla --check` for every ticket's action
+/// items, and a later query that wants what a summary lacks reads that
+/// ticket's file once and keeps a summary that holds it.
 fn select_indexed(
     lookup: Lookup<'_>,
     file: impl Fn() -> String,

@@ -185,9 +185,8 @@ impl Summary<'_> {
     /// the index's checksums and its key (the build that wrote it) stand
     /// for it until then. The bytes are lent, not copied.
     pub fn decode(bytes: &[u8]) -> Option<Summary<'_>> {
-        let (len, rest) = bytes.split_first_chunk::<4>()?;
-        let head_len = u32::from_le_bytes(*len) as usize;
-        let (head, _) = rest.split_at_checked(head_len)?;
+        let head = encoded_head(bytes)?;
+        let head_len = head.len();
         let head = match postcard::take_from_bytes::<Head>(head) {
             Ok((head, [])) => head,
             _ => return None,
@@ -274,6 +273,13 @@ struct StatusPrefix<'a> {
     waiting_on_teams: Vec<&'a str>,
 }
 
+/// The encoded [`Head`] in [`Summary::into_encoded`]'s bytes (after its
+/// length); `None` when the bytes are shorter than that length says.
+fn encoded_head(bytes: &[u8]) -> Option<&[u8]> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    rest.get(..u32::from_le_bytes(*len) as usize)
+}
+
 /// The first fields of an encoded [`Head`] up to its status's state,
 /// every text taken as bytes: what [`peek_state`] reads, without checking
 /// a text or allocating.
@@ -303,9 +309,7 @@ pub struct PeekState {
 /// of most tickets (a listing of open tickets, of a desk most of whose
 /// tickets are closed). `None` for bytes that are not a summary.
 pub fn peek_state(bytes: &[u8], now: Timestamp) -> Option<PeekState> {
-    let (len, rest) = bytes.split_first_chunk::<4>()?;
-    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
-    let (prefix, _) = postcard::take_from_bytes::<StatePrefix>(head).ok()?;
+    let (prefix, _) = postcard::take_from_bytes::<StatePrefix>(encoded_head(bytes)?).ok()?;
     Some(PeekState {
         opened_at: prefix.opened_at,
         answers: prefix.latest_at.is_none_or(|latest| latest <= now),
@@ -318,9 +322,7 @@ pub fn peek_state(bytes: &[u8], now: Timestamp) -> Option<PeekState> {
 /// what the filters read of it (its head as far as [`peek_state`] reads
 /// it comes first). `None` for bytes that are not a summary.
 pub fn peek(bytes: &[u8]) -> Option<View<'_>> {
-    let (len, rest) = bytes.split_first_chunk::<4>()?;
-    let head = rest.get(..u32::from_le_bytes(*len) as usize)?;
-    let (prefix, _) = postcard::take_from_bytes::<HeadPrefix>(head).ok()?;
+    let (prefix, _) = postcard::take_from_bytes::<HeadPrefix>(encoded_head(bytes)?).ok()?;
     let s = prefix.status;
     Some(View {
         state: s.state,

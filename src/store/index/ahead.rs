@@ -7,10 +7,11 @@
 //! record was made from.
 
 use std::fs::File;
+use std::io::BufReader;
 
 use rayon::prelude::*;
 
-use super::{CHUNK, Dir, HEADER, Reader, Stat};
+use super::{CHUNK, Dir, HEADER, ReadAt, Reader, Stat, read_head};
 
 /// Files stat'ed ahead while the directory is listed, at most: what
 /// their stats take stays a few tens of megabytes.
@@ -35,18 +36,14 @@ impl Ahead {
         let Some(file) = old.file.as_ref().filter(|_| old.readable()) else {
             return ahead;
         };
-        let mut names = NameReader::new(file, HEADER as u64, old.len);
+        let mut names = Names::new(file, old.len);
         let mut step: Vec<String> = Vec::with_capacity(CHUNK);
         // Under test, every scan stats ahead as far as it may (a small
         // desk is listed before the first step), so that the property
         // tests meet stats taken ahead.
         while (cfg!(test) || !done()) && ahead.steps.len() * CHUNK < AHEAD {
             step.clear();
-            while step.len() < CHUNK
-                && let Some(name) = names.next()
-            {
-                step.push(name);
-            }
+            step.extend(names.by_ref().take(CHUNK));
             let stats = step.par_iter().map(|name| dir.stat(name)).collect();
             ahead.steps.push(stats);
             if step.len() < CHUNK {
@@ -76,103 +73,41 @@ impl Ahead {
     }
 }
 
-/// The names of the old index's records, in order, read with positioned
-/// reads of the scan's own open file (so the very index the scan reads,
-/// even if another run renames a new one into place meanwhile), the rest
-/// of each record passed over. It stops at the end mark or at anything
-/// that does not look like a record: the scan checks every record, and
-/// a name read here only says which file to stat.
-struct NameReader<'f> {
-    file: &'f File,
-    buf: Vec<u8>,
-    /// What of `buf` is read and not yet used.
-    pos: usize,
-    filled: usize,
-    /// Where in the file `buf[filled]` comes from, and where the file ends.
-    at: u64,
-    len: u64,
+/// The names of the old index's records, in order, read from the scan's
+/// own open file (so the very index the scan reads, even if another run
+/// renames a new one into place meanwhile) without moving its reader:
+/// each record's head is read and the rest passed over unread. They stop
+/// at the end mark or at anything that is not a record's head: the scan
+/// checks every record it takes, and a name read here only says which
+/// file to stat.
+struct Names<'f> {
+    input: BufReader<ReadAt<'f>>,
+    head: Vec<u8>,
+    /// What is left of the file from the next record on.
+    left: u64,
 }
 
-impl<'f> NameReader<'f> {
-    fn new(file: &'f File, at: u64, len: u64) -> NameReader<'f> {
-        NameReader {
-            file,
-            buf: vec![0; 1 << 20],
-            pos: 0,
-            filled: 0,
-            at,
-            len,
+impl<'f> Names<'f> {
+    fn new(file: &'f File, len: u64) -> Names<'f> {
+        let at = HEADER as u64;
+        Names {
+            input: BufReader::with_capacity(1 << 20, ReadAt { file, at }),
+            head: Vec::new(),
+            left: len.saturating_sub(at),
         }
     }
+}
 
-    /// Makes `n` bytes (at most a record's head) ready at `pos`.
-    fn fill(&mut self, n: usize) -> bool {
-        if self.filled - self.pos >= n {
-            return true;
-        }
-        self.buf.copy_within(self.pos..self.filled, 0);
-        self.filled -= self.pos;
-        self.pos = 0;
-        while self.filled < n {
-            let want =
-                (self.buf.len() - self.filled).min(self.len.saturating_sub(self.at) as usize);
-            if want == 0 {
-                return false;
-            }
-            #[cfg(unix)]
-            let read = std::os::unix::fs::FileExt::read_at(
-                self.file,
-                &mut self.buf[self.filled..][..want],
-                self.at,
-            );
-            #[cfg(windows)]
-            let read = std::os::windows::fs::FileExt::seek_read(
-                self.file,
-                &mut self.buf[self.filled..][..want],
-                self.at,
-            );
-            match read {
-                Ok(0) | Err(_) => return false,
-                Ok(n) => {
-                    self.filled += n;
-                    self.at += n as u64;
-                }
-            }
-        }
-        true
-    }
-
-    /// Passes over `n` bytes.
-    fn skip(&mut self, n: u64) {
-        let ready = (self.filled - self.pos) as u64;
-        if n <= ready {
-            self.pos += n as usize;
-        } else {
-            self.at = self.at.saturating_add(n - ready);
-            self.pos = 0;
-            self.filled = 0;
-        }
-    }
+impl Iterator for Names<'_> {
+    type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        const FIXED: usize = 8 + 12 + 12 + 8 + 1 + 4;
-        if !self.fill(2) {
-            return None;
-        }
-        let len = [self.buf[self.pos], self.buf[self.pos + 1]];
-        if &len == b"TK" {
-            return None;
-        }
-        let name_len = u16::from_le_bytes(len) as usize;
-        if !self.fill(2 + name_len + FIXED) {
-            return None;
-        }
-        let head = &self.buf[self.pos + 2..self.pos + 2 + name_len + FIXED];
-        let name = std::str::from_utf8(&head[..name_len]).ok()?.to_string();
-        let payload = &head[name_len + 41..];
-        let payload_len = u32::from_le_bytes(payload.try_into().ok()?);
-        self.skip((2 + name_len + FIXED) as u64 + u64::from(payload_len) + 4);
-        Some(name)
+        let span = read_head(&mut self.input, &mut self.head, self.left).ok()??;
+        let rest = span.payload.len() as u64 + 4;
+        self.input.seek_relative(i64::try_from(rest).ok()?).ok()?;
+        self.left = self.left.saturating_sub(self.head.len() as u64 + rest);
+        // Checked as UTF-8 by `read_head`.
+        Some(String::from_utf8_lossy(&self.head[span.name]).into_owned())
     }
 }
 

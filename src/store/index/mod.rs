@@ -229,13 +229,9 @@ where
     );
 }
 
-/// [`scan_into`] the files `list` finds in `dir`: while `list` runs (a
-/// directory of a million names takes half a second to list, on one
-/// core), the files the old index names are stat'ed on the others, and
-/// those stats stand for the ones the scan would take. A stat taken
-/// ahead is as good as one taken later: either is of the file at some
-/// instant during the run, and a file whose stat matches its record is
-/// the file the record was made from. Returns what `list` returned.
+/// [`scan_into`] the files `list` finds in `dir`, the files the old index
+/// names stat'ed while `list` runs (see [`ahead`]). Fails only as `list`
+/// does.
 pub fn scan_listed<T, F, E>(
     path: &Path,
     key: &[u8; 32],
@@ -825,22 +821,44 @@ impl Writer {
 /// Copies bytes `from..to` of `file` to `out`, without moving any shared
 /// file offset.
 fn copy_range(file: &File, from: u64, to: u64, out: &mut impl Write) -> io::Result<()> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut at = from;
-    while at < to {
-        let want = ((to - at) as usize).min(buf.len());
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(file, &mut buf[..want], at)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(file, &mut buf[..want], at)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the old index is short",
-            ));
-        }
-        out.write_all(&buf[..n])?;
-        at += n as u64;
+    let want = to.saturating_sub(from);
+    let mut input = BufReader::with_capacity(1 << 20, ReadAt { file, at: from }.take(want));
+    if io::copy(&mut input, out)? < want {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the old index is short",
+        ));
     }
     Ok(())
+}
+
+/// An open file read from a position of its own, with positioned reads:
+/// whoever else reads the same open file (the scan's reader, a writer
+/// copying from it) is not moved.
+struct ReadAt<'f> {
+    file: &'f File,
+    at: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.at)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::Seek for ReadAt<'_> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let at = match to {
+            io::SeekFrom::Start(at) => Some(at),
+            io::SeekFrom::Current(by) => self.at.checked_add_signed(by),
+            io::SeekFrom::End(by) => self.file.metadata()?.len().checked_add_signed(by),
+        };
+        self.at = at.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        Ok(self.at)
+    }
 }
