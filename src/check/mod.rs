@@ -254,41 +254,59 @@ fn undelivered_in(
 
 /// Every notice `channels.toml` can no longer deliver at `now`, as
 /// `undelivered` findings (none without the file; its own mistakes as
-/// `channels` findings). Reads every ticket file: delivery state is in the
-/// events, not in the desk's index.
+/// `channels` findings). Delivery state is in the events: the desk's
+/// index rules out the tickets whose summaries say they cannot hold such a
+/// notice (no failed attempt, no notice to a contact without a mail
+/// address: [`crate::delivery::may_be_undelivered`]), and the files of the
+/// others are read.
 pub fn undelivered(
     repo: &Repo,
     policy: &Policy,
     now: crate::time::Timestamp,
 ) -> Result<Vec<Finding>, StoreError> {
+    use rayon::prelude::*;
     let channels = match load_channels(repo, policy) {
         Ok(Some(channels)) => channels,
         Ok(None) => return Ok(Vec::new()),
         Err(found) => return Ok(found),
     };
-    let per_file = repo.scan(|entry, bytes| {
-        let file = slash_path(repo.relative(&entry.path()));
-        let Ok(bytes) = bytes else {
-            return Vec::new();
-        };
-        let Ok(ticket) = file::parse(&bytes) else {
-            return Vec::new();
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let starts = file::event_lines(&text);
-        undelivered_in(&channels, Some(policy), &ticket, &starts, now)
-            .into_iter()
-            .map(|(line, message)| Finding {
-                file: file.clone(),
-                line,
-                column: 1,
-                rule: "undelivered",
-                message,
-                fix: None,
-            })
-            .collect::<Vec<_>>()
-    })?;
-    let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
+    let every_ticket = crate::desk::Query {
+        filter: crate::desk::Filter {
+            all: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let suspects = crate::desk::query_rows(repo, policy, &every_ticket, now, |t| {
+        crate::delivery::may_be_undelivered(&channels, t.delivery, &t.customer.contact)
+            .then_some(t.file)
+    })?
+    .rows;
+    let mut findings: Vec<Finding> = suspects
+        .par_iter()
+        .flat_map_iter(|path| {
+            let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
+                return Vec::new();
+            };
+            let Ok(ticket) = file::parse(&bytes) else {
+                return Vec::new();
+            };
+            let file = slash_path(Path::new(path));
+            let text = String::from_utf8_lossy(&bytes);
+            let starts = file::event_lines(&text);
+            undelivered_in(&channels, Some(policy), &ticket, &starts, now)
+                .into_iter()
+                .map(|(line, message)| Finding {
+                    file: file.clone(),
+                    line,
+                    column: 1,
+                    rule: "undelivered",
+                    message,
+                    fix: None,
+                })
+                .collect()
+        })
+        .collect();
     findings.sort();
     Ok(findings)
 }

@@ -1,7 +1,7 @@
 //! What a ticket owes its channels at an instant: the notices to send now,
 //! and those that can no longer be sent by themselves.
 
-use super::{Channel, Channels, Style, Transport, deliverable_notice, kind_name};
+use super::{Channel, Channels, Style, Transport, kind_name};
 use crate::ticket::{Event, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::{Status, voided_refs};
@@ -182,7 +182,7 @@ pub fn outbox<'c>(
     // Most tickets of a desk were told everything before `since`: nothing
     // to work out (references hash every event).
     let told =
-        |e: &Event| deliverable_notice(e).is_some() && e.at() >= channels.since && e.at() <= now;
+        |e: &Event| e.sendable_notice().is_some() && e.at() >= channels.since && e.at() <= now;
     if !ticket.events.iter().any(told) {
         return (owed, not_now);
     }
@@ -209,7 +209,7 @@ pub fn outbox<'c>(
         })
         .collect();
     for (event, reference) in &events {
-        let Some((medium, kind)) = deliverable_notice(event) else {
+        let Some((medium, kind)) = event.sendable_notice() else {
             continue;
         };
         if event.at() > now || event.at() < channels.since {

@@ -15,7 +15,7 @@ use crate::policy::Policy;
 use crate::sla::{self, PolicyFlip, Timer, urgency_key};
 use crate::store::index::{self, Keep, Lookup};
 use crate::store::{Entry, Repo, StoreError};
-use crate::ticket::{Customer, Ticket};
+use crate::ticket::{Customer, DeliveryFacts, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::actions::Action;
 use crate::workflow::{self, Status};
@@ -91,6 +91,7 @@ pub struct TicketAt {
     pub next_due: Option<Timestamp>,
     /// Review action items, when the query asks for them.
     pub actions: Vec<Action>,
+    pub delivery: DeliveryFacts,
 }
 
 /// What a view of timers (`sla`, `notify --due`, `review --due`) keeps of
@@ -359,6 +360,7 @@ pub trait Source {
     /// `None` for a ticket without events (never for a parsed one).
     fn opened_at(&self) -> Option<Timestamp>;
     fn customer(&self) -> &Customer;
+    fn delivery(&self) -> DeliveryFacts;
     /// The status at `now`, and the timers when `with_timers`: a source
     /// may leave the timers out when `wanted` says the status rules the
     /// ticket out anyway (`None`: every status is wanted).
@@ -387,6 +389,10 @@ impl Source for Ticket {
 
     fn customer(&self) -> &Customer {
         &self.customer
+    }
+
+    fn delivery(&self) -> DeliveryFacts {
+        self.delivery_facts()
     }
 
     /// One replay gives both. A ticket the filter may leave out is first
@@ -493,6 +499,7 @@ pub fn select<S: Source>(
         } else {
             Vec::new()
         },
+        delivery: source.delivery(),
     }))
 }
 

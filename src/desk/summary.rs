@@ -15,7 +15,7 @@ use super::filter::View;
 use crate::id::TicketId;
 use crate::policy::Policy;
 use crate::sla::{self, Cycle, Timer};
-use crate::ticket::{Customer, Ticket};
+use crate::ticket::{Customer, DeliveryFacts, Ticket};
 use crate::time::Timestamp;
 use crate::workflow::actions::{self, Action};
 use crate::workflow::state::Wait;
@@ -23,7 +23,7 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a
@@ -84,6 +84,8 @@ struct Head {
     #[serde(with = "customer_fields")]
     customer: Customer,
     status: Status,
+    /// Past what [`HeadPrefix`] reads.
+    delivery: DeliveryFacts,
 }
 
 impl Head {
@@ -97,6 +99,7 @@ impl Head {
             settled,
             customer: ticket.customer.clone(),
             status,
+            delivery: ticket.delivery_facts(),
         }
     }
 }
@@ -351,6 +354,10 @@ impl Source for Summary<'_> {
 
     fn customer(&self) -> &Customer {
         &self.head.customer
+    }
+
+    fn delivery(&self) -> DeliveryFacts {
+        self.head.delivery
     }
 
     fn at(

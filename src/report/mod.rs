@@ -668,6 +668,7 @@ mod tests {
             timers: e.timers,
             next_due: None,
             actions: Vec::new(),
+            delivery: t.delivery_facts(),
         }
     }
 

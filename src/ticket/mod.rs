@@ -5,12 +5,15 @@
 //! format (docs/format.md).
 
 pub mod file;
+mod notices;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::id::TicketId;
 use crate::time::Timestamp;
+
+pub use notices::DeliveryFacts;
 
 /// The version of the ticket format this build reads and writes.
 pub const SCHEMA: u32 = 1;

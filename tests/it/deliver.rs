@@ -799,6 +799,94 @@ fn a_repeated_outage_pages_its_level_at_once_and_resolves_there() {
 }
 
 #[test]
+fn the_watchdog_finds_undelivered_notices_with_the_index_as_without() {
+    let (repo, id) = desk();
+    // Nobody listens; one attempt is all the file allows.
+    repo.write(
+        "channels.toml",
+        &channels(free_port(), "none", 5).replace("max_attempts = 3", "max_attempts = 1"),
+    );
+    repo.tkt(&["deliver"]).code(1);
+    // A second ticket told by e-mail, its contact a phone number (a hand
+    // edit): no channel can address it.
+    let phone = repo.open(&[
+        "--title",
+        "Refunds stuck",
+        "--severity",
+        "low",
+        "--customer",
+        "Globex",
+        "--contact",
+        "ap@globex.example",
+        "--at",
+        "2026-11-20T09:30:00Z",
+    ]);
+    repo.tkt(&[
+        "notify",
+        &phone,
+        "-m",
+        "Looking.",
+        "--at",
+        "2026-11-20T09:40:00Z",
+    ])
+    .ok();
+    let file = repo.ticket_file(&phone);
+    repo.write(
+        &file,
+        &repo.read(&file).replace("ap@globex.example", "+1 555 0100"),
+    );
+    // A third, delivered to nobody yet and with nothing wrong: never read.
+    repo.open(&["--title", "Slow search", "--severity", "low"]);
+    let undelivered = |run: &str| -> Vec<String> {
+        run.lines()
+            .filter(|l| l.contains("error[undelivered]"))
+            .map(str::to_string)
+            .collect()
+    };
+    // Files written an hour ago: the index trusts their summaries (one
+    // written in the last seconds is racy, and read again).
+    let age = || {
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for entry in std::fs::read_dir(repo.file("tickets")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+                file.set_modified(old).unwrap();
+            }
+        }
+    };
+    age();
+    let cold = repo.tkt(&["sla", "--check", "--no-index"]).code(1);
+    let building = repo.tkt(&["sla", "--check"]).code(1);
+    let warm = repo.tkt(&["sla", "--check"]).code(1);
+    let found = undelivered(&cold.stderr);
+    assert_eq!(found.len(), 2, "{}", cold.stderr);
+    assert!(
+        found[0].contains(&id) || found[1].contains(&id),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f.contains(&phone)
+            && f.contains("the customer contact is not a mail address")),
+        "{found:?}"
+    );
+    assert_eq!(undelivered(&building.stderr), found);
+    assert_eq!(undelivered(&warm.stderr), found);
+    // The contact corrected in place: the index sees the file changed.
+    repo.write(
+        &file,
+        &repo.read(&file).replace("+1 555 0100", "ap@globex.example"),
+    );
+    age();
+    for run in ["re-read", "warm"] {
+        let fixed = repo.tkt(&["sla", "--check"]).code(1);
+        let left = undelivered(&fixed.stderr);
+        assert_eq!(left.len(), 1, "{run}: {}", fixed.stderr);
+        assert!(left[0].contains(&id), "{run}: {left:?}");
+    }
+}
+
+#[test]
 fn the_watchdog_reports_pages_given_up_on_at_their_last_attempt() {
     let (repo, id) = desk();
     repo.tkt(&["flag", &id, "-m", "Again", "--at", "2026-11-20T10:00:00Z"])
