@@ -23,7 +23,7 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a

@@ -250,6 +250,9 @@ pub enum Cycle {
         /// The clock as the last event left it.
         clock: Clock,
         target: i64,
+        /// When its elapsed time reaches the target if nothing pauses it:
+        /// the same at every instant, worked out once.
+        crossing: Option<Timestamp>,
     },
 }
 
@@ -258,9 +261,18 @@ impl Cycle {
     pub fn at(self, policy: &Policy, now: Timestamp) -> Timer {
         match self {
             Cycle::Judged(timer) => timer,
-            Cycle::Running { clock, target } => {
-                verdict::judge(clock, target, now, Calendars(policy), policy.warning)
-            }
+            Cycle::Running {
+                clock,
+                target,
+                crossing,
+            } => verdict::judge_crossing(
+                clock,
+                target,
+                now,
+                Calendars(policy),
+                policy.warning,
+                crossing,
+            ),
         }
     }
 }
@@ -276,7 +288,12 @@ pub fn cycles(policy: &Policy, ticket: &Ticket) -> (Status, Vec<Cycle>) {
         .into_iter()
         .map(|(clock, target)| {
             if clock.stopped.is_none() && clock.running_since.is_some() {
-                Cycle::Running { clock, target }
+                let crossing = verdict::crossing(Calendars(policy), &clock, target);
+                Cycle::Running {
+                    clock,
+                    target,
+                    crossing,
+                }
             } else {
                 Cycle::Judged(verdict::judge(
                     clock,

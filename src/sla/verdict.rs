@@ -12,11 +12,25 @@ use super::{Segment, Timer, TimerStatus};
 /// judged against `target` (the one in force when it stopped, or the
 /// current one while it runs).
 pub(super) fn judge(
+    clock: Clock,
+    target: i64,
+    now: Timestamp,
+    calendars: Calendars<'_>,
+    warning: Fraction,
+) -> Timer {
+    let crossing = crossing(calendars, &clock, target);
+    judge_crossing(clock, target, now, calendars, warning, crossing)
+}
+
+/// [`judge`], given the instant the clock's elapsed time reaches `target`
+/// ([`crossing`]: it does not change with `now`).
+pub(super) fn judge_crossing(
     mut clock: Clock,
     target: i64,
     now: Timestamp,
     calendars: Calendars<'_>,
     warning: Fraction,
+    crossing: Option<Timestamp>,
 ) -> Timer {
     let running_at_now = clock.running_since;
     // Count the open segment up to now, but remember it is open.
@@ -48,7 +62,6 @@ pub(super) fn judge(
     } else {
         TimerStatus::Running
     };
-    let crossing = crossing(calendars, &clock.segments, target);
     let due = match (clock.stopped, running_at_now) {
         (None, Some(_)) => crossing,
         _ => None,
@@ -76,21 +89,26 @@ fn remaining(target: i64, elapsed: i64) -> i64 {
     target.saturating_sub(elapsed).max(-i64::MAX)
 }
 
-/// The instant cumulative elapsed time reaches `target`, walking the
-/// segments and extending the last open one into the future.
-fn crossing(calendars: Calendars<'_>, segments: &[Segment], target: i64) -> Option<Timestamp> {
+/// The instant `clock`'s cumulative elapsed time reaches `target`: walking
+/// its closed segments, then extending the open one (while it runs) into
+/// the future. The same at every instant: the open segment's end does not
+/// enter into it.
+pub(super) fn crossing(calendars: Calendars<'_>, clock: &Clock, target: i64) -> Option<Timestamp> {
+    let from = |calendar: &str, at: Timestamp, seconds: i64| {
+        calendars
+            .get(calendar)
+            .add_business(at.utc(), seconds)
+            .map(Timestamp::from_utc)
+    };
     let mut before: i64 = 0;
-    for seg in segments {
-        let open = seg.to.is_none();
-        if open || before.saturating_add(seg.business_s) >= target {
-            let calendar = calendars.get(&seg.calendar);
-            return calendar
-                .add_business(seg.from.utc(), target.saturating_sub(before))
-                .map(Timestamp::from_utc);
+    for seg in &clock.segments {
+        if before.saturating_add(seg.business_s) >= target {
+            return from(&seg.calendar, seg.from, target.saturating_sub(before));
         }
         before = before.saturating_add(seg.business_s);
     }
-    None
+    let since = clock.running_since?;
+    from(&clock.calendar, since, target.saturating_sub(before))
 }
 
 #[cfg(test)]
