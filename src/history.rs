@@ -17,6 +17,11 @@ pub enum HistoryError {
     NoGit(#[source] std::io::Error),
     #[error("`{rev}` is not a commit in this repository{}", shallow_hint(*.shallow))]
     UnknownRevision { rev: String, shallow: bool },
+    #[error("{} is not in a git repository, so `{rev}` names no commit here (work in a clone of the desk, or `git init` and commit first)", .root.display())]
+    NotARepository {
+        rev: String,
+        root: std::path::PathBuf,
+    },
     #[error("`{rev}` and HEAD have no merge-base{}", shallow_hint(*.shallow))]
     NoMergeBase { rev: String, shallow: bool },
     #[error("git {args}: {stderr}")]
@@ -95,6 +100,12 @@ impl<'r> Git<'r> {
         let verify = format!("{rev}^{{commit}}");
         match self.run(&["rev-parse", "--verify", "--quiet", &verify]) {
             Ok(_) => Ok(()),
+            Err(_) if self.run(&["rev-parse", "--git-dir"]).is_err() => {
+                Err(HistoryError::NotARepository {
+                    rev: rev.to_string(),
+                    root: self.root.components().collect(),
+                })
+            }
             Err(_) => Err(HistoryError::UnknownRevision {
                 rev: rev.to_string(),
                 shallow: self.is_shallow(),

@@ -173,7 +173,7 @@ pub enum ColorWhen {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a tkt repository: policy.toml (the SOP defaults) and tickets/
+    /// Create a tkt repository: policy.toml (the SOP defaults), people.toml, tickets/, editor schemas, .gitattributes
     Init(commands::init::InitArgs),
     /// Open a ticket; prints its ID
     Open(commands::open::OpenArgs),
@@ -233,7 +233,7 @@ pub enum Command {
     Sla(commands::sla::SlaArgs),
     /// SLA attainment over a period (--month, --period, --since/--until), by group, with every breach
     Report(commands::report::ReportArgs),
-    /// Tickets, events and timer cycles as JSON Lines or CSV, for DuckDB, BigQuery, Spark
+    /// Tickets, events and timer cycles as JSON Lines, CSV or Parquet, for DuckDB, BigQuery, Spark
     Export(commands::export::ExportArgs),
     /// Validate the policy and every ticket; report all findings
     Check(commands::check::CheckArgs),

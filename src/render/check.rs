@@ -51,17 +51,19 @@ pub fn summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
 fn summary_text(report: &Report) -> String {
     let files: std::collections::BTreeSet<&str> =
         report.findings.iter().map(|f| f.file.as_str()).collect();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let checked = format!(
+        "checked policy.toml and {} ticket file{}",
+        report.files,
+        plural(report.files)
+    );
     match report.findings.len() {
-        0 => format!(
-            "checked policy.toml and {} ticket files: no findings",
-            report.files
-        ),
+        0 => format!("{checked}: no findings"),
         n => format!(
-            "checked policy.toml and {} ticket files: {n} finding{} in {} file{}",
-            report.files,
-            if n == 1 { "" } else { "s" },
+            "{checked}: {n} finding{} in {} file{}",
+            plural(n),
             files.len(),
-            if files.len() == 1 { "" } else { "s" }
+            plural(files.len())
         ),
     }
 }

@@ -127,6 +127,8 @@ fn tail(name: &str) -> Roff {
 
 /// The page of `cmd`, named `name` (`tkt` or `tkt-VERB`).
 pub fn page(out: &mut impl Write, cmd: clap::Command, name: &str) -> io::Result<()> {
+    // A verb without subcommands gets no empty SUBCOMMANDS heading.
+    let has_subcommands = cmd.get_subcommands().any(|s| !s.is_hide_set());
     let man = Man::new(cmd.name(name.to_string())).title(name.to_uppercase());
     let mut buf: Vec<u8> = Vec::new();
     man.render_title(&mut buf)?;
@@ -134,7 +136,9 @@ pub fn page(out: &mut impl Write, cmd: clap::Command, name: &str) -> io::Result<
     man.render_synopsis_section(&mut buf)?;
     man.render_description_section(&mut buf)?;
     man.render_options_section(&mut buf)?;
-    man.render_subcommands_section(&mut buf)?;
+    if has_subcommands {
+        man.render_subcommands_section(&mut buf)?;
+    }
     man.render_version_section(&mut buf)?;
     tail(name).to_writer(&mut buf)?;
     out.write_all(ascii(&String::from_utf8_lossy(&buf)).as_bytes())

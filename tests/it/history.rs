@@ -524,3 +524,23 @@ fn changes_calls_out_late_logging_that_turns_a_breach_into_a_met() {
     repo.tkt(&["check", "--base", "main", "--now", "2026-11-20T10:00:00Z"])
         .ok();
 }
+
+/// A desk outside git: what needs its history says so, rather than that
+/// the revision is missing.
+#[test]
+fn history_outside_git_says_there_is_no_repository() {
+    let repo = TestRepo::empty();
+    repo.tkt(&["init"]).ok();
+    for args in [
+        &["check", "--base", "main"][..],
+        &["changes", "--base", "main"],
+        &["sla", "--policy-from", "HEAD"],
+    ] {
+        let run = repo.tkt(args).code(2);
+        assert!(
+            run.stderr.contains("is not in a git repository"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
