@@ -329,6 +329,23 @@ fn prefix_lookups_use_cached_names_only_while_the_directory_is_unchanged() {
     // And once it is gone again, the ticket is found again.
     std::fs::remove_file(repo.file(&format!("tickets/{twin}.yaml"))).unwrap();
     assert_eq!(show(&["show", prefix, "--brief"]).0, 0);
+    // A cache cut short or altered is not read: the lookup lists the
+    // directory and writes the cache again.
+    age(&tickets);
+    assert_eq!(show(&["show", prefix, "--brief"]).0, 0);
+    let cache = repo.file(".git/tkt/index.names");
+    let whole = std::fs::read_to_string(&cache).unwrap();
+    let header = &whole[..whole.find('\n').unwrap() + 1];
+    let altered = whole.replacen(&format!("{id}.yaml"), "T-0000000000.yaml", 1);
+    for damaged in [header, &altered] {
+        std::fs::write(&cache, damaged).unwrap();
+        assert_eq!(
+            show(&["show", prefix, "--brief"]),
+            show(&["show", prefix, "--brief", "--no-index"]),
+            "{damaged}"
+        );
+        assert_eq!(std::fs::read_to_string(&cache).unwrap(), whole, "healed");
+    }
 }
 
 /// Whatever sits where the index goes (a FIFO that would block a reader, a
