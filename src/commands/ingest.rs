@@ -107,13 +107,8 @@ type Messages = Box<dyn Iterator<Item = Result<Incoming, CliError>>>;
 fn incoming(args: &IngestArgs) -> Result<Messages, CliError> {
     let cap = inbound::MAX_MESSAGE_BYTES + 1;
     if let Some(path) = &args.mbox {
-        let file = fs::File::open(path).map_err(|e| file_error(path, e))?;
-        if !file.metadata().map_err(|e| file_error(path, e))?.is_file() {
-            return Err(CliError::usage(format!(
-                "{}: not an mbox file",
-                path.display()
-            )));
-        }
+        // Not blocking on a FIFO nobody writes to.
+        let file = tkt::store::open_source(path)?;
         let path = path.clone();
         let messages =
             mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file)).map(move |m| {

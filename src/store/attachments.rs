@@ -211,9 +211,9 @@ impl Repo {
     }
 }
 
-/// Opens a file to read without blocking on a FIFO, and checks it is a
-/// regular file.
-fn open_source(path: &Path) -> Result<File, StoreError> {
+/// Opens a file to read (a link is followed: it is a path someone named)
+/// without blocking on a FIFO, and checks it is a regular file.
+pub fn open_source(path: &Path) -> Result<File, StoreError> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

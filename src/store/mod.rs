@@ -30,7 +30,7 @@ pub use io::{create_new_file, read_capped, replace_file};
 
 mod attachments;
 mod quarantine;
-pub use attachments::{AttachmentProblem, Stored};
+pub use attachments::{AttachmentProblem, Stored, open_source};
 use io::{foreign_owner, read_regular, sync_dir, write_temp};
 pub use quarantine::Quarantined;
 

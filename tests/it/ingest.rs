@@ -911,3 +911,26 @@ fn the_same_mail_ingested_in_two_clones_and_merged_is_reported() {
         .collect();
     assert_eq!(refs.len(), 2);
 }
+
+/// A mailbox that is a FIFO nobody writes to is refused at once, as every
+/// file tkt is given to read (it would wait forever), and so is a device.
+#[cfg(unix)]
+#[test]
+fn an_mbox_that_is_not_a_regular_file_is_refused_at_once() {
+    let repo = TestRepo::new();
+    let fifo = repo.file("box");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in ["box", "/dev/zero"] {
+        let run = repo.tkt(&["ingest", "--mbox", path]).code(2);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read_dir(repo.file("tickets")).unwrap().count(),
+        0,
+        "nothing ingested"
+    );
+}
