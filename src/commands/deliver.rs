@@ -380,11 +380,49 @@ fn send_mail(smtp: &Smtp, item: &Owed<'_>) -> Result<(), Failure> {
     if let (Some(user), Some(password)) = (&smtp.user_env, &smtp.password_env) {
         transport = transport.credentials(Credentials::new(secret(user)?, secret(password)?));
     }
-    transport
-        .build()
-        .send(&email)
-        .map(|_| ())
-        .map_err(|e| Failure::Attempt(format!("{}:{}: {e}", smtp.host, smtp.port)))
+    // Each step waits `timeout_s` at most, but a server that answers a
+    // line at a time and never finishes its reply would keep one step
+    // going for ever: the attempt as a whole is bounded too. Sent from a
+    // thread of its own, let go when the bound passes (it ends with the
+    // process; the failure is recorded and the run goes on).
+    let address = format!("{}:{}", smtp.host, smtp.port);
+    let transport = transport.build();
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(transport.send(&email));
+    });
+    let limit = smtp.timeout_s.saturating_mul(ATTEMPT_STEPS);
+    match outcome.recv_timeout(Duration::from_secs(limit)) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if timed_out(&e) => Err(Failure::Attempt(format!(
+            "{address}: no answer within {} s",
+            smtp.timeout_s
+        ))),
+        Ok(Err(e)) => Err(Failure::Attempt(format!("{address}: {e}"))),
+        Err(_) => Err(Failure::Attempt(format!(
+            "{address}: the attempt took longer than {limit} s ({ATTEMPT_STEPS} × timeout_s): the server kept it going without finishing"
+        ))),
+    }
+}
+
+/// An attempt to mail a notice takes at most this many times the
+/// channel's `timeout_s` as a whole.
+const ATTEMPT_STEPS: u64 = 4;
+
+/// Whether `error` is a step that waited out its timeout (a socket read
+/// that timed out reports "would block").
+fn timed_out(error: &lettre::transport::smtp::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Posts `item` to the webhook with an `Idempotency-Key` and, when the

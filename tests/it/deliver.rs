@@ -1038,3 +1038,53 @@ The trace id is 7f3a-22.\n\nOn Fri, 20 Nov 2026 at 09:10, Support wrote:\n{quote
     repo.tkt(&["deliver"]).ok();
     assert_eq!(server.messages().len(), 1);
 }
+
+/// A mail server on loopback that accepts one connection and then, for at
+/// most `for_s` seconds, either says nothing or (`trickle`) sends a line of
+/// a reply that never ends every 200 ms. Stops by itself.
+fn stalling_server(trickle: bool, for_s: u64) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::Write as _;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let Ok((mut client, _)) = listener.accept() else {
+            return;
+        };
+        let until = Instant::now() + Duration::from_secs(for_s);
+        while Instant::now() < until {
+            if trickle && client.write_all(b"220-still thinking\r\n").is_err() {
+                return; // the client hung up
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (port, server)
+}
+
+/// Every step of an attempt waits `timeout_s` at most, and the attempt as
+/// a whole 4 × `timeout_s`: a server that never finishes its greeting, a
+/// line at a time, fails the attempt (recorded) instead of hanging the run
+/// and every later one behind its lock; a silent one says it did not answer.
+#[test]
+fn a_mail_server_that_stalls_fails_the_attempt_in_bounded_time() {
+    for (trickle, expected) in [
+        (true, "the attempt took longer than 4 s"),
+        (false, "no answer within 1 s"),
+    ] {
+        let (repo, id) = desk();
+        let (port, server) = stalling_server(trickle, 15);
+        repo.write("channels.toml", &channels(port, "none", 1));
+        let started = Instant::now();
+        let run = repo.tkt(&["deliver"]).code(1);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        assert!(run.stdout.contains(expected), "{}", run.stdout);
+        let file = repo.read(&repo.ticket_file(&id));
+        assert!(file.contains("type: delivery-failed"), "{file}");
+        // The run ended and let go of its lock: the next one runs (within
+        // the backoff, it waits).
+        let next = repo.tkt(&["deliver"]).ok();
+        assert!(next.stdout.contains("waiting"), "{}", next.stdout);
+        drop(server); // detached: ends when the client hangs up or in 15 s
+    }
+}
