@@ -252,19 +252,28 @@ fn undelivered_in(
         .collect()
 }
 
+/// The delivery channels the SLA gate checks notices against:
+/// `channels.toml`, none without it, or its mistakes as `channels`
+/// findings.
+pub fn gate_channels(
+    repo: &Repo,
+    policy: &Policy,
+) -> Result<Option<crate::delivery::Channels>, Vec<Finding>> {
+    load_channels(repo, policy)
+}
+
 /// Every notice `channels.toml` can no longer deliver at `now`, as
 /// `undelivered` findings (none without the file; its own mistakes as
 /// `channels` findings). Delivery state is in the events: the desk's
 /// index rules out the tickets whose summaries say they cannot hold such a
 /// notice (no failed attempt, no notice to a contact without a mail
-/// address: [`crate::delivery::may_be_undelivered`]), and the files of the
-/// others are read.
+/// address: [`crate::desk::may_be_undelivered`]), and the files of the
+/// others are read ([`undelivered_among`]).
 pub fn undelivered(
     repo: &Repo,
     policy: &Policy,
     now: crate::time::Timestamp,
 ) -> Result<Vec<Finding>, StoreError> {
-    use rayon::prelude::*;
     let channels = match load_channels(repo, policy) {
         Ok(Some(channels)) => channels,
         Ok(None) => return Ok(Vec::new()),
@@ -277,12 +286,26 @@ pub fn undelivered(
         },
         ..Default::default()
     };
+    let since = channels.since;
     let suspects = crate::desk::query_rows(repo, policy, &every_ticket, now, |t| {
-        crate::delivery::may_be_undelivered(&channels, t.delivery, &t.customer.contact)
-            .then_some(t.file)
+        crate::desk::may_be_undelivered(t.delivery, since, &t.customer.contact).then_some(t.file)
     })?
     .rows;
-    let mut findings: Vec<Finding> = suspects
+    Ok(undelivered_among(repo, policy, &channels, &suspects, now))
+}
+
+/// The `undelivered` findings of the ticket `files` (relative to the
+/// repository root), read in parallel; a file that does not read or
+/// parse has none (its problems are other findings).
+pub fn undelivered_among(
+    repo: &Repo,
+    policy: &Policy,
+    channels: &crate::delivery::Channels,
+    files: &[String],
+    now: crate::time::Timestamp,
+) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let mut findings: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|path| {
             let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
@@ -294,7 +317,7 @@ pub fn undelivered(
             let file = slash_path(Path::new(path));
             let text = String::from_utf8_lossy(&bytes);
             let starts = file::event_lines(&text);
-            undelivered_in(&channels, Some(policy), &ticket, &starts, now)
+            undelivered_in(channels, Some(policy), &ticket, &starts, now)
                 .into_iter()
                 .map(|(line, message)| Finding {
                     file: file.clone(),
@@ -308,7 +331,7 @@ pub fn undelivered(
         })
         .collect();
     findings.sort();
-    Ok(findings)
+    findings
 }
 
 fn slash_path(path: &Path) -> String {

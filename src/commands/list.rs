@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<Outcome, CliError> {
         sort: args.filters.sort(Sort::listing())?,
         actions: false,
         limit: args.filters.limit,
-        skip_settled: false,
+        ..Query::default()
     };
     let mut out = crate::cli::output::stdout();
     let unreadable = match format {

@@ -117,14 +117,34 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
             .map(|s| parse_since(s, now))
             .transpose()?,
     };
+    // Under --check, notices the channels gave up on fail the gate too.
+    // A gate over every ticket finds the tickets that may hold one in its
+    // own pass; a filtered one looks at every ticket apart.
+    let channels = if args.check {
+        tkt::check::gate_channels(&repo, &policy)
+    } else {
+        Ok(None)
+    };
+    let one_pass = filter.passes_every_ticket();
     let mut query = super::filter::timer_query(&args.filters, filter, None)?;
     let check = args.check;
     // A resolved or closed ticket whose every timer stopped cannot fail
     // the gate unless a recent breach does (`--since`), and is not shown.
     query.skip_settled = check && !all && !gate.can_fail_stopped();
+    query.undelivered_since = match &channels {
+        Ok(Some(channels)) if one_pass => Some(channels.since),
+        _ => None,
+    };
+    let suspects = std::sync::Mutex::new(Vec::new());
     // Each ticket kept as its header and timers (`Timed`): a million
     // tickets' timers are listed at once.
     let answer = desk::query_rows(&repo, &policy, &query, now, |mut ticket| {
+        if let Some(since) = query.undelivered_since
+            && desk::may_be_undelivered(ticket.delivery, since, &ticket.customer.contact)
+        {
+            let mut suspects = suspects.lock().unwrap_or_else(|e| e.into_inner());
+            suspects.push(ticket.file.clone());
+        }
         // Under --check, what fails the gate always shows.
         ticket
             .timers
@@ -167,11 +187,15 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
         )
         .with_hint("run `tkt check` to see what is wrong with them"));
     }
-    // Under --check, notices the channels gave up on fail the gate too.
-    let undelivered = if args.check {
-        tkt::check::undelivered(&repo, &policy, now)?
-    } else {
-        Vec::new()
+    let undelivered = match channels {
+        Err(mistakes) => mistakes,
+        Ok(None) => Vec::new(),
+        Ok(Some(channels)) if query.undelivered_since.is_some() => {
+            let mut suspects = suspects.into_inner().unwrap_or_else(|e| e.into_inner());
+            suspects.sort_unstable();
+            tkt::check::undelivered_among(&repo, &policy, &channels, &suspects, now)
+        }
+        Ok(Some(_)) => tkt::check::undelivered(&repo, &policy, now)?,
     };
     if !undelivered.is_empty() {
         let report = tkt::check::Report {

@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use crate::config::{Issues, PolicyError};
 use crate::names::UnknownName;
-use crate::ticket::{Channel as Medium, DeliveryFacts, NoticeKind};
+use crate::ticket::{Channel as Medium, NoticeKind};
 use crate::time::Timestamp;
 
 mod outbox;
@@ -716,19 +716,6 @@ struct RawRoute {
 #[serde(deny_unknown_fields)]
 struct RawTemplate {
     subject: String,
-}
-
-/// Whether a ticket with `facts`, whose customer can be reached at
-/// `contact`, may hold a notice `channels` gave up on or cannot address at
-/// any instant (an `undelivered` finding): giving up
-/// follows a failed attempt (`max_attempts` is at least 1), and only a
-/// notice recorded from `since` on, to a contact that is not a mail
-/// address, has no recipient. `false` rules the ticket out; `true` says
-/// its events must be read.
-pub fn may_be_undelivered(channels: &Channels, facts: DeliveryFacts, contact: &str) -> bool {
-    facts.failed
-        || (facts.last_notice_at.is_some_and(|at| at >= channels.since)
-            && !crate::workflow::gate::is_mail_address(contact.trim()))
 }
 
 #[cfg(test)]

@@ -57,13 +57,31 @@ pub struct Query {
     /// stopped: a gate that fails only on timers still counting reads
     /// them for nothing.
     pub skip_settled: bool,
+    /// Never leave out as settled a ticket that may hold a notice the
+    /// channels gave up on or cannot address ([`may_be_undelivered`]),
+    /// for channels that send the notices recorded from this instant on:
+    /// the gate looks for those in the same pass.
+    pub undelivered_since: Option<Timestamp>,
 }
 
 impl Query {
     /// Whether [`Query::skip_settled`] leaves out a ticket in `state`
-    /// whose timers have all stopped (`settled`) or not.
-    fn skips(&self, state: crate::workflow::State, settled: bool) -> bool {
-        self.skip_settled && !state.is_open() && settled
+    /// whose timers have all stopped (`settled`) or not; `delivery` and
+    /// `contact` (only read when it could) are what
+    /// [`Query::undelivered_since`] asks.
+    fn skips<'c>(
+        &self,
+        state: crate::workflow::State,
+        settled: bool,
+        delivery: DeliveryFacts,
+        contact: impl FnOnce() -> Option<&'c str>,
+    ) -> bool {
+        self.skip_settled
+            && !state.is_open()
+            && settled
+            && self
+                .undelivered_since
+                .is_none_or(|since| !may_be_undelivered(delivery, since, contact().unwrap_or("")))
     }
 
     /// Whether the timers of the tickets the filters keep are computed.
@@ -353,6 +371,19 @@ pub fn timer_rows<'t, T: WithTimers + Sync>(
     rows.into_iter().map(timer).collect()
 }
 
+/// Whether a ticket with `facts`, whose customer can be reached at
+/// `contact`, may hold a notice the delivery channels gave up on or cannot
+/// address (an `undelivered` finding), when they send the notices recorded
+/// from `since` on: giving up follows a failed attempt (a channel tries at
+/// least once), and only a notice to a contact that is not a mail address
+/// has no recipient. `false` rules the ticket out; `true` says its events
+/// must be read.
+pub fn may_be_undelivered(facts: DeliveryFacts, since: Timestamp, contact: &str) -> bool {
+    facts.failed
+        || (facts.last_notice_at.is_some_and(|at| at >= since)
+            && !workflow::gate::is_mail_address(contact.trim()))
+}
+
 /// What the query reads of one ticket. A parsed [`Ticket`] is one; a cached
 /// summary that can answer the same questions is another.
 pub trait Source {
@@ -477,7 +508,9 @@ pub fn select<S: Source>(
     {
         return Selected::Skipped;
     }
-    if query.skips(status.state, timers.iter().all(Timer::is_stopped)) {
+    let settled = timers.iter().all(Timer::is_stopped);
+    let contact = || Some(source.customer().contact.as_str());
+    if query.skips(status.state, settled, source.delivery(), contact) {
         return Selected::Skipped;
     }
     let next_due = due::next_deadline(&timers).and_then(|t| t.due);
@@ -851,8 +884,9 @@ fn left_out(bytes: &[u8], query: &Query, now: Timestamp) -> Option<Selected> {
             Selected::Skipped
         });
     }
+    let contact = || std::str::from_utf8(head.contact).ok();
     query
-        .skips(head.state, head.settled)
+        .skips(head.state, head.settled, head.delivery, contact)
         .then_some(Selected::Skipped)
 }
 

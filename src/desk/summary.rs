@@ -23,7 +23,7 @@ use crate::workflow::{State, Status};
 
 /// Bumped whenever the summary's shape or meaning changes, so that an
 /// index written by another build is never read as this one's.
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 
 /// A summary: the head every query reads (what filters and listings
 /// show), and the tail (timer cycles and action items) kept encoded until a
@@ -81,11 +81,12 @@ struct Head {
     /// Whether every timer cycle has stopped (none counts or waits);
     /// `false` when not known (a summary without a tail).
     settled: bool,
+    /// Read with the state ([`peek_state`]): a settled ticket left out
+    /// of `sla --check` must not hold an undelivered notice.
+    delivery: DeliveryFacts,
     #[serde(with = "customer_fields")]
     customer: Customer,
     status: Status,
-    /// Past what [`HeadPrefix`] reads.
-    delivery: DeliveryFacts,
 }
 
 impl Head {
@@ -248,6 +249,7 @@ struct HeadPrefix<'a> {
     _opened_at: Option<Timestamp>,
     _latest_at: Option<Timestamp>,
     _settled: bool,
+    _delivery: DeliveryFacts,
     customer: (&'a str, &'a str),
     #[serde(borrow)]
     status: StatusPrefix<'a>,
@@ -292,31 +294,37 @@ struct StatePrefix<'a> {
     opened_at: Option<Timestamp>,
     latest_at: Option<Timestamp>,
     settled: bool,
-    _customer: (&'a [u8], &'a [u8]),
+    delivery: DeliveryFacts,
+    customer: (&'a [u8], &'a [u8]),
     _title: &'a [u8],
     state: State,
 }
 
 /// What [`peek_state`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeekState {
+pub struct PeekState<'a> {
     pub opened_at: Option<Timestamp>,
     /// [`Summary::answers`].
     pub answers: bool,
     /// Whether every timer cycle has stopped.
     pub settled: bool,
+    pub delivery: DeliveryFacts,
+    /// The customer contact, as its bytes (not checked as UTF-8).
+    pub contact: &'a [u8],
     pub state: State,
 }
 
 /// [`peek`] as far as the state: for the filters that ask nothing else
 /// of most tickets (a listing of open tickets, of a desk most of whose
 /// tickets are closed). `None` for bytes that are not a summary.
-pub fn peek_state(bytes: &[u8], now: Timestamp) -> Option<PeekState> {
+pub fn peek_state(bytes: &[u8], now: Timestamp) -> Option<PeekState<'_>> {
     let (prefix, _) = postcard::take_from_bytes::<StatePrefix>(encoded_head(bytes)?).ok()?;
     Some(PeekState {
         opened_at: prefix.opened_at,
         answers: prefix.latest_at.is_none_or(|latest| latest <= now),
         settled: prefix.settled,
+        delivery: prefix.delivery,
+        contact: prefix.customer.1,
         state: prefix.state,
     })
 }
@@ -581,6 +589,8 @@ mod tests {
                 opened_at: full.head.opened_at,
                 answers: true,
                 settled: full.head.settled,
+                delivery: full.head.delivery,
+                contact: full.head.customer.contact.as_bytes(),
                 state: full.head.status.state,
             };
             assert_eq!(state, expected);

@@ -26,7 +26,7 @@ impl Event {
 /// hold at every instant from its last event on: whether a delivery
 /// attempt ever failed, and when its latest sendable notice was recorded.
 /// Enough to rule out most tickets before their delivery state is worked
-/// out (`crate::delivery::may_be_undelivered`).
+/// out (`crate::desk::may_be_undelivered`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryFacts {
     pub failed: bool,
