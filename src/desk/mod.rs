@@ -509,8 +509,9 @@ pub fn select<S: Source>(
         return Selected::Skipped;
     }
     let settled = timers.iter().all(Timer::is_stopped);
+    let delivery = source.delivery();
     let contact = || Some(source.customer().contact.as_str());
-    if query.skips(status.state, settled, source.delivery(), contact) {
+    if query.skips(status.state, settled, delivery, contact) {
         return Selected::Skipped;
     }
     let next_due = due::next_deadline(&timers).and_then(|t| t.due);
@@ -532,7 +533,7 @@ pub fn select<S: Source>(
         } else {
             Vec::new()
         },
-        delivery: source.delivery(),
+        delivery,
     }))
 }
 
