@@ -135,10 +135,11 @@ pub fn cycle_row<'a>(t: &'a TicketAt, timer: &'a Timer) -> CycleRow<'a> {
 }
 
 /// One CSV cell: quoted when needed; a cell a spreadsheet would read as a
-/// formula starts with `'`.
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return,
+/// as OWASP lists them) starts with `'`.
 pub fn csv_cell(text: &str) -> String {
     let text = match text.chars().next() {
-        Some('=' | '+' | '-' | '@') => format!("'{text}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
     };
     if text.contains([',', '"', '\n', '\r']) {
@@ -233,5 +234,32 @@ impl ToCells for CycleRow<'_> {
             maybe_text(self.team),
             text(self.ticket),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_starts_with_a_quote() {
+        for (text, cell) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            (
+                "=HYPERLINK(\"x\",\"y\")",
+                "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"",
+            ),
+            ("plain", "plain"),
+            ("a, b", "\"a, b\""),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(text), cell, "{text:?}");
+        }
     }
 }
