@@ -15,7 +15,10 @@ use crate::ticket::{Event, Ticket};
 use crate::workflow;
 
 mod history;
+mod undelivered;
 pub use history::{EDITABLE_HEADER, HistoryRules, check_history};
+use undelivered::undelivered_in;
+pub use undelivered::{gate_channels, undelivered, undelivered_among};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
@@ -124,6 +127,17 @@ pub fn check_repo(repo: &Repo, at: At) -> Result<Report, StoreError> {
         };
         check_file(repo, rules, entry, &file, bytes, at)
     })?;
+    // A directory named like a ticket file is never read as one.
+    for name in repo.yaml_directories()? {
+        findings.push(Finding {
+            file: slash_path(repo.relative(&repo.tickets_dir().join(name))),
+            line: 1,
+            column: 1,
+            rule: "not-regular",
+            message: "ticket files must be regular files; a directory is not read".into(),
+            fix: None,
+        });
+    }
     let files = per_file.len();
     let mut tickets = 0;
     let mut by_id: BTreeMap<TicketId, Vec<(String, u64)>> = BTreeMap::new();
@@ -190,148 +204,6 @@ fn load_channels(
             })
             .collect()
     })
-}
-
-/// The notices of `ticket` the channels gave up on or cannot address at
-/// `now`: (line of the notice, message). `starts` are the events' lines.
-fn undelivered_in(
-    channels: &crate::delivery::Channels,
-    policy: Option<&Policy>,
-    ticket: &Ticket,
-    starts: &[u64],
-    now: crate::time::Timestamp,
-) -> Vec<(u64, String)> {
-    use crate::delivery::Undelivered;
-    // With the policy, the timers too: pages and reminders follow them.
-    let (status, timers) = match policy {
-        Some(policy) => {
-            let e = crate::sla::evaluate(policy, ticket, now);
-            (e.status, e.timers)
-        }
-        None => (workflow::replay_at_without_policy(ticket, now), Vec::new()),
-    };
-    let (_, mut not_now) = crate::delivery::outbox(channels, ticket, &status, now);
-    if let Some(policy) = policy {
-        not_now.extend(
-            crate::delivery::pages(channels, policy, ticket, &status, &timers, now, &|_| None).1,
-        );
-        not_now.extend(crate::delivery::reminders(channels, ticket, &status, &timers, now).1);
-    }
-    let references = ticket.references();
-    not_now
-        .into_iter()
-        .filter_map(|(_, what, why)| {
-            let why = match why {
-                Undelivered::GaveUp { attempts, error } => format!(
-                    "gave up after {attempts} attempt{}: {error}",
-                    if attempts == 1 { "" } else { "s" }
-                ),
-                Undelivered::NoRecipient => {
-                    "the customer contact is not a mail address".to_string()
-                }
-                Undelivered::Later { .. } => return None,
-            };
-            // A notice at its own line; a page or reminder at its last
-            // failed attempt.
-            let i = match references.iter().position(|r| *r == what) {
-                Some(i) => i,
-                None => (ticket.events.iter())
-                    .rposition(|e| matches!(e, Event::DeliveryFailed { of, .. } if *of == what))
-                    .unwrap_or(0),
-            };
-            let what = if what.contains(':') {
-                what
-            } else {
-                format!("notice {what} ({})", ticket.events[i].kind())
-            };
-            Some((
-                starts.get(i).copied().unwrap_or(1),
-                format!("{what} was never delivered: {why}"),
-            ))
-        })
-        .collect()
-}
-
-/// The delivery channels the SLA gate checks notices against:
-/// `channels.toml`, none without it, or its mistakes as `channels`
-/// findings.
-pub fn gate_channels(
-    repo: &Repo,
-    policy: &Policy,
-) -> Result<Option<crate::delivery::Channels>, Vec<Finding>> {
-    load_channels(repo, policy)
-}
-
-/// Every notice `channels.toml` can no longer deliver at `now`, as
-/// `undelivered` findings (none without the file; its own mistakes as
-/// `channels` findings). Delivery state is in the events: the desk's
-/// index rules out the tickets whose summaries say they cannot hold such a
-/// notice (no failed attempt, no notice to a contact without a mail
-/// address: [`crate::desk::may_be_undelivered`]), and the files of the
-/// others are read ([`undelivered_among`]).
-pub fn undelivered(
-    repo: &Repo,
-    policy: &Policy,
-    now: crate::time::Timestamp,
-) -> Result<Vec<Finding>, StoreError> {
-    let channels = match load_channels(repo, policy) {
-        Ok(Some(channels)) => channels,
-        Ok(None) => return Ok(Vec::new()),
-        Err(found) => return Ok(found),
-    };
-    let every_ticket = crate::desk::Query {
-        filter: crate::desk::Filter {
-            all: true,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let since = channels.since;
-    let suspects = crate::desk::query_rows(repo, policy, &every_ticket, now, |t| {
-        crate::desk::may_be_undelivered(t.delivery, since, &t.customer.contact).then_some(t.file)
-    })?
-    .rows;
-    Ok(undelivered_among(repo, policy, &channels, &suspects, now))
-}
-
-/// The `undelivered` findings of the ticket `files` (relative to the
-/// repository root), read in parallel; a file that does not read or
-/// parse has none (its problems are other findings).
-pub fn undelivered_among(
-    repo: &Repo,
-    policy: &Policy,
-    channels: &crate::delivery::Channels,
-    files: &[String],
-    now: crate::time::Timestamp,
-) -> Vec<Finding> {
-    use rayon::prelude::*;
-    let mut findings: Vec<Finding> = files
-        .par_iter()
-        .flat_map_iter(|path| {
-            let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
-                return Vec::new();
-            };
-            let Ok(ticket) = file::parse(&bytes) else {
-                return Vec::new();
-            };
-            let file = slash_path(Path::new(path));
-            let text = String::from_utf8_lossy(&bytes);
-            let starts = file::event_lines(&text);
-            undelivered_in(channels, Some(policy), &ticket, &starts, now)
-                .into_iter()
-                .map(|(line, message)| Finding {
-                    file: file.clone(),
-                    line,
-                    column: 1,
-                    rule: "undelivered",
-                    message,
-                    fix: None,
-                })
-                .collect()
-        })
-        .collect();
-    findings.sort();
-    findings
 }
 
 fn slash_path(path: &Path) -> String {

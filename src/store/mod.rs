@@ -387,6 +387,24 @@ impl Repo {
         })
     }
 
+    /// The directories in `tickets/` named like ticket files (`*.yaml`,
+    /// not dotfiles), sorted: never read as tickets (`check` reports them).
+    pub fn yaml_directories(&self) -> Result<Vec<String>, StoreError> {
+        let Some(dir) = self.checked_tickets_dir()? else {
+            return Ok(Vec::new());
+        };
+        let listed = io::list_dir(&dir).map_err(io_err(&dir))?;
+        let mut names: Vec<String> = listed
+            .into_iter()
+            .filter(|(name, kind)| {
+                !name.starts_with('.') && name.ends_with(".yaml") && *kind == io::Kind::Dir
+            })
+            .map(|(name, _)| name.into())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// Every `*.yaml` file in `tickets/`, sorted by name. Dotfiles (temp
     /// files of interrupted writes) are skipped; symlinks are listed, flagged,
     /// and never followed.

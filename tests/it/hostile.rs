@@ -134,6 +134,26 @@ fn a_fifo_named_like_a_ticket_never_blocks_a_read() {
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
+/// A directory named like a ticket file is no ticket: listings pass over
+/// it, and `check` names it.
+#[test]
+fn a_directory_named_like_a_ticket_is_reported_by_check_alone() {
+    let repo = TestRepo::new();
+    repo.write(&file(ID), &ticket_text(ID, ""));
+    std::fs::create_dir(repo.file(&file("T-D1D1D1D1D1"))).unwrap();
+    for args in [vec!["list"], vec!["sla", "--check", "--all"]] {
+        let (code, _, stderr) = bounded(&repo, &args, &[]);
+        assert!(code <= 1, "{args:?}: exit {code}: {stderr}");
+        assert!(!stderr.contains("T-D1D1D1D1D1"), "{args:?}: {stderr}");
+    }
+    let (code, stdout, _) = bounded(&repo, &["check"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("tickets/T-D1D1D1D1D1.yaml:1:1: error[not-regular] ticket files must be regular files; a directory is not read"),
+        "{stdout}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn links_out_of_the_repository_are_refused() {
