@@ -18,7 +18,7 @@ mod history;
 mod undelivered;
 pub use history::{EDITABLE_HEADER, HistoryRules, check_history};
 use undelivered::undelivered_in;
-pub use undelivered::{gate_channels, undelivered, undelivered_among};
+pub use undelivered::{Suspects, undelivered};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
@@ -178,8 +178,10 @@ pub fn check_repo(repo: &Repo, at: At) -> Result<Report, StoreError> {
     })
 }
 
-/// `channels.toml`, or what is wrong with it as `channels` findings.
-fn load_channels(
+/// `channels.toml` (none without it), or what is wrong with it as
+/// `channels` findings: what `check` and the SLA gate check notices
+/// against.
+pub fn load_channels(
     repo: &Repo,
     policy: &Policy,
 ) -> Result<Option<crate::delivery::Channels>, Vec<Finding>> {

@@ -4,10 +4,15 @@
 use std::path::Path;
 
 use super::{Finding, load_channels, slash_path};
+use std::sync::Mutex;
+
+use crate::delivery::Channels;
+use crate::desk::TicketAt;
 use crate::policy::Policy;
 use crate::store::{Repo, StoreError};
 use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
+use crate::time::Timestamp;
 use crate::workflow;
 
 /// The notices of `ticket` the channels gave up on or cannot address at
@@ -70,23 +75,13 @@ pub(super) fn undelivered_in(
         .collect()
 }
 
-/// The delivery channels the SLA gate checks notices against:
-/// `channels.toml`, none without it, or its mistakes as `channels`
-/// findings.
-pub fn gate_channels(
-    repo: &Repo,
-    policy: &Policy,
-) -> Result<Option<crate::delivery::Channels>, Vec<Finding>> {
-    load_channels(repo, policy)
-}
-
 /// Every notice `channels.toml` can no longer deliver at `now`, as
 /// `undelivered` findings (none without the file; its own mistakes as
 /// `channels` findings). Delivery state is in the events: the desk's
 /// index rules out the tickets whose summaries say they cannot hold such a
 /// notice (no failed attempt, no notice to a contact without a mail
 /// address: [`crate::desk::may_be_undelivered`]), and the files of the
-/// others are read ([`undelivered_among`]).
+/// others are read.
 pub fn undelivered(
     repo: &Repo,
     policy: &Policy,
@@ -112,10 +107,63 @@ pub fn undelivered(
     Ok(undelivered_among(repo, policy, &channels, &suspects, now))
 }
 
+/// The tickets a gate's own pass over the desk finds that may hold an
+/// undelivered notice ([`crate::desk::may_be_undelivered`]), so that only
+/// their files are read after it. A pass that does not see every ticket
+/// (a filtered one) gathers none, and its findings come from a pass of
+/// their own ([`undelivered`]).
+pub struct Suspects {
+    /// The channels' `since`, when this pass gathers.
+    since: Option<Timestamp>,
+    files: Mutex<Vec<String>>,
+}
+
+impl Suspects {
+    /// For a pass under `channels` that sees `every_ticket` or not.
+    pub fn new(channels: Option<&Channels>, every_ticket: bool) -> Suspects {
+        Suspects {
+            since: channels.filter(|_| every_ticket).map(|c| c.since),
+            files: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What the pass's query must not leave out as settled
+    /// ([`crate::desk::Query::undelivered_since`]).
+    pub fn since(&self) -> Option<Timestamp> {
+        self.since
+    }
+
+    /// Keeps `ticket`'s file if it may hold an undelivered notice.
+    pub fn note(&self, ticket: &TicketAt) {
+        if let Some(since) = self.since
+            && crate::desk::may_be_undelivered(ticket.delivery, since, &ticket.customer.contact)
+        {
+            let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            files.push(ticket.file.clone());
+        }
+    }
+
+    /// The `undelivered` findings under `channels` at `now`: of the files
+    /// noted, or of every ticket when this pass gathered none.
+    pub fn findings(
+        self,
+        repo: &Repo,
+        policy: &Policy,
+        channels: &Channels,
+        now: Timestamp,
+    ) -> Result<Vec<Finding>, StoreError> {
+        if self.since.is_none() {
+            return undelivered(repo, policy, now);
+        }
+        let files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(undelivered_among(repo, policy, channels, &files, now))
+    }
+}
+
 /// The `undelivered` findings of the ticket `files` (relative to the
 /// repository root), read in parallel; a file that does not read or
 /// parse has none (its problems are other findings).
-pub fn undelivered_among(
+fn undelivered_among(
     repo: &Repo,
     policy: &Policy,
     channels: &crate::delivery::Channels,

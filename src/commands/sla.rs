@@ -121,30 +121,24 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     // A gate over every ticket finds the tickets that may hold one in its
     // own pass; a filtered one looks at every ticket apart.
     let channels = if args.check {
-        tkt::check::gate_channels(&repo, &policy)
+        tkt::check::load_channels(&repo, &policy)
     } else {
         Ok(None)
     };
-    let one_pass = filter.passes_every_ticket();
+    let suspects = tkt::check::Suspects::new(
+        channels.as_ref().ok().and_then(Option::as_ref),
+        filter.passes_every_ticket(),
+    );
     let mut query = super::filter::timer_query(&args.filters, filter, None)?;
     let check = args.check;
     // A resolved or closed ticket whose every timer stopped cannot fail
     // the gate unless a recent breach does (`--since`), and is not shown.
     query.skip_settled = check && !all && !gate.can_fail_stopped();
-    query.undelivered_since = match &channels {
-        Ok(Some(channels)) if one_pass => Some(channels.since),
-        _ => None,
-    };
-    let suspects = std::sync::Mutex::new(Vec::new());
+    query.undelivered_since = suspects.since();
     // Each ticket kept as its header and timers (`Timed`): a million
     // tickets' timers are listed at once.
     let answer = desk::query_rows(&repo, &policy, &query, now, |mut ticket| {
-        if let Some(since) = query.undelivered_since
-            && desk::may_be_undelivered(ticket.delivery, since, &ticket.customer.contact)
-        {
-            let mut suspects = suspects.lock().unwrap_or_else(|e| e.into_inner());
-            suspects.push(ticket.file.clone());
-        }
+        suspects.note(&ticket);
         // Under --check, what fails the gate always shows.
         ticket
             .timers
@@ -190,12 +184,7 @@ pub fn run(ctx: &Ctx, args: SlaArgs) -> Result<Outcome, CliError> {
     let undelivered = match channels {
         Err(mistakes) => mistakes,
         Ok(None) => Vec::new(),
-        Ok(Some(channels)) if query.undelivered_since.is_some() => {
-            let mut suspects = suspects.into_inner().unwrap_or_else(|e| e.into_inner());
-            suspects.sort_unstable();
-            tkt::check::undelivered_among(&repo, &policy, &channels, &suspects, now)
-        }
-        Ok(Some(_)) => tkt::check::undelivered(&repo, &policy, now)?,
+        Ok(Some(channels)) => suspects.findings(&repo, &policy, &channels, now)?,
     };
     if !undelivered.is_empty() {
         let report = tkt::check::Report {
