@@ -94,10 +94,30 @@ fn has_anywhere_command(text: &str) -> bool {
     hashes && (text.contains("##[") || text.contains("##vso["))
 }
 
+/// Whether `bytes` are printable ASCII holding no `##` and starting with
+/// neither a space nor `:`: clean whatever the field, and so most text.
+/// One pass over every byte without stopping early, which the compiler
+/// does many bytes at a time (a cell is a few tens of bytes).
+fn is_plain(bytes: &[u8]) -> bool {
+    let outside = bytes
+        .iter()
+        .fold(false, |any, &b| any | (b.wrapping_sub(0x20) >= 0x5f));
+    let hashes = bytes
+        .iter()
+        .zip(bytes.get(1..).unwrap_or_default())
+        .fold(false, |any, (&a, &b)| any | ((a == b'#') & (b == b'#')));
+    !outside && !hashes && !matches!(bytes.first(), Some(b' ' | b':'))
+}
+
 fn is_clean(text: &str, keep_newline: bool) -> bool {
+    is_plain(text.as_bytes()) || obeys_rules(text, keep_newline)
+}
+
+/// Whether `text` holds nothing [`line`] (or, keeping newlines, [`block`])
+/// escapes: the rules themselves, for text that is not plain.
+fn obeys_rules(text: &str, keep_newline: bool) -> bool {
     let controls_free = if text.is_ascii() {
-        // Printable ASCII is 0x20..0x7f: one comparison a byte, which the
-        // compiler does many bytes at a time.
+        // Printable ASCII is 0x20..0x7f: one comparison a byte.
         let printable = |b: u8| b.wrapping_sub(0x20) < 0x5f;
         if keep_newline {
             text.bytes().all(|b| printable(b) || b == b'\n')
@@ -277,6 +297,15 @@ mod tests {
                         Cow::Borrowed(b) => prop_assert_eq!(b, text.as_str()),
                         Cow::Owned(o) => prop_assert_ne!(o, text.clone()),
                     }
+                }
+            }
+
+            /// Plain text is clean by the rules, whichever the field.
+            #[test]
+            fn plain_text_obeys_the_rules(text in "[ -~]{0,40}|[ #:\\[a-z]{0,12}") {
+                if is_plain(text.as_bytes()) {
+                    prop_assert!(obeys_rules(&text, false), "{text:?}");
+                    prop_assert!(obeys_rules(&text, true), "{text:?}");
                 }
             }
 

@@ -99,23 +99,43 @@ impl Table {
         rows: &[R],
         cells: impl Fn(&R, &mut Cells) + Sync,
     ) -> io::Result<()> {
-        self.stream_keeping(out, rows, KEEP_ROWS, cells)
+        self.stream_keeping(out, rows, None, KEEP_ROWS, cells)
+    }
+
+    /// [`Table::stream`] for rows that lie all over memory (a million
+    /// timers in order of urgency): past [`KEEP_ROWS`] rows, the columns
+    /// are measured over the rows `in_memory_order` gives (the same rows,
+    /// in the order they lie in memory), which a core reads at the speed
+    /// of its caches, and only the writing pass goes in the rows' order.
+    pub fn stream_measured<R: Sync>(
+        &self,
+        out: &mut impl Write,
+        rows: &[R],
+        in_memory_order: impl FnOnce() -> Vec<R>,
+        cells: impl Fn(&R, &mut Cells) + Sync,
+    ) -> io::Result<()> {
+        let measure = (rows.len() > KEEP_ROWS).then(in_memory_order);
+        debug_assert!(measure.as_ref().is_none_or(|m| m.len() == rows.len()));
+        self.stream_keeping(out, rows, measure.as_deref(), KEEP_ROWS, cells)
     }
 
     /// [`Table::stream`], keeping formatted cells in a table of at most
-    /// `keep_rows` rows.
+    /// `keep_rows` rows, measuring over `measured_over` when given (the
+    /// same rows in another order; nothing is kept then).
     fn stream_keeping<R: Sync>(
         &self,
         out: &mut impl Write,
         rows: &[R],
+        measured_over: Option<&[R]>,
         keep_rows: usize,
         cells: impl Fn(&R, &mut Cells) + Sync,
     ) -> io::Result<()> {
         use rayon::prelude::*;
         const STEP: usize = 4096;
-        let keep = rows.len() <= keep_rows;
+        let keep = rows.len() <= keep_rows && measured_over.is_none();
         let header_widths: Vec<usize> = self.header.iter().map(|h| chars(h)).collect();
-        let mut steps: Vec<(Vec<usize>, Cells)> = rows
+        let mut steps: Vec<(Vec<usize>, Cells)> = measured_over
+            .unwrap_or(rows)
             .par_chunks(STEP)
             .map(|step| {
                 let mut widths = header_widths.clone();
@@ -135,6 +155,13 @@ impl Table {
         for (step, _) in &steps {
             for (w, s) in widths.iter_mut().zip(step) {
                 *w = (*w).max(*s);
+            }
+        }
+        if measured_over.is_some() {
+            // Measured in another order: the writing pass formats and
+            // escapes every cell anew.
+            for (_, cells) in &mut steps {
+                *cells = Cells::default();
             }
         }
         let plan = self.plan(&widths, WIDTH.get().copied().flatten());
@@ -567,24 +594,34 @@ mod tests {
         }
         let mut written = Vec::new();
         whole.write(&mut written).unwrap();
-        // Its formatted cells kept from the measuring pass, and made again.
-        for keep_rows in [KEEP_ROWS, 0] {
+        // Its formatted cells kept from the measuring pass, made again, and
+        // measured in another order (reversed).
+        let reversed: Vec<u32> = rows.iter().rev().copied().collect();
+        for (keep_rows, measured_over) in [(KEEP_ROWS, None), (0, None), (0, Some(&reversed))] {
             let table = Table::new(&["ID", "USED", "TITLE"]);
             let mut streamed = Vec::new();
+            let measured_over = measured_over.map(Vec::as_slice);
             table
-                .stream_keeping(&mut streamed, &rows, keep_rows, |&n, cells| {
-                    let (style, made) = make(n);
-                    cells
-                        .style(style)
-                        .push(&made[0])
-                        .push_fmt(format_args!("{}h", n % 97))
-                        .push(&made[2]);
-                })
+                .stream_keeping(
+                    &mut streamed,
+                    &rows,
+                    measured_over,
+                    keep_rows,
+                    |&n, cells| {
+                        let (style, made) = make(n);
+                        cells
+                            .style(style)
+                            .push(&made[0])
+                            .push_fmt(format_args!("{}h", n % 97))
+                            .push(&made[2]);
+                    },
+                )
                 .unwrap();
             assert_eq!(
                 String::from_utf8(streamed).unwrap(),
                 String::from_utf8(written.clone()).unwrap(),
-                "keeping the formatted cells of up to {keep_rows} rows"
+                "keeping the formatted cells of up to {keep_rows} rows, measured over {:?}",
+                measured_over.map(<[u32]>::len)
             );
         }
     }
