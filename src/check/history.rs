@@ -4,6 +4,8 @@
 //! approver).
 
 use super::{EventLines, Finding, Fix, Report};
+use crate::policy::Policy;
+use crate::sla::{self, TimerStatus};
 use crate::store::Repo;
 use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
@@ -23,18 +25,36 @@ pub struct HistoryRules {
 /// What changed since the merge-base of `base` and HEAD: the findings of the
 /// history rules (append-only, editable header fields, no deletions, no
 /// backdating or future-dating), added to `report`.
-/// `people` knows each person's addresses, to match an `approved` event's
-/// `by` with the author of the commit that added it.
+/// `policy` (with its people: each person's addresses, to match an
+/// `approved` event's `by` with the author of the commit that added it)
+/// is the working tree's; `None` when it does not load (reported apart),
+/// and then the breaches are not compared.
 pub fn check_history(
     repo: &Repo,
     base: &str,
     rules: HistoryRules,
-    people: &crate::people::People,
+    policy: Option<&Policy>,
     report: &mut Report,
 ) -> Result<String, crate::history::HistoryError> {
     let git = crate::history::Git::new(repo.root());
     let merge_base = git.merge_base(base)?;
     let changed = git.changed_tickets(&merge_base)?;
+    let no_people = crate::people::People::default();
+    let people = policy.map_or(&no_people, |p| &p.people);
+    // The policy the base judged its tickets by: its own, else (none, or
+    // one that does not parse) the working tree's.
+    let base_policy = policy.map(|policy| {
+        git.show(&merge_base, crate::store::POLICY_FILE)
+            .ok()
+            .flatten()
+            .and_then(|text| String::from_utf8(text).ok())
+            .and_then(|text| Policy::parse(&text).ok())
+            .map(|p| p.with_people(policy.people.clone()))
+            .filter(|p| p != policy)
+    });
+    if let (Some(policy), Some(Some(base_policy))) = (policy, &base_policy) {
+        erased_by_policy(repo, &changed, base_policy, policy, rules.now, report);
+    }
     for c in changed {
         let mut add = |line: u64, rule: &'static str, message: String, fix: Option<Fix>| {
             report.findings.push(Finding {
@@ -81,6 +101,31 @@ pub fn check_history(
                     continue; // reported by the file checks
                 };
                 let text = std::str::from_utf8(&bytes).unwrap_or_default();
+                if let Some(policy) = policy {
+                    // Events logged late within the tolerance may turn a
+                    // breach into a met (a phone call logged an hour
+                    // later: `changes` shows it to the reviewer); the
+                    // branch's voids and its policy may not.
+                    let judged_by = base_policy.as_ref().and_then(Option::as_ref);
+                    let mut logged = current.clone();
+                    let mut at = 0;
+                    logged.events.retain(|e| {
+                        at += 1;
+                        at <= base_ticket.events.len() || !matches!(e, Event::Voided { .. })
+                    });
+                    let before = sla::timers(judged_by.unwrap_or(policy), &logged, rules.now);
+                    let after = sla::timers(policy, &current, rules.now);
+                    let line = EventLines::new(text, current.events.len())
+                        .start(base_ticket.events.len().min(current.events.len()));
+                    for flip in erased(&before, &after) {
+                        add(
+                            line,
+                            "breach-erased",
+                            erased_message(&flip, "the branch's events"),
+                            None,
+                        );
+                    }
+                }
                 let committed = c.committed_at.and_then(crate::time::Timestamp::from_unix);
                 for (line, rule, message, fix) in
                     compare_history(&base_ticket, &current, text, rules, committed)
@@ -237,4 +282,113 @@ fn compare_history(
         }
     }
     found
+}
+
+/// A metric (and level) with fewer breached cycles in `after` than in
+/// `before`, both judged at the same instant: a breach once recorded stays
+/// in the ledger, whatever a branch appends, voids or changes in the
+/// policy. Counted, not matched by number: an event logged late may
+/// insert a cycle and renumber the ones after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Erased {
+    metric: sla::Metric,
+    level: Option<Box<str>>,
+    before: usize,
+    after: usize,
+}
+
+fn erased(before: &[sla::Timer], after: &[sla::Timer]) -> Vec<Erased> {
+    let breached = |timers: &[sla::Timer], metric, level: &Option<Box<str>>| {
+        timers
+            .iter()
+            .filter(|t| {
+                t.metric == metric && &t.level == level && t.status == TimerStatus::Breached
+            })
+            .count()
+    };
+    let mut found: Vec<Erased> = Vec::new();
+    for t in before.iter().filter(|t| t.status == TimerStatus::Breached) {
+        if found
+            .iter()
+            .any(|e| e.metric == t.metric && e.level == t.level)
+        {
+            continue;
+        }
+        let (was, is) = (
+            breached(before, t.metric, &t.level),
+            breached(after, t.metric, &t.level),
+        );
+        if is < was {
+            found.push(Erased {
+                metric: t.metric,
+                level: t.level.clone(),
+                before: was,
+                after: is,
+            });
+        }
+    }
+    found
+}
+
+fn erased_message(erased: &Erased, by: &str) -> String {
+    let metric = erased.metric.name().replace('_', " ");
+    let timer = match &erased.level {
+        Some(level) => format!("{metric} to {level}"),
+        None => metric,
+    };
+    let (before, after) = (erased.before, erased.after);
+    format!(
+        "{by} erase a breach: {timer} has {before} breached cycle(s) on the base and {after} here; \
+         a breach once recorded stays (if the base was wrong, merge this deliberately, past the check)"
+    )
+}
+
+/// The breaches of the tickets the branch does not touch that its change
+/// to the policy erases.
+fn erased_by_policy(
+    repo: &Repo,
+    changed: &[crate::history::Changed],
+    base_policy: &Policy,
+    policy: &Policy,
+    now: crate::time::Timestamp,
+    report: &mut Report,
+) {
+    let every = crate::desk::Filter {
+        all: true,
+        ..Default::default()
+    };
+    let Ok((flipped, _)) = crate::desk::policy_flips(repo, base_policy, policy, &every, now) else {
+        return; // the files are checked, and their errors reported, apart
+    };
+    for ticket in flipped {
+        let Ok(id) = crate::id::TicketId::parse(&ticket.id) else {
+            continue;
+        };
+        let file = repo
+            .relative(&repo.ticket_path(&id))
+            .to_string_lossy()
+            .replace('\\', "/");
+        if changed.iter().any(|c| c.path == file) {
+            continue; // judged with its own changes
+        }
+        // Only tickets whose verdicts flip are judged again, both ways.
+        let Some(ticket) = crate::store::read_capped(&repo.root().join(&file))
+            .ok()
+            .and_then(|bytes| file::parse(&bytes).ok())
+        else {
+            continue;
+        };
+        let before = sla::timers(base_policy, &ticket, now);
+        let after = sla::timers(policy, &ticket, now);
+        for lost in erased(&before, &after) {
+            report.findings.push(Finding {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+                rule: "breach-erased",
+                message: erased_message(&lost, "the branch's policy.toml would"),
+                fix: None,
+            });
+        }
+    }
 }

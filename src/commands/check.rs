@@ -54,8 +54,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
             skew_s: tkt::workflow::FUTURE_SKEW_SECONDS,
             now: ctx.clock(),
         };
-        let people = policy.map(|p| p.people).unwrap_or_default();
-        tkt::check::check_history(&repo, base, rules, &people, &mut report)?;
+        tkt::check::check_history(&repo, base, rules, policy.as_ref(), &mut report)?;
     }
     let mut out = crate::cli::output::stdout();
     match format {

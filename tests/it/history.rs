@@ -544,3 +544,71 @@ fn history_outside_git_says_there_is_no_repository() {
         );
     }
 }
+
+/// A first response 15 minutes late on main (critical: 30m).
+fn repo_with_a_breach(opened_as: &str, extra: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    let text =
+        ticket_text(ID, extra).replace("severity: critical", &format!("severity: {opened_as}"));
+    repo.write(&repo.ticket_file(ID), &text);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "base"]);
+    git(repo.path(), &["checkout", "-qb", "pr"]);
+    repo
+}
+
+const LATE_ANSWER: &str = "channel: email\nkind: acknowledgement\nmessage: we are on it";
+
+fn erased(repo: &TestRepo) -> Vec<(String, u64, String)> {
+    findings(repo)
+        .into_iter()
+        .filter(|(rule, _, _)| rule == "breach-erased")
+        .collect()
+}
+
+#[test]
+fn a_branch_that_erases_a_breach_by_a_void_or_the_policy_fails_the_check() {
+    let file = format!("tickets/{ID}.yaml");
+    let late = event("notified", "2026-11-20T09:45:00Z", LATE_ANSWER);
+
+    // The policy loosened on the branch: the untouched ticket's breach
+    // would go.
+    let repo = repo_with_a_breach("critical", &late);
+    let policy = std::fs::read_to_string(repo.path().join("policy.toml")).unwrap();
+    let looser = policy.replacen("first_response = \"30m\"", "first_response = \"2h\"", 1);
+    assert_ne!(policy, looser);
+    repo.write("policy.toml", &looser);
+    git(repo.path(), &["commit", "-qam", "looser"]);
+    assert_eq!(
+        erased(&repo),
+        vec![("breach-erased".into(), 1, file.clone())]
+    );
+
+    // A void of the raise to critical: high all along, the answer on time.
+    let raised = event(
+        "severity-changed",
+        "2026-11-20T09:01:00Z",
+        "to: critical\nreason: production down",
+    );
+    let answer = event("notified", "2026-11-20T09:50:00Z", LATE_ANSWER);
+    let repo = repo_with_a_breach("high", &format!("{raised}{answer}"));
+    repo.tkt(&["void", ID, "2", "--reason", "was not critical"])
+        .ok();
+    git(repo.path(), &["commit", "-qam", "void"]);
+    let run = repo.tkt(&["check", "--base", "main"]).code(1);
+    assert!(
+        run.stdout.contains(
+            "error[breach-erased] the branch's events erase a breach: \
+             first response has 1 breached cycle(s) on the base and 0 here"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    // What keeps the breach passes: a later, punctual update.
+    let repo = repo_with_a_breach("critical", &late);
+    repo.tkt(&["notify", ID, "-m", "fixed", "--at", "2026-11-20T10:00:00Z"])
+        .ok();
+    git(repo.path(), &["commit", "-qam", "update"]);
+    assert_eq!(erased(&repo), Vec::new());
+}
