@@ -564,8 +564,9 @@ mod tests {
         let resolution = find(&timers, Metric::Resolution, None);
         assert_eq!(resolution.status, TimerStatus::Breached);
         // 40 business hours on Mon-Fri 09:00-17:00 UTC from Monday
-        // 0001-01-01: Friday 17:00 of that week.
-        assert_eq!(resolution.breached_at, Some(t("0001-01-05T17:00:00Z")));
+        // 0001-01-01 are reached on Friday 17:00 of that week, and passed
+        // when the next week's first window opens: the breach begins there.
+        assert_eq!(resolution.breached_at, Some(t("0001-01-08T09:00:00Z")));
         assert_eq!(
             resolution.target_s - resolution.elapsed_s,
             resolution.remaining_s

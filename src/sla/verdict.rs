@@ -33,11 +33,20 @@ pub(super) fn judge_crossing(
     crossing: Option<Timestamp>,
 ) -> Timer {
     let running_at_now = clock.running_since;
-    // Count the open segment up to now, but remember it is open.
-    if let Some(since) = running_at_now {
+    // The open segment counted up to now.
+    let open = running_at_now.map(|since| {
         let business_s = calendars
             .get(&clock.calendar)
             .business_seconds(since.utc(), now.utc());
+        (since, business_s)
+    });
+    let breached = clock.elapsed().saturating_add(open.map_or(0, |(_, s)| s)) > target;
+    // Asked of the clock as it runs, before its open segment is added.
+    let breached_at = breached
+        .then(|| breach_began(calendars, &clock, target, crossing))
+        .flatten();
+    // Count the open segment up to now, but remember it is open.
+    if let Some((since, business_s)) = open {
         clock.segments.push(Segment {
             from: since,
             to: None,
@@ -46,7 +55,6 @@ pub(super) fn judge_crossing(
         });
     }
     let elapsed = clock.elapsed();
-    let breached = elapsed > target;
     let status = if clock.stopped.is_some() {
         if breached {
             TimerStatus::Breached
@@ -78,9 +86,40 @@ pub(super) fn judge_crossing(
         due,
         started_at: clock.started_at,
         stopped_at: clock.stopped.map(|(at, _)| at),
-        breached_at: if breached { crossing } else { None },
+        breached_at,
         segments: clock.segments,
     }
+}
+
+/// The instant a breach of `target` began: from it on, the clock's
+/// elapsed time exceeds the target. That is `crossing` (where elapsed
+/// reaches the target) when the clock counts on from there, in a working
+/// window; when the target is reached at the end of a window or of a
+/// running spell (a target that fills Friday to 17:00), the breach begins
+/// where counting resumes (Monday 09:00), the instant elapsed reaches one
+/// second past the target, less that second. A watchdog that ran at
+/// `crossing` saw the target reached, not passed: `--since` counts the
+/// breach from when it began.
+fn breach_began(
+    calendars: Calendars<'_>,
+    clock: &Clock,
+    target: i64,
+    crossing: Option<Timestamp>,
+) -> Option<Timestamp> {
+    let crossing = crossing?;
+    // The common case: reached within the open spell, which goes on
+    // counting through the next second.
+    let counts_on = clock.running_since.is_some_and(|since| {
+        since <= crossing
+            && calendars
+                .get(&clock.calendar)
+                .business_seconds(crossing.utc(), crossing.plus(1).utc())
+                == 1
+    });
+    if counts_on {
+        return Some(crossing);
+    }
+    self::crossing(calendars, clock, target.saturating_add(1)).map(|past| past.plus(-1))
 }
 
 /// `target - elapsed`, saturating, and never `i64::MIN`, so that a renderer

@@ -212,6 +212,61 @@ fn check_exit_codes() {
     repo.tkt(&["sla", "--now", "2026-11-20T11:05:00Z"]).code(0);
 }
 
+/// A watchdog every 15 minutes (`sla --check --since 15m`) catches a
+/// breach that began and ended between two runs, also when the target was
+/// reached at the end of a working window: the breach begins when the
+/// next window opens, not when the target was reached.
+#[test]
+fn the_watchdog_catches_a_breach_that_begins_when_a_window_opens() {
+    let repo = TestRepo::new();
+    // Medium: first response 4h on Mon-Fri 09:00-17:00 UTC. Opened Friday
+    // 13:00, answered Monday 09:05: reached Friday 17:00, passed Monday
+    // 09:00.
+    let answer = event(
+        "notified",
+        "2026-11-23T09:05:00Z",
+        "channel: email\nkind: acknowledgement\nmessage: on it",
+    );
+    let text = ticket_text(ID, &answer)
+        .replace("severity: critical", "severity: medium")
+        .replace("at: 2026-11-20T09:00:00Z", "at: 2026-11-20T13:00:00Z");
+    repo.write(&format!("tickets/{ID}.yaml"), &text);
+    let doc = sla_json(&repo, "2026-11-23T09:10:00Z", &[]);
+    let first = timer(&doc, "first_response", None);
+    assert_eq!(first["status"], "breached");
+    assert_eq!(first["breached_at"], "2026-11-23T09:00:00Z");
+    // The run at 08:55 saw the target reached, not passed.
+    let before = sla_json(&repo, "2026-11-23T08:55:00Z", &[]);
+    assert_eq!(timer(&before, "first_response", None)["status"], "warning");
+    for since in ["15m", "2026-11-23T08:55:00Z", "2026-11-23T09:00:00Z"] {
+        let run = repo
+            .tkt(&[
+                "sla",
+                "--check",
+                "--since",
+                since,
+                "--now",
+                "2026-11-23T09:10:00Z",
+            ])
+            .code(1);
+        assert!(
+            run.stdout.contains("first response"),
+            "{since}: {}",
+            run.stdout
+        );
+    }
+    // A run after the breach began has seen it already.
+    repo.tkt(&[
+        "sla",
+        "--check",
+        "--since",
+        "2026-11-23T09:00:01Z",
+        "--now",
+        "2026-11-23T09:10:00Z",
+    ])
+    .code(0);
+}
+
 #[test]
 fn github_junit_and_markdown_formats() {
     let repo = critical_repo();
