@@ -821,6 +821,75 @@ mod tests {
     }
 
     #[test]
+    fn a_breach_is_not_forgiven_by_a_lowering_nor_merged_into_a_raise() {
+        let p = policy();
+        // Critical (24x7: FR 30m, L2 within 2h) opened 09:00, nobody
+        // answers; lowered to low (business, FR 8h, no escalations) at
+        // 12:00, when both targets are long passed.
+        let lowered = ticket(
+            "critical",
+            "2026-11-20T09:00:00Z",
+            &[(
+                "2026-11-20T12:00:00Z",
+                "severity-changed\nto: low\nreason: a single user",
+            )],
+        );
+        let timers = timers(&p, &lowered, t("2026-11-20T13:00:00Z"));
+        let verdicts = |metric, level| -> Vec<(u32, TimerStatus, Option<Timestamp>)> {
+            timers
+                .iter()
+                .filter(|x| x.metric == metric && x.level.as_deref() == level)
+                .map(|x| (x.cycle, x.status, x.stopped_at))
+                .collect()
+        };
+        let change = Some(t("2026-11-20T12:00:00Z"));
+        // The breached cycle stops at the change, breached; low's own
+        // first response starts afresh there.
+        assert_eq!(
+            verdicts(Metric::FirstResponse, None),
+            vec![
+                (1, TimerStatus::Breached, change),
+                (2, TimerStatus::Running, None)
+            ]
+        );
+        let fr1 = super::tests::cycles(&timers, Metric::FirstResponse, None)[0];
+        assert_eq!((fr1.target_s, fr1.elapsed_s), (1800, 3 * 3600));
+        assert_eq!(
+            verdicts(Metric::Escalation, Some("L2")),
+            vec![(1, TimerStatus::Breached, change)]
+        );
+        // Not past its target (8h): resolution runs on, judged by low's.
+        assert_eq!(
+            verdicts(Metric::Resolution, None),
+            vec![(1, TimerStatus::Running, None)]
+        );
+        // Raised from low to critical after low's first response (8
+        // business hours) ran out: that breach is kept, and critical's
+        // 30 minutes start at the raise.
+        let raised = ticket(
+            "low",
+            "2026-11-16T09:00:00Z",
+            &[(
+                "2026-11-17T12:00:00Z",
+                "severity-changed\nto: critical\nreason: now all users",
+            )],
+        );
+        let timers = super::timers(&p, &raised, t("2026-11-17T12:10:00Z"));
+        let fr: Vec<_> = timers
+            .iter()
+            .filter(|x| x.metric == Metric::FirstResponse)
+            .map(|x| (x.cycle, x.status, x.target_s, x.elapsed_s))
+            .collect();
+        assert_eq!(
+            fr,
+            vec![
+                (1, TimerStatus::Breached, 8 * 3600, 11 * 3600),
+                (2, TimerStatus::Running, 1800, 600)
+            ]
+        );
+    }
+
+    #[test]
     fn review_is_due_after_closure_and_stops_when_complete() {
         let p = policy();
         let mut events = vec![

@@ -494,6 +494,7 @@ impl<'p> Replay<'p> {
         let Some(new) = self.policy.severity(to) else {
             return;
         };
+        let stopped_resolution = self.stop_breached(i, at);
         self.severity = Some(new);
         let cal = new.calendar.clone();
         self.each_current(i, |clock, calendars| {
@@ -511,18 +512,13 @@ impl<'p> Replay<'p> {
         });
         // The time the resolution clock has run, for escalation targets the
         // new tier adds (taken before the change may drop it).
-        let resolution_time = self.resolution.clone();
+        let resolution_time = self.resolution.clone().or(stopped_resolution);
         for (slot, has) in [
             (0, new.first_response.is_some()),
             (1, new.update_every.is_some()),
             (2, new.resolution.is_some()),
         ] {
-            let current = match slot {
-                0 => &mut self.first_response,
-                1 => &mut self.cadence,
-                _ => &mut self.resolution,
-            };
-            if !has && let Some(mut clock) = current.take() {
+            if !has && let Some(mut clock) = self.slot(slot).take() {
                 if clock.is_active() {
                     self.drop_clock(&mut clock, at);
                     self.effect(i, &clock, Action::Dropped);
@@ -552,6 +548,70 @@ impl<'p> Replay<'p> {
             self.cadence = Some(clock);
         }
         self.sync_escalations(i, at, resolution_time.as_ref());
+    }
+
+    /// The current cycle of first response (0), update cadence (1) or
+    /// resolution (2).
+    fn slot(&mut self, slot: usize) -> &mut Option<Clock> {
+        match slot {
+            0 => &mut self.first_response,
+            1 => &mut self.cadence,
+            _ => &mut self.resolution,
+        }
+    }
+
+    /// Before a change of tier: every cycle already past the target in
+    /// force stops at `at`, breached, into the ledger (a breach is never
+    /// forgiven by a lowering, nor merged into a raise); the new tier then
+    /// starts its metrics afresh at the change, as for a cycle a tier
+    /// dropped. Returns the resolution cycle it stopped as it stood at the
+    /// change (running on from there when it ran): escalation targets the
+    /// new tier adds count on the time it has run.
+    fn stop_breached(&mut self, i: usize, at: Timestamp) -> Option<Clock> {
+        let calendars = self.calendars;
+        let past = |this: &Self, clock: &Clock| {
+            clock.is_active()
+                && this
+                    .target(clock.metric, clock.level.as_deref())
+                    .is_some_and(|target| {
+                        let open = clock.running_since.map_or(0, |since| {
+                            calendars
+                                .get(&clock.calendar)
+                                .business_seconds(since.utc(), at.utc())
+                        });
+                        clock.elapsed().saturating_add(open) > target
+                    })
+        };
+        let mut resolution = None;
+        for slot in 0..3 {
+            let Some(mut clock) = self.slot(slot).take() else {
+                continue;
+            };
+            if !past(self, &clock) {
+                *self.slot(slot) = Some(clock);
+                continue;
+            }
+            let running = clock.running_since.is_some();
+            let action = self.stop_clock(&mut clock, at);
+            self.effect(i, &clock, action);
+            if slot == 2 {
+                let mut ran = clock.clone();
+                ran.stopped = None;
+                ran.running_since = running.then_some(at);
+                resolution = Some(ran);
+            }
+            self.ledger.push(clock);
+        }
+        let (breached, rest): (Vec<Clock>, Vec<Clock>) = std::mem::take(&mut self.escalations)
+            .into_iter()
+            .partition(|clock| past(self, clock));
+        self.escalations = rest;
+        for mut clock in breached {
+            let action = self.stop_clock(&mut clock, at);
+            self.effect(i, &clock, action);
+            self.ledger.push(clock);
+        }
+        resolution
     }
 
     /// A new update-cadence cycle at `at`; the current one stops there.
