@@ -125,6 +125,13 @@ impl<'r> Git<'r> {
         }
     }
 
+    /// When `rev` was committed (the committer's time, Unix seconds).
+    pub fn commit_time(&self, rev: &str) -> Result<Option<i64>, HistoryError> {
+        self.verify_commit(rev)?;
+        let out = self.run(&["show", "-s", "--format=%ct", rev])?;
+        Ok(String::from_utf8_lossy(&out).trim().parse().ok())
+    }
+
     /// Ticket files that differ between `base` and the working tree (renames
     /// count as a deletion and an addition), with their base versions read
     /// through one `git cat-file --batch`.

@@ -39,6 +39,9 @@ pub fn check_history(
     let git = crate::history::Git::new(repo.root());
     let merge_base = git.merge_base(base)?;
     let changed = git.changed_tickets(&merge_base)?;
+    let base_committed = git
+        .commit_time(&merge_base)?
+        .and_then(crate::time::Timestamp::from_unix);
     let no_people = crate::people::People::default();
     let people = policy.map_or(&no_people, |p| &p.people);
     // The policy the base judged its tickets by: its own, else (none, or
@@ -82,7 +85,39 @@ pub fn check_history(
             }
         }
         match c.change {
-            crate::history::Change::Added => {}
+            crate::history::Change::Added => {
+                let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
+                    continue;
+                };
+                let Ok(current) = file::parse(&bytes) else {
+                    continue; // reported by the file checks
+                };
+                let text = std::str::from_utf8(&bytes).unwrap_or_default();
+                let lines = EventLines::new(text, current.events.len());
+                for (line, rule, message) in super::corrections::bad_voids(&current, &lines, 0) {
+                    add(line, rule, message, None);
+                }
+                // A new ticket is recorded as it happens: none of its
+                // events predates the base by more than the tolerance.
+                for (i, event) in current.events.iter().enumerate() {
+                    if let Some(base_at) = base_committed
+                        && event.at().plus(rules.late_tolerance_s) < base_at
+                    {
+                        add(
+                            lines.field(i, "at"),
+                            "history-backdated",
+                            format!(
+                                "event {} ({}) of a new ticket is dated {}, before the base was committed ({base_at}) by more than the {} tolerance",
+                                i + 1,
+                                event.kind(),
+                                event.at(),
+                                crate::duration::format(rules.late_tolerance_s)
+                            ),
+                            None,
+                        );
+                    }
+                }
+            }
             crate::history::Change::Deleted => add(
                 1,
                 "history-deleted",
@@ -193,8 +228,12 @@ fn compare_history(
     rules: HistoryRules,
     committed: Option<crate::time::Timestamp>,
 ) -> Vec<(u64, &'static str, String, Option<Fix>)> {
-    let mut found = Vec::new();
     let lines = EventLines::new(text, current.events.len());
+    let mut found: Vec<(u64, &'static str, String, Option<Fix>)> =
+        super::corrections::bad_voids(current, &lines, base.events.len())
+            .into_iter()
+            .map(|(line, rule, message)| (line, rule, message, None))
+            .collect();
     let key = |k: &str| file::key_line(text, k).unwrap_or(1);
     if base.id != current.id {
         found.push((

@@ -14,6 +14,7 @@ use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
 use crate::workflow;
 
+mod corrections;
 mod history;
 mod undelivered;
 pub use history::{EDITABLE_HEADER, HistoryRules, check_history};

@@ -1,6 +1,6 @@
 //! Pull-request checks against a base revision, and `tkt changes`.
 
-use crate::support::{TestRepo, git, ticket_text};
+use crate::support::{TestRepo, git, git_at, ticket_text};
 
 // The smallest possible ID, so it sorts before any ID `tkt open` mints.
 const ID: &str = "T-0000000001";
@@ -22,7 +22,12 @@ fn repo_with_branch() -> TestRepo {
     );
     repo.write(&repo.ticket_file(ID), &base);
     git(repo.path(), &["add", "-A"]);
-    git(repo.path(), &["commit", "-qm", "base"]);
+    // Committed as it happened: a ticket the branch opens at 11:00 is new.
+    git_at(
+        repo.path(),
+        "2026-11-20T10:05:00Z",
+        &["commit", "-qm", "base"],
+    );
     git(repo.path(), &["checkout", "-qb", "pr"]);
     repo
 }
@@ -611,4 +616,57 @@ fn a_branch_that_erases_a_breach_by_a_void_or_the_policy_fails_the_check() {
         .ok();
     git(repo.path(), &["commit", "-qam", "update"]);
     assert_eq!(erased(&repo), Vec::new());
+}
+
+#[test]
+fn a_branch_may_not_add_a_void_of_nothing_nor_a_ticket_that_happened_long_ago() {
+    let repo = repo_with_branch();
+    let text = std::fs::read_to_string(repo.path().join(repo.ticket_file(ID))).unwrap();
+    let opened = repo.tkt(&["show", ID, "--format", "json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&opened.stdout).unwrap();
+    let opening = doc["events"][0]["ref"].as_str().unwrap().to_string();
+    let voids = [
+        event(
+            "voided",
+            "2026-11-20T10:10:00Z",
+            &format!("event: {opening}\nreason: r"),
+        ),
+        event(
+            "voided",
+            "2026-11-20T10:11:00Z",
+            "event: '1234567890'\nreason: r",
+        ),
+    ]
+    .concat();
+    commit(&repo, &format!("{text}{voids}"));
+    let run = repo.tkt(&["check", "--base", "main"]).code(1);
+    assert!(
+        run.stdout
+            .contains("error[void] event 3 voids the opening event")
+            && run
+                .stdout
+                .contains("error[void] event 4 voids 1234567890, which names no event"),
+        "{}",
+        run.stdout
+    );
+    // A new ticket whose whole history predates the base (committed
+    // 2026-11-20 10:05) by more than the tolerance.
+    let old = "T-0000000002";
+    let closed = [event(
+        "notified",
+        "2025-01-06T09:10:00Z",
+        "channel: email\nkind: acknowledgement\nmessage: m",
+    )]
+    .concat();
+    repo.write(
+        &repo.ticket_file(old),
+        &ticket_text(old, &closed).replace("2026-11-20T09:00:00Z", "2025-01-06T09:00:00Z"),
+    );
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "old ticket"]);
+    let backdated: Vec<_> = findings(&repo)
+        .into_iter()
+        .filter(|(rule, _, file)| rule == "history-backdated" && file.contains(old))
+        .collect();
+    assert_eq!(backdated.len(), 2, "{backdated:?}");
 }

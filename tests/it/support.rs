@@ -68,7 +68,14 @@ pub fn assert_ok(out: &std::process::Output, what: &str) {
 
 /// `git ARGS` in `dir` with a test identity: (success, stdout, stderr).
 pub fn git_try(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    git_try_with(dir, &[], args)
+}
+
+/// `git` in `dir` with `env` set besides the test identity (a commit's
+/// dates, say).
+fn git_try_with(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
     let out = Command::new("git")
+        .envs(env.iter().copied())
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -88,6 +95,15 @@ pub fn git_try(dir: &Path, args: &[&str]) -> (bool, String, String) {
 }
 
 /// `git ARGS` that must succeed; its stdout.
+/// [`git`], committing at `when` (an RFC 3339 instant): a scenario's base
+/// committed when its events happened.
+pub fn git_at(dir: &Path, when: &str, args: &[&str]) -> String {
+    let dates = [("GIT_AUTHOR_DATE", when), ("GIT_COMMITTER_DATE", when)];
+    let (ok, stdout, stderr) = git_try_with(dir, &dates, args);
+    assert!(ok, "git {args:?}: {stderr}");
+    stdout
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let (ok, stdout, stderr) = git_try(dir, args);
     assert!(ok, "git {args:?}: {stderr}");
