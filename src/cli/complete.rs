@@ -25,9 +25,25 @@ use super::Cli;
 /// The variable that asks tkt for completions (`TKT_COMPLETE=bash`).
 pub const VAR: &str = "TKT_COMPLETE";
 
+/// The shells `CompleteEnv` answers, by the names `TKT_COMPLETE` takes.
+const SHELLS: [&str; 5] = ["bash", "elvish", "fish", "powershell", "zsh"];
+
 /// Handles a completion request (when `TKT_COMPLETE` is set) and exits;
-/// otherwise returns at once for a normal run.
+/// otherwise returns at once for a normal run. A value that names no shell
+/// is refused here, escaped (clap's own message would print it as given:
+/// the environment is untrusted text too).
 pub fn complete() {
+    if let Some(value) = std::env::var_os(VAR) {
+        let value = value.to_string_lossy();
+        if !value.is_empty() && value != "0" && !SHELLS.contains(&value.as_ref()) {
+            eprintln!(
+                "error: {VAR}=`{}` names no shell tkt completes for ({})",
+                tkt::sanitize::line(&value),
+                SHELLS.join(", ")
+            );
+            std::process::exit(2);
+        }
+    }
     clap_complete::CompleteEnv::with_factory(command)
         .var(VAR)
         .complete();

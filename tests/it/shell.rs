@@ -178,6 +178,20 @@ fn tab_completes_ticket_ids_and_the_desks_names_in_bash_zsh_and_fish() {
     // Outside a desk: nothing to offer, and no error.
     let empty = tempfile::tempdir().unwrap();
     assert!(complete(empty.path(), "bash", &["tkt", "show", "T-"]).is_empty());
+    // A value that names no shell is refused, shown escaped (the
+    // environment is untrusted text).
+    let out = crate::support::tkt_command(&desk)
+        .env("TKT_COMPLETE", "x\u{202e}\n::error::PWN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TKT_COMPLETE=`x\\u{202e}\\n::error::PWN` names no shell")
+            && !stderr.contains('\u{202e}')
+            && !stderr.lines().any(|l| l.starts_with("::")),
+        "{stderr}"
+    );
 }
 
 #[test]
