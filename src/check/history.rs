@@ -55,6 +55,17 @@ pub fn check_history(
             .map(|p| p.with_people(policy.people.clone()))
             .filter(|p| p != policy)
     });
+    // When the branch changes people.toml, its approvals are judged by
+    // the base's people too: a branch does not grant the role its own
+    // approval relies on.
+    let base_people = policy.and_then(|policy| {
+        let text = git.show(&merge_base, crate::people::PEOPLE_FILE).ok()?;
+        let base = match text {
+            Some(text) => policy.parse_people(&String::from_utf8(text).ok()?).ok()?,
+            None => crate::people::People::default(),
+        };
+        (base != policy.people).then(|| policy.clone().with_people(base))
+    });
     if let (Some(policy), Some(Some(base_policy))) = (policy, &base_policy) {
         erased_by_policy(repo, &changed, base_policy, policy, rules.now, report);
     }
@@ -82,6 +93,11 @@ pub fn check_history(
         if let Some(from) = appended {
             for (line, message) in forged_approvals(repo, &git, &c.path, from, people)? {
                 add(line, "approval-author", message, None);
+            }
+            if let Some(judge) = &base_people {
+                for (line, message) in approvals_on_granted_roles(repo, &c.path, from, judge) {
+                    add(line, "approval-role", message, None);
+                }
             }
         }
         match c.change {
@@ -215,6 +231,45 @@ fn forged_approvals(
         }
     }
     Ok(found)
+}
+
+/// The `approved` events from index `from` on in the ticket at `path`
+/// whose approver `base` (the policy with the base's people) finds unfit:
+/// the role they approve with is one the branch grants.
+fn approvals_on_granted_roles(
+    repo: &Repo,
+    path: &str,
+    from: usize,
+    base: &Policy,
+) -> Vec<(u64, String)> {
+    let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
+        return Vec::new();
+    };
+    let Ok(ticket) = file::parse(&bytes) else {
+        return Vec::new();
+    };
+    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+    let lines = EventLines::new(text, ticket.events.len());
+    let mut found = Vec::new();
+    for (i, event) in ticket.events.iter().enumerate().skip(from) {
+        let Event::Approved { by, at, .. } = event else {
+            continue;
+        };
+        let earlier = Ticket {
+            events: ticket.events[..i].to_vec(),
+            ..ticket.clone()
+        };
+        let status = crate::workflow::replay(base, &earlier);
+        if let Some(why) = crate::workflow::approval::unfit_approver(base, &status, by, *at) {
+            found.push((
+                lines.start(i),
+                format!(
+                    "approval by {by} rests on this branch's people.toml: on the base, {why}; grant a role in a pull request of its own"
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// The header fields a pull request may edit in place (typo fixes); every

@@ -211,6 +211,41 @@ fn check_base_reports_an_approval_committed_by_someone_else() {
     repo.tkt(&["check", "--base", "main"]).ok();
 }
 
+#[test]
+fn check_base_reports_an_approval_resting_on_a_role_the_branch_grants() {
+    let repo = TestRepo::new();
+    repo.write("people.toml", PEOPLE);
+    let id = resolved_critical(&repo, "ana");
+    commit_as(&repo, "ana@example.com", "base");
+    git(repo.path(), &["checkout", "-qb", "self-approval"]);
+    // bo makes himself an approver and approves, committing as himself.
+    let granted = PEOPLE.replacen(
+        "levels = [\"L1\", \"L2\"]\n",
+        "levels = [\"L1\", \"L2\"]\nroles = [\"approver\"]\n",
+        1,
+    );
+    assert_ne!(granted, PEOPLE);
+    repo.write("people.toml", &granted);
+    tkt_at(&repo, &["approve", &id, "-m", "ok", "--by", "bo"]).ok();
+    commit_as(&repo, "bo@example.com", "approve");
+    let run = repo.tkt(&["check", "--base", "main"]).code(1);
+    assert!(
+        run.stdout.contains(&format!(
+            "tickets/{id}.yaml:29:1: error[approval-role] approval by bo rests on this branch's people.toml: \
+             on the base, bo (Bo Lind) does not hold the `approver` role"
+        )),
+        "{}",
+        run.stdout
+    );
+    // The role granted on the base first, the same approval passes.
+    git(repo.path(), &["checkout", "-q", "main"]);
+    repo.write("people.toml", &granted);
+    commit_as(&repo, "ana@example.com", "bo approves from now on");
+    git(repo.path(), &["checkout", "-q", "self-approval"]);
+    git(repo.path(), &["rebase", "-q", "main"]);
+    repo.tkt(&["check", "--base", "main"]).ok();
+}
+
 /// bo and fay take weekly L2 turns from Monday 09:00 Berlin time; gus
 /// covers a night.
 const ROTATION: &str = "\n[[rotations]]\nlevel = \"L2\"\npeople = [\"bo\", \"ana\"]\nzone = \"Europe/Berlin\"\n\
