@@ -18,6 +18,8 @@ pub enum InvalidDuration {
     Malformed(String),
     #[error("`{0}` is longer than the longest duration allowed, 3650d (ten years)")]
     TooLong(String),
+    #[error("`{0}` is no time at all; a duration is at least 1s")]
+    Zero(String),
 }
 
 /// Parses `30m`, `2h`, `1h30m`, `1h 30m`, `90s`, `5d`, `2w` into seconds.
@@ -55,8 +57,11 @@ pub fn parse(text: &str) -> Result<i64, InvalidDuration> {
             any = true;
         }
     }
-    if number.is_some() || !any || total == 0 {
+    if number.is_some() || !any {
         return Err(malformed());
+    }
+    if total == 0 {
+        return Err(InvalidDuration::Zero(text.to_string()));
     }
     if total >= cap {
         return Err(InvalidDuration::TooLong(text.to_string()));
@@ -144,7 +149,7 @@ mod tests {
         assert_eq!(parse("5d"), Ok(432_000));
         assert_eq!(parse("1w"), Ok(604_800));
         for bad in [
-            "2x", "", "h", "30", "0m", "-5m", "1.5h", "h30m", "1h m", "30m 5", "٣m",
+            "2x", "", "h", "30", "-5m", "1.5h", "h30m", "1h m", "30m 5", "٣m",
         ] {
             assert_eq!(
                 parse(bad),
@@ -152,6 +157,13 @@ mod tests {
                 "{bad}"
             );
         }
+        for nothing in ["0m", "0s", "0h 0m"] {
+            assert_eq!(parse(nothing), Err(InvalidDuration::Zero(nothing.into())));
+        }
+        assert_eq!(
+            InvalidDuration::Zero("0s".into()).to_string(),
+            "`0s` is no time at all; a duration is at least 1s"
+        );
     }
 
     #[test]

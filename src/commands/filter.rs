@@ -215,10 +215,12 @@ pub fn parse_when(flag: &str, text: &str, now: Timestamp) -> Result<Timestamp, C
     }
     tkt::duration::parse(text)
         .map(|seconds| now.plus(-seconds))
-        .map_err(|_| {
-            CliError::usage(format!(
+        .map_err(|e| match e {
+            tkt::duration::InvalidDuration::Malformed(_) => CliError::usage(format!(
                 "{flag} `{text}` is neither an RFC 3339 instant, a date like 2026-11-20, nor a duration such as 7d"
-            ))
+            )),
+            // A duration, but not one to go back by.
+            e => CliError::usage(format!("{flag}: {e}")),
         })
 }
 

@@ -61,10 +61,12 @@ fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, CliError> {
     }
     tkt::duration::parse(text)
         .map(|seconds| now.plus(-seconds))
-        .map_err(|_| {
-            CliError::usage(format!(
+        .map_err(|e| match e {
+            tkt::duration::InvalidDuration::Malformed(_) => CliError::usage(format!(
                 "--since `{text}` is neither an RFC 3339 instant nor a duration such as 15m"
-            ))
+            )),
+            // A duration, but not one to go back by.
+            e => CliError::usage(format!("--since: {e}")),
         })
 }
 

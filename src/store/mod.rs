@@ -232,6 +232,9 @@ impl Repo {
         } else {
             std::env::current_dir().map_err(io_err(start))?.join(start)
         };
+        // `-C .` (the default) names the directory, not `dir/.`: paths
+        // in messages read `/desk/tickets/…`.
+        let start: PathBuf = start.components().collect();
         let root = start
             .ancestors()
             .find(|dir| fs::symlink_metadata(dir.join(POLICY_FILE)).is_ok())

@@ -38,6 +38,13 @@ fn assert_refused(bytes: &[u8], rule: &str, line: Option<u64>, message: &str) {
 
     let run = repo.tkt(&["note", ID, "-m", "x"]).code(2);
     assert!(run.stderr.contains(&format!("{ID}.yaml")), "{}", run.stderr);
+    // The desk's own path, as it is (no `desk/./tickets`).
+    assert!(
+        run.stderr.contains(&format!("/tickets/{ID}.yaml")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("/./"), "{}", run.stderr);
     assert!(run.stderr.contains(message), "{}", run.stderr);
     assert_eq!(repo.snapshot(), before, "a file changed");
 }
