@@ -10,6 +10,9 @@ use crate::store::Repo;
 use crate::ticket::file;
 use crate::ticket::{Event, Ticket};
 
+/// The rule of a branch that takes a breach out of the ledger.
+pub const BREACH_ERASED: &str = "breach-erased";
+
 /// Options of the history checks (`check --base`).
 #[derive(Debug, Clone, Copy)]
 pub struct HistoryRules {
@@ -171,7 +174,7 @@ pub fn check_history(
                     for flip in erased(&before, &after) {
                         add(
                             line,
-                            "breach-erased",
+                            BREACH_ERASED,
                             erased_message(&flip, "the branch's events"),
                             None,
                         );
@@ -479,7 +482,7 @@ fn erased_by_policy(
                 file: file.clone(),
                 line: 1,
                 column: 1,
-                rule: "breach-erased",
+                rule: BREACH_ERASED,
                 message: erased_message(&lost, "the branch's policy.toml would"),
                 fix: None,
             });

@@ -17,7 +17,7 @@ use crate::workflow;
 mod corrections;
 mod history;
 mod undelivered;
-pub use history::{EDITABLE_HEADER, HistoryRules, check_history};
+pub use history::{BREACH_ERASED, EDITABLE_HEADER, HistoryRules, check_history};
 use undelivered::undelivered_in;
 pub use undelivered::{Suspects, undelivered};
 

@@ -15,6 +15,11 @@ pub struct CheckArgs {
     /// dated (a call logged late); default: the policy's late_tolerance
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "base")]
     pub late_tolerance: Option<i64>,
+    /// With --base: a pull request meant to take breaches out of the ledger
+    /// (a loosened policy.toml, a void of a mistaken event) passes; what it
+    /// erases is listed on stderr instead of failing the check
+    #[arg(long, requires = "base")]
+    pub allow_erased_breaches: bool,
     #[command(flatten)]
     pub format: crate::cli::format::CheckFormat,
 }
@@ -56,6 +61,15 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
         };
         tkt::check::check_history(&repo, base, rules, policy.as_ref(), &mut report)?;
     }
+    let allowed: Vec<tkt::check::Finding> = if args.allow_erased_breaches {
+        let (allowed, kept) = std::mem::take(&mut report.findings)
+            .into_iter()
+            .partition(|f| f.rule == tkt::check::BREACH_ERASED);
+        report.findings = kept;
+        allowed
+    } else {
+        Vec::new()
+    };
     let mut out = crate::cli::output::stdout();
     match format {
         Format::Json => check::json(&mut out, &report)?,
@@ -66,6 +80,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
     if format != Format::Json {
         check::summary(&mut anstream::stderr(), &report)?;
     }
+    check::allowed_erasures(&mut anstream::stderr(), &allowed)?;
     Ok(if report.findings.is_empty() {
         Outcome::Clean
     } else {

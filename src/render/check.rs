@@ -43,6 +43,26 @@ pub fn text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
+/// Breaches a branch erases that `--allow-erased-breaches` lets pass: each
+/// as a note, for stderr (the log keeps what the merge takes out of the
+/// ledger).
+pub fn allowed_erasures(out: &mut impl Write, allowed: &[Finding]) -> io::Result<()> {
+    for f in allowed {
+        writeln!(
+            out,
+            "{}:{}:{}: {}allowed[{}]{:#} {}",
+            tkt::sanitize::line(&f.file),
+            f.line,
+            f.column,
+            style::WARN,
+            f.rule,
+            style::WARN,
+            tkt::sanitize::line(&message(f))
+        )?;
+    }
+    Ok(())
+}
+
 /// The closing line, for stderr: what was checked and what was found.
 pub fn summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(out, "{}", summary_text(report))

@@ -588,6 +588,13 @@ fn a_branch_that_erases_a_breach_by_a_void_or_the_policy_fails_the_check() {
         erased(&repo),
         vec![("breach-erased".into(), 1, file.clone())]
     );
+    // A pull request meant to loosen the policy passes when its check
+    // says so, and the log keeps what it erases.
+    let run = repo
+        .tkt(&["check", "--base", "main", "--allow-erased-breaches"])
+        .ok();
+    let note = format!("{file}:1:1: allowed[breach-erased] the branch's policy.toml would erase");
+    assert!(run.stderr.contains(&note), "{}", run.stderr);
 
     // A void of the raise to critical: high all along, the answer on time.
     let raised = event(
