@@ -47,16 +47,42 @@ pub struct TicketChange {
     pub sla: Vec<SlaChange>,
 }
 
+/// What a branch changes, against the merge-base of its base.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    pub merge_base: String,
+    pub tickets: Vec<TicketChange>,
+    /// The desk's own files that differ from the merge-base (`policy.toml`,
+    /// `people.toml`, `channels.toml`): what judges, approves and delivers
+    /// for every ticket, changed in the same branch.
+    pub desk_files: Vec<&'static str>,
+}
+
+/// The desk's files besides the tickets, whose change a reviewer must see.
+const DESK_FILES: [&str; 3] = [
+    crate::store::POLICY_FILE,
+    crate::people::PEOPLE_FILE,
+    crate::delivery::CHANNELS_FILE,
+];
+
 /// The changes between the merge-base of `base` and HEAD and the working
-/// tree, evaluated at `now`. Returns the merge-base too.
+/// tree, evaluated at `now`.
 pub fn changes(
     repo: &Repo,
     policy: &Policy,
     base: &str,
     now: Timestamp,
-) -> Result<(String, Vec<TicketChange>), HistoryError> {
+) -> Result<Changes, HistoryError> {
     let git = Git::new(repo.root());
     let merge_base = git.merge_base(base)?;
+    let mut desk_files = Vec::new();
+    for name in DESK_FILES {
+        let was = git.show(&merge_base, name)?;
+        let is = std::fs::read(repo.root().join(name)).ok();
+        if was != is {
+            desk_files.push(name);
+        }
+    }
     let mut out = Vec::new();
     for c in git.changed_tickets(&merge_base)? {
         let before = c.base_text.as_deref().and_then(|b| file::parse(b).ok());
@@ -75,7 +101,11 @@ pub fn changes(
             now,
         ));
     }
-    Ok((merge_base, out))
+    Ok(Changes {
+        merge_base,
+        tickets: out,
+        desk_files,
+    })
 }
 
 fn describe(

@@ -17,11 +17,11 @@ pub struct ChangesArgs {
 pub fn run(ctx: &Ctx, args: ChangesArgs) -> Result<Outcome, CliError> {
     let format = ctx.format(&[Format::Markdown, Format::Json, Format::Text])?;
     let (repo, policy) = ctx.repo_and_policy()?;
-    let (merge_base, list) = tkt::changes::changes(&repo, &policy, &args.base, ctx.now)?;
+    let found = tkt::changes::changes(&repo, &policy, &args.base, ctx.now)?;
     let mut out = anstream::stdout().lock();
     match format {
-        Format::Json => changes::json(&mut out, &args.base, &merge_base, &list, ctx.now)?,
-        _ => changes::markdown(&mut out, &args.base, &merge_base, &list)?,
+        Format::Json => changes::json(&mut out, &args.base, &found, ctx.now)?,
+        _ => changes::markdown(&mut out, &args.base, &found)?,
     }
     out.flush()?;
     Ok(Outcome::Clean)

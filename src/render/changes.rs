@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use tkt::changes::{SlaChange, TicketChange};
+use tkt::changes::{Changes, SlaChange, TicketChange};
 use tkt::duration;
 use tkt::history::Change;
 use tkt::time::Timestamp;
@@ -39,18 +39,24 @@ fn md(text: &str) -> String {
     md_cell(text).replace('<', "&lt;")
 }
 
-pub fn markdown(
-    out: &mut impl Write,
-    base: &str,
-    merge_base: &str,
-    changes: &[TicketChange],
-) -> io::Result<()> {
+pub fn markdown(out: &mut impl Write, base: &str, found: &Changes) -> io::Result<()> {
+    let merge_base = &found.merge_base;
+    let changes = &found.tickets;
     let short = &merge_base[..merge_base.len().min(10)];
     writeln!(
         out,
         "## Ticket changes against `{}` (merge-base `{short}`)\n",
         md(base)
     )?;
+    if !found.desk_files.is_empty() {
+        let files: Vec<String> = found.desk_files.iter().map(|f| format!("`{f}`")).collect();
+        writeln!(
+            out,
+            "⚠️ The branch also changes {}: what judges, approves and delivers for every ticket (`tkt sla --policy-from {}` shows the timers a policy change flips).\n",
+            files.join(", "),
+            md(base)
+        )?;
+    }
     if changes.is_empty() {
         return writeln!(out, "No ticket changes.");
     }
@@ -119,24 +125,20 @@ struct ChangesJson<'a> {
     now: Timestamp,
     base: &'a str,
     merge_base: &'a str,
+    desk_files: &'a [&'static str],
     tickets: &'a [TicketChange],
 }
 
-pub fn json(
-    out: &mut impl Write,
-    base: &str,
-    merge_base: &str,
-    changes: &[TicketChange],
-    now: Timestamp,
-) -> io::Result<()> {
+pub fn json(out: &mut impl Write, base: &str, found: &Changes, now: Timestamp) -> io::Result<()> {
     serde_json::to_writer_pretty(
         super::JsonOut(&mut *out),
         &ChangesJson {
             schema: JSON_SCHEMA,
             now,
             base,
-            merge_base,
-            tickets: changes,
+            merge_base: &found.merge_base,
+            desk_files: &found.desk_files,
+            tickets: &found.tickets,
         },
     )?;
     writeln!(out)

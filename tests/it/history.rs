@@ -595,6 +595,20 @@ fn a_branch_that_erases_a_breach_by_a_void_or_the_policy_fails_the_check() {
         .ok();
     let note = format!("{file}:1:1: allowed[breach-erased] the branch's policy.toml would erase");
     assert!(run.stderr.contains(&note), "{}", run.stderr);
+    // The reviewer's summary says the policy changed, though no ticket did.
+    let run = repo.tkt(&["changes", "--base", "main"]).ok();
+    assert!(
+        run.stdout
+            .contains("⚠️ The branch also changes `policy.toml`: what judges")
+            && run.stdout.contains("No ticket changes."),
+        "{}",
+        run.stdout
+    );
+    let run = repo
+        .tkt(&["changes", "--base", "main", "--format", "json"])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["desk_files"], serde_json::json!(["policy.toml"]));
 
     // A void of the raise to critical: high all along, the answer on time.
     let raised = event(
