@@ -47,29 +47,25 @@ pub fn check_history(
         .and_then(crate::time::Timestamp::from_unix);
     let no_people = crate::people::People::default();
     let people = policy.map_or(&no_people, |p| &p.people);
-    // The policy the base judged its tickets by: its own, else (none, or
-    // one that does not parse) the working tree's.
-    let base_policy = policy.map(|policy| {
-        git.show(&merge_base, crate::store::POLICY_FILE)
-            .ok()
-            .flatten()
-            .and_then(|text| String::from_utf8(text).ok())
-            .and_then(|text| Policy::parse(&text).ok())
-            .map(|p| p.with_people(policy.people.clone()))
-            .filter(|p| p != policy)
+    // The policy the base judged its tickets by, when the branch changes
+    // it (a base policy that does not parse: the working tree's).
+    let base_policy = policy.and_then(|policy| {
+        let text = git.show(&merge_base, crate::store::POLICY_FILE).ok()??;
+        let base = Policy::parse(&String::from_utf8(text).ok()?).ok()?;
+        let base = base.with_people(policy.people.clone());
+        (base != *policy).then_some(base)
     });
     // When the branch changes people.toml, its approvals are judged by
     // the base's people too: a branch does not grant the role its own
     // approval relies on.
     let base_people = policy.and_then(|policy| {
-        let text = git.show(&merge_base, crate::people::PEOPLE_FILE).ok()?;
-        let base = match text {
+        let base = match git.show(&merge_base, crate::people::PEOPLE_FILE).ok()? {
             Some(text) => policy.parse_people(&String::from_utf8(text).ok()?).ok()?,
             None => crate::people::People::default(),
         };
         (base != policy.people).then(|| policy.clone().with_people(base))
     });
-    if let (Some(policy), Some(Some(base_policy))) = (policy, &base_policy) {
+    if let (Some(policy), Some(base_policy)) = (policy, &base_policy) {
         erased_by_policy(repo, &changed, base_policy, policy, rules.now, report);
     }
     for c in changed {
@@ -83,136 +79,114 @@ pub fn check_history(
                 fix,
             })
         };
-        // Approvals the branch adds must be committed by the approver.
-        let appended = match &c.change {
-            crate::history::Change::Deleted => None,
-            crate::history::Change::Added => Some(0),
-            crate::history::Change::Modified => c
-                .base_text
-                .as_deref()
-                .and_then(|b| file::parse(b).ok())
-                .map(|t| t.events.len()),
-        };
-        if let Some(from) = appended {
-            for (line, message) in forged_approvals(repo, &git, &c.path, from, people)? {
-                add(line, "approval-author", message, None);
-            }
-            if let Some(judge) = &base_people {
-                for (line, message) in approvals_on_granted_roles(repo, &c.path, from, judge) {
-                    add(line, "approval-role", message, None);
-                }
-            }
-        }
-        match c.change {
-            crate::history::Change::Added => {
-                let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
-                    continue;
-                };
-                let Ok(current) = file::parse(&bytes) else {
-                    continue; // reported by the file checks
-                };
-                let text = std::str::from_utf8(&bytes).unwrap_or_default();
-                let lines = EventLines::new(text, current.events.len());
-                for (line, rule, message) in super::corrections::bad_voids(&current, &lines, 0) {
-                    add(line, rule, message, None);
-                }
-                // A new ticket is recorded as it happens: none of its
-                // events predates the base by more than the tolerance.
-                for (i, event) in current.events.iter().enumerate() {
-                    if let Some(base_at) = base_committed
-                        && event.at().plus(rules.late_tolerance_s) < base_at
-                    {
-                        add(
-                            lines.field(i, "at"),
-                            "history-backdated",
-                            format!(
-                                "event {} ({}) of a new ticket is dated {}, before the base was committed ({base_at}) by more than the {} tolerance",
-                                i + 1,
-                                event.kind(),
-                                event.at(),
-                                crate::duration::format(rules.late_tolerance_s)
-                            ),
-                            None,
-                        );
-                    }
-                }
-            }
-            crate::history::Change::Deleted => add(
+        if c.change == crate::history::Change::Deleted {
+            add(
                 1,
                 "history-deleted",
                 "a ticket was deleted; tickets are never deleted (close it instead)".into(),
                 None,
-            ),
-            crate::history::Change::Modified => {
-                let Some(base_ticket) = c.base_text.as_deref().and_then(|b| file::parse(b).ok())
-                else {
-                    continue; // the base was broken: nothing to compare with
-                };
-                let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
-                    continue;
-                };
-                let Ok(current) = file::parse(&bytes) else {
-                    continue; // reported by the file checks
-                };
-                let text = std::str::from_utf8(&bytes).unwrap_or_default();
-                if let Some(policy) = policy {
-                    // Events logged late within the tolerance may turn a
-                    // breach into a met (a phone call logged an hour
-                    // later: `changes` shows it to the reviewer); the
-                    // branch's voids and its policy may not.
-                    let judged_by = base_policy.as_ref().and_then(Option::as_ref);
-                    let mut logged = current.clone();
-                    let mut at = 0;
-                    logged.events.retain(|e| {
-                        at += 1;
-                        at <= base_ticket.events.len() || !matches!(e, Event::Voided { .. })
-                    });
-                    let before = sla::timers(judged_by.unwrap_or(policy), &logged, rules.now);
-                    let after = sla::timers(policy, &current, rules.now);
-                    let line = EventLines::new(text, current.events.len())
-                        .start(base_ticket.events.len().min(current.events.len()));
-                    for flip in erased(&before, &after) {
-                        add(
-                            line,
-                            BREACH_ERASED,
-                            erased_message(&flip, "the branch's events"),
-                            None,
-                        );
-                    }
-                }
-                let committed = c.committed_at.and_then(crate::time::Timestamp::from_unix);
-                for (line, rule, message, fix) in
-                    compare_history(&base_ticket, &current, text, rules, committed)
+            );
+            continue;
+        }
+        // The branch's version, read and parsed once for every rule.
+        let Ok(bytes) = crate::store::read_capped(&repo.root().join(&c.path)) else {
+            continue;
+        };
+        let Ok(current) = file::parse(&bytes) else {
+            continue; // reported by the file checks
+        };
+        let text = std::str::from_utf8(&bytes).unwrap_or_default();
+        let lines = EventLines::new(text, current.events.len());
+        let base_ticket = c.base_text.as_deref().and_then(|b| file::parse(b).ok());
+        if c.change == crate::history::Change::Modified && base_ticket.is_none() {
+            continue; // the base was broken: nothing to compare with
+        }
+        // The events the branch appends start here.
+        let from = base_ticket.as_ref().map_or(0, |t| t.events.len());
+        // Approvals the branch adds must be committed by the approver.
+        for (line, message) in forged_approvals(&git, &c.path, &current, &lines, from, people)? {
+            add(line, "approval-author", message, None);
+        }
+        if let Some(judge) = &base_people {
+            for (line, message) in approvals_on_granted_roles(&current, &lines, from, judge) {
+                add(line, "approval-role", message, None);
+            }
+        }
+        let Some(base_ticket) = base_ticket else {
+            // A new ticket.
+            for (line, rule, message) in super::corrections::bad_voids(&current, &lines, 0) {
+                add(line, rule, message, None);
+            }
+            // Recorded as it happens: none of its events predates the
+            // base by more than the tolerance.
+            for (i, event) in current.events.iter().enumerate() {
+                if let Some(base_at) = base_committed
+                    && event.at().plus(rules.late_tolerance_s) < base_at
                 {
-                    add(line, rule, message, fix);
+                    add(
+                        lines.field(i, "at"),
+                        "history-backdated",
+                        format!(
+                            "event {} ({}) of a new ticket is dated {}, before the base was committed ({base_at}) by more than the {} tolerance",
+                            i + 1,
+                            event.kind(),
+                            event.at(),
+                            crate::duration::format(rules.late_tolerance_s)
+                        ),
+                        None,
+                    );
                 }
             }
+            continue;
+        };
+        if let Some(policy) = policy {
+            // Events logged late within the tolerance may turn a breach
+            // into a met (a phone call logged an hour later: `changes`
+            // shows it to the reviewer); the branch's voids and its policy
+            // may not.
+            let mut logged = current.clone();
+            let appended = logged.events.split_off(from.min(logged.events.len()));
+            logged.events.extend(
+                appended
+                    .into_iter()
+                    .filter(|e| !matches!(e, Event::Voided { .. })),
+            );
+            let before = sla::timers(base_policy.as_ref().unwrap_or(policy), &logged, rules.now);
+            let after = sla::timers(policy, &current, rules.now);
+            let line = lines.start(from.min(current.events.len()));
+            for lost in erased(&before, &after) {
+                add(
+                    line,
+                    BREACH_ERASED,
+                    erased_message(&lost, "the branch's events"),
+                    None,
+                );
+            }
+        }
+        let committed = c.committed_at.and_then(crate::time::Timestamp::from_unix);
+        for (line, rule, message, fix) in
+            compare_history(&base_ticket, &current, &lines, text, rules, committed)
+        {
+            add(line, rule, message, fix);
         }
     }
     report.findings.sort();
     Ok(merge_base)
 }
 
-/// The `approved` events from index `from` on in the ticket at `path`
-/// whose `by` is not the author of the commit that added them: by the
-/// addresses `people.toml` lists for them, else by `by` itself when it is an
-/// email. Uncommitted lines are not judged.
+/// The `approved` events from index `from` on in `ticket` (the file at
+/// `path`) whose `by` is not the author of the commit that added them: by
+/// the addresses `people.toml` lists for them, else by `by` itself when it
+/// is an email. Uncommitted lines are not judged.
 fn forged_approvals(
-    repo: &Repo,
     git: &crate::history::Git,
     path: &str,
+    ticket: &Ticket,
+    lines: &EventLines,
     from: usize,
     people: &crate::people::People,
 ) -> Result<Vec<(u64, String)>, crate::history::HistoryError> {
     let mut found = Vec::new();
-    let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
-        return Ok(found);
-    };
-    let Ok(ticket) = file::parse(&bytes) else {
-        return Ok(found);
-    };
-    let text = std::str::from_utf8(&bytes).unwrap_or_default();
-    let lines = EventLines::new(text, ticket.events.len());
     for (i, event) in ticket.events.iter().enumerate().skip(from) {
         let Event::Approved { by, .. } = event else {
             continue;
@@ -236,33 +210,21 @@ fn forged_approvals(
     Ok(found)
 }
 
-/// The `approved` events from index `from` on in the ticket at `path`
-/// whose approver `base` (the policy with the base's people) finds unfit:
-/// the role they approve with is one the branch grants.
+/// The `approved` events from index `from` on in `ticket` whose approver
+/// `base` (the policy with the base's people) finds unfit: the role they
+/// approve with is one the branch grants.
 fn approvals_on_granted_roles(
-    repo: &Repo,
-    path: &str,
+    ticket: &Ticket,
+    lines: &EventLines,
     from: usize,
     base: &Policy,
 ) -> Vec<(u64, String)> {
-    let Ok(bytes) = crate::store::read_capped(&repo.root().join(path)) else {
-        return Vec::new();
-    };
-    let Ok(ticket) = file::parse(&bytes) else {
-        return Vec::new();
-    };
-    let text = std::str::from_utf8(&bytes).unwrap_or_default();
-    let lines = EventLines::new(text, ticket.events.len());
     let mut found = Vec::new();
     for (i, event) in ticket.events.iter().enumerate().skip(from) {
         let Event::Approved { by, at, .. } = event else {
             continue;
         };
-        let earlier = Ticket {
-            events: ticket.events[..i].to_vec(),
-            ..ticket.clone()
-        };
-        let status = crate::workflow::replay(base, &earlier);
+        let status = crate::workflow::replay(base, &super::before(ticket, i));
         if let Some(why) = crate::workflow::approval::unfit_approver(base, &status, by, *at) {
             found.push((
                 lines.start(i),
@@ -282,13 +244,13 @@ pub const EDITABLE_HEADER: [&str; 4] = ["title", "description", "impact", "custo
 fn compare_history(
     base: &Ticket,
     current: &Ticket,
+    lines: &EventLines,
     text: &str,
     rules: HistoryRules,
     committed: Option<crate::time::Timestamp>,
 ) -> Vec<(u64, &'static str, String, Option<Fix>)> {
-    let lines = EventLines::new(text, current.events.len());
     let mut found: Vec<(u64, &'static str, String, Option<Fix>)> =
-        super::corrections::bad_voids(current, &lines, base.events.len())
+        super::corrections::bad_voids(current, lines, base.events.len())
             .into_iter()
             .map(|(line, rule, message)| (line, rule, message, None))
             .collect();
@@ -395,36 +357,27 @@ struct Erased {
 }
 
 fn erased(before: &[sla::Timer], after: &[sla::Timer]) -> Vec<Erased> {
-    let breached = |timers: &[sla::Timer], metric, level: &Option<Box<str>>| {
-        timers
-            .iter()
-            .filter(|t| {
-                t.metric == metric && &t.level == level && t.status == TimerStatus::Breached
-            })
-            .count()
-    };
-    let mut found: Vec<Erased> = Vec::new();
-    for t in before.iter().filter(|t| t.status == TimerStatus::Breached) {
-        if found
-            .iter()
-            .any(|e| e.metric == t.metric && e.level == t.level)
-        {
-            continue;
+    type Key = (sla::Metric, Option<Box<str>>);
+    let breached = |timers: &[sla::Timer]| {
+        let mut counts: std::collections::BTreeMap<Key, usize> = Default::default();
+        for t in timers.iter().filter(|t| t.status == TimerStatus::Breached) {
+            *counts.entry((t.metric, t.level.clone())).or_default() += 1;
         }
-        let (was, is) = (
-            breached(before, t.metric, &t.level),
-            breached(after, t.metric, &t.level),
-        );
-        if is < was {
-            found.push(Erased {
-                metric: t.metric,
-                level: t.level.clone(),
+        counts
+    };
+    let after = breached(after);
+    breached(before)
+        .into_iter()
+        .filter_map(|((metric, level), was)| {
+            let is = after.get(&(metric, level.clone())).copied().unwrap_or(0);
+            (is < was).then_some(Erased {
+                metric,
+                level,
                 before: was,
                 after: is,
-            });
-        }
-    }
-    found
+            })
+        })
+        .collect()
 }
 
 fn erased_message(erased: &Erased, by: &str) -> String {
@@ -441,7 +394,8 @@ fn erased_message(erased: &Erased, by: &str) -> String {
 }
 
 /// The breaches of the tickets the branch does not touch that its change
-/// to the policy erases.
+/// to the policy erases: every other ticket judged under both policies,
+/// once each, on every core.
 fn erased_by_policy(
     repo: &Repo,
     changed: &[crate::history::Changed],
@@ -450,42 +404,33 @@ fn erased_by_policy(
     now: crate::time::Timestamp,
     report: &mut Report,
 ) {
-    let every = crate::desk::Filter {
-        all: true,
-        ..Default::default()
-    };
-    let Ok((flipped, _)) = crate::desk::policy_flips(repo, base_policy, policy, &every, now) else {
-        return; // the files are checked, and their errors reported, apart
-    };
-    for ticket in flipped {
-        let Ok(id) = crate::id::TicketId::parse(&ticket.id) else {
-            continue;
-        };
+    let Ok(scanned) = repo.scan(|entry, bytes| {
         let file = repo
-            .relative(&repo.ticket_path(&id))
+            .relative(&entry.path())
             .to_string_lossy()
             .replace('\\', "/");
         if changed.iter().any(|c| c.path == file) {
-            continue; // judged with its own changes
+            return Vec::new(); // judged with its own changes
         }
-        // Only tickets whose verdicts flip are judged again, both ways.
-        let Some(ticket) = crate::store::read_capped(&repo.root().join(&file))
-            .ok()
-            .and_then(|bytes| file::parse(&bytes).ok())
-        else {
-            continue;
+        // Unreadable files are checked, and reported, apart.
+        let Ok(ticket) = Repo::parse_entry(entry, bytes) else {
+            return Vec::new();
         };
         let before = sla::timers(base_policy, &ticket, now);
         let after = sla::timers(policy, &ticket, now);
-        for lost in erased(&before, &after) {
-            report.findings.push(Finding {
+        erased(&before, &after)
+            .iter()
+            .map(|lost| Finding {
                 file: file.clone(),
                 line: 1,
                 column: 1,
                 rule: BREACH_ERASED,
-                message: erased_message(&lost, "the branch's policy.toml would"),
+                message: erased_message(lost, "the branch's policy.toml would"),
                 fix: None,
-            });
-        }
-    }
+            })
+            .collect()
+    }) else {
+        return;
+    };
+    report.findings.extend(scanned.into_iter().flatten());
 }

@@ -52,6 +52,18 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+impl Report {
+    /// Takes the findings of `rule` out of the report (a rule the caller
+    /// lets pass, such as [`BREACH_ERASED`] under `--allow-erased-breaches`).
+    pub fn take_rule(&mut self, rule: &str) -> Vec<Finding> {
+        let (taken, kept) = std::mem::take(&mut self.findings)
+            .into_iter()
+            .partition(|f| f.rule == rule);
+        self.findings = kept;
+        taken
+    }
+}
+
 /// The instants a check judges at.
 #[derive(Debug, Clone, Copy)]
 pub struct At {

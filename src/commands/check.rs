@@ -61,12 +61,8 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome, CliError> {
         };
         tkt::check::check_history(&repo, base, rules, policy.as_ref(), &mut report)?;
     }
-    let allowed: Vec<tkt::check::Finding> = if args.allow_erased_breaches {
-        let (allowed, kept) = std::mem::take(&mut report.findings)
-            .into_iter()
-            .partition(|f| f.rule == tkt::check::BREACH_ERASED);
-        report.findings = kept;
-        allowed
+    let allowed = if args.allow_erased_breaches {
+        report.take_rule(tkt::check::BREACH_ERASED)
     } else {
         Vec::new()
     };

@@ -57,11 +57,20 @@ pub struct Clock {
 }
 
 impl Clock {
-    fn close_segment(&mut self, at: Timestamp, calendars: &Calendars<'_>) {
-        if let Some(since) = self.running_since.take() {
-            let business_s = calendars
+    /// Business seconds of the open spell (while it runs) up to `at`.
+    pub(super) fn open_seconds(&self, at: Timestamp, calendars: &Calendars<'_>) -> Option<i64> {
+        let since = self.running_since?;
+        Some(
+            calendars
                 .get(&self.calendar)
-                .business_seconds(since.utc(), at.utc());
+                .business_seconds(since.utc(), at.utc()),
+        )
+    }
+
+    fn close_segment(&mut self, at: Timestamp, calendars: &Calendars<'_>) {
+        if let Some(business_s) = self.open_seconds(at, calendars)
+            && let Some(since) = self.running_since.take()
+        {
             self.segments.push(Segment {
                 from: since,
                 to: Some(at),
@@ -574,11 +583,7 @@ impl<'p> Replay<'p> {
                 && this
                     .target(clock.metric, clock.level.as_deref())
                     .is_some_and(|target| {
-                        let open = clock.running_since.map_or(0, |since| {
-                            calendars
-                                .get(&clock.calendar)
-                                .business_seconds(since.utc(), at.utc())
-                        });
+                        let open = clock.open_seconds(at, &calendars).unwrap_or(0);
                         clock.elapsed().saturating_add(open) > target
                     })
         };

@@ -34,12 +34,7 @@ pub(super) fn judge_crossing(
 ) -> Timer {
     let running_at_now = clock.running_since;
     // The open segment counted up to now.
-    let open = running_at_now.map(|since| {
-        let business_s = calendars
-            .get(&clock.calendar)
-            .business_seconds(since.utc(), now.utc());
-        (since, business_s)
-    });
+    let open = running_at_now.zip(clock.open_seconds(now, &calendars));
     let breached = clock.elapsed().saturating_add(open.map_or(0, |(_, s)| s)) > target;
     // Asked of the clock as it runs, before its open segment is added.
     let breached_at = breached
