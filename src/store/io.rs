@@ -467,10 +467,21 @@ pub(super) enum Kind {
 }
 
 /// The names in `dir` (not `.` and `..`, in the directory's order) and
-/// what each is: one allocation per name. On Linux the directory is read
-/// with `readdir`, whose entries say what they are; a file system that
-/// does not say is asked with a `stat` (not following links).
+/// what each is: one allocation per name. See [`each_in_dir`].
+#[cfg(test)]
 pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
+    let mut names = Vec::new();
+    each_in_dir(dir, |name, kind| names.push((Box::from(name), kind)))?;
+    Ok(names)
+}
+
+/// Hands `each` every name in `dir` (not `.` and `..`, in the directory's
+/// order) and what it is, the name borrowed: nothing is allocated per
+/// name here (a million names are listed at every query). On Linux the
+/// directory is read with `readdir`, whose entries say what they are; a
+/// file system that does not say is asked with a `stat` (not following
+/// links). Names that are not UTF-8 (never a ticket's) are left out.
+pub(super) fn each_in_dir(dir: &Path, mut each: impl FnMut(&str, Kind)) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         use std::ffi::{CStr, CString};
@@ -490,7 +501,6 @@ pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
             }
         }
         let handle = Closing(handle);
-        let mut names = Vec::new();
         loop {
             // `readdir` reports an error only through errno.
             // SAFETY: errno is thread-local; `handle` is an open directory
@@ -530,16 +540,14 @@ pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
                 }
                 _ => Kind::Other,
             };
-            // A name that is not UTF-8 is never a ticket's.
             if let Ok(name) = std::str::from_utf8(name) {
-                names.push((Box::from(name), kind));
+                each(name, kind);
             }
         }
-        Ok(names)
+        Ok(())
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let mut names = Vec::new();
         for item in fs::read_dir(dir)? {
             let item = item?;
             let kind = match item.file_type()? {
@@ -549,10 +557,10 @@ pub(super) fn list_dir(dir: &Path) -> std::io::Result<Vec<(Box<str>, Kind)>> {
                 _ => Kind::Other,
             };
             if let Some(name) = item.file_name().to_str() {
-                names.push((Box::from(name), kind));
+                each(name, kind);
             }
         }
-        Ok(names)
+        Ok(())
     }
 }
 

@@ -167,7 +167,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn new(dir: Arc<Path>, name: Box<str>, symlink: bool) -> Entry {
+    fn new(dir: Arc<Path>, name: &str, symlink: bool) -> Entry {
         let named = name.strip_suffix(".yaml").is_some_and(TicketId::is_valid);
         Entry {
             dir,
@@ -396,14 +396,13 @@ impl Repo {
         let Some(dir) = self.checked_tickets_dir()? else {
             return Ok(Vec::new());
         };
-        let listed = io::list_dir(&dir).map_err(io_err(&dir))?;
-        let mut names: Vec<String> = listed
-            .into_iter()
-            .filter(|(name, kind)| {
-                !name.starts_with('.') && name.ends_with(".yaml") && *kind == io::Kind::Dir
-            })
-            .map(|(name, _)| name.into())
-            .collect();
+        let mut names: Vec<String> = Vec::new();
+        io::each_in_dir(&dir, |name, kind| {
+            if !name.starts_with('.') && name.ends_with(".yaml") && kind == io::Kind::Dir {
+                names.push(name.to_string());
+            }
+        })
+        .map_err(io_err(&dir))?;
         names.sort();
         Ok(names)
     }
@@ -416,14 +415,14 @@ impl Repo {
             return Ok(Vec::new());
         };
         let shared: Arc<Path> = Arc::from(dir.as_path());
-        let listed = io::list_dir(&dir).map_err(io_err(&dir))?;
-        let mut entries: Vec<Entry> = listed
-            .into_iter()
-            .filter(|(name, kind)| {
-                !name.starts_with('.') && name.ends_with(".yaml") && *kind != io::Kind::Dir
-            })
-            .map(|(name, kind)| Entry::new(Arc::clone(&shared), name, kind == io::Kind::Symlink))
-            .collect();
+        let mut entries: Vec<Entry> = Vec::new();
+        io::each_in_dir(&dir, |name, kind| {
+            if !name.starts_with('.') && name.ends_with(".yaml") && kind != io::Kind::Dir {
+                let symlink = kind == io::Kind::Symlink;
+                entries.push(Entry::new(Arc::clone(&shared), name, symlink));
+            }
+        })
+        .map_err(io_err(&dir))?;
         // All in one directory: comparing names is enough, and much cheaper
         // than comparing paths component by component.
         crate::order::sort_by_name(&mut entries, Entry::name);
@@ -721,15 +720,15 @@ mod tests {
             .chain(["T-0000000001.yaml".to_string()])
             .collect();
         for name in names {
-            let entry = Entry::new(Arc::clone(&dir), name.clone().into(), false);
+            let entry = Entry::new(Arc::clone(&dir), &name, false);
             assert_eq!(entry.name(), name);
             assert_eq!(entry.path(), Path::new("tickets").join(&name));
             assert_eq!(entry.clone(), entry);
         }
-        let ticket = Entry::new(Arc::clone(&dir), "T-0000000001.yaml".into(), false);
+        let ticket = Entry::new(Arc::clone(&dir), "T-0000000001.yaml", false);
         assert_eq!(ticket.id().unwrap().as_str(), "T-0000000001");
         assert!(!ticket.name.is_heap_allocated());
-        assert_ne!(ticket, Entry::new(dir, "T-0000000002.yaml".into(), false));
+        assert_ne!(ticket, Entry::new(dir, "T-0000000002.yaml", false));
         // A million of them are held at once.
         assert!(size_of::<Entry>() <= 48);
     }
