@@ -9,7 +9,7 @@ use tkt::duration;
 use tkt::sla::{Gate, Metric, Timer, TimerStatus};
 use tkt::time::Timestamp;
 
-use super::table::Table;
+use super::table::{Reach, Table};
 use super::{JSON_SCHEMA, github_escape_data, github_escape_property, md_cell};
 use crate::render::style;
 
@@ -142,7 +142,16 @@ pub fn table(out: &mut impl Write, rows: &[(&Timed, &Timer)], now: Timestamp) ->
         rows.par_sort_unstable_by_key(|(_, timer)| std::ptr::from_ref(*timer).addr());
         rows
     };
-    table.stream_measured(out, rows, in_memory_order, fill)
+    // The writing pass goes by urgency, from ticket to ticket: each row's
+    // ticket and timer, then the ticket's texts, are asked for ahead.
+    let prefetch = |(ticket, timer): &(&Timed, &Timer), reach| match reach {
+        Reach::Row => {
+            super::table::prefetch(*ticket);
+            super::table::prefetch(*timer);
+        }
+        Reach::Within => super::table::prefetch(ticket.id()),
+    };
+    table.stream_measured(out, rows, in_memory_order, prefetch, fill)
 }
 
 /// For stderr under the table: the counts line and the evaluation instant.
