@@ -512,6 +512,19 @@ mod tests {
     }
 
     /// Every cycle of a metric (and level), in cycle order.
+    /// Each cycle of `metric` (and `level`) as its number, status and
+    /// stop.
+    fn stops(
+        timers: &[Timer],
+        metric: Metric,
+        level: Option<&str>,
+    ) -> Vec<(u32, TimerStatus, Option<Timestamp>)> {
+        cycles(timers, metric, level)
+            .into_iter()
+            .map(|x| (x.cycle, x.status, x.stopped_at))
+            .collect()
+    }
+
     fn cycles<'a>(timers: &'a [Timer], metric: Metric, level: Option<&str>) -> Vec<&'a Timer> {
         timers
             .iter()
@@ -835,13 +848,7 @@ mod tests {
             )],
         );
         let timers = timers(&p, &lowered, t("2026-11-20T13:00:00Z"));
-        let verdicts = |metric, level| -> Vec<(u32, TimerStatus, Option<Timestamp>)> {
-            timers
-                .iter()
-                .filter(|x| x.metric == metric && x.level.as_deref() == level)
-                .map(|x| (x.cycle, x.status, x.stopped_at))
-                .collect()
-        };
+        let verdicts = |metric, level| stops(&timers, metric, level);
         let change = Some(t("2026-11-20T12:00:00Z"));
         // The breached cycle stops at the change, breached; low's own
         // first response starts afresh there.
@@ -887,6 +894,79 @@ mod tests {
                 (2, TimerStatus::Running, 1800, 600)
             ]
         );
+    }
+
+    #[test]
+    fn a_late_resolution_is_not_forgiven_by_a_tier_change_while_resolved() {
+        let p = policy();
+        // High (24x7: resolution 24h, L2 within 4h, L3 within 12h) opened
+        // Friday 09:00 and resolved Saturday 12:00, 27 hours on: late. A
+        // hand edit lowers it to low (business hours, 80h, no escalations)
+        // while resolved; it is reopened Saturday 14:00.
+        let mut events = vec![
+            ("2026-11-21T12:00:00Z", "resolved\nsummary: s"),
+            (
+                "2026-11-21T13:00:00Z",
+                "severity-changed\nto: low\nreason: r",
+            ),
+            ("2026-11-21T14:00:00Z", "reopened\nreason: r"),
+        ];
+        let reopened = ticket("high", "2026-11-20T09:00:00Z", &events);
+        let now = t("2026-11-23T10:00:00Z");
+        let timers = super::timers(&p, &reopened, now);
+        let of = |metric| -> Vec<(u32, TimerStatus, i64, i64)> {
+            timers
+                .iter()
+                .filter(|x| x.metric == metric)
+                .map(|x| (x.cycle, x.status, x.target_s, x.elapsed_s))
+                .collect()
+        };
+        // The late cycle keeps its breach; low's 80 hours start at the
+        // reopen (Monday 09:00 on business hours: one hour by 10:00).
+        assert_eq!(
+            of(Metric::Resolution),
+            vec![
+                (1, TimerStatus::Breached, 24 * 3600, 27 * 3600),
+                (2, TimerStatus::Running, 80 * 3600, 3600)
+            ]
+        );
+        // The escalations low does not have stay breached as they stopped.
+        assert!(
+            of(Metric::Escalation)
+                .iter()
+                .all(|&(_, status, _, _)| status == TimerStatus::Breached)
+        );
+        // Raised instead (to critical: 8h, L2 2h, L3 4h): the escalations
+        // it keeps that had breached start afresh at the reopen too.
+        events[1].1 = "severity-changed\nto: critical\nreason: r";
+        let raised = ticket("high", "2026-11-20T09:00:00Z", &events);
+        let timers = super::timers(&p, &raised, t("2026-11-21T14:30:00Z"));
+        let resolved = Some(t("2026-11-21T12:00:00Z"));
+        for (metric, level) in [
+            (Metric::Resolution, None),
+            (Metric::Escalation, Some("L2")),
+            (Metric::Escalation, Some("L3")),
+        ] {
+            assert_eq!(
+                stops(&timers, metric, level),
+                vec![
+                    (1, TimerStatus::Breached, resolved),
+                    (2, TimerStatus::Running, None)
+                ],
+                "{metric:?} {level:?}"
+            );
+        }
+        // Without the tier change, the reopen resumes the late cycle: it
+        // stays breached under the same target.
+        events.remove(1);
+        let same = ticket("high", "2026-11-20T09:00:00Z", &events);
+        let timers = super::timers(&p, &same, now);
+        let resolution: Vec<_> = timers
+            .iter()
+            .filter(|x| x.metric == Metric::Resolution)
+            .map(|x| (x.cycle, x.status))
+            .collect();
+        assert_eq!(resolution, vec![(1, TimerStatus::Breached)]);
     }
 
     #[test]
