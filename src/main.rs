@@ -39,8 +39,9 @@ fn return_freed_memory_promptly() {
 /// pages off for the process its system time falls by 0.3-0.5 s (of about
 /// 3.3) and its peak by 15-20 MB (docs/benchmarks.md): small pages are
 /// cleared only where written. `MIMALLOC_ALLOW_THP` still rules when set.
-/// The setting passes to the processes tkt starts (`git`), which do not
-/// ask for huge pages either.
+/// The setting passes to the processes tkt starts (`git`, a pager, an
+/// editor): they run on small pages, as they do on the many systems that
+/// turn huge pages off.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
