@@ -45,10 +45,12 @@ fn return_freed_memory_promptly() {
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // prctl(2) reads its four arguments as unsigned longs.
+        let (yes, unused): (libc::c_ulong, libc::c_ulong) = (1, 0);
         // SAFETY: sets a flag of this process's memory map; it takes no
         // pointer and changes nothing already mapped. Failure (an old
         // kernel) leaves huge pages on, as before.
-        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, yes, unused, unused, unused) };
     }
 }
 
@@ -79,8 +81,10 @@ mod tests {
             return;
         }
         super::no_transparent_huge_pages();
+        let unused: libc::c_ulong = 0;
         // SAFETY: reads a flag of this process.
-        let disabled = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        let disabled =
+            unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, unused, unused, unused, unused) };
         assert_eq!(disabled, 1);
     }
 }

@@ -956,17 +956,70 @@ mod tests {
                 "{metric:?} {level:?}"
             );
         }
-        // Without the tier change, the reopen resumes the late cycle: it
-        // stays breached under the same target.
-        events.remove(1);
+        // To the same tier, or without a change at all, the reopen resumes
+        // the late cycle: it stays breached under the same target.
+        events[1].1 = "severity-changed\nto: high\nreason: r";
         let same = ticket("high", "2026-11-20T09:00:00Z", &events);
-        let timers = super::timers(&p, &same, now);
-        let resolution: Vec<_> = timers
-            .iter()
-            .filter(|x| x.metric == Metric::Resolution)
-            .map(|x| (x.cycle, x.status))
-            .collect();
-        assert_eq!(resolution, vec![(1, TimerStatus::Breached)]);
+        events.remove(1);
+        let unchanged = ticket("high", "2026-11-20T09:00:00Z", &events);
+        for ticket in [same, unchanged] {
+            let timers = super::timers(&p, &ticket, now);
+            assert_eq!(
+                stops(&timers, Metric::Resolution, None),
+                vec![(1, TimerStatus::Breached, None)]
+            );
+        }
+    }
+
+    #[test]
+    fn a_level_added_while_resolved_counts_on_the_resolution_time() {
+        let p = policy();
+        // Medium (business hours: resolution 40h, L2 within 16h) opened
+        // Monday 09:00 and resolved the next Monday 12:00, 43 business
+        // hours on; lowered to low, then raised to critical (which adds
+        // L3 within 4h) while resolved; reopened at 14:00.
+        let events = [
+            ("2026-11-23T12:00:00Z", "resolved\nsummary: s"),
+            (
+                "2026-11-23T13:00:00Z",
+                "severity-changed\nto: low\nreason: r",
+            ),
+            (
+                "2026-11-23T13:30:00Z",
+                "severity-changed\nto: critical\nreason: r",
+            ),
+            ("2026-11-23T14:00:00Z", "reopened\nreason: r"),
+        ];
+        let ticket = ticket("medium", "2026-11-16T09:00:00Z", &events);
+        let timers = super::timers(&p, &ticket, t("2026-11-23T15:00:00Z"));
+        let resolved = Some(t("2026-11-23T12:00:00Z"));
+        // L3, which the ticket never had, counts from opening on the
+        // resolution's 43 hours: breached (stopped at the raise, as the
+        // ticket was resolved), and resumed at the reopen under the same
+        // target, breached still.
+        assert_eq!(
+            stops(&timers, Metric::Escalation, Some("L3")),
+            vec![(1, TimerStatus::Breached, None)]
+        );
+        let l3 = cycles(&timers, Metric::Escalation, Some("L3"))[0];
+        assert_eq!((l3.target_s, l3.elapsed_s), (4 * 3600, 44 * 3600));
+        // L2 (medium's, breached at the resolution) was dropped with low,
+        // keeping its verdict; it comes back with critical at the reopen,
+        // not as a cycle met at once while resolved.
+        assert_eq!(
+            stops(&timers, Metric::Escalation, Some("L2")),
+            vec![
+                (1, TimerStatus::Breached, resolved),
+                (2, TimerStatus::Running, None)
+            ]
+        );
+        assert_eq!(
+            stops(&timers, Metric::Resolution, None),
+            vec![
+                (1, TimerStatus::Breached, resolved),
+                (2, TimerStatus::Running, None)
+            ]
+        );
     }
 
     #[test]

@@ -467,6 +467,7 @@ impl<'p> Replay<'p> {
         }
         // Resolution and unmet escalations continue where they were, on
         // the current tier's calendar; a pause does not survive a reopen.
+        self.close_retargeted_breaches();
         let was_paused = std::mem::take(&mut self.paused);
         let policy = self.policy;
         let reached = self.level_rank;
@@ -493,8 +494,8 @@ impl<'p> Replay<'p> {
                 None
             }
         });
-        // What a change of tier while resolved closed (a cycle that had
-        // breached) or dropped, the tier asking for it, starts afresh.
+        // What was closed above, or dropped by a change of tier while
+        // resolved, starts afresh when the tier asks for it.
         if self.resolution.is_none() && self.severity.is_some_and(|s| s.resolution.is_some()) {
             let clock = self.new_clock(Metric::Resolution, None, at, &calendar, true);
             self.effect(i, &clock, Action::Started);

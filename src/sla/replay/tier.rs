@@ -69,28 +69,32 @@ impl Replay<'_> {
             self.cadence = Some(clock);
         }
         self.sync_escalations(i, at, resolution_time.as_ref());
-        if !self.open {
-            self.close_stopped_breaches();
-        }
     }
 
-    /// A resolved ticket's resolution and escalation cycles stopped at the
-    /// resolution, and a reopen resumes them; one that stopped breached is
-    /// over for good at a change of tier (into the ledger, with the target
-    /// it breached): resumed under another target, a late resolution could
-    /// read as met. The reopen starts such a metric afresh.
-    fn close_stopped_breaches(&mut self) {
-        let breached = |clock: &Clock| {
-            clock
-                .stopped
-                .is_some_and(|(_, target)| clock.elapsed() > target)
+    /// At a reopen, before the resolution and escalation cycles resume:
+    /// one that stopped breached and would now be judged against another
+    /// target (a change of tier while resolved, which only a hand edit
+    /// records) is over for good, into the ledger with the target it
+    /// breached: resumed under a looser target, a late resolution would
+    /// read as met. The reopen starts such a metric afresh. Under the same
+    /// target it resumes, breached still.
+    pub(super) fn close_retargeted_breaches(&mut self) {
+        let retargeted = |this: &Self, clock: &Clock| {
+            clock.stopped.is_some_and(|(_, target)| {
+                clock.elapsed() > target
+                    && this.target(clock.metric, clock.level.as_deref()) != Some(target)
+            })
         };
-        if let Some(clock) = self.resolution.take_if(|clock| breached(clock)) {
-            self.ledger.push(clock);
+        if let Some(clock) = self.resolution.take() {
+            if retargeted(self, &clock) {
+                self.ledger.push(clock);
+            } else {
+                self.resolution = Some(clock);
+            }
         }
         let (closed, rest): (Vec<Clock>, Vec<Clock>) = std::mem::take(&mut self.escalations)
             .into_iter()
-            .partition(|clock| breached(clock));
+            .partition(|clock| retargeted(self, clock));
         self.escalations = rest;
         self.ledger.extend(closed);
     }
@@ -160,8 +164,9 @@ impl Replay<'_> {
     /// stopped one keeps its verdict. A level it has that the ticket has no
     /// cycle for: if the ticket never had that target, it counts from
     /// opening on the resolution clock's time (met at once if the ticket is
-    /// already at the level); if a cycle was dropped, a fresh one starts now,
-    /// unless the ticket already reached the level.
+    /// already at the level); if a cycle was dropped (or closed at a
+    /// reopen), a fresh one starts now, unless the ticket already reached
+    /// the level, or at the reopen while the ticket is resolved.
     pub(super) fn sync_escalations(&mut self, i: usize, at: Timestamp, resolution: Option<&Clock>) {
         let Some(sev) = self.severity else { return };
         let cal = self.calendar_name();
@@ -190,7 +195,9 @@ impl Replay<'_> {
             let rank = self.policy.level_rank(&level).unwrap_or(usize::MAX);
             let reached = rank <= self.level_rank;
             let restored = self.ever_had(&key);
-            if restored && reached {
+            // While resolved, a level that comes back starts at the reopen
+            // (a cycle made and stopped now would read as met at once).
+            if restored && (reached || !self.open) {
                 continue;
             }
             let fresh = restored || reached;
