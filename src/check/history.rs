@@ -404,12 +404,14 @@ fn erased_by_policy(
     now: crate::time::Timestamp,
     report: &mut Report,
 ) {
+    let changed: std::collections::HashSet<&str> =
+        changed.iter().map(|c| c.path.as_str()).collect();
     let Ok(scanned) = repo.scan(|entry, bytes| {
         let file = repo
             .relative(&entry.path())
             .to_string_lossy()
             .replace('\\', "/");
-        if changed.iter().any(|c| c.path == file) {
+        if changed.contains(file.as_str()) {
             return Vec::new(); // judged with its own changes
         }
         // Unreadable files are checked, and reported, apart.

@@ -213,12 +213,28 @@ pub fn parse_when(flag: &str, text: &str, now: Timestamp) -> Result<Timestamp, C
     {
         return Ok(Timestamp::from_utc(start.and_utc()));
     }
+    back_from(
+        flag,
+        text,
+        now,
+        "an RFC 3339 instant, a date like 2026-11-20, nor a duration such as 7d",
+    )
+}
+
+/// `text` as a duration back from `now`, for `flag`, which also takes what
+/// `neither` says (for the message when `text` is no duration at all).
+pub fn back_from(
+    flag: &str,
+    text: &str,
+    now: Timestamp,
+    neither: &str,
+) -> Result<Timestamp, CliError> {
     tkt::duration::parse(text)
         .map(|seconds| now.plus(-seconds))
         .map_err(|e| match e {
-            tkt::duration::InvalidDuration::Malformed(_) => CliError::usage(format!(
-                "{flag} `{text}` is neither an RFC 3339 instant, a date like 2026-11-20, nor a duration such as 7d"
-            )),
+            tkt::duration::InvalidDuration::Malformed(_) => {
+                CliError::usage(format!("{flag} `{text}` is neither {neither}"))
+            }
             // A duration, but not one to go back by.
             e => CliError::usage(format!("{flag}: {e}")),
         })

@@ -59,15 +59,12 @@ fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, CliError> {
     if let Ok(at) = Timestamp::parse(text) {
         return Ok(at);
     }
-    tkt::duration::parse(text)
-        .map(|seconds| now.plus(-seconds))
-        .map_err(|e| match e {
-            tkt::duration::InvalidDuration::Malformed(_) => CliError::usage(format!(
-                "--since `{text}` is neither an RFC 3339 instant nor a duration such as 15m"
-            )),
-            // A duration, but not one to go back by.
-            e => CliError::usage(format!("--since: {e}")),
-        })
+    super::filter::back_from(
+        "--since",
+        text,
+        now,
+        "an RFC 3339 instant nor a duration such as 15m",
+    )
 }
 
 fn parse_status(text: &str) -> Result<TimerStatus, String> {

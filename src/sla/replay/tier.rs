@@ -5,7 +5,7 @@
 
 use crate::time::Timestamp;
 
-use super::{Action, Clock, Metric, Replay};
+use super::{Action, Clock, Metric, Replay, target_of};
 
 impl Replay<'_> {
     /// A severity change: running cycles move to the new tier's calendar;
@@ -79,22 +79,20 @@ impl Replay<'_> {
     /// read as met. The reopen starts such a metric afresh. Under the same
     /// target it resumes, breached still.
     pub(super) fn close_retargeted_breaches(&mut self) {
-        let retargeted = |this: &Self, clock: &Clock| {
+        let (policy, severity) = (self.policy, self.severity);
+        let retargeted = |clock: &Clock| {
             clock.stopped.is_some_and(|(_, target)| {
                 clock.elapsed() > target
-                    && this.target(clock.metric, clock.level.as_deref()) != Some(target)
+                    && target_of(policy, severity, clock.metric, clock.level.as_deref())
+                        != Some(target)
             })
         };
-        if let Some(clock) = self.resolution.take() {
-            if retargeted(self, &clock) {
-                self.ledger.push(clock);
-            } else {
-                self.resolution = Some(clock);
-            }
+        if let Some(clock) = self.resolution.take_if(|clock| retargeted(clock)) {
+            self.ledger.push(clock);
         }
         let (closed, rest): (Vec<Clock>, Vec<Clock>) = std::mem::take(&mut self.escalations)
             .into_iter()
-            .partition(|clock| retargeted(self, clock));
+            .partition(|clock| retargeted(clock));
         self.escalations = rest;
         self.ledger.extend(closed);
     }
